@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test unit integration e2e openapi bench fuzz install browser clean-state lint
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+browser:
+	@bash scripts/install-browser.sh
+
+run: install
+	$(BIN)/python -m devstack
+
+test: install browser
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+integration: install
+	$(BIN)/python -m pytest tests/integration
+
+e2e: install browser
+	$(BIN)/python -m pytest tests/e2e
+
+openapi: install
+	$(BIN)/python -m devstack.openapi_document
+
+bench: install
+	$(BIN)/python -m bench
+
+fuzz: install
+	ONECARD_FUZZ_PROFILE=long $(BIN)/python -m pytest tests/e2e/test_fuzz_openapi.py -p no:randomly
+
+clean-state:
+	rm -rf .local-state

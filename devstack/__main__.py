@@ -1,0 +1,37 @@
+"""`python -m devstack` (what `make run` starts): the whole system on http://127.0.0.1:PORT until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from devstack.stack import LocalStack
+from devstack.template import ROOT
+
+DEFAULT_STATE_DIR = ROOT / ".local-state"
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "3000"))
+    state_dir = Path(os.environ.get("ONECARD_STATE_DIR", DEFAULT_STATE_DIR))
+    stack = LocalStack(port=port, state_dir=state_dir)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stack.start()
+    print(f"data kept in {state_dir} (delete it to start afresh)", flush=True)
+    print(f"listening on {stack.url}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        print("stopping: saving local data…", flush=True)
+        stack.stop()
+        print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Creates template.yaml's keys, secrets, tables and queues in the emulated AWS, from their own Properties."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from devstack.template import Intrinsic, Resolver, load_template, resources_of_type
+
+ACCOUNT = "123456789012"
+REGION = "ap-northeast-1"
+
+
+@dataclass
+class LocalResources:
+    """What the template's resources became locally: Ref and GetAtt values, and the resolver that uses them."""
+
+    refs: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    table_names: dict[str, str] = field(default_factory=dict)
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    key_ids: dict[str, str] = field(default_factory=dict)
+    secret_ids: dict[str, str] = field(default_factory=dict)
+    resolver: Resolver | None = None
+
+
+def create_resources(session: Any, template: dict[str, Any] | None = None,
+                     secret_values: dict[str, str] | None = None,
+                     parameters: dict[str, str] | None = None) -> LocalResources:
+    """``session`` is a boto3 Session pointed at the emulation. ``secret_values`` restores secrets kept from a
+    previous run (so data written then can still be read); missing ones are generated as the template says."""
+    template = template or load_template()
+    local = LocalResources()
+    resolver = Resolver(template, {}, {}, parameters)
+    _placeholders(template, local)
+    _refresh(resolver, local)
+    for name, resource in resources_of_type(template, "AWS::KMS::Key").items():
+        _create_key(session.client("kms"), name, resource, local)
+    _refresh(resolver, local)
+    for name, resource in resources_of_type(template, "AWS::SecretsManager::Secret").items():
+        _create_secret(session.client("secretsmanager"), name, resource, local, (secret_values or {}).get(name))
+    for name, resource in resources_of_type(template, "AWS::SSM::Parameter").items():
+        props = resolver.resolve(resource["Properties"])
+        ssm_name = props.get("Name") or f"/onecard/local/{name}"
+        session.client("ssm").put_parameter(Name=ssm_name, Value=props.get("Value", ""), Type=props.get("Type", "String"),
+                                            Overwrite=True)
+        local.refs[name] = ssm_name
+    _refresh(resolver, local)
+    for name, resource in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        _create_table(session.client("dynamodb"), name, resolver.resolve(resource["Properties"]), local)
+    _refresh(resolver, local)
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    ordered = sorted(queues, key=lambda n: "RedrivePolicy" in queues[n].get("Properties", {}))
+    for name in ordered:
+        _create_queue(session.client("sqs"), name, queues[name].get("Properties", {}), resolver, local)
+        _refresh(resolver, local)
+    local.resolver = resolver
+    return local
+
+
+def placeholder_resources(template: dict[str, Any] | None = None) -> LocalResources:
+    """Ref and GetAtt values without creating anything: enough to import handlers (for the OpenAPI document)."""
+    template = template or load_template()
+    local = LocalResources()
+    _placeholders(template, local)
+    local.resolver = Resolver(template, local.refs, local.attributes)
+    return local
+
+
+def _refresh(resolver: Resolver, local: LocalResources) -> None:
+    resolver.refs.update(local.refs)
+    resolver.attributes.update(local.attributes)
+
+
+def _placeholders(template: dict[str, Any], local: LocalResources) -> None:
+    """Resources the local stack does not emulate (alarms, log groups, …) still answer Ref and GetAtt."""
+    for name, resource in template["Resources"].items():
+        local.refs[name] = f"local-{name}"
+        arn = f"arn:aws:local:{REGION}:{ACCOUNT}:{name}"
+        for attribute in ("Arn", "Name", "TopicName", "StreamArn", "QueueName", "QueueUrl", "RootResourceId"):
+            local.attributes[(name, attribute)] = arn
+        if resource["Type"] in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+            local.refs[name] = name
+
+
+def _create_key(kms: Any, name: str, resource: dict[str, Any], local: LocalResources) -> None:
+    description = resource.get("Properties", {}).get("Description", name)
+    if isinstance(description, Intrinsic):
+        description = name
+    metadata = kms.create_key(Description=str(description))["KeyMetadata"]
+    kms.create_alias(AliasName=f"alias/{name}", TargetKeyId=metadata["KeyId"])
+    local.refs[name] = metadata["KeyId"]
+    local.key_ids[name] = metadata["KeyId"]
+    local.attributes[(name, "Arn")] = metadata["Arn"]
+    local.attributes[(name, "KeyId")] = metadata["KeyId"]
+
+
+def _generated_secret(props: dict[str, Any]) -> str:
+    generate = props.get("GenerateSecretString", {})
+    length = int(generate.get("PasswordLength", 32))
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _create_secret(client: Any, name: str, resource: dict[str, Any], local: LocalResources, value: str | None) -> None:
+    props = resource.get("Properties", {})
+    secret_value = value if value is not None else props.get("SecretString") or _generated_secret(props)
+    if isinstance(secret_value, Intrinsic):
+        secret_value = _generated_secret(props)
+    # Named by the logical id: that is what `sam local` resolves !Ref to, so both runners find it.
+    arn = client.create_secret(Name=name, SecretString=secret_value)["ARN"]
+    local.refs[name] = arn
+    local.secret_ids[name] = arn
+    local.attributes[(name, "Id")] = arn
+
+
+def _create_table(dynamodb: Any, name: str, props: dict[str, Any], local: LocalResources) -> None:
+    table_name = props.get("TableName") or name
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("LocalSecondaryIndexes"):
+        request["LocalSecondaryIndexes"] = props["LocalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    sse = props.get("SSESpecification")
+    if sse and sse.get("SSEEnabled"):
+        request["SSESpecification"] = {"Enabled": True, "SSEType": sse.get("SSEType", "KMS"),
+                                       **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse.get("KMSMasterKeyId") else {})}
+    if "DeletionProtectionEnabled" in props:
+        request["DeletionProtectionEnabled"] = bool(props["DeletionProtectionEnabled"])
+    description = dynamodb.create_table(**request)["TableDescription"]
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
+            "AttributeName": ttl["AttributeName"], "Enabled": True})
+    local.refs[name] = table_name
+    local.table_names[name] = table_name
+    local.attributes[(name, "Arn")] = description["TableArn"]
+    if description.get("LatestStreamArn"):
+        local.attributes[(name, "StreamArn")] = description["LatestStreamArn"]
+
+
+_QUEUE_ATTRIBUTES = {
+    "DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "FifoQueue",
+    "ContentBasedDeduplication",
+}
+
+
+def _create_queue(sqs: Any, name: str, raw_props: dict[str, Any], resolver: Resolver, local: LocalResources) -> None:
+    props = resolver.resolve(raw_props)
+    queue_name = props.get("QueueName") or name
+    attributes = {k: _attribute_text(v) for k, v in props.items() if k in _QUEUE_ATTRIBUTES}
+    for policy in ("RedrivePolicy", "RedriveAllowPolicy"):
+        if policy in props:
+            attributes[policy] = json.dumps(props[policy]) if isinstance(props[policy], dict) else props[policy]
+    url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    local.refs[name] = url
+    local.queue_urls[name] = url
+    local.attributes.update({(name, "Arn"): arn, (name, "QueueName"): queue_name, (name, "QueueUrl"): url})
+
+
+def _attribute_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

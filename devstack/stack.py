@@ -1,0 +1,124 @@
+"""Starts and stops the whole local system: emulated AWS, the template's resources and functions, and the API."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from devstack import functions, state
+from devstack.api_gateway import make_server
+from devstack.resources import REGION, LocalResources, create_resources, placeholder_resources
+from devstack.template import ROOT, load_template, resources_of_type
+
+LOCAL_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    # botocore would otherwise send DynamoDB Streams calls to an account-based endpoint moto does not intercept.
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+@dataclass
+class Background:
+    """A loop the stack runs beside the API (an SQS poller, a stream reader, the partner simulator)."""
+
+    name: str
+    run: Callable[[threading.Event], None]
+    thread: threading.Thread | None = None
+
+
+@dataclass
+class LocalStack:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    state_dir: Path | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+    extra_environment: dict[str, str] = field(default_factory=dict)
+    pool_size: int = 4
+
+    def start(self) -> None:
+        import boto3
+
+        from devstack.emulation import Emulation
+
+        os.environ.update(LOCAL_ENVIRONMENT)
+        self._moto = Emulation(port=int(os.environ.get("AWS_EMULATION_PORT", "0"))).start()
+        self.aws_endpoint = self._moto.endpoint
+        os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint
+
+        self.template = load_template()
+        self.session = boto3.Session(region_name=REGION)
+        saved = state.load_state(self.state_dir) if self.state_dir else {}
+        self.resources: LocalResources = create_resources(
+            self.session, self.template, secret_values=state.saved_secret_values(saved), parameters=self.parameters)
+        if saved:
+            state.restore(self.session, self.resources, saved)
+
+        self.specs = prepare_for_import(self.resources)
+        os.environ.update(self.extra_environment)
+        self.pools = {name: functions.FunctionPool(spec, self.pool_size) for name, spec in self.specs.items()}
+
+        stage = self.resources.resolver.ref("Stage")
+        self._server = make_server(self.host, self.port, functions.api_routes(self.specs), self.invoke, stage,
+                                   local_routes=self.local_route)
+        self.port = self._server.server_address[1]
+        self._stop = threading.Event()
+        self._server_thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
+        self._server_thread.start()
+        self.background: list[Background] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        return self.pools[function].invoke(event)
+
+    def local_route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
+        """Routes that exist only in the local stack, never in template.yaml."""
+        return None
+
+    def run_in_background(self, name: str, run: Callable[[threading.Event], None]) -> None:
+        job = Background(name, run)
+        job.thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
+        job.thread.start()
+        self.background.append(job)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for job in self.background:
+            if job.thread:
+                job.thread.join(timeout=2)
+        if self.state_dir:
+            state.save_state(self.state_dir, self.session, self.resources)
+        self._moto.stop()
+
+
+def add_layers_to_path(template: dict[str, Any]) -> None:
+    """Lambda puts a layer's code on the import path; so does the local stack."""
+    for layer in resources_of_type(template, "AWS::Serverless::LayerVersion").values():
+        layer_path = str(ROOT / layer["Properties"]["ContentUri"])
+        if layer_path not in sys.path:
+            sys.path.insert(0, layer_path)
+
+
+def prepare_for_import(resources: LocalResources | None = None) -> dict[str, functions.FunctionSpec]:
+    """Import path and environment as the template gives them, so handler modules can be imported."""
+    template = load_template()
+    resources = resources or placeholder_resources(template)
+    add_layers_to_path(template)
+    specs = functions.function_specs(template, resources.resolver)
+    functions.prepare_process_environment(specs)
+    return specs

@@ -1,0 +1,109 @@
+"""網路辦證: the captcha, 讀者證號是否辦過, and applying for a card."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from onecard import captcha, wiring
+from onecard.config import settings
+from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
+from onecard.models.readers import (
+    Availability,
+    CaptchaChallenge,
+    Health,
+    RegistrationAccepted,
+    RegistrationRequest,
+    registration_rules,
+)
+from onecard.openapi import committed_document
+from onecard.registration import service
+from onecard.web import problems
+from onecard.web.resolver import create_resolver, http_handler
+
+app = create_resolver({"POST /v1/readers": registration_rules})
+
+
+def _dependencies() -> service.RegistrationDependencies:
+    keys = wiring.keyring()
+    return service.RegistrationDependencies(
+        readers=wiring.readers(),
+        cipher=wiring.cipher(),
+        blind_index_key=keys.blind_index_key,
+        captcha_key=keys.captcha_hmac_key,
+    )
+
+
+@app.get("/v1/health", summary="Health check", tags=["Service"])
+def health() -> Health:
+    return Health(status="ok")
+
+
+@app.get("/v1/openapi.json", summary="This API's OpenAPI 3.1 document", tags=["Service"], include_in_schema=False)
+def openapi_document():  # noqa: ANN201 - a pre-rendered document, outside the contract
+    return Response(200, "application/json", committed_document(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@app.get("/v1/captcha", summary="A proof-of-work challenge (ALTCHA v1) to solve before applying", tags=["網路辦證"])
+def new_captcha() -> CaptchaChallenge:
+    s = settings()
+    challenge = captcha.create_challenge(
+        wiring.keyring().captcha_hmac_key(),
+        max_number=s.captcha_max_number,
+        ttl_seconds=s.captcha_ttl_seconds,
+        now=dt.datetime.now(dt.UTC),
+    )
+    return CaptchaChallenge(**challenge)
+
+
+@app.get(
+    "/v1/readers/availability",
+    summary="讀者證號是否辦過: whether an ID number already holds a card (rate-limited per address)",
+    tags=["網路辦證"],
+)
+def availability(
+    id_type: Annotated[IdType, Query(description="證件種類")],
+    id_number: Annotated[str, Query(min_length=1, max_length=40, description="證號")],
+) -> Availability:
+    number = normalise_id_number(id_number)
+    issue = id_number_issue(id_type, number)
+    if issue:
+        raise problems.InvalidFields([issue])
+    s = settings()
+    verdict = wiring.rate_limiter().hit(
+        "availability", _client_address(), limit=s.availability_limit_per_minute, window_seconds=60
+    )
+    if not verdict.allowed:
+        raise problems.TooManyRequests("查詢次數過多，請稍後再試", retry_after_seconds=verdict.retry_after_seconds)
+    return Availability(registered=service.is_registered(_dependencies(), number))
+
+
+@app.post(
+    "/v1/readers",
+    summary="網路辦證: apply for a library card",
+    tags=["網路辦證"],
+    responses={
+        201: {"description": "Application accepted", "content": {"application/json": {"model": RegistrationAccepted}}},
+        409: {"description": "This identity already holds a card"},
+        422: {"description": "Invalid fields; every failing field is listed"},
+    },
+)
+def apply(request: Annotated[RegistrationRequest, Body()]) -> Response[RegistrationAccepted]:
+    accepted = service.apply(request, _dependencies())
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=accepted.model_dump(mode="json"),
+        headers={"Location": f"/v1/readers/{accepted.reader_id}"},
+    )
+
+
+def _client_address() -> str:
+    return app.current_event.request_context.identity.source_ip or "unknown"
+
+
+lambda_handler = http_handler(app)

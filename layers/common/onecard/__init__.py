@@ -1,0 +1,1 @@
+"""Shared code of the Taipei Public Library one-card service (deployed as a Lambda layer)."""

@@ -1,0 +1,37 @@
+"""Configuration of every function, read once from environment variables that template.yaml sets."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """Environment of a function. Field names are the lower-cased variable names of template.yaml's Globals."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "local"
+    readers_table: str = "ReadersTable"
+    consent_table: str = "ConsentTable"
+    sessions_table: str = "SessionsTable"
+    data_key_id: str = "alias/onecard-data"
+    captcha_secret_id: str = "onecard/captcha-hmac-key"
+    blind_index_secret_id: str = "onecard/blind-index-key"
+    captcha_max_number: int = Field(default=50_000, ge=1_000)
+    captcha_ttl_seconds: int = Field(default=600, ge=60, le=600)
+    availability_limit_per_minute: int = Field(default=20, ge=1)
+    public_base_url: str = "http://127.0.0.1:3000"
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        known = {name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ}
+        return cls(**known)
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_environment()

@@ -1,0 +1,1 @@
+"""Access to AWS services: clients, secrets, repositories."""

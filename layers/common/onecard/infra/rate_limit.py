@@ -1,0 +1,37 @@
+"""Fixed-window request counters in DynamoDB, keyed by a hash of the client (addresses are personal data)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from onecard.infra.dynamo import to_item
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after_seconds: int
+
+
+class RateLimiter:
+    def __init__(self, dynamodb: Any, table: str):
+        self._db = dynamodb
+        self._table = table
+
+    def hit(self, bucket: str, client: str, *, limit: int, window_seconds: int, now: float | None = None) -> Verdict:
+        now = time.time() if now is None else now
+        window = int(now // window_seconds)
+        window_end = (window + 1) * window_seconds
+        client_hash = hashlib.sha256(client.encode("utf-8")).hexdigest()[:32]
+        answer = self._db.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": f"RATE#{bucket}#{client_hash}#{window}"}),
+            UpdateExpression="ADD hits :one SET expires_at = if_not_exists(expires_at, :expires)",
+            ExpressionAttributeValues=to_item({":one": 1, ":expires": window_end + 60}),
+            ReturnValues="UPDATED_NEW",
+        )
+        hits = int(answer["Attributes"]["hits"]["N"])
+        return Verdict(hits <= limit, max(1, int(window_end - now)))

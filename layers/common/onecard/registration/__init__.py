@@ -1,0 +1,1 @@
+"""Applying for a library card (網路辦證)."""

@@ -1,0 +1,26 @@
+"""What one application writes, and how a write can be refused: shared by the service and the repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class IdentityTaken(Exception):
+    """Another reader already holds this identity."""
+
+
+class CaptchaReplayed(Exception):
+    """The captcha solution was already spent."""
+
+
+@dataclass
+class NewReader:
+    """Everything one application writes, in one transaction."""
+
+    profile: dict[str, Any]
+    identity_index: str
+    captcha_marker: str
+    captcha_expires_at: int
+    extra_reader_items: list[dict[str, Any]] = field(default_factory=list)
+    extra_consent_items: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,150 @@
+"""An application for a card: from a validated request to the stored reader. No AWS here: it gets its parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from onecard import captcha
+from onecard.domain import address, contact, identity, people
+from onecard.domain.email import normalise_email
+from onecard.domain.issues import FieldIssue
+from onecard.registration.records import CaptchaReplayed, IdentityTaken, NewReader
+from onecard.models.readers import RegistrationAccepted, RegistrationRequest
+from onecard.security.blind_index import blind_index
+from onecard.security.passwords import hash_password
+from onecard.web import problems
+
+NEXT_STEPS = [
+    "您的網路申請已送出，尚未完成辦證。",
+    "請於 30 天內攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取借閱證後即可借書。",
+    "Your application has been received. Bring your identity document to any branch counter within 30 days to "
+    "collect your card before your first loan.",
+]
+
+IDENTITY_PURPOSE = "identity"
+
+
+class Readers(Protocol):
+    def reader_id_for_identity(self, identity_index: str) -> str | None: ...
+    def create(self, new: NewReader) -> None: ...
+
+
+class Cipher(Protocol):
+    def encrypt(self, plaintext: str, associated_data: str) -> dict[str, str]: ...
+
+
+@dataclass
+class RegistrationDependencies:
+    readers: Readers
+    cipher: Cipher
+    blind_index_key: Callable[[], bytes]
+    captcha_key: Callable[[], bytes]
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+
+def identity_index(key: bytes, id_number: str) -> str:
+    """The blind index of a person's identity. Login knows only the number, so the number alone identifies."""
+    return blind_index(key, IDENTITY_PURPOSE, identity.normalise_id_number(id_number))
+
+
+def new_reader_id() -> str:
+    """Opaque and random: never derived from the ID number."""
+    return "R" + secrets.token_hex(10).upper()
+
+
+def iso_millis(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
+    return deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), id_number)) is not None
+
+
+def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> RegistrationAccepted:
+    now = deps.clock()
+    try:
+        solution = captcha.verify_solution(request.captcha, deps.captcha_key(), now=now)
+    except captcha.CaptchaRejected as rejected:
+        raise problems.InvalidFields([FieldIssue("captcha", rejected.code, rejected.message)]) from None
+
+    id_number = identity.normalise_id_number(request.id_number)
+    index = identity_index(deps.blind_index_key(), id_number)
+    if deps.readers.reader_id_for_identity(index) is not None:
+        raise _already_registered()
+
+    reader_id = new_reader_id()
+    profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
+    try:
+        deps.readers.create(
+            NewReader(
+                profile=profile,
+                identity_index=index,
+                captcha_marker=solution.replay_marker,
+                captcha_expires_at=solution.expires_at,
+            )
+        )
+    except IdentityTaken:
+        raise _already_registered() from None
+    except CaptchaReplayed:
+        raise problems.InvalidFields(
+            [FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]
+        ) from None
+    return RegistrationAccepted(
+        reader_id=reader_id,
+        card_type=request.card_type,
+        status="pending_verification",
+        id_number_masked=profile["id_number_masked"],
+        created_at=profile["created_at"],
+        next_steps=NEXT_STEPS,
+    )
+
+
+def _already_registered() -> problems.Conflict:
+    return problems.Conflict(
+        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼請洽各分館櫃檯 (This ID number is already registered)",
+        extra={"code": "already_registered"},
+    )
+
+
+def _address(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    built = address.build_address(value.city, value.district, value.street)
+    return {"postal_code": built.postal_code, "city": built.city, "district": built.district, "street": built.street}
+
+
+def _profile(
+    request: RegistrationRequest, reader_id: str, id_number: str, index: str, cipher: Cipher, now: dt.datetime
+) -> dict[str, Any]:
+    mailing = _address(request.mailing_address)
+    household = mailing if request.household_same_as_mailing else _address(request.household_address)
+    return {
+        "reader_id": reader_id,
+        "card_type": request.card_type.value,
+        "status": "pending_verification",
+        "created_at": iso_millis(now),
+        "nationality_type": request.nationality_type.value,
+        "id_type": request.id_type.value,
+        "id_number_encrypted": cipher.encrypt(id_number, associated_data=f"{reader_id}:id_number"),
+        "id_number_masked": identity.mask_id_number(id_number),
+        "identity_index": index,
+        "passport_country": request.passport_country.strip().upper() if request.passport_country else None,
+        "password_hash": hash_password(request.password),
+        "name": people.normalise_name(request.name),
+        "gender": request.gender.value,
+        "birth_date": request.birth_date.isoformat(),
+        "occupation": request.occupation.value,
+        "education": request.education.value,
+        "mailing_address": mailing,
+        "household_address": household,
+        "household_same_as_mailing": request.household_same_as_mailing,
+        "phone_home": contact.normalise_landline(request.phone_home) if request.phone_home else None,
+        "phone_office": contact.normalise_landline(request.phone_office) if request.phone_office else None,
+        "household_phone": contact.normalise_landline(request.household_phone) if request.household_phone else None,
+        "mobile": contact.normalise_mobile(request.mobile) if request.mobile else None,
+        "email": normalise_email(request.email) if request.email else None,
+    }

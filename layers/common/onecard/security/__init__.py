@@ -1,0 +1,1 @@
+"""Cryptography of personal data: password hashes, blind indexes, envelope encryption."""

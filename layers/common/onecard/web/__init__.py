@@ -1,0 +1,1 @@
+"""HTTP conventions shared by every resolver: problem responses, security headers, request ids."""

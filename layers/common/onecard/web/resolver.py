@@ -1,0 +1,115 @@
+"""The resolver every function uses, with its one exception-to-problem mapping and the response headers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from onecard.domain.issues import FieldIssue
+from onecard.observability import logger
+from onecard.web import problems
+from onecard.web.validation import is_body_shape_error, issues_from_errors
+
+CrossFieldRules = Callable[[Mapping[str, Any]], list[FieldIssue]]
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
+def problem_response(problem: problems.Problem) -> Response:
+    return Response(
+        status_code=problem.status,
+        content_type=problems.PROBLEM_CONTENT_TYPE,
+        body=json.dumps(problem.body(), ensure_ascii=False),
+        headers=problem.headers,
+    )
+
+
+def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = None) -> APIGatewayRestResolver:
+    """A REST (v1 proxy) resolver with validation on and every error answered as problem+json.
+
+    ``cross_field_rules`` maps ``"METHOD /resource"`` to the rules that span several fields of that route's body,
+    so they are reported together with single-field errors.
+    """
+    app = APIGatewayRestResolver(enable_validation=True)
+    rules = dict(cross_field_rules or {})
+
+    @app.exception_handler(problems.Problem)
+    def _problem(error: problems.Problem) -> Response:
+        return problem_response(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(_: RequestUnsupportedContentType) -> Response:
+        return problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        errors = list(error.errors())
+        if any(is_body_shape_error(e) for e in errors):
+            return problem_response(problems.MalformedRequest("請求內容必須是 JSON 物件 (The body must be a JSON object)"))
+        event = app.current_event
+        route_rules = rules.get(f"{event.http_method} {event.resource}")
+        raw = _json_body_or_none(event)
+        return problem_response(problems.InvalidFields(issues_from_errors(errors, raw, route_rules)))
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        return problem_response(problems.NotFound("找不到此網址 (No such route)"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return problem_response(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
+
+    return app
+
+
+def _json_body_or_none(event: Any) -> Any:
+    try:
+        return event.json_body
+    except (ValueError, TypeError):
+        return None
+
+
+def with_standard_headers(response: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """Adds X-Request-Id and the security headers to a proxy response, whichever header map it uses."""
+    extra = {"X-Request-Id": request_id, **SECURITY_HEADERS}
+    multi = response.get("multiValueHeaders")
+    if multi is not None:
+        for name, value in extra.items():
+            multi.setdefault(name, [value])
+    else:
+        headers = response.setdefault("headers", {}) or {}
+        for name, value in extra.items():
+            headers.setdefault(name, value)
+        response["headers"] = headers
+    return response
+
+
+def request_id_of(event: Mapping[str, Any], context: Any) -> str:
+    request_context = event.get("requestContext") or {}
+    return str(request_context.get("requestId") or getattr(context, "aws_request_id", "") or "unknown")
+
+
+def http_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point of an API function: log context, resolve, standard headers."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        request_id = request_id_of(event, context)
+        logger.append_keys(request_id=request_id, route=f"{event.get('httpMethod')} {event.get('resource')}")
+        return with_standard_headers(app.resolve(event, context), request_id)
+
+    return lambda_handler

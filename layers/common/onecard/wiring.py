@@ -1,0 +1,45 @@
+"""The parts each function is built from, created once per container on first use."""
+
+from __future__ import annotations
+
+import functools
+
+from onecard.config import settings
+from onecard.infra.aws import client
+from onecard.infra.rate_limit import RateLimiter
+from onecard.infra.readers_repository import ReaderRepository
+from onecard.keys import KeyRing
+from onecard.security.envelope import EnvelopeCipher
+
+
+@functools.cache
+def keyring() -> KeyRing:
+    return KeyRing(settings())
+
+
+@functools.cache
+def readers() -> ReaderRepository:
+    s = settings()
+    return ReaderRepository(
+        client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table, consent_table=s.consent_table
+    )
+
+
+@functools.cache
+def cipher() -> EnvelopeCipher:
+    return EnvelopeCipher(client("kms"), settings().data_key_id)
+
+
+@functools.cache
+def rate_limiter() -> RateLimiter:
+    return RateLimiter(client("dynamodb"), settings().sessions_table)
+
+
+def reset() -> None:
+    """Forgets every cached part and the settings (tests change the environment between cases)."""
+    from onecard import config
+    from onecard.infra import aws, secrets
+
+    for cached in (keyring, readers, cipher, rate_limiter, config.settings, aws.client):
+        cached.cache_clear()
+    secrets.forget()

@@ -1,0 +1,54 @@
+"""Calling the API functions as API Gateway would, without a server: the same events the local stack sends."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from devstack.api_gateway import compile_routes, match, proxy_event, response_parts
+from devstack.functions import ApiRoute
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+class ApiClient:
+    def __init__(self, routes: list[ApiRoute], invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
+                 source_ip: str = "203.0.113.10"):
+        self._routes = compile_routes(routes)
+        self._invoke = invoke
+        self.source_ip = source_ip
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
+                query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> ApiResponse:
+        raw_path = path + (f"?{urlencode(query)}" if query else "")
+        route, parameters, _ = match(self._routes, method, path)
+        assert route is not None, f"{method} {path} is not a route of template.yaml"
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = raw_body if raw_body is not None else (
+            json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else b"")
+        event = proxy_event(route.route, method, raw_path, parameters, list(all_headers.items()), body,
+                            self.source_ip, "local")
+        status, header_list, payload = response_parts(self._invoke(route.route.function, event))
+        return ApiResponse(status, dict(header_list), payload)
+
+    def get(self, path: str, **kwargs: Any) -> ApiResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("POST", path, json_body=body, **kwargs)
