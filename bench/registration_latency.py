@@ -1,0 +1,70 @@
+"""Warm latency of POST /v1/readers through the handler, against its irreducible work on the same moto:
+one argon2id hash and one DynamoDB transaction."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import uuid
+
+RUNS = 30
+
+
+def run() -> list[tuple[str, float, float]]:
+    from devstack.stack import LOCAL_ENVIRONMENT
+
+    os.environ.update(LOCAL_ENVIRONMENT)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    import boto3
+    from moto import mock_aws
+
+    from devstack.functions import FunctionPool, api_routes
+    from devstack.resources import REGION, create_resources
+    from devstack.stack import prepare_for_import
+
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        resources = create_resources(session)
+        specs = prepare_for_import(resources)
+        from onecard import wiring
+        from onecard.captcha import solve
+        from onecard.security.passwords import hash_password
+        from tests.support.api import ApiClient
+        from tests.support.applications import personal_application
+
+        wiring.reset()
+        pools = {name: FunctionPool(spec, size=1) for name, spec in specs.items()}
+        api = ApiClient(api_routes(specs), lambda f, e: pools[f].invoke(e))
+
+        def application() -> dict:
+            return personal_application(captcha=solve(api.get("/v1/captcha").json()))
+
+        for _ in range(3):  # warm the container: keys, data key, clients
+            api.post("/v1/readers", application())
+        handler_times = []
+        for _ in range(RUNS):
+            body = application()
+            started = time.perf_counter()
+            answer = api.post("/v1/readers", body)
+            handler_times.append(time.perf_counter() - started)
+            assert answer.status == 201, answer.body
+
+        dynamodb = session.client("dynamodb")
+        table = resources.table_names["ReadersTable"]
+        baseline_times = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            hash_password("read2026")
+            key = str(uuid.uuid4())
+            dynamodb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": table, "Item": {"pk": {"S": f"B#{key}"}, "sk": {"S": "A"}},
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": table, "Item": {"pk": {"S": f"B#{key}"}, "sk": {"S": "B"}},
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+            ])
+            baseline_times.append(time.perf_counter() - started)
+    baseline = statistics.median(baseline_times)
+    handler = statistics.median(handler_times)
+    return [("argon2id hash + one DynamoDB transaction (baseline, median)", baseline, 1.0),
+            ("warm POST /v1/readers through the handler (median)", handler, handler / baseline)]
