@@ -35,6 +35,7 @@ def _dependencies() -> service.RegistrationDependencies:
         cipher=wiring.cipher(),
         blind_index_key=keys.blind_index_key,
         captcha_key=keys.captcha_hmac_key,
+        consent=wiring.consent(),
     )
 
 

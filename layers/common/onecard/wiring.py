@@ -6,6 +6,7 @@ import functools
 
 from onecard.config import settings
 from onecard.infra.aws import client
+from onecard.infra.consent_repository import ConsentRepository
 from onecard.infra.rate_limit import RateLimiter
 from onecard.infra.readers_repository import ReaderRepository
 from onecard.keys import KeyRing
@@ -26,6 +27,11 @@ def readers() -> ReaderRepository:
 
 
 @functools.cache
+def consent() -> ConsentRepository:
+    return ConsentRepository(client("dynamodb"), settings().consent_table)
+
+
+@functools.cache
 def cipher() -> EnvelopeCipher:
     return EnvelopeCipher(client("kms"), settings().data_key_id)
 
@@ -40,6 +46,6 @@ def reset() -> None:
     from onecard import config
     from onecard.infra import aws, secrets
 
-    for cached in (keyring, readers, cipher, rate_limiter, config.settings, aws.client):
+    for cached in (keyring, readers, consent, cipher, rate_limiter, config.settings, aws.client):
         cached.cache_clear()
     secrets.forget()

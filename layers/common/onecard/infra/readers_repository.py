@@ -52,10 +52,7 @@ class ReaderRepository:
                      "Item": to_item({"pk": f"CAPTCHA#{new.captcha_marker}", "expires_at": new.captcha_expires_at}),
                      "ConditionExpression": not_there}},
         ]
-        actions += [{"Put": {"TableName": self._readers, "Item": to_item(i), "ConditionExpression": not_there}}
-                    for i in new.extra_reader_items]
-        actions += [{"Put": {"TableName": self._consent, "Item": to_item(i), "ConditionExpression": not_there}}
-                    for i in new.extra_consent_items]
+        actions += new.extra_actions
         try:
             self._db.transact_write_items(TransactItems=actions)
         except ClientError as error:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from onecard.domain.agreements import agreement_issues
 from onecard.domain.choices import CardType, Education, Gender, Occupation
 from onecard.domain.identity import IdType, NationalityType
 from onecard.domain.issues import FieldIssue
@@ -31,9 +32,26 @@ class AddressOut(ResponseModel):
     street: str
 
 
+PartnerCode = Literal["ntpc", "klcpl", "taipei-card"]
+
+
+class PartnerAgreement(RequestModel):
+    partner: Annotated[PartnerCode, Field(description="ntpc 新北市立圖書館、klcpl 基隆市公共圖書館、taipei-card 臺北卡")]
+    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="所閱讀並同意之個資同意書 sha256")]
+
+
+def current_document_sha256(partner: str) -> str | None:
+    from onecard.consent.documents import PARTNERS, default_library
+
+    if partner not in PARTNERS:
+        return None
+    return default_library().current(partner, dt.datetime.now(TAIPEI).date()).sha256
+
+
 def registration_rules(data: Mapping[str, Any]) -> list[FieldIssue]:
     """The cross-field rules, on today's date in Taipei (the library's day)."""
-    return registration_issues(data, dt.datetime.now(TAIPEI).date())
+    return registration_issues(data, dt.datetime.now(TAIPEI).date()) + agreement_issues(
+        data.get("partners"), current_document_sha256)
 
 
 class RegistrationRequest(RequestModel):
@@ -57,12 +75,22 @@ class RegistrationRequest(RequestModel):
     household_phone: Annotated[str | None, Field(max_length=40, description="戶籍電話；與行動電話至少填一個")] = None
     mobile: Annotated[str | None, Field(max_length=40, description="行動電話 09 開頭 10 碼，或 +886 9…")] = None
     email: Annotated[str | None, Field(max_length=254)] = None
+    partners: Annotated[
+        list[PartnerAgreement],
+        Field(max_length=3, description="同時申請結合的合作館，每項為對其現行個資同意書之同意"),
+    ] = []
     captcha: Annotated[str, Field(min_length=1, max_length=4000, description="ALTCHA 解答（base64）")]
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> "RegistrationRequest":
         check_with(registration_rules, self)
         return self
+
+
+class RequestedLink(ResponseModel):
+    partner: PartnerCode
+    status: Literal["pending", "agreed"]
+    receipt_id: str
 
 
 class RegistrationAccepted(ResponseModel):
@@ -72,6 +100,7 @@ class RegistrationAccepted(ResponseModel):
     id_number_masked: str
     created_at: str
     next_steps: list[str]
+    links: list[RequestedLink] = []
 
 
 class Availability(ResponseModel):

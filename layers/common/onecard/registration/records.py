@@ -22,5 +22,5 @@ class NewReader:
     identity_index: str
     captcha_marker: str
     captcha_expires_at: int
-    extra_reader_items: list[dict[str, Any]] = field(default_factory=list)
-    extra_consent_items: list[dict[str, Any]] = field(default_factory=list)
+    extra_actions: list[dict[str, Any]] = field(default_factory=list)
+    """Further DynamoDB transaction actions written with the reader (consent receipts, link requests)."""

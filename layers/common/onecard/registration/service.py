@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from onecard import captcha
+from onecard.consent.documents import default_library
+from onecard.consent.receipts import Channel, Decision, Receipt, next_receipts
 from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.registration.records import CaptchaReplayed, IdentityTaken, NewReader
-from onecard.models.readers import RegistrationAccepted, RegistrationRequest
+from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.security.blind_index import blind_index
 from onecard.security.passwords import hash_password
 from onecard.web import problems
@@ -33,6 +35,10 @@ class Readers(Protocol):
     def create(self, new: NewReader) -> None: ...
 
 
+class ConsentLedger(Protocol):
+    def append_actions(self, head: Any, receipts: list[Receipt]) -> list[dict[str, Any]]: ...
+
+
 class Cipher(Protocol):
     def encrypt(self, plaintext: str, associated_data: str) -> dict[str, str]: ...
 
@@ -43,6 +49,7 @@ class RegistrationDependencies:
     cipher: Cipher
     blind_index_key: Callable[[], bytes]
     captcha_key: Callable[[], bytes]
+    consent: ConsentLedger | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -78,6 +85,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
 
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
+    receipts = _agreements(request, reader_id, now)
     try:
         deps.readers.create(
             NewReader(
@@ -85,6 +93,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
                 identity_index=index,
                 captcha_marker=solution.replay_marker,
                 captcha_expires_at=solution.expires_at,
+                extra_actions=deps.consent.append_actions(None, receipts) if receipts and deps.consent else [],
             )
         )
     except IdentityTaken:
@@ -100,7 +109,20 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
         next_steps=NEXT_STEPS,
+        links=[RequestedLink(partner=r.partner, status="agreed", receipt_id=r.receipt_id) for r in receipts],
     )
+
+
+def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime) -> list[Receipt]:
+    """One `agree` receipt per partner, naming the exact document version the applicant read."""
+    library = default_library()
+    decisions = []
+    for agreement in request.partners:
+        document = library.by_sha256(agreement.partner, agreement.document_sha256)
+        decisions.append({"partner": agreement.partner, "document_version": document.version,
+                          "document_sha256": document.sha256, "decision": Decision.AGREE,
+                          "channel": Channel.REGISTRATION, "decided_by": "reader"})
+    return next_receipts(None, decisions, reader_id=reader_id, recorded_at=iso_millis(now))
 
 
 def _already_registered() -> problems.Conflict:

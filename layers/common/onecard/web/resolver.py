@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
+    ResponseValidationError,
 )
 
 from onecard.domain.issues import FieldIssue
@@ -53,6 +54,11 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(_: RequestUnsupportedContentType) -> Response:
         return problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"))
+
+    @app.exception_handler(ResponseValidationError)
+    def _broken_contract(error: ResponseValidationError) -> Response:
+        logger.error("response does not match its model", extra={"errors": [e.get("type") for e in error.errors()]})
+        return problem_response(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:

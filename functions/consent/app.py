@@ -1,0 +1,84 @@
+"""個資同意書: the partners' consent documents, every version, cacheable by their hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from onecard.consent.documents import ConsentDocument, UnknownPartner, UnknownVersion, default_library
+from onecard.domain.people import TAIPEI
+from onecard.models.consent import ConsentDocumentList, ConsentDocumentSummary, ConsentDocumentText
+from onecard.web import problems
+from onecard.web.resolver import create_resolver, http_handler
+
+app = create_resolver()
+_CACHE = "public, max-age=300"
+
+
+class NotModified(Exception):
+    """The client's cached copy (If-None-Match) is current."""
+
+    def __init__(self, headers: dict[str, str]):
+        super().__init__("not modified")
+        self.headers = headers
+
+
+@app.exception_handler(NotModified)
+def _not_modified(answer: NotModified) -> Response:
+    return Response(304, None, "", headers=answer.headers)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(TAIPEI).date()
+
+
+def _summary(document: ConsentDocument) -> dict:
+    return {"partner": document.partner, "version": document.version, "title": document.title,
+            "title_en": document.title_en, "effective_from": document.effective_from.isoformat(),
+            "sha256": document.sha256, "data_fields": list(document.data_fields)}
+
+
+def _full(document: ConsentDocument) -> Response[ConsentDocumentText]:
+    etag = f'"{document.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": _CACHE}
+    if app.current_event.headers.get("If-None-Match") == etag:
+        raise NotModified(headers)
+    body = {**_summary(document), "text_zh": document.text_zh, "text_en": document.text_en,
+            "summary_of_changes": document.summary_of_changes}
+    return Response(200, "application/json", body, headers=headers)
+
+
+def _lookup(partner: str, version: int | None = None) -> ConsentDocument:
+    library = default_library()
+    try:
+        return library.current(partner, _today()) if version is None else library.get(partner, version)
+    except UnknownPartner:
+        raise problems.NotFound(f"沒有合作館 {partner} 的個資同意書 (unknown partner)") from None
+    except UnknownVersion:
+        raise problems.NotFound(f"{partner} 沒有第 {version} 版個資同意書 (unknown version)") from None
+
+
+@app.get("/v1/consent-documents", summary="The current consent document of each partner", tags=["個資同意書"])
+def list_documents() -> Response[ConsentDocumentList]:
+    library = default_library()
+    documents = [_summary(library.current(p, _today())) for p in library.partners()]
+    return Response(200, "application/json", {"documents": documents}, headers={"Cache-Control": _CACHE})
+
+
+@app.get("/v1/consent-documents/<partner>", summary="The current full text of a partner's document",
+         tags=["個資同意書"], responses={404: {"description": "Unknown partner"}})
+def current_document(partner: Annotated[str, Path(max_length=20)]) -> Response[ConsentDocumentText]:
+    return _full(_lookup(partner))
+
+
+@app.get("/v1/consent-documents/<partner>/versions/<version>", summary="One version of a partner's document",
+         tags=["個資同意書"], responses={404: {"description": "Unknown partner or version"}})
+def document_version(partner: Annotated[str, Path(max_length=20)],
+                     version: Annotated[int, Path(ge=1, le=9999)]) -> Response[ConsentDocumentText]:
+    return _full(_lookup(partner, version))
+
+
+lambda_handler = http_handler(app)
