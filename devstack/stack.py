@@ -43,7 +43,8 @@ class LocalStack:
     port: int = 3000
     state_dir: Path | None = None
     parameters: dict[str, str] = field(default_factory=dict)
-    extra_environment: dict[str, str] = field(default_factory=dict)
+    # The local stack is plain http on 127.0.0.1, where a Secure cookie would never be sent back.
+    extra_environment: dict[str, str] = field(default_factory=lambda: {"SESSION_COOKIE_SECURE": "false"})
     pool_size: int = 4
 
     def start(self) -> None:

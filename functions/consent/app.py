@@ -8,10 +8,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from onecard import wiring
 from onecard.consent.documents import ConsentDocument, UnknownPartner, UnknownVersion, default_library
 from onecard.domain.people import TAIPEI
 from onecard.models.consent import ConsentDocumentList, ConsentDocumentSummary, ConsentDocumentText
+from onecard.models.sessions import ConsentReceiptList
 from onecard.web import problems
+from onecard.web.auth import current_session
 from onecard.web.resolver import create_resolver, http_handler
 
 app = create_resolver()
@@ -79,6 +82,47 @@ def current_document(partner: Annotated[str, Path(max_length=20)]) -> Response[C
 def document_version(partner: Annotated[str, Path(max_length=20)],
                      version: Annotated[int, Path(ge=1, le=9999)]) -> Response[ConsentDocumentText]:
     return _full(_lookup(partner, version))
+
+
+def _receipt_view(record: dict) -> dict:
+    """Our receipt, with the fields of a Kantara Consent Receipt / ISO/IEC TS 27560 record beside it."""
+    document = default_library().get(record["partner"], int(record["document_version"]))
+    return {
+        **{k: v for k, v in record.items() if k not in ("pk", "sk")},
+        "consent_receipt": {
+            "version": "ISO/IEC TS 27560:2023",
+            "jurisdiction": "TW",
+            "consentTimestamp": record["recorded_at"],
+            "collectionMethod": record["channel"],
+            "consentReceiptID": record["receipt_id"],
+            "piiPrincipalId": record["reader_id"],
+            "piiControllers": [{"piiController": "臺北市立圖書館 Taipei Public Library"}],
+            "policyUrl": f"/v1/consent-documents/{document.partner}/versions/{document.version}",
+            "services": [{"service": document.title_en, "purposes": [{"purpose": document.title,
+                          "consentType": "EXPLICIT", "piiCategory": list(document.data_fields),
+                          "primaryPurpose": True, "termination": "withdrawal in 個人書房 or at a counter",
+                          "thirdPartyDisclosure": True}]}],
+            "sensitive": False,
+            "state": record["decision"],
+        },
+    }
+
+
+@app.get("/v1/readers/me/consents", summary="The logged-in reader's consent decisions, newest first",
+         tags=["個資同意書", "個人書房"])
+def my_consents() -> ConsentReceiptList:
+    session = current_session(app)
+    return ConsentReceiptList(receipts=[_receipt_view(r) for r in wiring.consent().receipts(session.reader_id)])
+
+
+@app.get("/v1/readers/me/consents/<receipt_id>", summary="One consent receipt of the logged-in reader",
+         tags=["個資同意書", "個人書房"], responses={404: {"description": "No such receipt of this reader"}})
+def my_consent(receipt_id: Annotated[str, Path(max_length=40)]) -> dict:
+    session = current_session(app)
+    record = wiring.consent().receipt(session.reader_id, receipt_id)
+    if record is None:
+        raise problems.NotFound("找不到此同意紀錄 (No such receipt)")
+    return _receipt_view(record)
 
 
 lambda_handler = http_handler(app)

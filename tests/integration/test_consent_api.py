@@ -96,3 +96,24 @@ def test_concurrent_decisions_by_one_reader_keep_one_valid_chain(aws):
     records = ledger.receipts("R-concurrent")
     assert len(records) == 6
     assert verify_chain(records, ledger.head_record("R-concurrent")).valid
+
+
+def test_a_reader_sees_their_own_receipts_newest_first_and_never_anothers(api):
+    partners = [{"partner": p, "document_sha256": current_hash(api, p)} for p in ("ntpc", "taipei-card")]
+    mine = personal_application(solved_captcha(api), partners=partners, password="Mine1234", password_confirm="Mine1234")
+    theirs = personal_application(solved_captcha(api), partners=partners[:1], password="Them1234", password_confirm="Them1234")
+    assert api.post("/v1/readers", mine).status == 201
+    assert api.post("/v1/readers", theirs).status == 201
+    api.post("/v1/sessions", {"id_number": theirs["id_number"], "password": "Them1234"})
+    their_receipt = api.get("/v1/readers/me/consents").json()["receipts"][0]["receipt_id"]
+    api.cookies.clear()
+    api.post("/v1/sessions", {"id_number": mine["id_number"], "password": "Mine1234"})
+
+    receipts = api.get("/v1/readers/me/consents").json()["receipts"]
+    one = api.get(f"/v1/readers/me/consents/{receipts[0]['receipt_id']}")
+
+    assert [r["sequence"] for r in receipts] == [2, 1]
+    assert one.status == 200 and one.json()["consent_receipt"]["consentReceiptID"] == receipts[0]["receipt_id"]
+    assert api.get(f"/v1/readers/me/consents/{their_receipt}").status == 404
+    api.cookies.clear()
+    assert api.get("/v1/readers/me/consents").status == 401

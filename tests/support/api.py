@@ -16,6 +16,7 @@ class ApiResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+    set_cookies: list[str] | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -45,10 +46,21 @@ class ApiClient:
         event = proxy_event(route.route, method, raw_path, parameters, list(all_headers.items()), body,
                             self.source_ip, "local")
         status, header_list, payload = response_parts(self._invoke(route.route.function, event))
-        return ApiResponse(status, dict(header_list), payload)
+        for name, value in header_list:
+            if name.lower() == "set-cookie":
+                cookie_name, _, rest = value.partition("=")
+                cookie_value = rest.split(";", 1)[0]
+                if cookie_value and "Max-Age=0" not in value:
+                    self.cookies[cookie_name] = cookie_value
+                else:
+                    self.cookies.pop(cookie_name, None)
+        return ApiResponse(status, dict(header_list), payload, [v for n, v in header_list if n.lower() == "set-cookie"])
 
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return self.request("GET", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> ApiResponse:
+        return self.request("DELETE", path, **kwargs)
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
         return self.request("POST", path, json_body=body, **kwargs)

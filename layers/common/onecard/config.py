@@ -23,6 +23,8 @@ class Settings(BaseModel):
     captcha_max_number: int = Field(default=50_000, ge=1_000)
     captcha_ttl_seconds: int = Field(default=600, ge=60, le=600)
     availability_limit_per_minute: int = Field(default=20, ge=1)
+    login_limit_per_minute: int = Field(default=30, ge=1)
+    session_cookie_secure: bool = True
     public_base_url: str = "http://127.0.0.1:3000"
 
     @classmethod

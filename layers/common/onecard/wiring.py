@@ -11,6 +11,8 @@ from onecard.infra.rate_limit import RateLimiter
 from onecard.infra.readers_repository import ReaderRepository
 from onecard.keys import KeyRing
 from onecard.security.envelope import EnvelopeCipher
+from onecard.sessions.lockout import Lockout
+from onecard.sessions.store import SessionStore
 
 
 @functools.cache
@@ -37,6 +39,17 @@ def cipher() -> EnvelopeCipher:
 
 
 @functools.cache
+def session_store() -> SessionStore:
+    s = settings()
+    return SessionStore(client("dynamodb"), sessions_table=s.sessions_table, readers_table=s.readers_table)
+
+
+@functools.cache
+def lockout() -> Lockout:
+    return Lockout(client("dynamodb"), settings().sessions_table)
+
+
+@functools.cache
 def rate_limiter() -> RateLimiter:
     return RateLimiter(client("dynamodb"), settings().sessions_table)
 
@@ -46,6 +59,6 @@ def reset() -> None:
     from onecard import config
     from onecard.infra import aws, secrets
 
-    for cached in (keyring, readers, consent, cipher, rate_limiter, config.settings, aws.client):
+    for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, config.settings, aws.client):
         cached.cache_clear()
     secrets.forget()

@@ -1,0 +1,71 @@
+"""個人書房 login and logout, and the logged-in reader's own profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+from onecard import wiring
+from onecard.config import settings
+from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
+from onecard.registration.service import identity_index
+from onecard.sessions import service
+from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
+from onecard.web import problems
+from onecard.web.auth import current_session
+
+router = Router()
+
+
+def _reader_for_identity(account: str) -> dict | None:
+    reader_id = wiring.readers().reader_id_for_identity(account)
+    return wiring.readers().get_profile(reader_id) if reader_id else None
+
+
+def _cookies(token: str, csrf: str, max_age: int) -> list[Cookie]:
+    secure = settings().session_cookie_secure
+    return [
+        Cookie(name=service.SESSION_COOKIE, value=token, path="/", secure=secure, http_only=True,
+               same_site=SameSite.LAX_MODE, max_age=max_age),
+        Cookie(name=service.CSRF_COOKIE, value=csrf, path="/", secure=secure, http_only=False,
+               same_site=SameSite.LAX_MODE, max_age=max_age),
+    ]
+
+
+@router.post("/v1/sessions", summary="個人書房 login", tags=["個人書房"],
+             responses={201: {"description": "Logged in", "content": {"application/json": {"model": SessionCreated}}},
+                        401: {"description": "Wrong ID number or password"},
+                        429: {"description": "Locked or rate-limited; see Retry-After"}})
+def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]:
+    address = router.current_event.request_context.identity.source_ip or "unknown"
+    verdict = wiring.rate_limiter().hit("login", address, limit=settings().login_limit_per_minute, window_seconds=60)
+    if not verdict.allowed:
+        raise problems.TooManyRequests("登入嘗試過於頻繁，請稍後再試", retry_after_seconds=verdict.retry_after_seconds)
+    keys = wiring.keyring()
+    token, session = service.login(request.id_number, request.password, service.LoginDependencies(
+        sessions=wiring.session_store(), lockout=wiring.lockout(), reader_for_identity=_reader_for_identity,
+        identity_index=lambda number: identity_index(keys.blind_index_key(), number)))
+    body = SessionCreated(reader_id=session.reader_id, csrf_token=session.csrf_token,
+                          expires_at=session.expires_at(), idle_timeout_seconds=IDLE_SECONDS)
+    return Response(201, "application/json", body.model_dump(mode="json"),
+                    cookies=_cookies(token, session.csrf_token, ABSOLUTE_SECONDS))
+
+
+@router.delete("/v1/sessions/current", summary="個人書房 logout: revokes this session", tags=["個人書房"])
+def log_out() -> Response[None]:
+    wiring.session_store().revoke(current_session(router))
+    return Response(204, None, "", cookies=_cookies("", "", 0))
+
+
+@router.get("/v1/readers/me", summary="The logged-in reader's profile (ID number masked)", tags=["個人書房"])
+def my_profile() -> ReaderProfile:
+    session = current_session(router)
+    profile = wiring.readers().get_profile(session.reader_id)
+    if profile is None:
+        raise problems.Unauthenticated("請重新登入")
+    fields = {k: v for k, v in profile.items() if k in ReaderProfile.model_fields}
+    return ReaderProfile(**fields)

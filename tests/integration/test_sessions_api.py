@@ -1,0 +1,111 @@
+"""個人書房 login: sessions, lockout, CSRF, and that one reader never reaches another's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.applications import personal_application
+from tests.support.captcha import solved_captcha
+
+
+@pytest.fixture
+def reader(api):
+    body = personal_application(solved_captcha(api), password="Read2026", password_confirm="Read2026")
+    answer = api.post("/v1/readers", body)
+    assert answer.status == 201
+    return {"id_number": body["id_number"], "password": "Read2026", "reader_id": answer.json()["reader_id"]}
+
+
+def log_in(api, reader, password=None):
+    return api.post("/v1/sessions", {"id_number": reader["id_number"].lower(), "password": password or reader["password"]})
+
+
+def test_login_sets_an_http_only_same_site_session_cookie_and_returns_a_csrf_token(api, reader):
+    answer = log_in(api, reader)
+
+    assert answer.status == 201
+    assert answer.json()["reader_id"] == reader["reader_id"] and answer.json()["csrf_token"]
+    session_cookie = next(c for c in answer.set_cookies if c.startswith("onecard_session="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie and "Secure" in session_cookie
+    me = api.get("/v1/readers/me")
+    assert me.status == 200 and me.json()["reader_id"] == reader["reader_id"]
+    assert me.json()["id_number_masked"] != reader["id_number"] and "*" in me.json()["id_number_masked"]
+
+
+def test_a_wrong_password_and_an_unknown_number_get_the_same_answer(api, reader):
+    wrong_password = log_in(api, reader, password="Nope9999")
+    unknown = api.post("/v1/sessions", {"id_number": "A123456789", "password": "Read2026"})
+
+    assert wrong_password.status == unknown.status == 401
+    assert wrong_password.json()["detail"] == unknown.json()["detail"]
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_five_failures_lock_the_account_whether_or_not_it_exists(api, reader, known):
+    target = reader if known else {**reader, "id_number": "B123456780"}
+    statuses = [log_in(api, target, password="Wrong000").status for _ in range(5)]
+    locked = log_in(api, target)
+
+    assert statuses == [401] * 5
+    assert locked.status == 429 and int(locked.header("Retry-After")) > 800
+
+
+def test_the_lock_lifts_after_fifteen_minutes(api, aws, reader):
+    for _ in range(5):
+        log_in(api, reader, password="Wrong000")
+    from onecard import wiring
+    from onecard.registration.service import identity_index
+
+    account = identity_index(wiring.keyring().blind_index_key(), reader["id_number"])
+    import time
+
+    assert wiring.lockout().locked_for(account, int(time.time()) + 15 * 60 + 1) == 0
+
+
+def test_logout_revokes_the_session(api, reader):
+    token = log_in(api, reader).json()
+    assert api.delete("/v1/sessions/current", headers={"X-CSRF-Token": token["csrf_token"]}).status == 204
+
+    assert api.get("/v1/readers/me").status == 401
+
+
+def test_a_cookie_authenticated_change_without_the_csrf_token_is_forbidden(api, reader):
+    log_in(api, reader)
+
+    assert api.delete("/v1/sessions/current").status == 403
+    assert api.get("/v1/readers/me").status == 200
+
+
+def test_api_clients_may_use_the_token_as_a_bearer(api, reader):
+    log_in(api, reader)
+    token = api.cookies.pop("onecard_session")
+
+    assert api.get("/v1/readers/me").status == 401
+    assert api.get("/v1/readers/me", headers={"Authorization": f"Bearer {token}"}).status == 200
+    assert api.delete("/v1/sessions/current", headers={"Authorization": f"Bearer {token}"}).status == 204
+
+
+def test_an_idle_session_expires_after_thirty_minutes_and_any_after_twelve_hours(aws, api, reader):
+    log_in(api, reader)
+    token = api.cookies["onecard_session"]
+    from onecard import wiring
+    import time
+
+    store, now = wiring.session_store(), int(time.time())
+    assert store.find(token, now + 29 * 60) is not None
+    assert store.find(token, now + 29 * 60 + 31 * 60) is None
+    for minute in range(20, 12 * 60, 20):
+        assert store.find(token, now + minute * 60) is not None
+    assert store.find(token, now + 12 * 3600 + 1) is None
+
+
+def test_one_readers_session_only_ever_shows_that_reader(api, reader):
+    other = personal_application(solved_captcha(api), password="Other111", password_confirm="Other111")
+    other_id = api.post("/v1/readers", other).json()["reader_id"]
+    log_in(api, reader)
+    mine = api.get("/v1/readers/me").json()
+    api.cookies.clear()
+    api.post("/v1/sessions", {"id_number": other["id_number"], "password": "Other111"})
+
+    theirs = api.get("/v1/readers/me").json()
+    assert mine["reader_id"] == reader["reader_id"] and theirs["reader_id"] == other_id
