@@ -59,6 +59,12 @@ class ApiClient:
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return self.request("GET", path, **kwargs)
 
+    def patch(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("PATCH", path, json_body=body, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("PUT", path, json_body=body, **kwargs)
+
     def delete(self, path: str, **kwargs: Any) -> ApiResponse:
         return self.request("DELETE", path, **kwargs)
 

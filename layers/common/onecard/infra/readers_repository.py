@@ -35,6 +35,41 @@ class ReaderRepository:
         item = answer.get("Item")
         return from_item(item) if item else None
 
+    def partition(self, reader_id: str, prefix: str = "") -> list[dict[str, Any]]:
+        """Every item under the reader (profile, sessions, audit, links …), optionally of one kind."""
+        items: list[dict[str, Any]] = []
+        condition = "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else "")
+        values = {":pk": f"READER#{reader_id}", **({":prefix": prefix} if prefix else {})}
+        kwargs: dict[str, Any] = {"TableName": self._readers, "KeyConditionExpression": condition,
+                                  "ExpressionAttributeValues": to_item(values), "ConsistentRead": True}
+        while True:
+            page = self._db.query(**kwargs)
+            items += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def update_profile(self, reader_id: str, changes: dict[str, Any], audit_items: list[dict[str, Any]]) -> None:
+        """Changes profile attributes and records the audit entries in one transaction (None removes)."""
+        sets = {k: v for k, v in changes.items() if v is not None}
+        removes = [k for k, v in changes.items() if v is None]
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        by_name = {v: k for k, v in names.items()}
+        expression = ""
+        if sets:
+            expression += "SET " + ", ".join(f"{by_name[k]} = :v{i}" for i, k in enumerate(sets))
+        if removes:
+            expression += " REMOVE " + ", ".join(by_name[k] for k in removes)
+        update: dict[str, Any] = {"TableName": self._readers, "Key": to_item(reader_key(reader_id)),
+                                  "UpdateExpression": expression.strip(), "ExpressionAttributeNames": names,
+                                  "ConditionExpression": "attribute_exists(pk)"}
+        if sets:
+            update["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(sets.values())})
+        actions = [{"Update": update}] + [
+            {"Put": {"TableName": self._readers, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+            for item in audit_items]
+        self._db.transact_write_items(TransactItems=actions)
+
     def create(self, new: NewReader) -> None:
         """Writes the reader, its identity guard, the spent captcha and any receipts/requests atomically.
 
@@ -64,3 +99,24 @@ class ReaderRepository:
             if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
                 raise CaptchaReplayed() from None
             raise
+
+
+def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str, identity_index: str,
+                 request_id: str, at: str) -> None:
+    """Deletes every personal item of a reader. Left behind: a tombstone of the blind index (to honour and audit a
+    later re-registration) and the completion record; consent receipts live in their own table and hold no
+    personal data."""
+    items = ReaderRepository(dynamodb, readers_table=readers_table, sessions_table=sessions_table,
+                             consent_table="").partition(reader_id)
+    for item in items:
+        if item["sk"].startswith("SESSION#"):
+            dynamodb.delete_item(TableName=sessions_table, Key=to_item({"pk": f"SESSION#{item['sk'].split('#', 1)[1]}"}))
+    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in items] + [identity_key(identity_index)]
+    for start in range(0, len(keys), 25):
+        dynamodb.batch_write_item(RequestItems={readers_table: [
+            {"DeleteRequest": {"Key": to_item(key)}} for key in keys[start:start + 25]]})
+    dynamodb.put_item(TableName=readers_table, Item=to_item({
+        "pk": f"ERASED#{identity_index}", "sk": f"ERASURE#{request_id}", "erased_at": at}))
+    dynamodb.put_item(TableName=readers_table, Item=to_item({
+        "pk": f"ERASURE#{request_id}", "sk": "ERASURE", "request_id": request_id, "requested_at": at,
+        "completed_at": at, "status": "completed"}))

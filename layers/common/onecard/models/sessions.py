@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from onecard.domain.choices import Education, Occupation
 from onecard.models.common import RequestModel, ResponseModel
+from onecard.models.readers import AddressIn
 
 
 class LoginRequest(RequestModel):
@@ -45,3 +47,42 @@ class ReaderProfile(ResponseModel):
 
 class ConsentReceiptList(ResponseModel):
     receipts: list[dict[str, Any]]
+
+
+class CorrectionRequest(RequestModel):
+    """補充或更正: any of the correctable fields. The counter-only ones are accepted here only to be refused
+    with a message that says where to go."""
+
+    gender: Literal["female", "male"] | None = None
+    occupation: Occupation | None = None
+    education: Education | None = None
+    mailing_address: AddressIn | None = None
+    household_address: AddressIn | None = None
+    household_same_as_mailing: bool | None = None
+    phone_home: Annotated[str | None, Field(max_length=40)] = None
+    phone_office: Annotated[str | None, Field(max_length=40)] = None
+    household_phone: Annotated[str | None, Field(max_length=40)] = None
+    mobile: Annotated[str | None, Field(max_length=40)] = None
+    email: Annotated[str | None, Field(max_length=254)] = None
+    id_number: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
+    name: Annotated[str | None, Field(max_length=200, description="不可線上修改（請至櫃檯）")] = None
+    birth_date: Annotated[str | None, Field(max_length=20, description="不可線上修改（請至櫃檯）")] = None
+    id_type: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
+    nationality_type: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
+
+
+class PasswordChange(RequestModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(max_length=64)]
+    password_confirm: Annotated[str, Field(max_length=64)]
+
+
+class ErasureRequest(RequestModel):
+    password: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ErasureAccepted(ResponseModel):
+    request_id: str
+    status: Literal["completed"]
+    deadline: str
+    completed_at: str

@@ -69,10 +69,13 @@ class SessionStore:
         return session
 
     def revoke(self, session: Session) -> None:
+        self.revoke_hash(session.reader_id, session.token_hash)
+
+    def revoke_hash(self, reader_id: str, hashed_token: str) -> None:
         self._db.transact_write_items(TransactItems=[
-            {"Delete": {"TableName": self._sessions, "Key": to_item({"pk": f"SESSION#{session.token_hash}"})}},
+            {"Delete": {"TableName": self._sessions, "Key": to_item({"pk": f"SESSION#{hashed_token}"})}},
             {"Delete": {"TableName": self._readers,
-                        "Key": to_item({"pk": f"READER#{session.reader_id}", "sk": f"SESSION#{session.token_hash}"})}},
+                        "Key": to_item({"pk": f"READER#{reader_id}", "sk": f"SESSION#{hashed_token}"})}},
         ])
 
     def _record(self, session: Session) -> dict[str, Any]:

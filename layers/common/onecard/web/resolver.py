@@ -19,6 +19,7 @@ from onecard.observability import logger
 from onecard.web import problems
 from onecard.web.validation import is_body_shape_error, issues_from_errors
 
+READER_ROUTES_PREFIX = "/v1/readers/me"
 CrossFieldRules = Callable[[Mapping[str, Any]], list[FieldIssue]]
 
 SECURITY_HEADERS = {
@@ -56,16 +57,26 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
         return problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"))
 
     @app.exception_handler(ResponseValidationError)
-    def _broken_contract(error: ResponseValidationError) -> Response:
+    def _broken_contract(error: ResponseValidationError | RequestValidationError) -> Response:
         logger.error("response does not match its model", extra={"errors": [e.get("type") for e in error.errors()]})
         return problem_response(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
         errors = list(error.errors())
+        if any(tuple(e.get("loc", ()))[:1] == ("response",) for e in errors):
+            return _broken_contract(error)  # our answer broke its own contract: a server error, not the client's
         if any(is_body_shape_error(e) for e in errors):
             return problem_response(problems.MalformedRequest("請求內容必須是 JSON 物件 (The body must be a JSON object)"))
         event = app.current_event
+        if event.resource.startswith(READER_ROUTES_PREFIX):
+            # Who is asking comes before what they sent: a stranger learns nothing from our validation errors.
+            from onecard.web.auth import current_session
+
+            try:
+                current_session(app)
+            except problems.Problem as refused:
+                return problem_response(refused)
         route_rules = rules.get(f"{event.http_method} {event.resource}")
         raw = _json_body_or_none(event)
         return problem_response(problems.InvalidFields(issues_from_errors(errors, raw, route_rules)))

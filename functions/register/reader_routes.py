@@ -1,0 +1,77 @@
+"""個人書房: the reader's own data — correct it, copy it, change the password, erase it (PDPA Art. 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from onecard import wiring
+from onecard.config import settings
+from onecard.infra.aws import client
+from onecard.infra.readers_repository import erase_reader
+from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
+from onecard.readers import personal_data
+from onecard.web.auth import current_session
+
+router = Router()
+
+
+def _decrypt(profile: dict) -> str:
+    return wiring.cipher().decrypt(profile["id_number_encrypted"], associated_data=f"{profile['reader_id']}:id_number")
+
+
+def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) -> None:
+    s = settings()
+    erase_reader(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
+                 reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at)
+
+
+def _deps() -> personal_data.PersonalDataDependencies:
+    return personal_data.PersonalDataDependencies(
+        readers=wiring.readers(), consent=wiring.consent(), sessions=wiring.session_store(),
+        decrypt_id_number=_decrypt, delete_everything=_delete_everything)
+
+
+def _profile_view(profile: dict) -> ReaderProfile:
+    return ReaderProfile(**{k: v for k, v in profile.items() if k in ReaderProfile.model_fields})
+
+
+@router.patch("/v1/readers/me", summary="補充或更正: correct the reader's own data (all errors at once)",
+              tags=["個人書房"], responses={422: {"description": "Invalid fields, or fields only a counter may change"}})
+def correct(request: Annotated[CorrectionRequest, Body()]) -> ReaderProfile:
+    session = current_session(router)
+    changes = request.model_dump(mode="json", exclude_unset=True)
+    return _profile_view(personal_data.correct(session.reader_id, changes, _deps()))
+
+
+@router.put("/v1/readers/me/password", summary="Change the password; other sessions are logged out", tags=["個人書房"])
+def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None]:
+    session = current_session(router)
+    personal_data.change_password(session.reader_id, request.current_password, request.password,
+                                  request.password_confirm, session.token_hash, _deps())
+    return Response(204, None, "")
+
+
+@router.get("/v1/readers/me/export", summary="查詢、閱覽、製給複製本: a complete copy of the reader's data",
+            tags=["個人書房"])
+def export() -> Response[dict]:
+    session = current_session(router)
+    copy = personal_data.export(session.reader_id, _deps())
+    name = f"tpml-reader-data-{dt.date.today().isoformat()}.json"
+    return Response(200, "application/json", copy,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/v1/readers/me/erasure", summary="停止蒐集、處理或利用及刪除: erase the reader's personal data",
+             tags=["個人書房"], responses={202: {"description": "Erased",
+                                                "content": {"application/json": {"model": ErasureAccepted}}}})
+def erase(request: Annotated[ErasureRequest, Body()]) -> Response[ErasureAccepted]:
+    session = current_session(router)
+    request_id = router.current_event.request_context.request_id
+    done = personal_data.erase(session.reader_id, request.password, request_id, _deps())
+    return Response(202, "application/json", ErasureAccepted(**done).model_dump(mode="json"),
+                    cookies=[])

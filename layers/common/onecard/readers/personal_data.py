@@ -1,0 +1,151 @@
+"""What 個人書房 does with the reader's own data. The parts it needs are handed in; no AWS import here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from onecard.domain import address, contact
+from onecard.domain.email import normalise_email
+from onecard.domain.issues import FieldIssue
+from onecard.domain.password import password_issues
+from onecard.domain.registration import registration_issues
+from onecard.registration.service import iso_millis
+from onecard.security.passwords import hash_password, verify_password
+from onecard.web import problems
+
+COUNTER_ONLY = ("id_number", "name", "birth_date", "id_type", "nationality_type")
+ERASURE_DEADLINE_DAYS = 30  # PDPA Art. 13
+
+
+@dataclass
+class PersonalDataDependencies:
+    readers: Any
+    consent: Any
+    sessions: Any
+    decrypt_id_number: Callable[[dict[str, Any]], str]
+    delete_everything: Callable[[str, dict[str, Any], str, str], None]
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+
+def audit_item(reader_id: str, field: str, action: str, at: str, by: str = "reader",
+               channel: str = "personal_study") -> dict[str, Any]:
+    return {"pk": f"READER#{reader_id}", "sk": f"AUDIT#{at}#{secrets.token_hex(4)}", "field": field,
+            "action": action, "at": at, "by": by, "channel": channel}
+
+
+def counter_only_issues(changes: dict[str, Any]) -> list[FieldIssue]:
+    return [FieldIssue(name, "change_at_counter",
+                       "證號、姓名、生日及身分別無法線上修改，請攜帶身分證件正本至各分館櫃檯辦理")
+            for name in COUNTER_ONLY if name in changes]
+
+
+def _with_household_choice(profile: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A new household address means it is no longer the mailing address, unless the reader says otherwise."""
+    if "household_address" in changes and "household_same_as_mailing" not in changes:
+        return {**changes, "household_same_as_mailing": False}
+    if profile.get("household_same_as_mailing") and "mailing_address" in changes and "household_same_as_mailing" not in changes:
+        return {**changes, "household_same_as_mailing": True}
+    return changes
+
+
+def correction_issues(profile: dict[str, Any], changes: dict[str, Any], today: dt.date) -> list[FieldIssue]:
+    """The registration's rules on the profile as it would be after the changes."""
+    changes = _with_household_choice(profile, changes)
+    merged = {**{k: v for k, v in profile.items() if k not in ("id_number_encrypted", "password_hash")}, **changes}
+    merged.pop("id_number", None)
+    if merged.get("household_same_as_mailing"):
+        merged["household_address"] = None
+    issues = [i for i in registration_issues(merged, today) if i.field.split(".")[0] in changes
+              or i.code in ("phone_required", "household_address_required", "mailing_address_required")]
+    return counter_only_issues(changes) + issues
+
+
+def _address(value: dict[str, str]) -> dict[str, str]:
+    built = address.build_address(value["city"], value["district"], value["street"])
+    return {"postal_code": built.postal_code, "city": built.city, "district": built.district, "street": built.street}
+
+
+def normalised_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in ("mailing_address", "household_address"):
+            out[name] = _address(value) if value else None
+        elif name in ("phone_home", "phone_office", "household_phone"):
+            out[name] = contact.normalise_landline(value) if value else None
+        elif name == "mobile":
+            out[name] = contact.normalise_mobile(value) if value else None
+        elif name == "email":
+            out[name] = normalise_email(value) if value else None
+        else:
+            out[name] = value
+    if changes.get("household_same_as_mailing") and "mailing_address" in out:
+        out["household_address"] = out["mailing_address"]
+    return out
+
+
+def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependencies) -> dict[str, Any]:
+    profile = deps.readers.get_profile(reader_id)
+    now = deps.clock()
+    issues = correction_issues(profile, changes, now.date())
+    if issues:
+        raise problems.InvalidFields(issues)
+    updates = normalised_changes(_with_household_choice(profile, changes))
+    if updates.get("household_same_as_mailing") is True and "mailing_address" not in updates:
+        updates["household_address"] = profile.get("mailing_address")
+    updates = {name: value for name, value in updates.items() if profile.get(name) != value}
+    if not updates:
+        return profile
+    at = iso_millis(now)
+    deps.readers.update_profile(reader_id, updates, [audit_item(reader_id, name, "corrected", at) for name in updates])
+    return deps.readers.get_profile(reader_id)
+
+
+def change_password(reader_id: str, current: str, new: str, confirm: str, keep_session: str,
+                    deps: PersonalDataDependencies) -> None:
+    profile = deps.readers.get_profile(reader_id)
+    if not verify_password(profile["password_hash"], current):
+        raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
+    issues = password_issues(new, confirm, id_number=deps.decrypt_id_number(profile),
+                             birth_date=dt.date.fromisoformat(profile["birth_date"]))
+    if issues:
+        raise problems.InvalidFields(issues)
+    at = iso_millis(deps.clock())
+    deps.readers.update_profile(reader_id, {"password_hash": hash_password(new)},
+                                [audit_item(reader_id, "password", "changed", at)])
+    for pointer in deps.readers.partition(reader_id, "SESSION#"):
+        token_hash = pointer["sk"].split("#", 1)[1]
+        if token_hash != keep_session:
+            deps.sessions.revoke_hash(reader_id, token_hash)
+
+
+def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
+    items = deps.readers.partition(reader_id)
+    profile = next(i for i in items if i["sk"] == "PROFILE")
+    plain = {k: v for k, v in profile.items() if k not in ("pk", "sk", "id_number_encrypted", "password_hash",
+                                                              "identity_index")}
+    plain["id_number"] = deps.decrypt_id_number(profile)
+    plain["password"] = "以不可逆雜湊（argon2id）保存，本館亦無法得知 (held only as an irreversible argon2id hash)"
+    strip = lambda item: {k: v for k, v in item.items() if k not in ("pk",)}  # noqa: E731
+    return {
+        "exported_at": iso_millis(deps.clock()),
+        "controller": "臺北市立圖書館 Taipei Public Library",
+        "profile": plain,
+        "consent_receipts": deps.consent.receipts(reader_id, newest_first=False),
+        "links": [strip(i) for i in items if i["sk"].startswith(("LINK#", "LINKEVENT#"))],
+        "audit_trail": [strip(i) for i in items if i["sk"].startswith("AUDIT#")],
+        "sessions": [{"created_at": i.get("created_at"), "expires_at": i.get("expires_at")}
+                     for i in items if i["sk"].startswith("SESSION#")],
+    }
+
+
+def erase(reader_id: str, password: str, request_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
+    profile = deps.readers.get_profile(reader_id)
+    if not verify_password(profile["password_hash"], password):
+        raise problems.Unauthenticated("密碼不正確 (Wrong password)")
+    now = deps.clock()
+    deadline = (now + dt.timedelta(days=ERASURE_DEADLINE_DAYS)).date().isoformat()
+    deps.delete_everything(reader_id, profile, request_id, iso_millis(now))
+    return {"request_id": request_id, "status": "completed", "deadline": deadline, "completed_at": iso_millis(now)}
