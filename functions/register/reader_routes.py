@@ -33,7 +33,8 @@ def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) 
 def _deps() -> personal_data.PersonalDataDependencies:
     return personal_data.PersonalDataDependencies(
         readers=wiring.readers(), consent=wiring.consent(), sessions=wiring.session_store(),
-        decrypt_id_number=_decrypt, delete_everything=_delete_everything)
+        decrypt_id_number=_decrypt,
+        decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad), delete_everything=_delete_everything)
 
 
 def _profile_view(profile: dict) -> ReaderProfile:

@@ -134,13 +134,6 @@ def test_a_foreign_applicant_with_a_passport_and_its_country_is_accepted(api):
     assert answer.status == 201, answer.body
 
 
-def test_family_cards_are_refused_with_a_clear_message_naming_card_type(api):
-    answer = apply(api, card_type="family")
-
-    assert answer.status == 422
-    assert [e["field"] for e in answer.json()["errors"]] == ["card_type"]
-
-
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"'])
 def test_a_body_that_is_not_a_json_object_is_a_400_problem(api, raw):
     answer = api.request("POST", "/v1/readers", raw_body=raw)

@@ -7,6 +7,8 @@ mistyped values and reports only what it can judge.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +27,7 @@ def registration_issues(data: Mapping[str, Any], today: dt.date) -> list[FieldIs
     issues += _password_issues(data)
     issues += _address_issues(data)
     issues += _phone_issues(data)
+    issues += _minor_issues(data, today)
     return issues
 
 
@@ -51,10 +54,79 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
+FAMILY_CITY = "臺北市"
+_REGISTER_NUMBER = re.compile(r"^[A-Z0-9]{4,12}$")
+
+
+def normalise_register_number(raw: str) -> str:
+    """戶號 as printed in the household register: letters and digits, upper-case, no spaces or dashes."""
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw)).upper()
+
+
 def _card_type_issues(data: Mapping[str, Any]) -> list[FieldIssue]:
-    if _enum(CardType, data.get("card_type")) is CardType.FAMILY:
-        return [FieldIssue("card_type", "card_type_unavailable", "家庭證暫不開放網路申辦，請洽各分館櫃檯")]
-    return []
+    """A family card belongs to a Taipei household (申辦家庭圖書證需設籍臺北市) and is never linked with partners."""
+    if _enum(CardType, data.get("card_type")) is not CardType.FAMILY:
+        if data.get("household") is not None:
+            return [FieldIssue("household", "household_not_applicable", "戶號及戶長資料僅於申辦家庭證時填寫")]
+        return []
+    issues: list[FieldIssue] = []
+    home = data.get("mailing_address") if data.get("household_same_as_mailing") is True else data.get("household_address")
+    if isinstance(home, Mapping) and isinstance(home.get("city"), str):
+        if address.normalise_city(home["city"]) != FAMILY_CITY:
+            field = "mailing_address.city" if data.get("household_same_as_mailing") is True else "household_address.city"
+            issues.append(FieldIssue(field, "family_requires_taipei_household", "家庭證限設籍臺北市者申辦，戶籍地址須在臺北市"))
+    household = data.get("household")
+    if not isinstance(household, Mapping):
+        issues.append(FieldIssue("household", "household_required", "申辦家庭證請填寫戶口名簿上的戶號及戶長資料"))
+    else:
+        number = household.get("register_number")
+        if not isinstance(number, str) or not _REGISTER_NUMBER.match(normalise_register_number(number)):
+            issues.append(FieldIssue("household.register_number", "register_number_format",
+                                     "戶號格式不正確，請依戶口名簿填寫英文字母及數字"))
+        head_name = household.get("head_name")
+        if not isinstance(head_name, str) or people.name_issue(head_name):
+            issues.append(FieldIssue("household.head_name", "head_name_invalid", "請填寫戶長姓名（50 字以內）"))
+        head_id = household.get("head_id_number")
+        if not isinstance(head_id, str):
+            issues.append(FieldIssue("household.head_id_number", "missing", "請填寫戶長身分證字號"))
+        else:
+            issue = identity.id_number_issue(identity.IdType.NATIONAL_ID, identity.normalise_id_number(head_id))
+            if issue:
+                issues.append(FieldIssue("household.head_id_number", issue.code, issue.message))
+    if data.get("partners"):
+        issues.append(FieldIssue("partners", "family_card_cannot_link", "家庭證無法結合一證通用服務，請以個人證申辦"))
+    return issues
+
+
+def _minor_issues(data: Mapping[str, Any], today: dt.date) -> list[FieldIssue]:
+    """Under 18 on the day of the application (Asia/Taipei), a guardian is required and decides on consents."""
+    birth = _date(data.get("birth_date"))
+    if birth is None or people.birth_date_issue(birth, today):
+        return []
+    minor = people.is_minor(birth, today)
+    guardian = data.get("guardian")
+    issues: list[FieldIssue] = []
+    if not minor:
+        if guardian is not None:
+            issues.append(FieldIssue("guardian", "guardian_not_applicable", "年滿 18 歲者無須填寫法定代理人"))
+        if data.get("occupation") == "child":
+            issues.append(FieldIssue("occupation", "occupation_child_adult", "年滿 18 歲者職業不可選「兒童」"))
+        return issues
+    if not isinstance(guardian, Mapping):
+        return [FieldIssue("guardian", "guardian_required", "未滿 18 歲者須填寫法定代理人資料，並由其同意個資同意書")]
+    name = guardian.get("name")
+    if not isinstance(name, str) or people.name_issue(name):
+        issues.append(FieldIssue("guardian.name", "guardian_name_invalid", "請填寫法定代理人姓名"))
+    number = guardian.get("id_number")
+    if isinstance(number, str):
+        normal = identity.normalise_id_number(number)
+        if not (identity.is_valid_national_id(normal) or identity.is_valid_resident_certificate(normal)):
+            issues.append(FieldIssue("guardian.id_number", "guardian_id_number_invalid",
+                                     "法定代理人證號應為有效的身分證字號或居留證號"))
+    phone = guardian.get("phone")
+    if isinstance(phone, str) and contact.normalise_mobile(phone) is None and contact.normalise_landline(phone) is None:
+        issues.append(FieldIssue("guardian.phone", "phone_format", "法定代理人電話格式不正確"))
+    return issues
 
 
 def _identity_issues(data: Mapping[str, Any]) -> list[FieldIssue]:

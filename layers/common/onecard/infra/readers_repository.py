@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, to_item
-from onecard.registration.records import CaptchaReplayed, IdentityTaken, NewReader
+from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 
 
 def reader_key(reader_id: str) -> dict[str, str]:
@@ -87,6 +87,11 @@ class ReaderRepository:
                      "Item": to_item({"pk": f"CAPTCHA#{new.captcha_marker}", "expires_at": new.captcha_expires_at}),
                      "ConditionExpression": not_there}},
         ]
+        if new.household_index:
+            actions.append({"Put": {"TableName": self._readers,
+                                    "Item": to_item({"pk": f"HOUSEHOLD#{new.household_index}", "sk": "HOUSEHOLD",
+                                                     "reader_id": reader_id}),
+                                    "ConditionExpression": not_there}})
         actions += new.extra_actions
         try:
             self._db.transact_write_items(TransactItems=actions)
@@ -98,6 +103,8 @@ class ReaderRepository:
                 raise IdentityTaken() from None
             if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
                 raise CaptchaReplayed() from None
+            if new.household_index and len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
+                raise HouseholdTaken() from None
             raise
 
 

@@ -54,6 +54,19 @@ def registration_rules(data: Mapping[str, Any]) -> list[FieldIssue]:
         data.get("partners"), current_document_sha256)
 
 
+class HouseholdIn(RequestModel):
+    register_number: Annotated[str, Field(max_length=20, description="戶號（依戶口名簿）")]
+    head_name: Annotated[str, Field(max_length=200, description="戶長姓名")]
+    head_id_number: Annotated[str, Field(max_length=20, description="戶長身分證字號")]
+
+
+class GuardianIn(RequestModel):
+    name: Annotated[str, Field(max_length=200, description="法定代理人姓名")]
+    relationship: Literal["father", "mother", "legal_guardian"]
+    id_number: Annotated[str, Field(max_length=20, description="法定代理人身分證字號或居留證號")]
+    phone: Annotated[str, Field(max_length=40, description="法定代理人電話")]
+
+
 class RegistrationRequest(RequestModel):
     card_type: Annotated[CardType, Field(description="辦證類型：personal 個人證、family 家庭證")]
     nationality_type: Annotated[NationalityType, Field(description="roc 中華民國國民、mainland 大陸人士、foreign 外籍人士")]
@@ -75,6 +88,8 @@ class RegistrationRequest(RequestModel):
     household_phone: Annotated[str | None, Field(max_length=40, description="戶籍電話；與行動電話至少填一個")] = None
     mobile: Annotated[str | None, Field(max_length=40, description="行動電話 09 開頭 10 碼，或 +886 9…")] = None
     email: Annotated[str | None, Field(max_length=254)] = None
+    household: Annotated[HouseholdIn | None, Field(description="家庭證：戶號及戶長資料")] = None
+    guardian: Annotated[GuardianIn | None, Field(description="未滿 18 歲者之法定代理人")] = None
     partners: Annotated[
         list[PartnerAgreement],
         Field(max_length=3, description="同時申請結合的合作館，每項為對其現行個資同意書之同意"),

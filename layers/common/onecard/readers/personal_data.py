@@ -26,6 +26,7 @@ class PersonalDataDependencies:
     consent: Any
     sessions: Any
     decrypt_id_number: Callable[[dict[str, Any]], str]
+    decrypt_field: Callable[[dict[str, str], str], str]
     delete_everything: Callable[[str, dict[str, Any], str, str], None]
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
@@ -127,6 +128,13 @@ def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
     plain = {k: v for k, v in profile.items() if k not in ("pk", "sk", "id_number_encrypted", "password_hash",
                                                               "identity_index")}
     plain["id_number"] = deps.decrypt_id_number(profile)
+    for part, secret_fields in (("household", ("register_number", "head_id_number")), ("guardian", ("id_number",))):
+        if isinstance(profile.get(part), dict):
+            record = {k: v for k, v in profile[part].items() if not k.endswith("_encrypted") and k != "household_index"}
+            for name in secret_fields:
+                label = "guardian_id_number" if part == "guardian" else name
+                record[name] = deps.decrypt_field(profile[part][f"{name}_encrypted"], f"{profile['reader_id']}:{label}")
+            plain[part] = record
     plain["password"] = "以不可逆雜湊（argon2id）保存，本館亦無法得知 (held only as an irreversible argon2id hash)"
     strip = lambda item: {k: v for k, v in item.items() if k not in ("pk",)}  # noqa: E731
     return {

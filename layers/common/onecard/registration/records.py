@@ -10,6 +10,10 @@ class IdentityTaken(Exception):
     """Another reader already holds this identity."""
 
 
+class HouseholdTaken(Exception):
+    """The household (戶號) already holds a family card."""
+
+
 class CaptchaReplayed(Exception):
     """The captcha solution was already spent."""
 
@@ -22,5 +26,6 @@ class NewReader:
     identity_index: str
     captcha_marker: str
     captcha_expires_at: int
+    household_index: str | None = None
     extra_actions: list[dict[str, Any]] = field(default_factory=list)
     """Further DynamoDB transaction actions written with the reader (consent receipts, link requests)."""

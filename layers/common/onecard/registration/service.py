@@ -14,7 +14,8 @@ from onecard.consent.receipts import Channel, Decision, Receipt, next_receipts
 from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
-from onecard.registration.records import CaptchaReplayed, IdentityTaken, NewReader
+from onecard.domain.registration import normalise_register_number
+from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.security.blind_index import blind_index
 from onecard.security.passwords import hash_password
@@ -28,6 +29,7 @@ NEXT_STEPS = [
 ]
 
 IDENTITY_PURPOSE = "identity"
+HOUSEHOLD_PURPOSE = "household"
 
 
 class Readers(Protocol):
@@ -85,7 +87,27 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
 
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
-    receipts = _agreements(request, reader_id, now)
+    minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
+    receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
+    household_index = None
+    if request.household is not None:
+        register_number = normalise_register_number(request.household.register_number)
+        household_index = blind_index(deps.blind_index_key(), HOUSEHOLD_PURPOSE, register_number)
+        profile["household"] = {
+            "register_number_encrypted": deps.cipher.encrypt(register_number, f"{reader_id}:register_number"),
+            "head_name": people.normalise_name(request.household.head_name),
+            "head_id_number_encrypted": deps.cipher.encrypt(
+                identity.normalise_id_number(request.household.head_id_number), f"{reader_id}:head_id_number"),
+            "household_index": household_index,
+        }
+    if request.guardian is not None:
+        profile["guardian"] = {
+            "name": people.normalise_name(request.guardian.name),
+            "relationship": request.guardian.relationship,
+            "id_number_encrypted": deps.cipher.encrypt(identity.normalise_id_number(request.guardian.id_number),
+                                                       f"{reader_id}:guardian_id_number"),
+            "phone": contact.normalise_mobile(request.guardian.phone) or contact.normalise_landline(request.guardian.phone),
+        }
     try:
         deps.readers.create(
             NewReader(
@@ -93,11 +115,15 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
                 identity_index=index,
                 captcha_marker=solution.replay_marker,
                 captcha_expires_at=solution.expires_at,
+                household_index=household_index,
                 extra_actions=deps.consent.append_actions(None, receipts) if receipts and deps.consent else [],
             )
         )
     except IdentityTaken:
         raise _already_registered() from None
+    except HouseholdTaken:
+        raise problems.Conflict("此戶號已辦理家庭證，每戶限辦一張 (This household already holds a family card)",
+                                extra={"code": "household_already_registered"}) from None
     except CaptchaReplayed:
         raise problems.InvalidFields(
             [FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]
@@ -113,7 +139,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     )
 
 
-def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime) -> list[Receipt]:
+def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, decided_by: str) -> list[Receipt]:
     """One `agree` receipt per partner, naming the exact document version the applicant read."""
     library = default_library()
     decisions = []
@@ -121,7 +147,7 @@ def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime) 
         document = library.by_sha256(agreement.partner, agreement.document_sha256)
         decisions.append({"partner": agreement.partner, "document_version": document.version,
                           "document_sha256": document.sha256, "decision": Decision.AGREE,
-                          "channel": Channel.REGISTRATION, "decided_by": "reader"})
+                          "channel": Channel.REGISTRATION, "decided_by": decided_by})
     return next_receipts(None, decisions, reader_id=reader_id, recorded_at=iso_millis(now))
 
 
