@@ -23,6 +23,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stack.start()
     print(f"data kept in {state_dir} (delete it to start afresh)", flush=True)
+    print(f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True)
     print(f"listening on {stack.url}", flush=True)
     try:
         stop.wait()

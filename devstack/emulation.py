@@ -12,10 +12,15 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 
+class _QuietHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class Emulation:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._server = make_server(
-            host, port, DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=MotoRequestHandler
+            host, port, DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=_QuietHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True)
 

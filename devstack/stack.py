@@ -59,6 +59,15 @@ class LocalStack:
 
         self.template = load_template()
         self.session = boto3.Session(region_name=REGION)
+        add_layers_to_path(self.template)
+        from partner_simulator.server import PartnerSimulator
+
+        self.simulator = PartnerSimulator({}, f"http://{self.host}:{self.port}",
+                                          port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")))
+        simulated = f"http://127.0.0.1:{self.simulator.port}"
+        self.parameters = {"NtpcBaseUrl": f"{simulated}/ntpc", "KlcplBaseUrl": f"{simulated}/klcpl",
+                           "TaipeiCardBaseUrl": f"{simulated}/taipei-card", "LinkRetryBaseSeconds": "1",
+                           **self.parameters}
         saved = state.load_state(self.state_dir) if self.state_dir else {}
         self.resources: LocalResources = create_resources(
             self.session, self.template, secret_values=state.saved_secret_values(saved), parameters=self.parameters)
@@ -77,6 +86,35 @@ class LocalStack:
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
         self._server_thread.start()
         self.background: list[Background] = []
+        self.simulator.callback_base_url = self.url
+        self.simulator.secrets.update(self._partner_secrets())
+        self.run_in_background("partner-simulator", self.simulator.serve)
+        self._start_event_sources()
+
+    def _partner_secrets(self) -> dict[str, bytes]:
+        client = self.session.client("secretsmanager")
+        names = {"ntpc": "NtpcPartnerSecret", "klcpl": "KlcplPartnerSecret", "taipei-card": "TaipeiCardPartnerSecret"}
+        return {partner: client.get_secret_value(SecretId=self.resources.secret_ids[name])["SecretString"].encode()
+                for partner, name in names.items() if name in self.resources.secret_ids}
+
+    def _start_event_sources(self) -> None:
+        """SQS and DynamoDB stream events of template.yaml, polled as Lambda's event source mappings would."""
+        from devstack.queues import poll_queue
+        from devstack.streams import poll_stream
+
+        sqs, streams = self.session.client("sqs"), self.session.client("dynamodbstreams")
+        attributes = self.resources.resolver.attributes
+        for spec in self.specs.values():
+            for name, props in spec.events_of_type("SQS").items():
+                queue = props["Queue"].value[0]
+                url, arn = self.resources.queue_urls[queue], attributes[(queue, "Arn")]
+                self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, u=url, a=arn:
+                                       poll_queue(sqs, s, p, u, a, self.invoke, stop))
+            for name, props in spec.events_of_type("DynamoDB").items():
+                table = props["Stream"].value[0]
+                arn = attributes[(table, "StreamArn")]
+                self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, a=arn:
+                                       poll_stream(streams, s, p, a, self.invoke, stop))
 
     @property
     def url(self) -> str:

@@ -38,6 +38,12 @@ class RunningStack:
         self.process.wait(timeout=timeout)
         return time.monotonic() - started
 
+    @property
+    def simulator_url(self) -> str:
+        import re
+
+        return re.search(r"partner simulator on (http://\S+)", self.output()).group(1)
+
     def output(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace")
 

@@ -26,6 +26,22 @@ class Settings(BaseModel):
     login_limit_per_minute: int = Field(default=30, ge=1)
     session_cookie_secure: bool = True
     public_base_url: str = "http://127.0.0.1:3000"
+    link_queue_url: str = ""
+    idempotency_table: str = "IdempotencyTable"
+    ntpc_base_url: str = ""
+    klcpl_base_url: str = ""
+    taipei_card_base_url: str = ""
+    ntpc_secret_id: str = ""
+    klcpl_secret_id: str = ""
+    taipei_card_secret_id: str = ""
+    link_retry_base_seconds: int = Field(default=30, ge=0)
+    link_max_attempts: int = Field(default=5, ge=1)
+
+    def partner_base_urls(self) -> dict[str, str]:
+        return {"ntpc": self.ntpc_base_url, "klcpl": self.klcpl_base_url, "taipei-card": self.taipei_card_base_url}
+
+    def partner_secret_ids(self) -> dict[str, str]:
+        return {"ntpc": self.ntpc_secret_id, "klcpl": self.klcpl_secret_id, "taipei-card": self.taipei_card_secret_id}
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from onecard.config import settings
 from onecard.infra.aws import client
@@ -13,6 +14,10 @@ from onecard.keys import KeyRing
 from onecard.security.envelope import EnvelopeCipher
 from onecard.sessions.lockout import Lockout
 from onecard.sessions.store import SessionStore
+
+if TYPE_CHECKING:
+    from onecard.links.status import LinkStatus
+    from onecard.partners.client import PartnerClient
 
 
 @functools.cache
@@ -50,6 +55,27 @@ def lockout() -> Lockout:
 
 
 @functools.cache
+def link_status() -> "LinkStatus":
+    from onecard.links.status import LinkStatus
+
+    return LinkStatus(client("dynamodb"), settings().readers_table)
+
+
+def partner_secret(partner: str) -> bytes:
+    from onecard.infra.secrets import secret_bytes
+
+    return secret_bytes(settings().partner_secret_ids()[partner])
+
+
+@functools.cache
+def partner_client() -> "PartnerClient":
+    from onecard.partners.client import HttpPartnerClient
+
+    s = settings()
+    return HttpPartnerClient(s.partner_base_urls(), {p: partner_secret(p) for p in s.partner_secret_ids()})
+
+
+@functools.cache
 def rate_limiter() -> RateLimiter:
     return RateLimiter(client("dynamodb"), settings().sessions_table)
 
@@ -59,6 +85,6 @@ def reset() -> None:
     from onecard import config
     from onecard.infra import aws, secrets
 
-    for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, config.settings, aws.client):
+    for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, link_status, partner_client, config.settings, aws.client):
         cached.cache_clear()
     secrets.forget()

@@ -1,0 +1,59 @@
+"""一證通用: a reader's links with partners, and partners' signed callbacks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from onecard import wiring
+from onecard.links import service
+from onecard.models.links import LinkAccepted, LinkList, LinkRequest, LinkView, PartnerCallback
+from onecard.models.readers import PartnerCode
+from onecard.web.auth import current_session
+from onecard.web.resolver import create_resolver, http_handler
+
+app = create_resolver()
+
+
+@app.post("/v1/readers/me/links", summary="啟用一證通用服務: agree to the partner's document and ask it to link",
+          tags=["一證通用"], responses={202: {"description": "Requested",
+                                             "content": {"application/json": {"model": LinkAccepted}}},
+                                       409: {"description": "Already pending or active, or the document was revised"}})
+def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccepted]:
+    session = current_session(app)
+    request_id = service.request_link(session.reader_id, request.partner, request.document_sha256)
+    body = LinkAccepted(partner=request.partner, status="pending", request_id=request_id)
+    return Response(202, "application/json", body.model_dump(mode="json"))
+
+
+@app.get("/v1/readers/me/links", summary="Each partner's link status", tags=["一證通用"])
+def my_links() -> LinkList:
+    session = current_session(app)
+    links = wiring.link_status().links(session.reader_id)
+    return LinkList(links=[LinkView(**{k: v for k, v in link.items() if k in LinkView.model_fields}) for link in links])
+
+
+@app.delete("/v1/readers/me/links/<partner>", summary="End a link: withdraws the consent and tells the partner",
+            tags=["一證通用"], responses={202: {"description": "Unlink requested",
+                                               "content": {"application/json": {"model": LinkAccepted}}}})
+def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
+    session = current_session(app)
+    request_id = service.request_unlink(session.reader_id, partner)
+    body = LinkAccepted(partner=partner, status="unlinking", request_id=request_id)
+    return Response(202, "application/json", body.model_dump(mode="json"))
+
+
+@app.post("/v1/partners/<partner>/callbacks", summary="A partner's signed answer to a link request",
+          tags=["Partners"], responses={204: {"description": "Recorded (or already recorded)"},
+                                        401: {"description": "Bad, missing or stale signature"},
+                                        404: {"description": "Unknown partner or request"}})
+def callback(partner: Annotated[str, Path(max_length=20)], event: Annotated[PartnerCallback, Body()]) -> Response[None]:
+    raw = app.current_event.raw_event
+    body = (app.current_event.body or "").encode("utf-8")
+    service.apply_callback(partner, dict(raw.get("headers") or {}), body, event)
+    return Response(204, None, "")
+
+
+lambda_handler = http_handler(app)

@@ -1,0 +1,34 @@
+"""The outbox relay: committed link requests (OUTBOX items) go to the queue, then leave the outbox.
+
+DynamoDB Streams retries a failed batch, so a request committed but not yet sent is never lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from onecard.config import settings
+from onecard.infra.aws import client
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    image = record.dynamodb.new_image if record.dynamodb else None
+    if not image or not str(image.get("sk", "")).startswith("OUTBOX#"):
+        return
+    key = {"pk": {"S": str(image["pk"])}, "sk": {"S": str(image["sk"])}}
+    # Only what is still in the outbox is sent: a record replayed after its send (stream retries) is skipped.
+    if "Item" not in client("dynamodb").get_item(TableName=settings().readers_table, Key=key, ConsistentRead=True):
+        return
+    request_id = str(image["sk"]).split("#", 1)[1]
+    client("sqs").send_message(QueueUrl=settings().link_queue_url, MessageBody=str(image["message"]),
+                               MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}})
+    client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,85 @@
+"""The link worker: SQS batches of link/unlink requests, partners called concurrently, each request once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function)
+
+from onecard import wiring
+from onecard.config import settings
+from onecard.consent.documents import default_library
+from onecard.infra.aws import client
+from onecard.observability import logger, metrics
+from onecard.partners.client import PartnerAnswer, PartnerClient
+from onecard.partners.protocol import minimised
+
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
+persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=client("dynamodb"))
+idempotency = IdempotencyConfig(event_key_jmespath="request_id", expires_after_seconds=7 * 86400)
+
+
+class PartnerUnavailable(Exception):
+    """5xx, timeout or connection error: the message is retried with backoff."""
+
+
+def partner() -> PartnerClient:
+    return wiring.partner_client()
+
+
+def _payload(message: dict[str, Any]) -> dict[str, Any]:
+    reader_id = message["reader_id"]
+    base = {"request_id": message["request_id"], "reader_id": reader_id}
+    if message["action"] != "link":
+        return base
+    profile = wiring.readers().get_profile(reader_id) or {}
+    document = default_library().get(message["partner"], int(message["document_version"]))
+    id_number = wiring.cipher().decrypt(profile["id_number_encrypted"], associated_data=f"{reader_id}:id_number")
+    return {**base, **minimised(profile, document.data_fields, id_number)}
+
+
+@idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
+def handle(message: dict[str, Any]) -> dict[str, Any]:
+    answer: PartnerAnswer = partner().send(message["partner"], message["action"], message["request_id"],
+                                           _payload(message))
+    if answer.outcome == "retry":
+        raise PartnerUnavailable(answer.reason or "partner unavailable")
+    status = {"active": "active", "unlinked": "unlinked", "rejected": "rejected"}.get(answer.outcome)
+    if status:
+        wiring.link_status().set(message["reader_id"], message["partner"], message["request_id"], status,
+                                 int(time.time() * 1000), partner_card_number=answer.partner_card_number,
+                                 reason=answer.reason)
+    return {"outcome": answer.outcome}
+
+
+async def record_handler(record: SQSRecord) -> dict[str, Any]:
+    message = json.loads(record.body)
+    attempt = int(record.attributes.approximate_receive_count)
+    try:
+        return await asyncio.to_thread(handle, message=message)
+    except PartnerUnavailable as error:
+        s = settings()
+        if attempt >= s.link_max_attempts:
+            wiring.link_status().set(message["reader_id"], message["partner"], message["request_id"], "failed",
+                                     int(time.time() * 1000), reason=f"合作館暫時無法回應 ({error})")
+            metrics.add_metric(name="LinkFailed", unit=MetricUnit.Count, value=1)
+            logger.warning("link request failed for good", extra={"request_id": message["request_id"]})
+        else:
+            delay = s.link_retry_base_seconds * 2 ** (attempt - 1)
+            client("sqs").change_message_visibility(QueueUrl=s.link_queue_url, ReceiptHandle=record.receipt_handle,
+                                                    VisibilityTimeout=min(delay, 43200))
+        raise
+
+
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return async_process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                          context=context)

@@ -1,0 +1,100 @@
+"""Asking for, ending and listing links; applying partners' callbacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from onecard import wiring
+from onecard.config import settings
+from onecard.consent.documents import default_library
+from onecard.consent.receipts import Channel, Decision
+from onecard.domain.issues import FieldIssue
+from onecard.domain.people import TAIPEI
+from onecard.infra.aws import client
+from onecard.infra.dynamo import to_item
+from onecard.links.requests import link_request_actions, new_request_id, unlink_request_actions
+from onecard.partners import protocol
+from onecard.registration.service import iso_millis
+from onecard.web import problems
+
+
+def _now() -> tuple[dt.datetime, str, int]:
+    now = dt.datetime.now(dt.UTC)
+    return now, iso_millis(now), int(now.timestamp())
+
+
+def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
+    profile = wiring.readers().get_profile(reader_id)
+    if profile is None:
+        raise problems.Unauthenticated("請重新登入")
+    if profile.get("card_type") == "family":
+        raise problems.InvalidFields([FieldIssue("partner", "family_card_cannot_link",
+                                                 "家庭證無法結合一證通用服務，請以個人證申辦")])
+    now, now_iso, now_epoch = _now()
+    current = default_library().current(partner, now.astimezone(TAIPEI).date())
+    if document_sha256 != current.sha256:
+        raise problems.Conflict("個資同意書已更新，請閱讀最新版本後再同意 (The consent document was revised)",
+                                extra={"current": {"partner": partner, "version": current.version,
+                                                   "sha256": current.sha256, "title": current.title}})
+    request_id = new_request_id()
+    minor = profile.get("guardian") is not None
+    table = settings().readers_table
+    decision = {"partner": partner, "document_version": current.version, "document_sha256": current.sha256,
+                "decision": Decision.AGREE, "channel": Channel.PERSONAL_STUDY,
+                "decided_by": "guardian" if minor else "reader"}
+    try:
+        wiring.consent().record(reader_id, [decision], recorded_at=now_iso, extra_actions=lambda receipts: (
+            link_request_actions(table, reader_id, partner, current.version, receipts[0].receipt_id, request_id,
+                                 now_iso, now_epoch)))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            raise problems.Conflict("已啟用或申請中，無須重複申請 (Already linked or pending)") from None
+        raise
+    return request_id
+
+
+def request_unlink(reader_id: str, partner: str) -> str:
+    links = {link["partner"]: link for link in wiring.link_status().links(reader_id)}
+    link = links.get(partner)
+    if link is None or link.get("status") not in ("pending", "active"):
+        raise problems.NotFound("尚未結合此合作館 (No link with this partner)")
+    now, now_iso, now_epoch = _now()
+    document = default_library().current(partner, now.astimezone(TAIPEI).date())
+    request_id = new_request_id()
+    table = settings().readers_table
+    decision = {"partner": partner, "document_version": document.version, "document_sha256": document.sha256,
+                "decision": Decision.WITHDRAW, "channel": Channel.PERSONAL_STUDY, "decided_by": "reader"}
+    try:
+        wiring.consent().record(reader_id, [decision], recorded_at=now_iso, extra_actions=lambda _: (
+            unlink_request_actions(table, reader_id, partner, request_id, now_iso, now_epoch)))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            raise problems.Conflict("此結合狀態已變更，請重新整理 (The link changed meanwhile)") from None
+        raise
+    return request_id
+
+
+def apply_callback(partner: str, headers: dict[str, str], body: bytes, callback: Any) -> None:
+    if partner not in settings().partner_secret_ids():
+        raise problems.NotFound("沒有這個合作館 (Unknown partner)")
+    signed_at = protocol.verify(wiring.partner_secret(partner), headers, body, time.time())
+    if signed_at is None:
+        raise problems.Unauthenticated("簽章錯誤或逾時 (Bad or stale signature)")
+    request = wiring.link_status().request(callback.request_id)
+    if request is None or request["partner"] != partner:
+        raise problems.NotFound("沒有這個請求 (Unknown request)")
+    try:
+        client("dynamodb").put_item(
+            TableName=settings().sessions_table,
+            Item=to_item({"pk": f"CALLBACK#{partner}#{callback.event_id}", "expires_at": int(time.time()) + 30 * 86400}),
+            ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return  # the same event again: already applied
+        raise
+    wiring.link_status().set(request["reader_id"], partner, callback.request_id, callback.status, signed_at * 1000,
+                             partner_card_number=callback.partner_card_number, reason=callback.reason)

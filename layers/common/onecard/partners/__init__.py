@@ -1,0 +1,1 @@
+"""Partner libraries: the signed one-card protocol and the clients that speak it."""

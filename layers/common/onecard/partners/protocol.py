@@ -1,0 +1,42 @@
+"""The one-card partner protocol: HMAC-SHA256 signatures over "timestamp.body", and the messages exchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+REQUEST_ID_HEADER = "X-OneCard-Request-Id"
+TIMESTAMP_HEADER = "X-OneCard-Timestamp"
+SIGNATURE_HEADER = "X-OneCard-Signature"
+MAX_CLOCK_SKEW_SECONDS = 300
+PATHS = {"link": "/one-card/links", "unlink": "/one-card/unlinks", "update": "/one-card/updates"}
+
+
+def sign(secret: bytes, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: bytes, request_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {"Content-Type": "application/json", REQUEST_ID_HEADER: request_id, TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(secret, timestamp, body)}
+
+
+def verify(secret: bytes, headers: Mapping[str, str], body: bytes, now: float) -> int | None:
+    """The signed timestamp when the signature is right and fresh; None otherwise."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    timestamp, signature = lowered.get(TIMESTAMP_HEADER.lower(), ""), lowered.get(SIGNATURE_HEADER.lower(), "")
+    if not timestamp.isdigit() or not signature:
+        return None
+    if abs(now - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+        return None
+    if not hmac.compare_digest(sign(secret, int(timestamp), body), signature):
+        return None
+    return int(timestamp)
+
+
+def minimised(profile: Mapping[str, Any], data_fields: tuple[str, ...], id_number: str) -> dict[str, Any]:
+    """Only what the partner's consent document lists: data minimisation."""
+    values = {**profile, "id_number": id_number}
+    return {name: values.get(name) for name in data_fields if values.get(name) is not None}

@@ -1,0 +1,1 @@
+"""Simulated partners (ntpc, klcpl, taipei-card) for the local stack and the tests."""

@@ -1,0 +1,119 @@
+"""The simulated partners over HTTP, on one loopback port: /ntpc, /klcpl, /taipei-card.
+
+They verify our signatures, answer at once or with a signed callback after a delay, and take fault settings
+on POST /_control/{partner}; GET /_control/{partner}/seen lists what they received.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, fields
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from onecard.partners import protocol
+from partner_simulator.core import Faults, SimulatedPartners
+
+_ACTIONS = {path: action for action, path in protocol.PATHS.items()}
+
+
+class PartnerSimulator:
+    def __init__(self, secrets: dict[str, bytes], callback_base_url: str, host: str = "127.0.0.1", port: int = 3100):
+        self.secrets = secrets
+        self.callback_base_url = callback_base_url.rstrip("/")
+        self.partners = SimulatedPartners()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+
+    def serve(self, stop: threading.Event) -> None:
+        thread = threading.Thread(target=self._server.serve_forever, name="partner-simulator", daemon=True)
+        thread.start()
+        stop.wait()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _callback(self, partner: str, request_id: str, body: dict[str, Any], delay: float, copies: int,
+                  stale_first: bool) -> None:
+        def post(status_body: dict[str, Any], at: int) -> None:
+            payload = json.dumps(status_body).encode()
+            headers = protocol.signed_headers(self.secrets[partner], request_id, at, payload)
+            request = urllib.request.Request(f"{self.callback_base_url}/v1/partners/{partner}/callbacks", data=payload,
+                                             headers=headers, method="POST")
+            try:
+                urllib.request.urlopen(request, timeout=5).close()
+            except OSError:
+                pass
+
+        def later() -> None:
+            time.sleep(delay)
+            event = {"event_id": f"E-{request_id}", "request_id": request_id, "status": body["status"],
+                     **({"partner_card_number": body["partner_card_number"]} if body.get("partner_card_number") else {})}
+            now = int(time.time())
+            for _ in range(copies):
+                post(event, now)
+            if stale_first:  # an older answer arriving after the newer one
+                post({**event, "event_id": f"E-old-{request_id}", "status": "rejected", "reason": "stale"}, now - 60)
+
+        threading.Thread(target=later, daemon=True).start()
+
+    def _handler(self) -> Callable[..., BaseHTTPRequestHandler]:
+        simulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def _reply(self, status: int, body: Any) -> None:
+                data = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = self.path.strip("/").split("/")
+                if len(parts) == 3 and parts[0] == "_control" and parts[2] == "seen" and parts[1] in simulator.partners.partners:
+                    partner = simulator.partners.partners[parts[1]]
+                    self._reply(200, {"seen": partner.seen, "faults": asdict(partner.faults), "linked": partner.linked})
+                else:
+                    self._reply(404, {"reason": "not found"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                parts = self.path.strip("/").split("/", 1)
+                if parts[0] == "_control" and len(parts) == 2 and parts[1] in simulator.partners.partners:
+                    settings = json.loads(body or b"{}")
+                    known = {f.name for f in fields(Faults)}
+                    simulator.partners.partners[parts[1]].faults = Faults(**{k: v for k, v in settings.items() if k in known})
+                    self._reply(200, asdict(simulator.partners.partners[parts[1]].faults))
+                    return
+                name, path = parts[0], "/" + (parts[1] if len(parts) > 1 else "")
+                if name not in simulator.partners.partners or path not in _ACTIONS:
+                    self._reply(404, {"reason": "unknown endpoint"})
+                    return
+                if protocol.verify(simulator.secrets[name], dict(self.headers.items()), body, time.time()) is None:
+                    self._reply(401, {"reason": "bad signature"})
+                    return
+                partner = simulator.partners.partners[name]
+                request_id = self.headers.get(protocol.REQUEST_ID_HEADER, "")
+                status, answer = partner.decide(_ACTIONS[path], request_id, json.loads(body))
+                if status == 0:
+                    time.sleep(10)  # past the client's read timeout
+                    self._reply(504, {"reason": "timeout"})
+                    return
+                if status == 202:
+                    faults = partner.faults
+                    simulator._callback(name, request_id, answer, faults.callback_delay_ms / 1000,
+                                        2 if faults.duplicate_callbacks else 1, faults.out_of_order)
+                    self._reply(202, {"status": "accepted"})
+                    return
+                self._reply(status, answer)
+
+        return Handler

@@ -1,0 +1,97 @@
+"""一證通用 end to end: 個人書房 → agree → the worker calls the simulated partner → the link becomes active."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from onecard.captcha import solve
+from tests.support.applications import personal_application
+
+
+def reader_session(stack) -> tuple[requests.Session, str]:
+    http = requests.Session()
+    body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()))
+    reader_id = http.post(f"{stack.url}/v1/readers", json=body, timeout=10).json()["reader_id"]
+    login = http.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10)
+    http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    return http, reader_id
+
+
+def wait_for(http, stack, partner, status, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        links = {l["partner"]: l for l in http.get(f"{stack.url}/v1/readers/me/links", timeout=5).json()["links"]}
+        if links.get(partner, {}).get("status") == status:
+            return links[partner]
+        time.sleep(0.2)
+    raise AssertionError(f"{partner} did not become {status}: {links}")
+
+
+def faults(stack, partner, **settings):
+    requests.post(f"{stack.simulator_url}/_control/{partner}", json=settings, timeout=5).raise_for_status()
+
+
+def test_a_link_requested_in_personal_study_becomes_active_within_seconds(stack):
+    faults(stack, "ntpc")
+    http, reader_id = reader_session(stack)
+    document = http.get(f"{stack.url}/v1/consent-documents/ntpc", timeout=5).json()
+
+    asked = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": document["sha256"]}, timeout=10)
+    again = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": document["sha256"]}, timeout=10)
+
+    assert asked.status_code == 202 and asked.json()["status"] == "pending"
+    assert again.status_code == 409
+    link = wait_for(http, stack, "ntpc", "active")
+    assert link["partner_card_number"].startswith("NTPC-")
+    seen = requests.get(f"{stack.simulator_url}/_control/ntpc/seen", timeout=5).json()["seen"]
+    mine = [s for s in seen if s["reader_id"] == reader_id]
+    assert len(mine) == 1 and set(mine[0]["fields"]) == {"request_id", "reader_id", *document["data_fields"]} - {"email"} | (
+        {"email"} if "email" in mine[0]["fields"] else set())
+
+
+def test_taipei_card_receives_only_the_fields_its_document_lists(stack):
+    faults(stack, "taipei-card")
+    http, reader_id = reader_session(stack)
+    document = http.get(f"{stack.url}/v1/consent-documents/taipei-card", timeout=5).json()
+    http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "taipei-card", "document_sha256": document["sha256"]}, timeout=10)
+    wait_for(http, stack, "taipei-card", "active")
+
+    seen = [s for s in requests.get(f"{stack.simulator_url}/_control/taipei-card/seen", timeout=5).json()["seen"]
+            if s["reader_id"] == reader_id]
+    assert set(seen[0]["fields"]) <= {"request_id", *document["data_fields"]}
+    assert "mailing_address" not in seen[0]["fields"] and "gender" not in seen[0]["fields"]
+
+
+def test_a_partner_answering_by_callback_and_an_unlink_end_unlinked_at_the_partner(stack):
+    faults(stack, "klcpl", mode="callback", callback_delay_ms=200, duplicate_callbacks=True, out_of_order=True)
+    http, reader_id = reader_session(stack)
+    sha = http.get(f"{stack.url}/v1/consent-documents/klcpl", timeout=5).json()["sha256"]
+    http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "klcpl", "document_sha256": sha}, timeout=10)
+    wait_for(http, stack, "klcpl", "active")
+    time.sleep(0.5)
+    assert wait_for(http, stack, "klcpl", "active")["status"] == "active"  # the stale rejection changed nothing
+
+    ended = http.delete(f"{stack.url}/v1/readers/me/links/klcpl", timeout=10)
+
+    assert ended.status_code == 202
+    wait_for(http, stack, "klcpl", "unlinked")
+    linked = requests.get(f"{stack.simulator_url}/_control/klcpl/seen", timeout=5).json()["linked"]
+    assert reader_id not in linked
+    faults(stack, "klcpl")
+
+
+def test_with_thirty_percent_5xx_every_link_ends_active_and_each_reader_is_seen_once(stack):
+    faults(stack, "ntpc", error_rate=0.3)
+    sessions = [reader_session(stack) for _ in range(12)]
+    sha = requests.get(f"{stack.url}/v1/consent-documents/ntpc", timeout=5).json()["sha256"]
+    for http, _ in sessions:
+        assert http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": sha}, timeout=10).status_code == 202
+
+    for http, _ in sessions:
+        wait_for(http, stack, "ntpc", "active", seconds=60)
+    seen = requests.get(f"{stack.simulator_url}/_control/ntpc/seen", timeout=5).json()["seen"]
+    for _, reader_id in sessions:
+        assert sum(1 for s in seen if s["reader_id"] == reader_id and s["action"] == "link") == 1
+    faults(stack, "ntpc")
