@@ -21,7 +21,8 @@ from onecard.observability import logger, metrics
 from onecard.partners.client import PartnerAnswer, PartnerClient
 from onecard.partners.protocol import minimised
 
-processor = AsyncBatchProcessor(event_type=EventType.SQS)
+# Failures are reported item by item even when the whole batch fails, so each keeps its own backoff.
+processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=client("dynamodb"))
 idempotency = IdempotencyConfig(event_key_jmespath="request_id", expires_after_seconds=7 * 86400)
 
@@ -71,6 +72,9 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
                                      int(time.time() * 1000), reason=f"合作館暫時無法回應 ({error})")
             metrics.add_metric(name="LinkFailed", unit=MetricUnit.Count, value=1)
             logger.warning("link request failed for good", extra={"request_id": message["request_id"]})
+            # Visible again at once, so the queue's redrive policy moves it to the dead-letter queue now.
+            client("sqs").change_message_visibility(QueueUrl=s.link_queue_url, ReceiptHandle=record.receipt_handle,
+                                                    VisibilityTimeout=0)
         else:
             delay = s.link_retry_base_seconds * 2 ** (attempt - 1)
             client("sqs").change_message_visibility(QueueUrl=s.link_queue_url, ReceiptHandle=record.receipt_handle,
