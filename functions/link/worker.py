@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function)
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from onecard import wiring
 from onecard.config import settings
@@ -65,6 +66,12 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
     attempt = int(record.attributes.approximate_receive_count)
     try:
         return await asyncio.to_thread(handle, message=message)
+    except IdempotencyAlreadyInProgressError:
+        # The same request is being handled by another delivery right now: look again shortly.
+        client("sqs").change_message_visibility(QueueUrl=settings().link_queue_url,
+                                                ReceiptHandle=record.receipt_handle,
+                                                VisibilityTimeout=settings().link_retry_base_seconds)
+        raise
     except PartnerUnavailable as error:
         s = settings()
         if attempt >= s.link_max_attempts:
