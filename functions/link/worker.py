@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+from concurrent.futures import ThreadPoolExecutor
 import time
 from typing import Any
 
@@ -26,6 +28,11 @@ from onecard.partners.protocol import minimised
 processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=client("dynamodb"))
 idempotency = IdempotencyConfig(event_key_jmespath="request_id", expires_after_seconds=7 * 86400)
+
+
+# One thread per record of a full batch: partner calls wait on the network, and asyncio's default pool is sized
+# for CPU work (cores + 4), which would split a batch of 10 into two waves.
+_calls = ThreadPoolExecutor(max_workers=10, thread_name_prefix="partner-call")
 
 
 class PartnerUnavailable(Exception):
@@ -65,7 +72,7 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
     message = json.loads(record.body)
     attempt = int(record.attributes.approximate_receive_count)
     try:
-        return await asyncio.to_thread(handle, message=message)
+        return await asyncio.get_running_loop().run_in_executor(_calls, functools.partial(handle, message=message))
     except IdempotencyAlreadyInProgressError:
         # The same request is being handled by another delivery right now: look again shortly.
         client("sqs").change_message_visibility(QueueUrl=settings().link_queue_url,

@@ -1,0 +1,68 @@
+"""A batch of 10 link requests with 200 ms partner latency through the worker, against one partner call."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+LATENCY_MS = 200
+
+
+def run() -> list[tuple[str, float, float]]:
+    from devstack.stack import LOCAL_ENVIRONMENT
+
+    os.environ.update(LOCAL_ENVIRONMENT)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    import boto3
+    from moto import mock_aws
+
+    from devstack.functions import LambdaContext, load_module
+    from devstack.resources import REGION, create_resources
+    from devstack.stack import prepare_for_import
+
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        resources = create_resources(session)
+        specs = prepare_for_import(resources)
+        from onecard import wiring
+        from onecard.infra.dynamo import to_item
+        from partner_simulator.core import SimulatedPartners
+
+        wiring.reset()
+        partners = SimulatedPartners()
+        partners.partners["ntpc"].faults.latency_ms = LATENCY_MS
+        worker = load_module(specs["LinkWorkerFunction"])
+        worker.partner = lambda: partners
+        table = resources.table_names["ReadersTable"]
+        dynamodb = session.client("dynamodb")
+
+        def batch(size: int, prefix: str) -> dict:
+            records = []
+            for i in range(size):
+                reader_id, request_id = f"RB{prefix}{i}", f"LRB{prefix}{i}"
+                dynamodb.put_item(TableName=table, Item=to_item({"pk": f"READER#{reader_id}", "sk": "LINK#ntpc",
+                                                                 "status": "pending", "request_id": request_id,
+                                                                 "status_at": 0}))
+                body = json.dumps({"request_id": request_id, "action": "unlink", "reader_id": reader_id, "partner": "ntpc"})
+                records.append({"messageId": request_id, "receiptHandle": "h", "body": body,
+                                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                                "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": REGION})
+            return {"Records": records}
+
+        context = LambdaContext(specs["LinkWorkerFunction"])
+        worker.lambda_handler(batch(1, "warm"), context)
+        started = time.perf_counter()
+        worker.lambda_handler(batch(1, "one"), context)
+        one = time.perf_counter() - started
+        ten_event = batch(10, "ten")
+        started = time.perf_counter()
+        worker.lambda_handler(ten_event, context)
+        ten = time.perf_counter() - started
+    return [("one partner call through the worker (baseline)", one, 1.0),
+            (f"link worker: a batch of 10 with {LATENCY_MS} ms partner latency", ten, ten / one)]
+
+
+if __name__ == "__main__":
+    for name, seconds, ratio in run():
+        print(f"{name}: {seconds * 1000:.0f} ms, ratio {ratio:.2f}")
