@@ -46,7 +46,7 @@ def partner() -> PartnerClient:
 def _payload(message: dict[str, Any]) -> dict[str, Any]:
     reader_id = message["reader_id"]
     base = {"request_id": message["request_id"], "reader_id": reader_id}
-    if message["action"] != "link":
+    if message["action"] not in ("link", "update"):
         return base
     profile = wiring.readers().get_profile(reader_id) or {}
     document = default_library().get(message["partner"], int(message["document_version"]))

@@ -12,7 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
+from onecard.consent.documents import default_library
 from onecard.infra.readers_repository import erase_reader
+from onecard.links.requests import update_request_actions
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
 from onecard.readers import personal_data
 from onecard.web.auth import current_session
@@ -30,9 +32,18 @@ def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) 
                  reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at)
 
 
+def _partner_updates(reader_id: str, now_epoch: int) -> list[dict]:
+    """A linked reader's correction is passed on to each partner the link is active with."""
+    active = [link for link in wiring.link_status().links(reader_id) if link.get("status") == "active"]
+    library, today = default_library(), dt.date.today()
+    versions = {link["partner"]: library.current(link["partner"], today).version for link in active}
+    return update_request_actions(settings().readers_table, reader_id, active, versions, now_epoch)
+
+
 def _deps() -> personal_data.PersonalDataDependencies:
     return personal_data.PersonalDataDependencies(
         readers=wiring.readers(), consent=wiring.consent(), sessions=wiring.session_store(),
+        partner_updates=_partner_updates,
         decrypt_id_number=_decrypt,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad), delete_everything=_delete_everything)
 

@@ -95,3 +95,22 @@ def test_with_thirty_percent_5xx_every_link_ends_active_and_each_reader_is_seen_
     for _, reader_id in sessions:
         assert sum(1 for s in seen if s["reader_id"] == reader_id and s["action"] == "link") == 1
     faults(stack, "ntpc")
+
+
+def test_a_linked_readers_correction_is_sent_on_to_the_partner(stack):
+    faults(stack, "ntpc")
+    http, reader_id = reader_session(stack)
+    sha = http.get(f"{stack.url}/v1/consent-documents/ntpc", timeout=5).json()["sha256"]
+    http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": sha}, timeout=10)
+    wait_for(http, stack, "ntpc", "active")
+
+    assert http.patch(f"{stack.url}/v1/readers/me", json={"mobile": "0933222111"}, timeout=10).status_code == 200
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        seen = requests.get(f"{stack.simulator_url}/_control/ntpc/seen", timeout=5).json()["seen"]
+        if any(s["reader_id"] == reader_id and s["action"] == "update" for s in seen):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the partner never received the update")

@@ -49,7 +49,8 @@ class ReaderRepository:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def update_profile(self, reader_id: str, changes: dict[str, Any], audit_items: list[dict[str, Any]]) -> None:
+    def update_profile(self, reader_id: str, changes: dict[str, Any], audit_items: list[dict[str, Any]],
+                       extra_actions: list[dict[str, Any]] | None = None) -> None:
         """Changes profile attributes and records the audit entries in one transaction (None removes)."""
         sets = {k: v for k, v in changes.items() if v is not None}
         removes = [k for k, v in changes.items() if v is None]
@@ -67,7 +68,7 @@ class ReaderRepository:
             update["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(sets.values())})
         actions = [{"Update": update}] + [
             {"Put": {"TableName": self._readers, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
-            for item in audit_items]
+            for item in audit_items] + list(extra_actions or [])
         self._db.transact_write_items(TransactItems=actions)
 
     def create(self, new: NewReader) -> None:

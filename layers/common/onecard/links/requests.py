@@ -72,3 +72,16 @@ def unlink_request_actions(table: str, reader_id: str, partner: str, request_id:
         _outbox(table, reader_id, message, now_epoch),
         _pointer(table, reader_id, partner, request_id, "unlink"),
     ]
+
+
+def update_request_actions(table: str, reader_id: str, active_links: list[dict[str, Any]], document_versions: dict[str, int],
+                           now_epoch: int) -> list[dict[str, Any]]:
+    """One update request per active link, for a correction of the reader's data."""
+    actions: list[dict[str, Any]] = []
+    for link in active_links:
+        request_id = new_request_id()
+        message = {"request_id": request_id, "action": "update", "reader_id": reader_id, "partner": link["partner"],
+                   "document_version": document_versions[link["partner"]]}
+        actions += [_outbox(table, reader_id, message, now_epoch),
+                    _pointer(table, reader_id, link["partner"], request_id, "update")]
+    return actions

@@ -28,6 +28,7 @@ class PersonalDataDependencies:
     decrypt_id_number: Callable[[dict[str, Any]], str]
     decrypt_field: Callable[[dict[str, str], str], str]
     delete_everything: Callable[[str, dict[str, Any], str, str], None]
+    partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -100,7 +101,8 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
     if not updates:
         return profile
     at = iso_millis(now)
-    deps.readers.update_profile(reader_id, updates, [audit_item(reader_id, name, "corrected", at) for name in updates])
+    deps.readers.update_profile(reader_id, updates, [audit_item(reader_id, name, "corrected", at) for name in updates],
+                                deps.partner_updates(reader_id, int(now.timestamp())))
     return deps.readers.get_profile(reader_id)
 
 
