@@ -114,3 +114,22 @@ def test_a_linked_readers_correction_is_sent_on_to_the_partner(stack):
         time.sleep(0.2)
     else:
         raise AssertionError("the partner never received the update")
+
+
+def test_erasure_withdraws_every_link_and_tells_the_partner(stack):
+    faults(stack, "klcpl")
+    http, reader_id = reader_session(stack)
+    sha = http.get(f"{stack.url}/v1/consent-documents/klcpl", timeout=5).json()["sha256"]
+    http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "klcpl", "document_sha256": sha}, timeout=10)
+    wait_for(http, stack, "klcpl", "active")
+
+    assert http.post(f"{stack.url}/v1/readers/me/erasure", json={"password": "read2026"}, timeout=10).status_code == 202
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        linked = requests.get(f"{stack.simulator_url}/_control/klcpl/seen", timeout=5).json()["linked"]
+        if reader_id not in linked:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the partner was never told")

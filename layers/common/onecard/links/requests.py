@@ -85,3 +85,15 @@ def update_request_actions(table: str, reader_id: str, active_links: list[dict[s
         actions += [_outbox(table, reader_id, message, now_epoch),
                     _pointer(table, reader_id, link["partner"], request_id, "update")]
     return actions
+
+
+def withdrawal_actions(table: str, reader_id: str, partners: list[str], now_epoch: int) -> list[dict[str, Any]]:
+    """Unlink requests that outlive the reader's own items (an erasure deletes those): each partner is told."""
+    actions: list[dict[str, Any]] = []
+    for partner in partners:
+        request_id = new_request_id()
+        message = {"request_id": request_id, "action": "unlink", "reader_id": reader_id, "partner": partner}
+        actions.append({"Put": {"TableName": table, "Item": to_item({
+            "pk": f"OUTBOX#{request_id}", "sk": f"OUTBOX#{request_id}", "message": json.dumps(message),
+            "expires_at": now_epoch + OUTBOX_DAYS * 86400}), "ConditionExpression": "attribute_not_exists(pk)"}})
+    return actions
