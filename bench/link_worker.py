@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 LATENCY_MS = 200
 
 
 def run() -> list[tuple[str, float, float]]:
-    from devstack.stack import LOCAL_ENVIRONMENT
-
-    os.environ.update(LOCAL_ENVIRONMENT)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    import boto3
-    from moto import mock_aws
-
     from devstack.functions import LambdaContext, load_module
-    from devstack.resources import REGION, create_resources
-    from devstack.stack import prepare_for_import
+    from devstack.in_process import emulated_aws
+    from devstack.resources import REGION
 
-    with mock_aws():
-        session = boto3.Session(region_name=REGION)
-        resources = create_resources(session)
-        specs = prepare_for_import(resources)
-        from onecard import wiring
+    with emulated_aws() as aws:
+        session, resources, specs = aws.session, aws.resources, aws.specs
         from onecard.infra.dynamo import to_item
         from partner_simulator.core import SimulatedPartners
 
-        wiring.reset()
         partners = SimulatedPartners()
         partners.partners["ntpc"].faults.latency_ms = LATENCY_MS
         worker = load_module(specs["LinkWorkerFunction"])

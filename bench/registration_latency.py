@@ -3,7 +3,6 @@ one argon2id hash and one DynamoDB transaction."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import uuid
@@ -12,30 +11,17 @@ RUNS = 30
 
 
 def run() -> list[tuple[str, float, float]]:
-    from devstack.stack import LOCAL_ENVIRONMENT
+    from devstack.functions import api_routes
+    from devstack.in_process import emulated_aws
 
-    os.environ.update(LOCAL_ENVIRONMENT)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    import boto3
-    from moto import mock_aws
-
-    from devstack.functions import FunctionPool, api_routes
-    from devstack.resources import REGION, create_resources
-    from devstack.stack import prepare_for_import
-
-    with mock_aws():
-        session = boto3.Session(region_name=REGION)
-        resources = create_resources(session)
-        specs = prepare_for_import(resources)
-        from onecard import wiring
+    with emulated_aws() as aws:
+        session, resources = aws.session, aws.resources
         from onecard.captcha import solve
         from onecard.security.passwords import hash_password
         from tests.support.api import ApiClient
         from tests.support.applications import personal_application
 
-        wiring.reset()
-        pools = {name: FunctionPool(spec, size=1) for name, spec in specs.items()}
-        api = ApiClient(api_routes(specs), lambda f, e: pools[f].invoke(e))
+        api = ApiClient(api_routes(aws.specs), aws.invoke)
 
         def application() -> dict:
             return personal_application(captcha=solve(api.get("/v1/captcha").json()))

@@ -29,6 +29,19 @@ def wait_for(http, stack, partner, status, seconds=20):
     raise AssertionError(f"{partner} did not become {status}: {links}")
 
 
+def eventually(check, seconds=20, what="the condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def partner_view(stack, partner):
+    return requests.get(f"{stack.simulator_url}/_control/{partner}/seen", timeout=5).json()
+
+
 def faults(stack, partner, **settings):
     requests.post(f"{stack.simulator_url}/_control/{partner}", json=settings, timeout=5).raise_for_status()
 
@@ -106,14 +119,8 @@ def test_a_linked_readers_correction_is_sent_on_to_the_partner(stack):
 
     assert http.patch(f"{stack.url}/v1/readers/me", json={"mobile": "0933222111"}, timeout=10).status_code == 200
 
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        seen = requests.get(f"{stack.simulator_url}/_control/ntpc/seen", timeout=5).json()["seen"]
-        if any(s["reader_id"] == reader_id and s["action"] == "update" for s in seen):
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("the partner never received the update")
+    eventually(lambda: any(s["reader_id"] == reader_id and s["action"] == "update"
+                           for s in partner_view(stack, "ntpc")["seen"]), what="the partner receiving the update")
 
 
 def test_erasure_withdraws_every_link_and_tells_the_partner(stack):
@@ -125,11 +132,4 @@ def test_erasure_withdraws_every_link_and_tells_the_partner(stack):
 
     assert http.post(f"{stack.url}/v1/readers/me/erasure", json={"password": "read2026"}, timeout=10).status_code == 202
 
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        linked = requests.get(f"{stack.simulator_url}/_control/klcpl/seen", timeout=5).json()["linked"]
-        if reader_id not in linked:
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("the partner was never told")
+    eventually(lambda: reader_id not in partner_view(stack, "klcpl")["linked"], what="the partner being told")
