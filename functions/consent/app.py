@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from onecard import wiring
 from onecard.consent.documents import ConsentDocument, UnknownPartner, UnknownVersion, default_library
 from onecard.domain.people import TAIPEI
 from onecard.models.consent import ConsentDocumentList, ConsentDocumentSummary, ConsentDocumentText
-from onecard.models.sessions import ConsentReceiptList
+from onecard.models.sessions import ConsentDecisionRequest, ConsentReceiptList
 from onecard.web import problems
 from onecard.web.auth import current_session
 from onecard.web.resolver import create_resolver, http_handler
@@ -123,6 +123,16 @@ def my_consent(receipt_id: Annotated[str, Path(max_length=40)]) -> dict:
     if record is None:
         raise problems.NotFound("找不到此同意紀錄 (No such receipt)")
     return _receipt_view(record)
+
+
+@app.post("/v1/readers/me/consents", summary="同意 / 不同意 a revised consent document", tags=["個資同意書", "個人書房"],
+          responses={201: {"description": "Recorded"}, 409: {"description": "Not the document in force"}})
+def decide(request: Annotated[ConsentDecisionRequest, Body()]) -> Response[dict]:
+    from onecard.links.service import decide_on_revision
+
+    session = current_session(app)
+    receipt_id = decide_on_revision(session.reader_id, request.partner, request.document_sha256, request.decision)
+    return Response(201, "application/json", _receipt_view(wiring.consent().receipt(session.reader_id, receipt_id)))
 
 
 lambda_handler = http_handler(app)

@@ -20,6 +20,7 @@ from onecard.models.readers import (
     RegistrationRequest,
     registration_rules,
 )
+from onecard.links.requests import link_request_actions, new_request_id
 from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
@@ -39,7 +40,13 @@ def _dependencies() -> service.RegistrationDependencies:
         blind_index_key=keys.blind_index_key,
         captcha_key=keys.captcha_hmac_key,
         consent=wiring.consent(),
+        link_requests=_link_requests,
     )
+
+
+def _link_requests(reader_id: str, partner: str, version: int, receipt_id: str, now_iso: str, now_epoch: int) -> list:
+    return link_request_actions(settings().readers_table, reader_id, partner, version, receipt_id, new_request_id(),
+                                now_iso, now_epoch)
 
 
 @app.get("/v1/health", summary="Health check", tags=["Service"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -10,9 +11,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from onecard import wiring
+from onecard.consent.documents import default_library
+from onecard.consent.revisions import outdated_agreements
+from onecard.domain.people import TAIPEI
 from onecard.config import settings
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.registration.service import identity_index
+from onecard.registration.service import identity_index, iso_millis
 from onecard.sessions import service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
@@ -68,4 +72,16 @@ def my_profile() -> ReaderProfile:
     if profile is None:
         raise problems.Unauthenticated("請重新登入")
     fields = {k: v for k, v in profile.items() if k in ReaderProfile.model_fields}
-    return ReaderProfile(**fields)
+    links = [{k: v for k, v in link.items() if k in ("partner", "status", "partner_card_number", "reason", "updated_at")}
+             for link in wiring.link_status().links(session.reader_id)]
+    return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(session.reader_id))
+
+
+def _revision_notices(reader_id: str) -> list[dict]:
+    """Revised documents the reader agreed to an older version of; the first showing of each is recorded."""
+    today = dt.datetime.now(TAIPEI).date()
+    notices = outdated_agreements(wiring.consent().receipts(reader_id), default_library(), today)
+    for notice in notices:
+        notice["first_shown_at"] = wiring.readers().first_shown(
+            reader_id, f"{notice['partner']}#{notice['current_version']}", iso_millis(dt.datetime.now(dt.UTC)))
+    return notices

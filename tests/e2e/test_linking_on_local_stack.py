@@ -133,3 +133,18 @@ def test_erasure_withdraws_every_link_and_tells_the_partner(stack):
     assert http.post(f"{stack.url}/v1/readers/me/erasure", json={"password": "read2026"}, timeout=10).status_code == 202
 
     eventually(lambda: reader_id not in partner_view(stack, "klcpl")["linked"], what="the partner being told")
+
+
+def test_an_application_with_partners_links_each_of_them(stack):
+    for partner in ("ntpc", "klcpl", "taipei-card"):
+        faults(stack, partner)
+    http = requests.Session()
+    partners = [{"partner": p, "document_sha256": http.get(f"{stack.url}/v1/consent-documents/{p}", timeout=5).json()["sha256"]}
+                for p in ("ntpc", "klcpl", "taipei-card")]
+    body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()), partners=partners)
+    applied = http.post(f"{stack.url}/v1/readers", json=body, timeout=10)
+    assert [link["status"] for link in applied.json()["links"]] == ["pending"] * 3
+    http.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10)
+
+    for partner in ("ntpc", "klcpl", "taipei-card"):
+        wait_for(http, stack, partner, "active")

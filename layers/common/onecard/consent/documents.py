@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -109,4 +110,6 @@ class ConsentLibrary:
 
 @functools.cache
 def default_library() -> ConsentLibrary:
-    return ConsentLibrary(Path(str(resources.files("onecard.consent_documents"))))
+    """The documents shipped with the code; CONSENT_DOCUMENTS_DIR points elsewhere (to preview a new version)."""
+    folder = os.environ.get("CONSENT_DOCUMENTS_DIR")
+    return ConsentLibrary(Path(folder) if folder else Path(str(resources.files("onecard.consent_documents"))))

@@ -71,6 +71,19 @@ class ReaderRepository:
             for item in audit_items] + list(extra_actions or [])
         self._db.transact_write_items(TransactItems=actions)
 
+    def first_shown(self, reader_id: str, notice: str, now_iso: str) -> str:
+        """When the reader was first shown a notice (recorded now if this is the first time)."""
+        key = {"pk": f"READER#{reader_id}", "sk": f"NOTICE#{notice}"}
+        try:
+            self._db.put_item(TableName=self._readers, Item=to_item({**key, "first_shown_at": now_iso}),
+                              ConditionExpression="attribute_not_exists(pk)")
+            return now_iso
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+        item = self._db.get_item(TableName=self._readers, Key=to_item(key), ConsistentRead=True)["Item"]
+        return from_item(item)["first_shown_at"]
+
     def create(self, new: NewReader) -> None:
         """Writes the reader, its identity guard, the spent captcha and any receipts/requests atomically.
 

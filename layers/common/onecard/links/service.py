@@ -98,3 +98,29 @@ def apply_callback(partner: str, headers: dict[str, str], body: bytes, callback:
         raise
     wiring.link_status().set(request["reader_id"], partner, callback.request_id, callback.status, signed_at * 1000,
                              partner_card_number=callback.partner_card_number, reason=callback.reason)
+
+
+def decide_on_revision(reader_id: str, partner: str, document_sha256: str, decision: str) -> str:
+    """同意 keeps the link under the revised document; 不同意 records the decline and ends the link."""
+    now, now_iso, now_epoch = _now()
+    current = default_library().current(partner, now.astimezone(TAIPEI).date())
+    if document_sha256 != current.sha256:
+        raise problems.Conflict("個資同意書已更新，請閱讀最新版本 (The consent document was revised)",
+                                extra={"current": {"partner": partner, "version": current.version,
+                                                   "sha256": current.sha256, "title": current.title}})
+    profile = wiring.readers().get_profile(reader_id) or {}
+    record = {"partner": partner, "document_version": current.version, "document_sha256": current.sha256,
+              "decision": Decision(decision), "channel": Channel.PERSONAL_STUDY,
+              "decided_by": "guardian" if profile.get("guardian") else "reader"}
+    links = {link["partner"]: link for link in wiring.link_status().links(reader_id)}
+    open_link = links.get(partner, {}).get("status") in ("pending", "active")
+    table = settings().readers_table
+    request_id = new_request_id()
+
+    def unlink(_: Any) -> list[dict[str, Any]]:
+        if decision == "decline" and open_link:
+            return unlink_request_actions(table, reader_id, partner, request_id, now_iso, now_epoch)
+        return []
+
+    receipts = wiring.consent().record(reader_id, [record], recorded_at=now_iso, extra_actions=unlink)
+    return receipts[0].receipt_id

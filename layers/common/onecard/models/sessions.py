@@ -42,7 +42,8 @@ class ReaderProfile(ResponseModel):
     mobile: str | None = None
     email: str | None = None
     created_at: str
-    consents: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    consent_revisions: list[dict[str, Any]] = []
 
 
 class ConsentReceiptList(ResponseModel):
@@ -86,3 +87,11 @@ class ErasureAccepted(ResponseModel):
     status: Literal["completed"]
     deadline: str
     completed_at: str
+
+
+class ConsentDecisionRequest(RequestModel):
+    """同意 / 不同意 a revised document: agreeing keeps the link, declining withdraws it."""
+
+    partner: Literal["ntpc", "klcpl", "taipei-card"]
+    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    decision: Literal["agree", "decline"]

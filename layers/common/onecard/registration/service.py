@@ -52,6 +52,7 @@ class RegistrationDependencies:
     blind_index_key: Callable[[], bytes]
     captcha_key: Callable[[], bytes]
     consent: ConsentLedger | None = None
+    link_requests: Callable[..., list[dict[str, Any]]] | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -116,7 +117,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
                 captcha_marker=solution.replay_marker,
                 captcha_expires_at=solution.expires_at,
                 household_index=household_index,
-                extra_actions=deps.consent.append_actions(None, receipts) if receipts and deps.consent else [],
+                extra_actions=_agreement_actions(deps, receipts, reader_id, now),
             )
         )
     except IdentityTaken:
@@ -135,8 +136,22 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
         next_steps=NEXT_STEPS,
-        links=[RequestedLink(partner=r.partner, status="agreed", receipt_id=r.receipt_id) for r in receipts],
+        links=[RequestedLink(partner=r.partner, status="pending" if deps.link_requests else "agreed",
+                             receipt_id=r.receipt_id) for r in receipts],
     )
+
+
+def _agreement_actions(deps: RegistrationDependencies, receipts: list[Receipt], reader_id: str,
+                       now: dt.datetime) -> list[dict[str, Any]]:
+    """The receipts, and for each a link request to the partner, in the application's transaction."""
+    if not receipts or deps.consent is None:
+        return []
+    actions = deps.consent.append_actions(None, receipts)
+    if deps.link_requests:
+        for receipt in receipts:
+            actions += deps.link_requests(reader_id, receipt.partner, receipt.document_version, receipt.receipt_id,
+                                          iso_millis(now), int(now.timestamp()))
+    return actions
 
 
 def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, decided_by: str) -> list[Receipt]:
