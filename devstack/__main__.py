@@ -17,7 +17,9 @@ DEFAULT_STATE_DIR = ROOT / ".local-state"
 def main() -> int:
     port = int(os.environ.get("PORT", "3000"))
     state_dir = Path(os.environ.get("ONECARD_STATE_DIR", DEFAULT_STATE_DIR))
-    stack = LocalStack(port=port, state_dir=state_dir)
+    # Like `sam deploy --parameter-overrides`: "LoginLimitPerMinute=600 LinkRetryBaseSeconds=0".
+    overrides = dict(pair.split("=", 1) for pair in os.environ.get("PARAMETER_OVERRIDES", "").split() if "=" in pair)
+    stack = LocalStack(port=port, state_dir=state_dir, parameters=overrides)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -102,7 +103,7 @@ class LocalStack:
         from devstack.queues import poll_queue
         from devstack.streams import poll_stream
 
-        sqs, streams = self.session.client("sqs"), self.session.client("dynamodbstreams")
+        sqs = self.session.client("sqs")
         attributes = self.resources.resolver.attributes
         for spec in self.specs.values():
             for name, props in spec.events_of_type("SQS").items():
@@ -111,10 +112,9 @@ class LocalStack:
                 self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, u=url, a=arn:
                                        poll_queue(sqs, s, p, u, a, self.invoke, stop))
             for name, props in spec.events_of_type("DynamoDB").items():
-                table = props["Stream"].value[0]
-                arn = attributes[(table, "StreamArn")]
-                self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, a=arn:
-                                       poll_stream(streams, s, p, a, self.invoke, stop))
+                table = self.resources.table_names[props["Stream"].value[0]]
+                self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, t=table:
+                                       poll_stream(t, s, p, self.invoke, stop))
 
     @property
     def url(self) -> str:
@@ -137,9 +137,11 @@ class LocalStack:
         self._stop.set()
         self._server.shutdown()
         self._server.server_close()
+        # One shared deadline, so that Ctrl-C stops the whole stack within seconds however many loops run.
+        deadline = time.monotonic() + 2
         for job in self.background:
             if job.thread:
-                job.thread.join(timeout=2)
+                job.thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.state_dir:
             state.save_state(self.state_dir, self.session, self.resources)
         self._moto.stop()

@@ -16,6 +16,7 @@ from onecard.domain.issues import FieldIssue
 from onecard.domain.people import TAIPEI
 from onecard.infra.aws import client
 from onecard.infra.dynamo import to_item
+from onecard.observability import logger
 from onecard.links.requests import link_request_actions, new_request_id, unlink_request_actions
 from onecard.partners import protocol
 from onecard.registration.service import iso_millis
@@ -51,8 +52,11 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
             link_request_actions(table, reader_id, partner, current.version, receipts[0].receipt_id, request_id,
                                  now_iso, now_epoch)))
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+        reasons = [str(r.get("Code")) for r in error.response.get("CancellationReasons") or []]
+        # Actions: the receipt, the chain head, then the link item whose condition says "not pending or active".
+        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
             raise problems.Conflict("已啟用或申請中，無須重複申請 (Already linked or pending)") from None
+        logger.error("link request not recorded", extra={"cancellation_reasons": reasons})
         raise
     return request_id
 
