@@ -173,3 +173,10 @@ def test_logs_never_contain_the_applicants_secrets(api, capsys):
     printed = capsys.readouterr()
     for secret in (id_number, "Hidden77", "0987654321", "987654321", "reader@example.com", "中山南路"):
         assert secret not in printed.out + printed.err
+
+
+def test_a_form_or_multipart_body_is_refused_as_unsupported_media_type(api):
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"):
+        answer = api.request("POST", "/v1/readers", raw_body=b"name=x", headers={"Content-Type": content_type})
+        assert answer.status == 415, content_type
+        assert answer.header("Content-Type") == "application/problem+json"

@@ -115,6 +115,20 @@ def with_standard_headers(response: dict[str, Any], request_id: str) -> dict[str
     return response
 
 
+def _has_non_json_body(event: Mapping[str, Any]) -> bool:
+    """Every body this API takes is JSON; forms and multipart are refused before any parser sees them."""
+    if not event.get("body"):
+        return False
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    return not (content_type == "application/json" or content_type.endswith("+json"))
+
+
+def _proxy_result(response: Response) -> dict[str, Any]:
+    return {"statusCode": response.status_code, "headers": {"Content-Type": response.content_type, **response.headers},
+            "body": response.body, "isBase64Encoded": False}
+
+
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
     request_context = event.get("requestContext") or {}
     return str(request_context.get("requestId") or getattr(context, "aws_request_id", "") or "unknown")
@@ -127,6 +141,9 @@ def http_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_id = request_id_of(event, context)
         logger.append_keys(request_id=request_id, route=f"{event.get('httpMethod')} {event.get('resource')}")
+        if _has_non_json_body(event):
+            refused = problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"))
+            return with_standard_headers(_proxy_result(refused), request_id)
         return with_standard_headers(app.resolve(event, context), request_id)
 
     return lambda_handler
