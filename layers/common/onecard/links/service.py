@@ -28,6 +28,16 @@ def _now() -> tuple[dt.datetime, str, int]:
     return now, iso_millis(now), int(now.timestamp())
 
 
+def _document_in_force(partner: str, document_sha256: str, now: dt.datetime) -> Any:
+    """The partner's current document, which the reader must have read: an older one is a 409 naming the current."""
+    current = default_library().current(partner, now.astimezone(TAIPEI).date())
+    if document_sha256 != current.sha256:
+        raise problems.Conflict("個資同意書已更新，請閱讀最新版本後再同意 (The consent document was revised)",
+                                extra={"current": {"partner": partner, "version": current.version,
+                                                   "sha256": current.sha256, "title": current.title}})
+    return current
+
+
 def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
     profile = wiring.readers().get_profile(reader_id)
     if profile is None:
@@ -36,11 +46,7 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
         raise problems.InvalidFields([FieldIssue("partner", "family_card_cannot_link",
                                                  "家庭證無法結合一證通用服務，請以個人證申辦")])
     now, now_iso, now_epoch = _now()
-    current = default_library().current(partner, now.astimezone(TAIPEI).date())
-    if document_sha256 != current.sha256:
-        raise problems.Conflict("個資同意書已更新，請閱讀最新版本後再同意 (The consent document was revised)",
-                                extra={"current": {"partner": partner, "version": current.version,
-                                                   "sha256": current.sha256, "title": current.title}})
+    current = _document_in_force(partner, document_sha256, now)
     request_id = new_request_id()
     minor = profile.get("guardian") is not None
     table = settings().readers_table
@@ -107,11 +113,7 @@ def apply_callback(partner: str, headers: dict[str, str], body: bytes, callback:
 def decide_on_revision(reader_id: str, partner: str, document_sha256: str, decision: str) -> str:
     """同意 keeps the link under the revised document; 不同意 records the decline and ends the link."""
     now, now_iso, now_epoch = _now()
-    current = default_library().current(partner, now.astimezone(TAIPEI).date())
-    if document_sha256 != current.sha256:
-        raise problems.Conflict("個資同意書已更新，請閱讀最新版本 (The consent document was revised)",
-                                extra={"current": {"partner": partner, "version": current.version,
-                                                   "sha256": current.sha256, "title": current.title}})
+    current = _document_in_force(partner, document_sha256, now)
     profile = wiring.readers().get_profile(reader_id) or {}
     record = {"partner": partner, "document_version": current.version, "document_sha256": current.sha256,
               "decision": Decision(decision), "channel": Channel.PERSONAL_STUDY,
