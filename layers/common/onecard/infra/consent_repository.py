@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from onecard.consent.receipts import ChainHead, Receipt, next_receipts
-from onecard.infra.dynamo import from_item, is_transaction_cancelled, to_item
+from onecard.infra.dynamo import from_item, is_transaction_cancelled, query_all, to_item
 
 TransactAction = dict[str, Any]
 
@@ -42,20 +42,10 @@ class ConsentRepository:
         return from_item(item) if item else None
 
     def receipts(self, reader_id: str, newest_first: bool = True) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": f"READER#{reader_id}", ":prefix": "RECEIPT#"}),
-            "ScanIndexForward": not newest_first,
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            records += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return records
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(self._db, TableName=self._table,
+                         KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                         ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":prefix": "RECEIPT#"}),
+                         ScanIndexForward=not newest_first, ConsistentRead=True)
 
     def receipt(self, reader_id: str, receipt_id: str) -> dict[str, Any] | None:
         return next((r for r in self.receipts(reader_id) if r["receipt_id"] == receipt_id), None)

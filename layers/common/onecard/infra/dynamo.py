@@ -50,3 +50,14 @@ def cancellation_codes(error: ClientError) -> list[str]:
 
 def is_transaction_cancelled(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "TransactionCanceledException"
+
+
+def query_all(dynamodb: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query matches, page after page, as plain Python values."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = dynamodb.query(**kwargs)
+        items += [from_item(i) for i in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, to_item
+from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 
 
@@ -37,17 +37,10 @@ class ReaderRepository:
 
     def partition(self, reader_id: str, prefix: str = "") -> list[dict[str, Any]]:
         """Every item under the reader (profile, sessions, audit, links …), optionally of one kind."""
-        items: list[dict[str, Any]] = []
         condition = "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else "")
         values = {":pk": f"READER#{reader_id}", **({":prefix": prefix} if prefix else {})}
-        kwargs: dict[str, Any] = {"TableName": self._readers, "KeyConditionExpression": condition,
-                                  "ExpressionAttributeValues": to_item(values), "ConsistentRead": True}
-        while True:
-            page = self._db.query(**kwargs)
-            items += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(self._db, TableName=self._readers, KeyConditionExpression=condition,
+                         ExpressionAttributeValues=to_item(values), ConsistentRead=True)
 
     def update_profile(self, reader_id: str, changes: dict[str, Any], audit_items: list[dict[str, Any]],
                        extra_actions: list[dict[str, Any]] | None = None) -> None:
