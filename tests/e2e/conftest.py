@@ -77,7 +77,11 @@ def stack(tmp_path_factory) -> Iterator[RunningStack]:
                           extra_env={"PARAMETER_OVERRIDES": "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000"})
     yield running
     if running.process.poll() is None:
-        running.stop()
+        try:
+            running.stop(timeout=30)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            raise
 
 
 @pytest.fixture
