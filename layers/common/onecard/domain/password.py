@@ -42,10 +42,9 @@ def password_issues(password: str, password_confirm: str, *, id_number: str | No
         issues.append(FieldIssue("password", "password_length", f"密碼長度應為 {MIN_LENGTH} 到 {MAX_LENGTH} 碼"))
     if _CHARSET.fullmatch(password) is None:
         issues.append(FieldIssue("password", "password_charset", "密碼只能使用英文字母或數字，不可含空白或符號"))
-    if not issues:
-        guessable = _guessable_issue(password, id_number, birth_date)
-        if guessable:
-            issues.append(guessable)
+    guessable = _guessable_issue(password, id_number, birth_date)
+    if guessable:
+        issues.append(guessable)
     if password != password_confirm:
         issues.append(FieldIssue("password_confirm", "password_mismatch", "兩次輸入的密碼不一致，請再確認"))
     return issues
