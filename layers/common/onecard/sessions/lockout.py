@@ -1,17 +1,30 @@
 """Account lockout: 5 failed logins within 15 minutes lock the account for 15 minutes.
 
 Counted by the blind index of the submitted ID number, so an unknown number is locked exactly like a known one.
+
+Each password check first *reserves* an attempt with an atomic counter, and only then verifies. Parallel guesses
+therefore cannot slip past the limit between a read and a write: of any number of simultaneous attempts at most
+``MAX_FAILURES`` reach the password check in one window. A success clears the counter; a failure keeps its
+reservation, and the failure that fills the window sets the lock.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from onecard.infra.dynamo import from_item, to_item
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
 LOCK_SECONDS = 15 * 60
+_RACE_RETRIES = 5
+_NOT_LOCKED = "(attribute_not_exists(locked_until) OR locked_until <= :now)"
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class Lockout:
@@ -19,29 +32,77 @@ class Lockout:
         self._db = dynamodb
         self._table = table
 
+    def _key(self, account: str) -> dict[str, Any]:
+        return to_item({"pk": f"LOCK#{account}"})
+
+    def _record(self, account: str) -> dict[str, Any]:
+        item = self._db.get_item(TableName=self._table, Key=self._key(account), ConsistentRead=True).get("Item")
+        return from_item(item) if item else {}
+
     def locked_for(self, account: str, now: int) -> int:
         """Seconds the account stays locked (0 when it is not)."""
-        item = self._db.get_item(TableName=self._table, Key=to_item({"pk": f"LOCK#{account}"}),
-                                 ConsistentRead=True).get("Item")
-        if not item:
-            return 0
-        record = from_item(item)
-        return max(0, int(record.get("locked_until", 0)) - now)
+        return max(0, int(self._record(account).get("locked_until", 0)) - now)
+
+    def reserve(self, account: str, now: int) -> int:
+        """Counts one password check about to be made. Returns 0 when it may go ahead, otherwise the seconds to
+        wait (the account is locked, or its window's attempts are used up by checks still in flight)."""
+        values = {":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS, ":max": MAX_FAILURES}
+        for _ in range(_RACE_RETRIES):
+            try:  # an open window: one more attempt in it, while there is room
+                self._db.update_item(
+                    TableName=self._table, Key=self._key(account), UpdateExpression="ADD attempts :one",
+                    ConditionExpression=f"window_start > :cutoff AND {_NOT_LOCKED} AND "
+                                        "(attribute_not_exists(attempts) OR attempts < :max)",
+                    ExpressionAttributeValues=to_item(values))
+                return 0
+            except ClientError as error:
+                if not _is_condition_failure(error):
+                    raise
+            try:  # no window, or an old one: start a new window with this attempt (a current lock is kept)
+                self._db.update_item(
+                    TableName=self._table, Key=self._key(account),
+                    UpdateExpression="SET attempts = :one, window_start = :now, expires_at = :expires, "
+                                     "locked_until = if_not_exists(locked_until, :zero)",
+                    ConditionExpression=f"attribute_not_exists(pk) OR (window_start <= :cutoff AND {_NOT_LOCKED})",
+                    ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS,
+                                                       ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}))
+                return 0
+            except ClientError as error:
+                if not _is_condition_failure(error):
+                    raise
+            record = self._record(account)
+            locked = int(record.get("locked_until", 0)) - now
+            if locked > 0:
+                return locked
+            if int(record.get("window_start", 0)) > now - WINDOW_SECONDS and int(record.get("attempts", 0)) >= MAX_FAILURES:
+                # Every attempt of this window is taken by checks still running; answer as a lock would.
+                return max(1, int(record["window_start"]) + WINDOW_SECONDS - now)
+            # Otherwise another request changed the item between our two tries: try again.
+        return LOCK_SECONDS
 
     def fail(self, account: str, now: int) -> None:
-        key = to_item({"pk": f"LOCK#{account}"})
-        item = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
-        record = from_item(item) if item else {}
-        window_start = int(record.get("window_start", 0))
-        failures = int(record.get("failures", 0)) if now - window_start < WINDOW_SECONDS else 0
-        if failures == 0:
-            window_start = now
-        failures += 1
-        locked_until = now + LOCK_SECONDS if failures >= MAX_FAILURES else int(record.get("locked_until", 0))
-        self._db.put_item(TableName=self._table, Item=to_item({
-            "pk": f"LOCK#{account}", "failures": failures if failures < MAX_FAILURES else 0,
-            "window_start": window_start, "locked_until": locked_until,
-            "expires_at": max(locked_until, window_start + WINDOW_SECONDS) + 60}))
+        """A reserved check failed: its attempt stays counted; the one that fills the window locks the account."""
+        record = self._record(account)
+        if int(record.get("attempts", 0)) < MAX_FAILURES or int(record.get("locked_until", 0)) > now:
+            return
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=self._key(account),
+                UpdateExpression="SET locked_until = :until, attempts = :zero, window_start = :zero, "
+                                 "expires_at = :expires",
+                ConditionExpression=f"attempts >= :max AND {_NOT_LOCKED}",
+                ExpressionAttributeValues=to_item({":until": now + LOCK_SECONDS, ":zero": 0, ":max": MAX_FAILURES,
+                                                   ":now": now, ":expires": now + LOCK_SECONDS + 60}))
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise  # a concurrent failure locked it already
 
-    def succeed(self, account: str) -> None:
-        self._db.delete_item(TableName=self._table, Key=to_item({"pk": f"LOCK#{account}"}))
+    def succeed(self, account: str, now: int) -> None:
+        """The right password: the failures before it are forgotten. A lock set meanwhile by other, failed
+        attempts stays in force for everyone else."""
+        try:
+            self._db.delete_item(TableName=self._table, Key=self._key(account), ConditionExpression=_NOT_LOCKED,
+                                 ExpressionAttributeValues=to_item({":now": now}))
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise

@@ -6,7 +6,7 @@ import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from onecard.domain.identity import normalise_id_number
@@ -20,6 +20,15 @@ CSRF_COOKIE = "onecard_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOGIN_FAILED = "證號或密碼錯誤 (Wrong ID number or password)"
+LOCKED = "登入失敗次數過多，帳號暫時鎖定，請稍後再試 (Too many failed logins)"
+NOT_LOGGED_IN = "請先登入個人書房，或登入已逾時 (Please log in)"
+
+# The one clock of sessions and lockout (epoch seconds). Tests replace it to move time forward.
+clock: Callable[[], float] = time.time
+
+
+def now() -> int:
+    return int(clock())
 
 
 @dataclass
@@ -28,50 +37,71 @@ class LoginDependencies:
     lockout: Lockout
     reader_for_identity: Callable[[str], dict[str, Any] | None]
     identity_index: Callable[[str], str]
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = now
+
+
+def check_password(account: str, stored_hash: str | None, password: str, lockout: Lockout, at: int) -> bool:
+    """One password check under the account's lockout: always exactly one argon2 verification when not locked
+    (against a dummy hash when there is no account), so a wrong number answers as slowly as a wrong password.
+
+    Raises the 429 problem while the account is locked; a failure counts towards the lock.
+    """
+    locked = lockout.reserve(account, at)
+    if locked:
+        raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
+    correct = verify_password(stored_hash or dummy_hash(), password) and stored_hash is not None
+    if correct:
+        lockout.succeed(account, at)
+    else:
+        lockout.fail(account, at)
+    return correct
 
 
 def login(id_number: str, password: str, deps: LoginDependencies) -> tuple[str, Session]:
-    now = int(deps.clock())
+    at = int(deps.clock())
     account = deps.identity_index(normalise_id_number(id_number))
-    locked = deps.lockout.locked_for(account, now)
-    if locked:
-        raise problems.TooManyRequests("登入失敗次數過多，帳號暫時鎖定，請稍後再試 (Too many failed logins)",
-                                       retry_after_seconds=locked)
     profile = deps.reader_for_identity(account)
-    # One argon2 verification either way, so a wrong number answers as slowly as a wrong password.
-    stored_hash = profile["password_hash"] if profile and profile.get("password_hash") else dummy_hash()
-    if not verify_password(stored_hash, password) or profile is None:
-        deps.lockout.fail(account, now)
+    stored_hash = profile.get("password_hash") if profile else None
+    if not check_password(account, stored_hash, password, deps.lockout, at) or profile is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
-    deps.lockout.succeed(account)
-    return deps.sessions.create(profile["reader_id"], now)
+    return deps.sessions.create(profile["reader_id"], at)
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:
     raw = headers.get("cookie")
     if not raw:
         return None
-    jar = SimpleCookie()
+    jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(raw)
-    except Exception:  # noqa: BLE001 - a garbled Cookie header is the same as none
+    except CookieError:  # a garbled Cookie header is the same as none
         return None
     return jar[name].value if name in jar else None
 
 
-def authenticate(method: str, headers: dict[str, str], store: SessionStore, now: int | None = None) -> Session:
-    """The reader behind a request: a Bearer token, or the session cookie plus a matching CSRF header."""
-    now = int(time.time()) if now is None else now
-    headers = {k.lower(): v for k, v in headers.items()}
-    authorization = headers.get("authorization") or ""
-    by_cookie = not authorization.startswith("Bearer ")
-    token = _cookie(headers, SESSION_COOKIE) if by_cookie else authorization[len("Bearer "):].strip()
-    session = store.find(token, now) if token else None
+def _bearer(authorization: str) -> str | None:
+    scheme, _, credentials = authorization.strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+
+
+def _same(sent: str, expected: str) -> bool:
+    return hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+def authenticate(method: str, headers: dict[str, str], store: SessionStore, at: int | None = None) -> Session:
+    """The reader behind a request: a Bearer token, or the session cookie plus a matching CSRF header.
+
+    401 problem without a live session; 403 when a cookie-authenticated request that changes something lacks the
+    session's CSRF token (a Bearer token is never sent by a browser on its own, so it needs none).
+    """
+    at = now() if at is None else at
+    headers = {k.lower(): v for k, v in headers.items() if isinstance(v, str)}
+    bearer = _bearer(headers.get("authorization") or "")
+    token = bearer if bearer is not None else _cookie(headers, SESSION_COOKIE)
+    session = store.find(token, at) if token else None
     if session is None:
-        raise problems.Unauthenticated("請先登入個人書房，或登入已逾時 (Please log in)")
-    if by_cookie and method.upper() not in _SAFE_METHODS:
-        sent = headers.get(CSRF_HEADER.lower()) or ""
-        if not hmac.compare_digest(sent, session.csrf_token):
+        raise problems.Unauthenticated(NOT_LOGGED_IN)
+    if bearer is None and method.upper() not in _SAFE_METHODS:
+        if not _same(headers.get(CSRF_HEADER.lower()) or "", session.csrf_token):
             raise problems.Forbidden("缺少或錯誤的 CSRF 驗證碼，請重新整理頁面 (CSRF token missing or wrong)")
     return session

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from onecard.infra.dynamo import from_item, to_item
+from botocore.exceptions import ClientError
+
+from onecard.infra.dynamo import from_item, query_all, to_item
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
-_REFRESH_AFTER_SECONDS = 60
+REFRESH_AFTER_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,27 @@ class Session:
     def is_live(self, now: int) -> bool:
         return now < self.expires_at()
 
+    def needs_refresh(self, now: int) -> bool:
+        return now - self.last_seen_at >= REFRESH_AFTER_SECONDS
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_session(reader_id: str, now: int) -> tuple[str, Session]:
+    """A fresh random token (given to the client once) and the session that only knows its hash."""
+    token = secrets.token_urlsafe(32)
+    return token, Session(token_hash(token), reader_id, secrets.token_urlsafe(24), now, now, now + ABSOLUTE_SECONDS)
+
+
+def _session_of(record: dict[str, Any]) -> Session:
+    return Session(record["token_hash"], record["reader_id"], record["csrf_token"], int(record["created_at"]),
+                   int(record["last_seen_at"]), int(record["absolute_expires_at"]))
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class SessionStore:
@@ -41,13 +61,11 @@ class SessionStore:
         self._readers = readers_table
 
     def create(self, reader_id: str, now: int) -> tuple[str, Session]:
-        token = secrets.token_urlsafe(32)
-        session = Session(token_hash(token), reader_id, secrets.token_urlsafe(24), now, now, now + ABSOLUTE_SECONDS)
+        token, session = new_session(reader_id, now)
         self._db.transact_write_items(TransactItems=[
-            {"Put": {"TableName": self._sessions, "Item": to_item(self._record(session))}},
-            {"Put": {"TableName": self._readers, "Item": to_item({
-                "pk": f"READER#{reader_id}", "sk": f"SESSION#{session.token_hash}", "created_at": now,
-                "expires_at": session.absolute_expires_at})}},
+            {"Put": {"TableName": self._sessions, "Item": to_item(self._record(session)),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": self._readers, "Item": to_item(self._pointer(session))}},
         ])
         return token, session
 
@@ -57,16 +75,46 @@ class SessionStore:
                                  ConsistentRead=True).get("Item")
         if not item:
             return None
-        record = from_item(item)
-        session = Session(record["token_hash"], record["reader_id"], record["csrf_token"], record["created_at"],
-                          record["last_seen_at"], record["absolute_expires_at"])
+        session = _session_of(from_item(item))
         if not session.is_live(now):
             return None
-        if now - session.last_seen_at >= _REFRESH_AFTER_SECONDS:
-            session = Session(session.token_hash, session.reader_id, session.csrf_token, session.created_at, now,
-                              session.absolute_expires_at)
-            self._db.put_item(TableName=self._sessions, Item=to_item(self._record(session)))
+        if session.needs_refresh(now):
+            return self.touch(session, now)
         return session
+
+    def touch(self, session: Session, now: int) -> Session | None:
+        """Records activity (at most once a minute). A session revoked meanwhile stays revoked: None."""
+        touched = replace(session, last_seen_at=now)
+        try:
+            self._db.update_item(
+                TableName=self._sessions, Key=to_item({"pk": f"SESSION#{session.token_hash}"}),
+                UpdateExpression="SET last_seen_at = :now, expires_at = :expires",
+                ConditionExpression="attribute_exists(pk) AND last_seen_at <= :now",
+                ExpressionAttributeValues=to_item({":now": now, ":expires": touched.expires_at()}))
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            # Either revoked, or another request refreshed it already; only the first means "logged out".
+            item = self._db.get_item(TableName=self._sessions, Key=to_item({"pk": f"SESSION#{session.token_hash}"}),
+                                     ConsistentRead=True).get("Item")
+            return _session_of(from_item(item)) if item else None
+        return touched
+
+    def sessions_of(self, reader_id: str) -> list[Session]:
+        """Every session record still held for a reader (live or expired but not yet removed by TTL)."""
+        pointers = query_all(self._db, TableName=self._readers, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                             ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":p": "SESSION#"}),
+                             ConsistentRead=True)
+        found = []
+        for pointer in pointers:
+            item = self._db.get_item(TableName=self._sessions,
+                                     Key=to_item({"pk": f"SESSION#{pointer['sk'].split('#', 1)[1]}"}),
+                                     ConsistentRead=True).get("Item")
+            if item:
+                record = from_item(item)
+                if record.get("reader_id") == reader_id:
+                    found.append(_session_of(record))
+        return found
 
     def revoke(self, session: Session) -> None:
         self.revoke_hash(session.reader_id, session.token_hash)
@@ -78,8 +126,27 @@ class SessionStore:
                         "Key": to_item({"pk": f"READER#{reader_id}", "sk": f"SESSION#{hashed_token}"})}},
         ])
 
-    def _record(self, session: Session) -> dict[str, Any]:
+    def revoke_all(self, reader_id: str, keep: str | None = None) -> int:
+        """Logs the reader out everywhere (except the session whose token hash is ``keep``); how many ended."""
+        pointers = query_all(self._db, TableName=self._readers, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                             ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":p": "SESSION#"}),
+                             ConsistentRead=True)
+        ended = 0
+        for pointer in pointers:
+            hashed = pointer["sk"].split("#", 1)[1]
+            if hashed != keep:
+                self.revoke_hash(reader_id, hashed)
+                ended += 1
+        return ended
+
+    @staticmethod
+    def _record(session: Session) -> dict[str, Any]:
         return {"pk": f"SESSION#{session.token_hash}", "token_hash": session.token_hash,
                 "reader_id": session.reader_id, "csrf_token": session.csrf_token, "created_at": session.created_at,
                 "last_seen_at": session.last_seen_at, "absolute_expires_at": session.absolute_expires_at,
                 "expires_at": session.expires_at()}
+
+    @staticmethod
+    def _pointer(session: Session) -> dict[str, Any]:
+        return {"pk": f"READER#{session.reader_id}", "sk": f"SESSION#{session.token_hash}",
+                "created_at": session.created_at, "expires_at": session.absolute_expires_at}
