@@ -19,6 +19,9 @@ class _QuietHandler(MotoRequestHandler):
 
 class Emulation:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        from devstack import transaction_rollback
+
+        transaction_rollback.install()
         self._server = make_server(
             host, port, DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=_QuietHandler
         )

@@ -35,10 +35,12 @@ def emulated_aws(pool_size: int = 1) -> Iterator[EmulatedAws]:
     import boto3
     from moto import mock_aws
 
+    from devstack import transaction_rollback
     from devstack.functions import FunctionPool
     from devstack.resources import REGION, create_resources
     from devstack.stack import prepare_for_import
 
+    transaction_rollback.install()
     with mock_aws():
         session = boto3.Session(region_name=REGION)
         resources = create_resources(session)

@@ -95,7 +95,7 @@ def test_a_partner_answering_by_callback_and_an_unlink_end_unlinked_at_the_partn
     faults(stack, "klcpl")
 
 
-def test_with_thirty_percent_5xx_fifty_links_all_end_active_and_each_reader_is_seen_once(stack):
+def test_with_thirty_percent_5xx_two_hundred_links_all_end_active_and_each_reader_is_seen_once(stack):
     from concurrent.futures import ThreadPoolExecutor
 
     faults(stack, "ntpc", error_rate=0.3)
@@ -107,8 +107,8 @@ def test_with_thirty_percent_5xx_fifty_links_all_end_active_and_each_reader_is_s
         assert answer.status_code == 202, answer.text
         return http, reader_id
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        sessions = list(pool.map(linked_reader, range(50)))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sessions = list(pool.map(linked_reader, range(200)))
 
     def all_active():
         return all(l["status"] == "active" for http, _ in sessions
