@@ -122,6 +122,8 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "onecard-local"
+        # Headers and body leave in separate writes; with Nagle's algorithm each keep-alive answer waited ~40 ms.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             pass

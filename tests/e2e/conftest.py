@@ -2,72 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class RunningStack:
-    url: str
-    state_dir: Path
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-
-    def stop(self, timeout: float = 10) -> float:
-        started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=timeout)
-        return time.monotonic() - started
-
-    @property
-    def simulator_url(self) -> str:
-        import re
-
-        return re.search(r"partner simulator on (http://\S+)", self.output()).group(1)
-
-    def output(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-
-def start_stack(state_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None) -> RunningStack:
-    port = port or free_port()
-    log_path = state_dir.parent / f"stack-{port}.log"
-    env = {**os.environ, "PORT": str(port), "ONECARD_STATE_DIR": str(state_dir), **(extra_env or {})}
-    env.pop("AWS_ENDPOINT_URL", None)
-    log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"local stack exited:\n{log_path.read_text()}")
-        if "listening on" in log_path.read_text("utf-8", errors="replace"):
-            break
-        time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}")
-    return RunningStack(url, state_dir, process, port, log_path)
+from tests.support.running_stack import RunningStack, start_stack
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from onecard.captcha import solve
-from tests.e2e.conftest import start_stack
+from tests.support.running_stack import start_stack
 from tests.support.applications import new_national_id, personal_application
 
 

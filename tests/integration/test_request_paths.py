@@ -1,0 +1,26 @@
+"""Every request path reaches its data by key: no route, relay or worker scans a table as the library grows."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.request_counts import count_requests
+
+
+@pytest.fixture(scope="module")
+def counts():
+    return count_requests()
+
+
+def test_no_route_relay_or_worker_scans_a_table(counts):
+    assert counts.scans() == {}
+    assert counts.per_route["POST /v1/readers"]["TransactWriteItems"] == 1  # the hook really counts
+
+
+def test_the_walk_covers_every_api_route_of_the_template(counts):
+    from devstack.functions import api_routes
+    from devstack.stack import prepare_for_import
+
+    routes = {f"{r.method} {r.path}" for r in api_routes(prepare_for_import())}
+    assert routes - set(counts.per_route) == set()
+    assert {"LinkOutboxRelayFunction", "LinkWorkerFunction"} <= set(counts.per_route)
