@@ -65,6 +65,7 @@ class PartnerSimulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one answer = two writes; without this each waits for a delayed ACK
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
