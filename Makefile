@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test unit integration e2e openapi bench fuzz install browser clean-state lint
+.PHONY: run test unit integration e2e openapi bench load fuzz install browser clean-state lint
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +38,9 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m bench
+
+load: install
+	$(BIN)/python -m bench.load
 
 fuzz: install
 	ONECARD_FUZZ_PROFILE=long $(BIN)/python -m pytest tests/e2e/test_fuzz_openapi.py -p no:randomly

@@ -30,6 +30,7 @@ class SimulatedPartner:
     name: str
     faults: Faults = field(default_factory=Faults)
     seen: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # every call answered with a failure or a refusal
     linked: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _random: random.Random = field(default_factory=random.Random)
@@ -41,10 +42,13 @@ class SimulatedPartner:
         with self._lock:
             roll = self._random.random()
             if roll < self.faults.timeout_rate:
+                self.refused.append({"action": action, "request_id": request_id, "status": 0})
                 return 0, {}
             if roll < self.faults.timeout_rate + self.faults.error_rate:
+                self.refused.append({"action": action, "request_id": request_id, "status": self.faults.error_status})
                 return self.faults.error_status, {"reason": "simulated failure"}
             if action == "link" and self._random.random() < self.faults.reject_rate:
+                self.refused.append({"action": action, "request_id": request_id, "status": 422})
                 return 422, {"reason": "simulated refusal"}
             self.seen.append({"action": action, "request_id": request_id, "reader_id": payload.get("reader_id"),
                               "fields": sorted(payload)})

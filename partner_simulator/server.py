@@ -82,7 +82,8 @@ class PartnerSimulator:
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 3 and parts[0] == "_control" and parts[2] == "seen" and parts[1] in simulator.partners.partners:
                     partner = simulator.partners.partners[parts[1]]
-                    self._reply(200, {"seen": partner.seen, "faults": asdict(partner.faults), "linked": partner.linked})
+                    self._reply(200, {"seen": partner.seen, "refused": partner.refused, "faults": asdict(partner.faults),
+                                     "linked": partner.linked})
                 else:
                     self._reply(404, {"reason": "not found"})
 
