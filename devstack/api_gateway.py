@@ -144,7 +144,11 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
                 status = 405 if path_exists else 404
                 problem = {"type": "about:blank", "title": "Not Found" if status == 404 else "Method Not Allowed",
                            "status": status, "detail": "No such route"}
-                self._send(status, [("Content-Type", "application/problem+json")], json.dumps(problem).encode())
+                headers = [("Content-Type", "application/problem+json")]
+                if status == 405:
+                    allowed = sorted({c.route.method for c in compiled if c.pattern.match(path)})
+                    headers.append(("Allow", ", ".join(allowed)))
+                self._send(status, headers, json.dumps(problem).encode())
                 return
             event = proxy_event(compiled_route.route, self.command, self.path, parameters, list(self.headers.items()),
                                 body, self.client_address[0], stage)

@@ -32,6 +32,7 @@ class FunctionSpec:
     timeout: int
     environment: dict[str, str]
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reserved_concurrency: int | None = None
 
     def events_of_type(self, event_type: str) -> dict[str, dict[str, Any]]:
         return {n: e.get("Properties", {}) for n, e in self.events.items() if e.get("Type") == event_type}
@@ -51,8 +52,14 @@ def function_specs(template: dict[str, Any], resolver: Resolver) -> dict[str, Fu
             timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
             environment={k: str(v) for k, v in env.items()},
             events=props.get("Events", {}) or {},
+            reserved_concurrency=_reserved_concurrency(resolver, props),
         )
     return specs
+
+
+def _reserved_concurrency(resolver: Resolver, props: dict[str, Any]) -> int | None:
+    value = resolver.resolve(props.get("ReservedConcurrentExecutions"))
+    return int(value) if value not in (None, "") else None
 
 
 def api_routes(specs: dict[str, FunctionSpec]) -> list[ApiRoute]:

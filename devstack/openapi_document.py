@@ -28,10 +28,13 @@ def generate() -> str:
     merger = OpenAPIMerge(title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION, on_conflict="error")
     from devstack.functions import load_module
 
+    from onecard.web.documented_problems import with_documented_problems
+
     for spec in specs.values():
         if spec.events_of_type("Api"):
             merger.add_schema(load_module(spec).app.get_openapi_schema())
-    return json.dumps(json.loads(merger.get_openapi_json_schema()), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    document = with_documented_problems(json.loads(merger.get_openapi_json_schema()))
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 def write(path: Path = DOCUMENT_PATH) -> None:

@@ -109,8 +109,10 @@ class LocalStack:
             for name, props in spec.events_of_type("SQS").items():
                 queue = props["Queue"].value[0]
                 url, arn = self.resources.queue_urls[queue], attributes[(queue, "Arn")]
-                self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, u=url, a=arn:
-                                       poll_queue(sqs, s, p, u, a, self.invoke, stop))
+                # Lambda polls a queue with several concurrent batches, up to the function's reserved concurrency.
+                for poller in range(min(spec.reserved_concurrency or self.pool_size, self.pool_size)):
+                    self.run_in_background(f"{spec.name}-{name}-{poller}", lambda stop, s=spec, p=props, u=url, a=arn:
+                                           poll_queue(sqs, s, p, u, a, self.invoke, stop))
             for name, props in spec.events_of_type("DynamoDB").items():
                 table = self.resources.table_names[props["Stream"].value[0]]
                 self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, t=table:

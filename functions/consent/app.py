@@ -64,6 +64,13 @@ def _lookup(partner: str, version: int | None = None) -> ConsentDocument:
         raise problems.NotFound(f"{partner} 沒有第 {version} 版個資同意書 (unknown version)") from None
 
 
+_DOCUMENT_ANSWERS = {
+    200: {"description": "The document (ETag: its sha256)",
+          "content": {"application/json": {"model": ConsentDocumentText}}},
+    304: {"description": "Not modified since the ETag sent in If-None-Match"},
+}
+
+
 @app.get("/v1/consent-documents", summary="The current consent document of each partner", tags=["個資同意書"])
 def list_documents() -> Response[ConsentDocumentList]:
     library = default_library()
@@ -72,13 +79,13 @@ def list_documents() -> Response[ConsentDocumentList]:
 
 
 @app.get("/v1/consent-documents/<partner>", summary="The current full text of a partner's document",
-         tags=["個資同意書"], responses={404: {"description": "Unknown partner"}})
+         tags=["個資同意書"], responses={**_DOCUMENT_ANSWERS, 404: {"description": "Unknown partner"}})
 def current_document(partner: Annotated[str, Path(max_length=20)]) -> Response[ConsentDocumentText]:
     return _full(_lookup(partner))
 
 
 @app.get("/v1/consent-documents/<partner>/versions/<version>", summary="One version of a partner's document",
-         tags=["個資同意書"], responses={404: {"description": "Unknown partner or version"}})
+         tags=["個資同意書"], responses={**_DOCUMENT_ANSWERS, 404: {"description": "Unknown partner or version"}})
 def document_version(partner: Annotated[str, Path(max_length=20)],
                      version: Annotated[int, Path(ge=1, le=9999)]) -> Response[ConsentDocumentText]:
     return _full(_lookup(partner, version))

@@ -37,7 +37,8 @@ def my_links() -> LinkList:
 
 @app.delete("/v1/readers/me/links/<partner>", summary="End a link: withdraws the consent and tells the partner",
             tags=["一證通用"], responses={202: {"description": "Unlink requested",
-                                               "content": {"application/json": {"model": LinkAccepted}}}})
+                                               "content": {"application/json": {"model": LinkAccepted}}},
+                                          404: {"description": "No link with this partner to end"}})
 def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
     session = current_session(app)
     request_id = service.request_unlink(session.reader_id, partner)

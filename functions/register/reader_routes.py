@@ -72,7 +72,9 @@ def _profile_view(profile: dict) -> ReaderProfile:
 
 
 @router.patch("/v1/readers/me", summary="補充或更正: correct the reader's own data (all errors at once)",
-              tags=["個人書房"], responses={422: {"description": "Invalid fields, or fields only a counter may change"}})
+              tags=["個人書房"], responses={
+                  200: {"description": "The corrected profile", "content": {"application/json": {"model": ReaderProfile}}},
+                  422: {"description": "Invalid fields, or fields only a counter may change"}})
 def correct(request: Annotated[CorrectionRequest, Body()]) -> ReaderProfile:
     session = current_session(router)
     changes = request.model_dump(mode="json", exclude_unset=True)

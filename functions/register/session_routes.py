@@ -59,7 +59,9 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
                     cookies=_cookies(token, session.csrf_token, ABSOLUTE_SECONDS))
 
 
-@router.delete("/v1/sessions/current", summary="個人書房 logout: revokes this session", tags=["個人書房"])
+@router.delete("/v1/sessions/current", summary="個人書房 logout: revokes this session", tags=["個人書房"],
+               responses={204: {"description": "Logged out; the cookies are cleared"},
+                          401: {"description": "No live session"}})
 def log_out() -> Response[None]:
     wiring.session_store().revoke(current_session(router))
     return Response(204, None, "", cookies=_cookies("", "", 0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import requests
 
@@ -35,7 +36,7 @@ def eventually(check, seconds=20, what="the condition"):
         if check():
             return
         time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
+    raise AssertionError(f"{what() if callable(what) else what} did not happen within {seconds} s")
 
 
 def partner_view(stack, partner):
@@ -110,11 +111,15 @@ def test_with_thirty_percent_5xx_two_hundred_links_all_end_active_and_each_reade
     with ThreadPoolExecutor(max_workers=4) as pool:
         sessions = list(pool.map(linked_reader, range(200)))
 
-    def all_active():
-        return all(l["status"] == "active" for http, _ in sessions
-                   for l in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"])
+    outcome = Counter()
 
-    eventually(all_active, seconds=120, what="every link becoming active")
+    def all_active():
+        outcome.clear()
+        outcome.update(l["status"] for http, _ in sessions
+                       for l in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"])
+        return set(outcome) == {"active"}
+
+    eventually(all_active, seconds=240, what=lambda: f"every link becoming active (statuses: {dict(outcome)})")
     seen = [s for s in partner_view(stack, "ntpc")["seen"] if s["action"] == "link"]
     counts = {reader_id: sum(1 for s in seen if s["reader_id"] == reader_id) for _, reader_id in sessions}
     assert set(counts.values()) == {1}

@@ -146,3 +146,14 @@ def test_a_second_readers_session_never_reaches_the_first_readers_data(api):
         answer = api.request(method, path, json_body={} if method != "GET" else None, headers=csrf)
         assert first_id not in answer.body.decode() and "first@example.com" not in answer.body.decode()
     assert api.get("/v1/readers/me").json()["reader_id"] == second_id
+
+
+def test_a_correction_cannot_clear_a_required_field_and_changes_nothing(api):
+    _, _, csrf = register_and_log_in(api)
+    before = api.get("/v1/readers/me").json()
+
+    answer = api.patch("/v1/readers/me", {"occupation": None, "gender": None, "mobile": "0987654321"}, headers=csrf)
+
+    assert answer.status == 422
+    assert {e["field"] for e in answer.json()["errors"]} == {"occupation", "gender"}
+    assert api.get("/v1/readers/me").json() == before

@@ -44,6 +44,15 @@ def counter_only_issues(changes: dict[str, Any]) -> list[FieldIssue]:
             for name in COUNTER_ONLY if name in changes]
 
 
+# Required on the form: a correction may change them but never clear them.
+REQUIRED_ON_THE_FORM = ("gender", "occupation", "education", "household_same_as_mailing")
+
+
+def cleared_required_issues(changes: dict[str, Any]) -> list[FieldIssue]:
+    return [FieldIssue(name, "required", "此欄位為必填，可更正但不可清除 (required: it can be corrected, not cleared)")
+            for name in REQUIRED_ON_THE_FORM if name in changes and changes[name] is None]
+
+
 def _with_household_choice(profile: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """A new household address means it is no longer the mailing address, unless the reader says otherwise."""
     if "household_address" in changes and "household_same_as_mailing" not in changes:
@@ -62,7 +71,7 @@ def correction_issues(profile: dict[str, Any], changes: dict[str, Any], today: d
         merged["household_address"] = None
     issues = [i for i in registration_issues(merged, today) if i.field.split(".")[0] in changes
               or i.code in ("phone_required", "household_address_required", "mailing_address_required")]
-    return counter_only_issues(changes) + issues
+    return counter_only_issues(changes) + cleared_required_issues(changes) + issues
 
 
 def _address(value: dict[str, str]) -> dict[str, str]:
