@@ -14,17 +14,7 @@ from onecard.partners import protocol
 from onecard.partners.client import HttpPartnerClient
 from tests.integration.test_link_worker import deliver, my_link, outbox_message, queue
 from tests.integration.test_partner_callbacks import pending_link, send
-
-
-class RecordingHttp:
-    """Stands in for urllib3's pool: records what would be sent and answers 200."""
-
-    def __init__(self):
-        self.sent: list[dict] = []
-
-    def request(self, method, url, body, headers):
-        self.sent.append({"url": url, "body": body, "headers": headers})
-        return type("Answer", (), {"status": 200, "data": b'{"status": "active", "partner_card_number": "N-9"}'})()
+from tests.support.recording_http import RecordingHttp
 
 
 def set_secret(aws, name: str, value: str) -> None:
