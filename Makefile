@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requirements.txt | cksum | cut -d' ' -f1)
+# SAM CLI pins versions that clash with the layer's, so it has a virtualenv of its own.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(shell cksum < requirements-sam.txt | cut -d' ' -f1)
 
 .PHONY: run test unit integration e2e openapi bench load fuzz install browser clean-state lint
 
@@ -13,7 +16,14 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+$(SAM_STAMP): requirements-sam.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	rm -f $(SAM_VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) $(SAM_STAMP)
 
 browser:
 	@bash scripts/install-browser.sh

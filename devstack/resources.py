@@ -107,9 +107,9 @@ def _generated_secret(props: dict[str, Any]) -> str:
 
 def _create_secret(client: Any, name: str, resource: dict[str, Any], local: LocalResources, value: str | None) -> None:
     props = resource.get("Properties", {})
-    secret_value = value if value is not None else props.get("SecretString") or _generated_secret(props)
-    if isinstance(secret_value, Intrinsic):
-        secret_value = _generated_secret(props)
+    # A template never holds a real secret: a literal SecretString is a placeholder that operators replace (the
+    # partners' shared secrets). Locally the stack plays the operator and sets a generated value instead.
+    secret_value = value if value is not None else _generated_secret(props)
     # Named by the logical id: that is what `sam local` resolves !Ref to, so both runners find it.
     arn = client.create_secret(Name=name, SecretString=secret_value)["ARN"]
     local.refs[name] = arn

@@ -22,7 +22,7 @@ from onecard.consent.documents import default_library
 from onecard.infra.aws import client
 from onecard.observability import logger, metrics
 from onecard.partners.client import PartnerAnswer, PartnerClient
-from onecard.partners.protocol import minimised
+from onecard.partners.protocol import PartnerSecretNotSet, minimised
 
 # Failures are reported item by item even when the whole batch fails, so each keeps its own backoff.
 processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -73,6 +73,11 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
     attempt = int(record.attributes.approximate_receive_count)
     try:
         return await asyncio.get_running_loop().run_in_executor(_calls, functools.partial(handle, message=message))
+    except PartnerSecretNotSet as error:
+        # An operator's task, not a partner outage: the request waits (then dead-letters) rather than failing.
+        logger.error("link request not sent: partner secret not set",
+                     extra={"request_id": message["request_id"], "partner": message["partner"], "reason": str(error)})
+        raise
     except IdempotencyAlreadyInProgressError:
         # The same request is being handled by another delivery right now: look again shortly.
         client("sqs").change_message_visibility(QueueUrl=settings().link_queue_url,

@@ -62,17 +62,26 @@ def link_status() -> "LinkStatus":
 
 
 def partner_secret(partner: str) -> bytes:
-    from onecard.infra.secrets import secret_bytes
+    """The secret shared with ``partner``, as operators set it (cached like every secret, so a rotation is seen
+    within minutes); PartnerSecretNotSet while it is missing or still the stack's placeholder."""
+    from aws_lambda_powertools.utilities.parameters import GetParameterError
 
-    return secret_bytes(settings().partner_secret_ids()[partner])
+    from onecard.infra.secrets import secret_bytes
+    from onecard.partners.protocol import PartnerSecretNotSet, usable_secret
+
+    secret_id = settings().partner_secret_ids()[partner]
+    try:
+        value = secret_bytes(secret_id)
+    except GetParameterError as error:
+        raise PartnerSecretNotSet(partner, secret_id, f"it cannot be read ({error})") from None
+    return usable_secret(partner, secret_id, value)
 
 
 @functools.cache
 def partner_client() -> "PartnerClient":
     from onecard.partners.client import HttpPartnerClient
 
-    s = settings()
-    return HttpPartnerClient(s.partner_base_urls(), {p: partner_secret(p) for p in s.partner_secret_ids()})
+    return HttpPartnerClient(settings().partner_base_urls(), partner_secret)
 
 
 @functools.cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from onecard.partners.protocol import PATHS, signed_headers
@@ -43,11 +44,14 @@ def answer_from_http(status: int, body: bytes, action: str) -> PartnerAnswer:
 
 
 class HttpPartnerClient:
-    def __init__(self, base_urls: dict[str, str], secrets: dict[str, bytes], timeout_seconds: float = 5.0):
+    """``secret_for`` is asked for the partner's secret at every call, so a warm container signs with a rotated
+    secret as soon as the secret store's cache lets it, and one partner's missing secret stops only its calls."""
+
+    def __init__(self, base_urls: dict[str, str], secret_for: Callable[[str], bytes], timeout_seconds: float = 5.0):
         import urllib3
 
         self._base_urls = base_urls
-        self._secrets = secrets
+        self._secret_for = secret_for
         self._http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2.0, read=timeout_seconds), retries=False,
                                          maxsize=10)
 
@@ -55,7 +59,7 @@ class HttpPartnerClient:
         import urllib3
 
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        headers = signed_headers(self._secrets[partner], request_id, int(time.time()), body)
+        headers = signed_headers(self._secret_for(partner), request_id, int(time.time()), body)
         try:
             response = self._http.request("POST", self._base_urls[partner].rstrip("/") + PATHS[action], body=body,
                                           headers=headers)

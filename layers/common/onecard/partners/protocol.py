@@ -12,6 +12,24 @@ TIMESTAMP_HEADER = "X-OneCard-Timestamp"
 SIGNATURE_HEADER = "X-OneCard-Signature"
 MAX_CLOCK_SKEW_SECONDS = 300
 PATHS = {"link": "/one-card/links", "unlink": "/one-card/unlinks", "update": "/one-card/updates"}
+# A shared HMAC-SHA256 key shorter than the hash's 32 bytes is weak, and the stack's placeholder ("UNSET") is short.
+MIN_SECRET_BYTES = 32
+
+
+class PartnerSecretNotSet(Exception):
+    """The secret shared with a partner is missing, or still the placeholder the stack created: never sign with it."""
+
+    def __init__(self, partner: str, secret_id: str, why: str):
+        super().__init__(f"the secret shared with partner {partner} ({secret_id}) is not set: {why}; an operator "
+                         f"must put the value agreed with the partner (docs/operations.md, partner secrets)")
+        self.partner = partner
+
+
+def usable_secret(partner: str, secret_id: str, value: bytes) -> bytes:
+    """``value`` when it can sign and verify; otherwise PartnerSecretNotSet, so nothing is signed with a placeholder."""
+    if len(value) < MIN_SECRET_BYTES:
+        raise PartnerSecretNotSet(partner, secret_id, f"it holds {len(value)} bytes, fewer than {MIN_SECRET_BYTES}")
+    return value
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:

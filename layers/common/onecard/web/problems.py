@@ -80,3 +80,7 @@ class TooManyRequests(Problem):
     def __init__(self, detail: str, *, retry_after_seconds: int, **kwargs: Any):
         retry_after = max(1, int(retry_after_seconds))
         super().__init__(detail, headers={"Retry-After": str(retry_after)}, **kwargs)
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "服務暫時無法使用 (Service unavailable)"
