@@ -28,7 +28,7 @@ install: $(STAMP) $(SAM_STAMP)
 browser:
 	@bash scripts/install-browser.sh
 
-run: install
+run: $(STAMP)
 	$(BIN)/python -m devstack
 
 test: install browser
