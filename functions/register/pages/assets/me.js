@@ -18,6 +18,11 @@
     return false;
   }
 
+  // Mobiles are stored in international form; readers know them as 09xx.
+  function localMobile(value) {
+    return value && value.startsWith("+8869") ? `0${value.slice(4)}` : value;
+  }
+
   // --- Profile ------------------------------------------------------------------------------------------
   function address(value) {
     return value ? `${value.postal_code || ""} ${value.city}${value.district}${value.street}`.trim() : "—";
@@ -39,7 +44,7 @@
       ["phone_home_full", profile.phone_home],
       ["phone_office_full", profile.phone_office],
       ["household_phone", profile.household_phone],
-      ["mobile", profile.mobile],
+      ["mobile", localMobile(profile.mobile)],
       ["email", profile.email],
       ["created_at", (profile.created_at || "").slice(0, 10)],
     ];
@@ -173,7 +178,7 @@
     $("correct-phone-home").value = profile.phone_home || "";
     $("correct-phone-office").value = profile.phone_office || "";
     $("correct-household-phone").value = profile.household_phone || "";
-    $("correct-mobile").value = profile.mobile || "";
+    $("correct-mobile").value = localMobile(profile.mobile) || "";
     $("correct-email").value = profile.email || "";
   }
 
@@ -194,7 +199,8 @@
     if (address_) changes.mailing_address = address_;
     // Only what differs is sent, so an untouched field is never "corrected".
     for (const [key, v] of Object.entries(changes)) {
-      if (key !== "mailing_address" && (profile[key] ?? null) === v) delete changes[key];
+      const before = key === "mobile" ? localMobile(profile.mobile) : profile[key];
+      if (key !== "mailing_address" && (before ?? null) === v) delete changes[key];
     }
     if (changes.mailing_address && profile.mailing_address
         && ["city", "district", "street"].every((k) => profile.mailing_address[k] === changes.mailing_address[k])) {
