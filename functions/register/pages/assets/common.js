@@ -96,7 +96,8 @@
         if (!control.id) control.id = `control-${errorCounter}`;
         const link = document.createElement("a");
         link.href = `#${control.id}`;
-        link.textContent = error.message;
+        const name = anchor ? anchor.textContent.replace(/\s*\*\s*$/, "").trim() : "";
+        link.textContent = name ? `${name}：${error.message}` : error.message;
         link.addEventListener("click", (event) => { event.preventDefault(); control.focus(); });
         item.append(link);
       } else {
