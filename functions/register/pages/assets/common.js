@@ -147,7 +147,10 @@
     dialog.querySelector("#consent-title").textContent = english && document_.title_en ? document_.title_en : document_.title;
     renderDocument(dialog.querySelector("#consent-text"),
       english && document_.text_en ? document_.text_en : document_.text_zh);
-    dialog.querySelector("#consent-text").lang = english && document_.text_en ? "en" : "zh-Hant-TW";
+    const textLang = english && document_.text_en ? "en" : "zh-Hant-TW";
+    const textBox = dialog.querySelector("#consent-text");
+    if (textLang === document.documentElement.lang) textBox.removeAttribute("lang");
+    else textBox.lang = textLang;
     return new Promise((resolve) => {
       let decision = "dismissed";
       const onClick = (event) => {
