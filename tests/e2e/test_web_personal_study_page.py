@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import ROOT, start_stack
 from tests.support.web import log_in, registered_reader
 
 pytestmark = pytest.mark.browser
@@ -127,3 +132,44 @@ def test_a_reader_deletes_their_account(stack, page):
     known = requests.get(f"{stack.url}/v1/readers/availability",
                          params={"id_type": "national_id", "id_number": reader["id_number"]}, timeout=5).json()
     assert known == {"registered": False}
+
+
+DOCUMENTS = ROOT / "layers/common/onecard/consent_documents"
+
+
+def documents_with_a_revision(folder: Path) -> Path:
+    """A copy of the shipped documents plus a version 2 of ntpc's, in force since yesterday."""
+    shutil.copytree(DOCUMENTS, folder)
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    text = (folder / "ntpc" / "v1.md").read_text("utf-8").replace("version: 1", "version: 2").replace(
+        "effective_from: 2026-11-01", f"effective_from: {yesterday}\nsummary_of_changes: 新增傳送電子信箱以寄送到期通知")
+    (folder / "ntpc" / "v2.md").write_text(text, "utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest["ntpc"].append({"version": 2, "file": "v2.md", "sha256": hashlib.sha256(text.encode()).hexdigest()})
+    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    return folder
+
+
+def test_a_revised_consent_document_is_announced_and_agreeing_again_is_recorded(page, tmp_path):
+    state = tmp_path / "state"
+    before = start_stack(state)
+    try:
+        sha = requests.get(f"{before.url}/v1/consent-documents/ntpc", timeout=5).json()["sha256"]
+        reader = registered_reader(before, partners=[{"partner": "ntpc", "document_sha256": sha}])
+    finally:
+        before.stop(timeout=30)
+    after = start_stack(state, extra_env={"CONSENT_DOCUMENTS_DIR": str(documents_with_a_revision(tmp_path / "docs"))})
+    try:
+        log_in(page, after, reader)
+        notice = page.get_by_role("region", name="個資同意書已修訂")
+        expect(notice).to_contain_text("第 2 版")
+        expect(notice).to_contain_text("新增傳送電子信箱以寄送到期通知")
+
+        notice.get_by_role("button", name="閱讀並決定").click()
+        page.get_by_role("dialog").get_by_role("button", name="同意", exact=True).click()
+
+        expect(notice.get_by_role("status")).to_have_text("您已同意新版同意書。")
+        receipts = page.request.get(f"{after.url}/v1/readers/me/consents").json()["receipts"]
+        assert (receipts[0]["partner"], receipts[0]["decision"], receipts[0]["document_version"]) == ("ntpc", "agree", 2)
+    finally:
+        after.stop(timeout=30)
