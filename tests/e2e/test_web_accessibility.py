@@ -161,3 +161,22 @@ def test_pages_fit_360_px_and_200_percent_zoom_and_are_photographed(stack, page,
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     _screens(page, stack, arrive.__name__, arrive)
+
+
+def test_the_keyboard_focus_is_always_visible(stack, page):
+    page.goto(f"{stack.url}/register")
+
+    visited = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        where, style, width = page.evaluate("""() => {
+            const el = document.activeElement;
+            if (el === document.body) return [null, "", 0];
+            const s = getComputedStyle(el);
+            return [el.outerHTML.slice(0, 80), s.outlineStyle, parseFloat(s.outlineWidth)];
+        }""")
+        if where is None:
+            continue
+        visited.add(where)
+        assert style != "none" and width >= 2, where
+    assert len(visited) >= 30

@@ -278,7 +278,10 @@
     $("id-type").addEventListener("change", showPassportCountry);
     $("same-as-mailing").addEventListener("change", showHouseholdAddress);
     $("check-availability").addEventListener("click", checkAvailability);
-    document.addEventListener("languagechange", fillIdTypes);
+    document.addEventListener("languagechange", () => {
+      fillIdTypes();
+      $("captcha-status").textContent = t(`captcha_${$("captcha-status").dataset.state}`);
+    });
     form.addEventListener("submit", submit);
     [mailingAddress, householdAddress] = await Promise.all([setupAddress($("mailing-address")),
                                                             setupAddress($("household-address"))]);
