@@ -10,7 +10,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.support.applications import new_national_id
-from tests.support.web import choose_option, choose_radio, fill_birth_date, fill_valid_personal_form, tab_to, type_into
+from tests.support.web import (choose_option, choose_radio, fill_birth_date, fill_valid_personal_form, registered_reader,
+                               tab_to, type_into)
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +181,13 @@ def test_the_english_switch_translates_the_form_and_is_remembered(stack, page):
     expect(page.get_by_label(label("Confirm password"))).to_be_visible()
     page.get_by_role("button", name="切換為中文").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("網路辦證")
+
+
+def test_an_id_number_that_already_holds_a_card_is_reported_at_the_id_field(stack, page):
+    reader = registered_reader(stack)
+    page.goto(f"{stack.url}/register")
+    fill_valid_personal_form(page, reader["id_number"])
+    page.get_by_role("button", name="確定送出").click()
+
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.get_by_label(label("證號"))).to_have_accessible_description(re.compile("已辦過借閱證"))

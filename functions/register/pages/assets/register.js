@@ -210,6 +210,9 @@
     return JSON.parse(JSON.stringify(body));  // drops the undefined values
   }
 
+  // A conflict is about one field: the ID number, or the household that already has its family card.
+  const CONFLICT_FIELDS = { already_registered: "id_number", household_already_registered: "household.register_number" };
+
   async function submit(event) {
     event.preventDefault();
     const button = $("submit");
@@ -224,7 +227,9 @@
         return;
       }
       solveCaptcha();  // each solution is good for one try
-      showErrors(form, summary, problemErrors(answer.body));
+      const errors = problemErrors(answer.body);
+      if (answer.status === 409 && CONFLICT_FIELDS[answer.body.code]) errors[0].field = CONFLICT_FIELDS[answer.body.code];
+      showErrors(form, summary, errors);
     } finally {
       button.disabled = false;
       button.textContent = button.dataset.zh;
