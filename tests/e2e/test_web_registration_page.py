@@ -105,6 +105,9 @@ def test_a_form_with_several_mistakes_shows_each_next_to_its_field_and_in_a_summ
     expect(summary).to_be_focused()
     expect(summary.get_by_role("heading")).to_contain_text("請修正以下")
     assert summary.get_by_role("link").count() >= 6
+    named = [text.split("：")[0] for text in summary.get_by_role("link").all_inner_texts()]
+    in_form_order = ["證號", "密碼", "性別", "職業", "學歷", "戶籍地址", "行動電話"]
+    assert [n for n in named if n in in_form_order] == in_form_order
     for field in (id_field, page.get_by_label(label("密碼")), page.get_by_label("行動電話")):
         expect(field).to_have_attribute("aria-invalid", "true")
         expect(field).to_have_accessible_description(re.compile(r"\S"))

@@ -72,9 +72,16 @@
   function showErrors(form, summary, errors, fallbackMessage) {
     clearErrors(form, summary);
     const list = summary.querySelector("ul");
-    const items = errors && errors.length ? errors : [{ field: "", message: fallbackMessage || t("network_error") }];
+    const given = errors && errors.length ? errors : [{ field: "", message: fallbackMessage || t("network_error") }];
+    // The summary lists the mistakes in the order of the form, whatever order the API found them in.
+    const items = given.map((error) => ({ ...error, container: error.field ? fieldContainer(form, error.field) : null }))
+      .sort((a, b) => {
+        if (!a.container || !b.container) return (a.container ? 1 : 0) - (b.container ? 1 : 0);
+        if (a.container === b.container) return 0;
+        return a.container.compareDocumentPosition(b.container) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+      });
     for (const error of items) {
-      const container = error.field ? fieldContainer(form, error.field) : null;
+      const container = error.container;
       const control = firstControl(container);
       const item = document.createElement("li");
       if (container && control) {
