@@ -32,11 +32,11 @@ BODIES = {
     ("POST", "/v1/partners/{partner}/callbacks"): {"event_id": "E-1", "request_id": "LR0123456789ABCDEF0123", "status": "active",
                                                    "partner_card_number": "NTPC-0001"},
 }
-PARAMETERS = {"partner": "ntpc", "version": "1", "receipt_id": "CR0123456789ABCDEF0123"}
+PARAMETERS = {"partner": "ntpc", "version": "1", "receipt_id": "CR0123456789ABCDEF0123", "name": "site.css"}
 
 
 def event_name(function: str, method: str, path: str) -> str:
-    words = re.sub(r"[{}]", "", path.replace("/v1/", "")).replace("/", "-").replace(".", "-")
+    words = re.sub(r"[{}]", "", path.replace("/v1/", "")).strip("/").replace("/", "-").replace(".", "-") or "index"
     return f"{function.removesuffix('Function').lower()}-{method.lower()}-{words}"
 
 

@@ -1,0 +1,106 @@
+"""The public web pages (網路辦證, 個人書房) and their static assets, served on the API's own origin.
+
+The pages call the API with relative URLs, so one origin needs no CORS and the session cookie stays first-party.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+import onecard.data
+from onecard.web import problems
+
+router = Router()
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+ASSETS_DIR = PAGES_DIR / "assets"
+DATA_DIR = Path(onecard.data.__file__).resolve().parent
+# Reference data the form needs, published from the layer's own copy so there is only one.
+DATA_ASSETS = {"postal-codes.json": "taiwan_postal_codes.json", "countries.json": "iso3166_alpha2.json"}
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+}
+_ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(css|js|json|svg)$")
+
+# Only our own scripts, styles and API; no inline script or style, no framing, no plugins.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+])
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+# Pages are revalidated each time so a release shows at once; assets may be reused for a few minutes.
+PAGE_CACHE = "no-cache"
+ASSET_CACHE = "public, max-age=300"
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path) -> str:
+    return path.read_text("utf-8")
+
+
+def _file_response(path: Path, cache_control: str) -> Response[str]:
+    return Response(200, CONTENT_TYPES[path.suffix], _read(path), headers={**PAGE_HEADERS, "Cache-Control": cache_control})
+
+
+def _page(name: str) -> Response[str]:
+    return _file_response(PAGES_DIR / name, PAGE_CACHE)
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response[str]:
+    return _page("index.html")
+
+
+@router.get("/register", include_in_schema=False)
+def register_page() -> Response[str]:
+    return _page("register.html")
+
+
+@router.get("/login", include_in_schema=False)
+def login_page() -> Response[str]:
+    return _page("login.html")
+
+
+@router.get("/me", include_in_schema=False)
+def personal_study_page() -> Response[str]:
+    return _page("me.html")
+
+
+def asset_path(name: str) -> Path | None:
+    """The file behind /assets/<name>, or None: only plain names of known types, never a path."""
+    if not _ASSET_NAME.match(name):
+        return None
+    if name in DATA_ASSETS:
+        return DATA_DIR / DATA_ASSETS[name]
+    path = ASSETS_DIR / name
+    return path if path.is_file() else None
+
+
+@router.get("/assets/<name>", include_in_schema=False)
+def asset(name: str) -> Response[str]:
+    path = asset_path(name)
+    if path is None:
+        raise problems.NotFound("找不到此檔案 (No such file)")
+    return _file_response(path, ASSET_CACHE)

@@ -1,0 +1,232 @@
+// What every page shares: calling the API, showing its problem+json errors, the consent dialog, address pickers.
+"use strict";
+(function () {
+  const t = (key, vars) => window.I18N.t(key, vars);
+
+  function csrfToken() {
+    const found = document.cookie.split("; ").find((c) => c.startsWith("onecard_csrf="));
+    return found ? decodeURIComponent(found.slice("onecard_csrf=".length)) : "";
+  }
+
+  /** Calls our API; answers {status, body}. Network failures become a 0 status with a problem body. */
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+    let response;
+    try {
+      response = await fetch(path, {
+        method, headers, credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (_) {
+      return { status: 0, body: { detail: t("network_error") } };
+    }
+    const text = await response.text();
+    let parsed = null;
+    try { parsed = text ? JSON.parse(text) : null; } catch (_) { parsed = { detail: text }; }
+    return { status: response.status, body: parsed };
+  }
+
+  // --- Errors: next to each field and in a summary at the top that takes the focus ---------------------------
+  function fieldContainer(form, path) {
+    // "partners[0].document_sha256" and "mailing_address.city" fall back to the nearest named container.
+    let name = path.replace(/\[\d+\]/g, "");
+    while (name) {
+      const found = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+      if (found && !found.closest("[hidden]")) return found;
+      name = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : "";
+    }
+    return null;
+  }
+
+  function firstControl(container) {
+    if (!container) return null;
+    if (container.matches("input, select, textarea")) return container;
+    return container.querySelector("input:not([type=hidden]):not(:disabled), select:not(:disabled), textarea, button");
+  }
+
+  function describe(control, id, add) {
+    const ids = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean).filter((x) => x !== id);
+    if (add) ids.push(id);
+    if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+    else control.removeAttribute("aria-describedby");
+  }
+
+  function clearErrors(form, summary) {
+    for (const el of form.querySelectorAll(".field-error")) {
+      for (const control of form.querySelectorAll(`[aria-describedby~="${el.id}"]`)) describe(control, el.id, false);
+      el.remove();
+    }
+    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+    for (const el of form.querySelectorAll(".has-error")) el.classList.remove("has-error");
+    if (summary) {
+      summary.hidden = true;
+      summary.querySelector("ul").replaceChildren();
+    }
+  }
+
+  let errorCounter = 0;
+
+  /** Shows each {field, message} beside its field and in the summary, then moves the focus to the summary. */
+  function showErrors(form, summary, errors, fallbackMessage) {
+    clearErrors(form, summary);
+    const list = summary.querySelector("ul");
+    const given = errors && errors.length ? errors : [{ field: "", message: fallbackMessage || t("network_error") }];
+    // The summary lists the mistakes in the order of the form, whatever order the API found them in.
+    const items = given.map((error) => ({ ...error, container: error.field ? fieldContainer(form, error.field) : null }))
+      .sort((a, b) => {
+        if (!a.container || !b.container) return (a.container ? 1 : 0) - (b.container ? 1 : 0);
+        if (a.container === b.container) return 0;
+        return a.container.compareDocumentPosition(b.container) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+      });
+    for (const error of items) {
+      const container = error.container;
+      const control = firstControl(container);
+      const item = document.createElement("li");
+      if (container && control) {
+        errorCounter += 1;
+        const message = document.createElement("p");
+        message.className = "field-error";
+        message.id = `field-error-${errorCounter}`;
+        message.textContent = error.message;
+        const anchor = container.matches("fieldset") ? container.querySelector("legend") : container.querySelector("label");
+        if (anchor && anchor.parentElement === container) anchor.after(message);
+        else container.prepend(message);
+        container.classList.add("has-error");
+        const controls = container.matches("input, select") ? [container]
+          : container.querySelectorAll("input:not(:disabled), select:not(:disabled), textarea");
+        for (const c of controls) {
+          c.setAttribute("aria-invalid", "true");
+          describe(c, message.id, true);
+        }
+        if (!control.id) control.id = `control-${errorCounter}`;
+        const link = document.createElement("a");
+        link.href = `#${control.id}`;
+        const name = anchor ? anchor.textContent.replace(/\s*\*\s*$/, "").trim() : "";
+        link.textContent = name ? `${name}：${error.message}` : error.message;
+        link.addEventListener("click", (event) => { event.preventDefault(); control.focus(); });
+        item.append(link);
+      } else {
+        item.textContent = error.message;
+      }
+      list.append(item);
+    }
+    summary.querySelector("h2").textContent = t("n_errors", { n: items.length });
+    summary.hidden = false;
+    summary.focus();
+  }
+
+  function problemErrors(body) {
+    if (body && Array.isArray(body.errors) && body.errors.length) return body.errors;
+    return [{ field: "", message: (body && (body.detail || body.title)) || t("network_error") }];
+  }
+
+  // --- The consent dialog: the partner's current document from the API; resolves agree, decline or dismissed ---
+  const documents = {};
+
+  async function consentDocument(partner) {
+    if (!documents[partner]) {
+      const answer = await api("GET", `/v1/consent-documents/${encodeURIComponent(partner)}`);
+      if (answer.status !== 200) throw new Error(answer.body && answer.body.detail);
+      documents[partner] = answer.body;
+    }
+    return documents[partner];
+  }
+
+  function renderDocument(container, text) {
+    const blocks = text.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+    const nodes = blocks.map((block) => {
+      const heading = block.match(/^(#{1,6})\s+(.*)$/s);
+      const el = document.createElement(heading ? "h3" : "p");
+      el.textContent = heading ? heading[2] : block.replace(/^[-*]\s+/gm, "• ");
+      return el;
+    });
+    container.replaceChildren(...nodes);
+    container.scrollTop = 0;
+  }
+
+  /** Opens the dialog for `partner`; resolves {decision: "agree"|"decline"|"dismissed", document}. */
+  async function askConsent(partner) {
+    const dialog = document.getElementById("consent-dialog");
+    const document_ = await consentDocument(partner);
+    const english = window.I18N.lang === "en";
+    dialog.querySelector("#consent-title").textContent = english && document_.title_en ? document_.title_en : document_.title;
+    renderDocument(dialog.querySelector("#consent-text"),
+      english && document_.text_en ? document_.text_en : document_.text_zh);
+    const textLang = english && document_.text_en ? "en" : "zh-Hant-TW";
+    const textBox = dialog.querySelector("#consent-text");
+    if (textLang === document.documentElement.lang) textBox.removeAttribute("lang");
+    else textBox.lang = textLang;
+    return new Promise((resolve) => {
+      let decision = "dismissed";
+      const onClick = (event) => {
+        const button = event.target.closest("button");
+        if (!button) return;
+        if (button.dataset.decision) decision = button.dataset.decision;
+        if (button.dataset.decision || button.hasAttribute("data-close")) dialog.close();
+      };
+      const trapFocus = (event) => {
+        if (event.key !== "Tab") return;
+        const focusable = [...dialog.querySelectorAll("button, [tabindex='0']")].filter((el) => !el.hidden);
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+        else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+      };
+      dialog.addEventListener("click", onClick);
+      dialog.addEventListener("keydown", trapFocus);
+      dialog.addEventListener("close", () => {
+        dialog.removeEventListener("click", onClick);
+        dialog.removeEventListener("keydown", trapFocus);
+        resolve({ decision, document: document_ });
+      }, { once: true });
+      dialog.showModal();
+      dialog.querySelector("#consent-text").focus();
+    });
+  }
+
+  // --- Address: city → district selects, the postal code shown ----------------------------------------------
+  let postalData = null;
+  async function postalCodes() {
+    if (!postalData) {
+      const answer = await api("GET", "/assets/postal-codes.json");
+      postalData = answer.status === 200 ? answer.body.cities : [];
+    }
+    return postalData;
+  }
+
+  async function setupAddress(root, initial) {
+    const cities = await postalCodes();
+    const city = root.querySelector("select.city");
+    const district = root.querySelector("select.district");
+    const postal = root.querySelector(".postal-code");
+    for (const c of cities) city.append(new Option(c.name, c.name));
+    const fillDistricts = () => {
+      const chosen = cities.find((c) => c.name === city.value);
+      district.replaceChildren(new Option(t("choose"), ""));
+      for (const d of chosen ? chosen.districts : []) district.append(new Option(d.name, d.name));
+      showPostal();
+    };
+    const showPostal = () => {
+      const chosen = cities.find((c) => c.name === city.value);
+      const found = chosen && chosen.districts.find((d) => d.name === district.value);
+      postal.textContent = found ? found.postal_code : "—";
+    };
+    city.addEventListener("change", fillDistricts);
+    district.addEventListener("change", showPostal);
+    if (initial && initial.city) {
+      city.value = initial.city;
+      fillDistricts();
+      district.value = initial.district || "";
+      showPostal();
+      root.querySelector("input.street").value = initial.street || "";
+    }
+    return () => {
+      const value = { city: city.value, district: district.value, street: root.querySelector("input.street").value.trim() };
+      return value.city || value.district || value.street ? value : null;
+    };
+  }
+
+  window.OneCard = { api, csrfToken, showErrors, clearErrors, problemErrors, askConsent, setupAddress, t };
+})();

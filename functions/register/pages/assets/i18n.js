@@ -1,0 +1,167 @@
+// zh-TW is written in the pages themselves; this adds English and remembers the reader's choice.
+"use strict";
+(function () {
+  const EN = {
+    skip: "Skip to main content", site_name: "Taipei Public Library", nav_main: "Main menu",
+    nav_register: "Apply for a card", nav_study: "My library account",
+    home_title: "Online card application and the Taipei–New Taipei–Keelung one-card service",
+    home_intro: "Apply online for a Taipei Public Library card and, at the same time, link it with New Taipei City Library, Keelung City Public Library and the Taipei Card. Existing readers can log in to their library account to enable the service.",
+    home_register: "Apply for a card",
+    home_register_text: "No card yet: fill in the application, then bring your identity document to any branch counter.",
+    home_study: "My library account (log in)",
+    home_study_text: "Already a reader: see your data, enable the one-card service, download or correct your data.",
+    footer: "Taipei Public Library · This site uses no external fonts, scripts or trackers.",
+    login_title: "Log in to my library account", errors_title: "Please correct the following",
+    id_number: "ID number", login_id_hint: "National ID, resident certificate or passport number",
+    password: "Password", login_button: "Log in", login_no_card: "No card yet? Apply online",
+    register_title: "Apply for a library card",
+    register_intro: "Fill in this form to apply for a library card; you may also link it with New Taipei City Library, Keelung City Public Library or the Taipei Card. Fields marked * are required.",
+    register_note_id: "Citizens of the Republic of China enter their national ID number; people from mainland China their resident certificate or entry permit number; foreign nationals their resident certificate or passport number.",
+    register_note_family: "A family card requires a household registered in Taipei City, with the household number and head of household from the household register.",
+    card_type: "Card type", card_personal: "Personal card", card_family: "Family card",
+    household_legend: "Household register (family card)", household_number: "Household number",
+    household_head_name: "Head of household: name", household_head_id: "Head of household: ID number",
+    nationality: "Nationality", nat_roc: "Republic of China (Taiwan) national", nat_mainland: "Mainland Chinese",
+    nat_foreign: "Foreign national", id_type: "Document type", id_national: "National ID number",
+    id_resident: "Resident certificate (UI number)", id_entry_permit: "Entry permit number", id_passport: "Passport number",
+    passport_country: "Passport issued by", choose: "Please choose", check_availability: "Has this ID already got a card?",
+    password_hint: "4 to 10 letters or digits", password_confirm: "Confirm password", name: "Name",
+    gender: "Gender", female: "Female", male: "Male", birth_date: "Date of birth", year: "Year", month: "Month", day: "Day",
+    guardian_legend: "Legal guardian (applicants under 18)",
+    guardian_hint: "Applicants under 18 need their legal guardian to agree to the application and the consent forms.",
+    guardian_name: "Guardian's name", guardian_relationship: "Relationship", father: "Father", mother: "Mother",
+    legal_guardian: "Legal guardian", guardian_id: "Guardian's ID number", guardian_phone: "Guardian's phone",
+    occupation: "Occupation", occ_agriculture: "Agriculture, fishing, mining", occ_service: "Services",
+    occ_student: "Student", occ_freelance: "Self-employed", occ_business: "Commerce", occ_industry: "Industry",
+    occ_education: "Education", occ_military_public: "Military or civil service", occ_child: "Child", occ_other: "Other",
+    education: "Education", edu_below_primary: "Below primary school", edu_primary: "Primary school",
+    edu_junior_high: "Junior high school", edu_senior_high: "Senior (vocational) high school",
+    edu_college: "University or college", edu_graduate: "Graduate school", edu_other: "Other",
+    mailing_address: "Mailing address", city: "City or county", district: "District", postal_code: "Postal code: ",
+    street: "Street address", phones: "Contact phone", phone_home: "Home", phone_office: "Office",
+    phone_home_full: "Contact phone (home)", phone_office_full: "Contact phone (office)",
+    household_address: "Registered household address", same_as_mailing: "Same as mailing address",
+    household_city: "Household city or county", household_district: "Household district",
+    household_street: "Household street address", household_phone: "Household phone",
+    phone_one_hint: "Enter at least one of household phone and mobile phone", email: "Email",
+    email_hint: "An email address lets the library send you notices", mobile: "Mobile phone",
+    partner_hint: "Choosing “I have read and agree to the consent form” first shows the whole form; read it, then press “Agree”.",
+    family_no_link: "A family card cannot be linked with the one-card service.",
+    link_taipei_card: "Link with the Taipei Card", link_ntpc: "Link with a New Taipei City Library card",
+    link_klcpl: "Link with Keelung City Public Library", no: "No",
+    agree_consent: "I have read and agree to the consent form", captcha: "Verification",
+    captcha_working: "Verifying automatically in the background; no code to type…",
+    captcha_done: "Verified: you may submit the form.", captcha_failed: "Verification failed. Retrying…",
+    submit: "Submit", submitting: "Sending…", success_title: "Application received", next_steps: "Next steps",
+    link_requests: "One-card link requests", go_study: "Go to my library account",
+    consent_intro: "Please read the whole consent form below, then choose “Agree” or “Disagree”.",
+    consent_text: "Consent form text", close: "Close", agree: "Agree", decline: "Disagree",
+    study_title: "My library account", loading: "Loading…", revisions_title: "A consent form has been revised",
+    revisions_text: "A consent form you agreed to has a new version. Please read it and choose; disagreeing ends that one-card link.",
+    profile_title: "My data", links_title: "One-card service", partner_ntpc: "New Taipei City Library",
+    partner_klcpl: "Keelung City Public Library", partner_taipei_card: "Taipei Card", status: "Status: ",
+    enable_ntpc: "Enable the Taipei–New Taipei one-card service", enable_klcpl: "Enable the Keelung one-card service",
+    enable_taipei_card: "Link with the Taipei Card", unlink_ntpc: "End the Taipei–New Taipei one-card service",
+    unlink_klcpl: "End the Keelung one-card service", unlink_taipei_card: "Unlink the Taipei Card",
+    data_title: "Personal data",
+    data_text: "Under Article 3 of the Personal Data Protection Act you may see, download, correct or delete your data.",
+    export: "Download my data", correct_title: "Correct my data",
+    correct_hint: "Name, ID number and date of birth are corrected at a counter with your document.",
+    save: "Save corrections", password_title: "Change password", current_password: "Current password",
+    new_password: "New password", new_password_confirm: "Confirm new password", change_password: "Change password",
+    erase_title: "Delete my account",
+    erase_text: "Deleting your account removes your card and personal data for good and ends every one-card link.",
+    erase_password: "Enter your password to confirm", erase_button: "Delete my account permanently", logout: "Log out",
+    erased: "Your account and personal data have been deleted.",
+    // Texts the scripts show
+    n_errors: "Please correct the following {n} problem(s)", saved: "Saved.", password_changed: "Your password has been changed.",
+    status_none: "Not enabled", status_pending: "Request sent; waiting for the partner library", status_agreed: "Agreed; starts after your card is verified",
+    status_active: "Enabled", status_rejected: "Not accepted", status_failed: "Could not be completed; please try again later",
+    status_unlinking: "Ending…", status_unlinked: "Ended", request_sent: "Your request has been sent.",
+    nothing_sent: "You did not agree, so nothing was sent.", card_number: "card number",
+    registered_yes: "This ID number already has a library card. Log in to your library account instead.",
+    registered_no: "This ID number has no library card yet: you can apply.",
+    network_error: "The service cannot be reached. Please try again later.",
+    card_type_value_personal: "Personal card", card_type_value_family: "Family card",
+    reader_status_pending_verification: "Waiting for identity verification at a counter", reader_status_active: "Active",
+    verify_by: "Verify at a counter by", reader_id: "Reader number", masked_id: "ID number",
+    agreed_status: "Agreed", revision_notice: "“{title}” has a new version ({version}).", read_and_decide: "Read and decide",
+    revision_agreed: "You agreed to the new version.", revision_declined: "You disagreed; the link is being ended.",
+    reader_status: "Application status", created_at: "Applied on",
+  };
+  const ZH = {
+    n_errors: "請修正以下 {n} 個問題", saved: "已儲存。", password_changed: "密碼已變更。",
+    status_none: "未啟用", status_pending: "已送出申請，等待合作館回覆", status_agreed: "已同意，借閱證驗證後開始辦理",
+    status_active: "已啟用", status_rejected: "未通過", status_failed: "無法完成，請稍後再試",
+    status_unlinking: "取消中", status_unlinked: "已取消", request_sent: "已送出申請。",
+    nothing_sent: "您未同意，未送出任何資料。", card_number: "證號",
+    registered_yes: "此證號已辦過借閱證，請直接登入個人書房。", registered_no: "此證號尚未辦過借閱證，可以申請。",
+    network_error: "目前無法連線，請稍後再試。", captcha_working: "正在背景自動驗證，不需輸入驗證碼…",
+    captcha_done: "驗證完成，可以送出。", captcha_failed: "驗證失敗，正在重試…", submitting: "送出中…",
+    card_type_value_personal: "個人證", card_type_value_family: "家庭證",
+    reader_status_pending_verification: "待臨櫃驗證身分", reader_status_active: "已啟用",
+    verify_by: "請於此日前至櫃檯驗證", reader_id: "讀者編號", masked_id: "證號", name: "姓名", gender: "性別",
+    female: "女", male: "男", birth_date: "生日", occupation: "職業", education: "學歷", mailing_address: "通訊地址",
+    household_address: "戶籍地址", phone_home_full: "通訊電話（宅）", phone_office_full: "通訊電話（公）",
+    household_phone: "戶籍電話", mobile: "行動電話", email: "電子信箱", card_type: "辦證類型",
+    agreed_status: "已同意", revision_notice: "「{title}」已修訂為第 {version} 版。", read_and_decide: "閱讀並決定",
+    revision_agreed: "您已同意新版同意書。", revision_declined: "您不同意新版同意書，該項服務將取消。",
+    reader_status: "申請狀態", created_at: "申請日期",
+    id_national: "身分證字號", id_resident: "統一證號（居留證號）", id_entry_permit: "入出境許可證號", id_passport: "護照號碼",
+    choose: "請選擇",
+    occ_agriculture: "農漁礦牧", occ_service: "服務業", occ_student: "學生", occ_freelance: "自由業", occ_business: "商",
+    occ_industry: "工", occ_education: "教", occ_military_public: "軍公", occ_child: "兒童", occ_other: "其他",
+    edu_below_primary: "小學以下", edu_primary: "小學", edu_junior_high: "國中", edu_senior_high: "高中(職)",
+    edu_college: "大學(專)", edu_graduate: "研究所以上", edu_other: "其他",
+    partner_ntpc: "新北市立圖書館", partner_klcpl: "基隆市公共圖書館", partner_taipei_card: "臺北卡",
+  };
+  const STORAGE_KEY = "onecard-lang";
+
+  function stored() {
+    try { return localStorage.getItem(STORAGE_KEY); } catch (_) { return null; }
+  }
+
+  let current = stored() === "en" ? "en" : "zh";
+
+  function t(key, vars) {
+    let text = (current === "en" ? EN[key] : ZH[key]) || ZH[key] || EN[key] || key;
+    for (const [name, value] of Object.entries(vars || {})) text = text.replace("{" + name + "}", String(value));
+    return text;
+  }
+
+  function apply() {
+    document.documentElement.lang = current === "en" ? "en" : "zh-Hant-TW";
+    for (const el of document.querySelectorAll("[data-i18n]")) {
+      if (el.dataset.zh === undefined) el.dataset.zh = el.textContent;
+      const key = el.dataset.i18n;
+      el.textContent = current === "en" && EN[key] ? EN[key] : el.dataset.zh;
+    }
+    for (const el of document.querySelectorAll("[data-i18n-aria]")) {
+      if (el.dataset.zhAria === undefined) el.dataset.zhAria = el.getAttribute("aria-label") || "";
+      const key = el.dataset.i18nAria;
+      el.setAttribute("aria-label", current === "en" && EN[key] ? EN[key] : el.dataset.zhAria);
+    }
+    if (!document.documentElement.dataset.zhTitle) document.documentElement.dataset.zhTitle = document.title;
+    const switcher = document.getElementById("lang-switch");
+    if (switcher) {
+      switcher.textContent = current === "en" ? "中文" : "English";
+      switcher.lang = current === "en" ? "zh-Hant-TW" : "en";
+      switcher.setAttribute("aria-label", current === "en" ? "切換為中文" : "Switch to English");
+    }
+    document.dispatchEvent(new CustomEvent("languagechange"));
+  }
+
+  function setLanguage(lang) {
+    current = lang === "en" ? "en" : "zh";
+    try { localStorage.setItem(STORAGE_KEY, current); } catch (_) { /* private mode: the choice lasts this page */ }
+    apply();
+  }
+
+  window.I18N = { t, apply, setLanguage, get lang() { return current; } };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const switcher = document.getElementById("lang-switch");
+    if (switcher) switcher.addEventListener("click", () => setLanguage(current === "en" ? "zh" : "en"));
+    apply();
+  });
+})();

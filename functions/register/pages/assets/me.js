@@ -1,0 +1,281 @@
+// 個人書房: the reader's data, one-card links (with live status), revised consents and the PDPA rights.
+"use strict";
+(function () {
+  const { api, showErrors, clearErrors, problemErrors, askConsent, setupAddress, t } = window.OneCard;
+  const $ = (id) => document.getElementById(id);
+  const summary = () => $("error-summary");
+  const PARTNERS = ["ntpc", "klcpl", "taipei-card"];
+  const SETTLED = new Set(["active", "rejected", "failed", "unlinked"]);
+  let profile = null;
+  let links = {};
+  let notes = {};
+
+  function requireLogin(answer) {
+    if (answer.status === 401) {
+      window.location.assign("/login");
+      return true;
+    }
+    return false;
+  }
+
+  // Mobiles are stored in international form; readers know them as 09xx.
+  function localMobile(value) {
+    return value && value.startsWith("+8869") ? `0${value.slice(4)}` : value;
+  }
+
+  // --- Profile ------------------------------------------------------------------------------------------
+  function address(value) {
+    return value ? `${value.postal_code || ""} ${value.city}${value.district}${value.street}`.trim() : "—";
+  }
+
+  function renderProfile() {
+    const rows = [
+      ["reader_id", profile.reader_id],
+      ["card_type", t(`card_type_value_${profile.card_type}`)],
+      ["reader_status", t(`reader_status_${profile.status}`)],
+      ["name", profile.name],
+      ["masked_id", profile.id_number_masked],
+      ["gender", t(profile.gender)],
+      ["birth_date", profile.birth_date],
+      ["occupation", t(`occ_${profile.occupation}`)],
+      ["education", t(`edu_${profile.education}`)],
+      ["mailing_address", address(profile.mailing_address)],
+      ["household_address", address(profile.household_address)],
+      ["phone_home_full", profile.phone_home],
+      ["phone_office_full", profile.phone_office],
+      ["household_phone", profile.household_phone],
+      ["mobile", localMobile(profile.mobile)],
+      ["email", profile.email],
+      ["created_at", (profile.created_at || "").slice(0, 10)],
+    ];
+    if (profile.verify_by) rows.splice(3, 0, ["verify_by", profile.verify_by]);
+    const nodes = [];
+    for (const [key, value] of rows) {
+      const dt = document.createElement("dt");
+      dt.textContent = t(key);
+      const dd = document.createElement("dd");
+      dd.textContent = value || "—";
+      nodes.push(dt, dd);
+    }
+    $("profile").replaceChildren(...nodes);
+  }
+
+  // --- Links ----------------------------------------------------------------------------------------------
+  function renderLinks() {
+    for (const partner of PARTNERS) {
+      const link = links[partner];
+      const status = link ? link.status : "none";
+      let text = t(`status_${status}`);
+      if (status === "active" && link.partner_card_number) text += `（${t("card_number")} ${link.partner_card_number}）`;
+      if (notes[partner]) text = `${notes[partner]} ${text}`;
+      const el = $(`status-${partner}`);
+      if (el.textContent !== text) el.textContent = text;
+      const card = document.querySelector(`.partner-card[data-partner="${partner}"]`);
+      const open = status === "pending" || status === "active" || status === "unlinking" || status === "agreed";
+      card.querySelector(".link-button").hidden = open;
+      card.querySelector(".unlink-button").hidden = status !== "active";
+    }
+  }
+
+  async function refreshLinks() {
+    const answer = await api("GET", "/v1/readers/me/links");
+    if (requireLogin(answer) || answer.status !== 200) return;
+    links = Object.fromEntries(answer.body.links.map((link) => [link.partner, link]));
+    renderLinks();
+  }
+
+  let polling = null;
+  function pollUntilSettled() {
+    if (polling) return;
+    polling = setInterval(async () => {
+      await refreshLinks();
+      const waiting = PARTNERS.some((p) => links[p] && !SETTLED.has(links[p].status) && links[p].status !== "agreed");
+      if (!waiting) {
+        clearInterval(polling);
+        polling = null;
+        notes = {};
+        renderLinks();
+      }
+    }, 1000);
+  }
+
+  async function enable(event) {
+    const button = event.currentTarget;
+    const partner = button.dataset.partner;
+    const result = await askConsent(partner);
+    button.focus();
+    if (result.decision !== "agree") {
+      notes[partner] = t("nothing_sent");
+      renderLinks();
+      return;
+    }
+    const answer = await api("POST", "/v1/readers/me/links", { partner, document_sha256: result.document.sha256 });
+    if (requireLogin(answer)) return;
+    if (answer.status === 202) {
+      notes[partner] = t("request_sent");
+      links[partner] = { partner, status: answer.body.status };
+      renderLinks();
+      $(`status-${partner}`).closest(".partner-card").querySelector("h3").scrollIntoView({ block: "nearest" });
+      pollUntilSettled();
+    } else {
+      showErrors(document.body, summary(), problemErrors(answer.body));
+    }
+  }
+
+  async function unlink(event) {
+    const partner = event.currentTarget.dataset.partner;
+    const answer = await api("DELETE", `/v1/readers/me/links/${encodeURIComponent(partner)}`);
+    if (requireLogin(answer)) return;
+    if (answer.status >= 300) {
+      showErrors(document.body, summary(), problemErrors(answer.body));
+      return;
+    }
+    await refreshLinks();
+    pollUntilSettled();
+  }
+
+  // --- Revised consent documents ----------------------------------------------------------------------------
+  function renderRevisions() {
+    const notices = profile.consent_revisions || [];
+    $("revisions").hidden = notices.length === 0;
+    $("revision-list").replaceChildren(...notices.map((notice) => {
+      const li = document.createElement("li");
+      const text = document.createElement("p");
+      text.textContent = t("revision_notice", { title: notice.title, version: notice.current_version })
+        + (notice.summary_of_changes ? ` ${notice.summary_of_changes}` : "");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = t("read_and_decide");
+      const result = document.createElement("p");
+      result.setAttribute("role", "status");
+      button.addEventListener("click", async () => {
+        const answer = await askConsent(notice.partner);
+        button.focus();
+        if (answer.decision === "dismissed") return;
+        const sent = await api("POST", "/v1/readers/me/consents", {
+          partner: notice.partner, document_sha256: answer.document.sha256, decision: answer.decision });
+        if (requireLogin(sent)) return;
+        if (sent.status === 201) {
+          result.textContent = t(answer.decision === "agree" ? "revision_agreed" : "revision_declined");
+          button.hidden = true;
+          await refreshLinks();
+          pollUntilSettled();
+        } else {
+          showErrors(document.body, summary(), problemErrors(sent.body));
+        }
+      });
+      li.append(text, button, result);
+      return li;
+    }));
+  }
+
+  // --- Correct my data, change password, erase, log out -----------------------------------------------------
+  let mailing = () => null;
+
+  function fillCorrections() {
+    $("correct-occupation").value = profile.occupation;
+    $("correct-education").value = profile.education;
+    $("correct-phone-home").value = profile.phone_home || "";
+    $("correct-phone-office").value = profile.phone_office || "";
+    $("correct-household-phone").value = profile.household_phone || "";
+    $("correct-mobile").value = localMobile(profile.mobile) || "";
+    $("correct-email").value = profile.email || "";
+  }
+
+  async function correct(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const value = (id) => $(id).value.trim() || null;
+    const changes = {
+      occupation: $("correct-occupation").value,
+      education: $("correct-education").value,
+      phone_home: value("correct-phone-home"),
+      phone_office: value("correct-phone-office"),
+      household_phone: value("correct-household-phone"),
+      mobile: value("correct-mobile"),
+      email: value("correct-email"),
+    };
+    const address_ = mailing();
+    if (address_) changes.mailing_address = address_;
+    // Only what differs is sent, so an untouched field is never "corrected".
+    for (const [key, v] of Object.entries(changes)) {
+      const before = key === "mobile" ? localMobile(profile.mobile) : profile[key];
+      if (key !== "mailing_address" && (before ?? null) === v) delete changes[key];
+    }
+    if (changes.mailing_address && profile.mailing_address
+        && ["city", "district", "street"].every((k) => profile.mailing_address[k] === changes.mailing_address[k])) {
+      delete changes.mailing_address;
+    }
+    const answer = await api("PATCH", "/v1/readers/me", changes);
+    if (requireLogin(answer)) return;
+    if (answer.status === 200) {
+      clearErrors(form, summary());
+      profile = { ...profile, ...answer.body };
+      renderProfile();
+      $("correct-result").textContent = t("saved");
+    } else {
+      $("correct-result").textContent = "";
+      showErrors(form, summary(), problemErrors(answer.body));
+    }
+  }
+
+  async function changePassword(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const answer = await api("PUT", "/v1/readers/me/password", {
+      current_password: $("current-password").value, password: $("new-password").value,
+      password_confirm: $("new-password-confirm").value });
+    if (answer.status === 204) {
+      clearErrors(form, summary());
+      form.reset();
+      $("password-result").textContent = t("password_changed");
+    } else if (!requireLogin(answer)) {
+      showErrors(form, summary(), problemErrors(answer.body));
+    }
+  }
+
+  async function erase(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const answer = await api("POST", "/v1/readers/me/erasure", { password: $("erase-password").value });
+    if (answer.status === 202) {
+      $("study").hidden = true;
+      $("erased").hidden = false;
+      $("erased").focus();
+    } else if (!requireLogin(answer)) {
+      const errors = problemErrors(answer.body).map((e) => ({ ...e, field: e.field === "password" ? "erase_password" : e.field }));
+      showErrors(form, summary(), errors);
+    }
+  }
+
+  async function logOut() {
+    await api("DELETE", "/v1/sessions/current");
+    window.location.assign("/login");
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    const answer = await api("GET", "/v1/readers/me");
+    if (requireLogin(answer)) return;
+    if (answer.status !== 200) {
+      $("loading").textContent = (answer.body && answer.body.detail) || t("network_error");
+      return;
+    }
+    profile = answer.body;
+    links = Object.fromEntries((profile.links || []).map((link) => [link.partner, link]));
+    renderProfile();
+    renderLinks();
+    renderRevisions();
+    fillCorrections();
+    mailing = await setupAddress($("correct-mailing"), profile.mailing_address);
+    for (const button of document.querySelectorAll(".link-button")) button.addEventListener("click", enable);
+    for (const button of document.querySelectorAll(".unlink-button")) button.addEventListener("click", unlink);
+    $("correct-form").addEventListener("submit", correct);
+    $("password-form").addEventListener("submit", changePassword);
+    $("erase-form").addEventListener("submit", erase);
+    $("logout").addEventListener("click", logOut);
+    document.addEventListener("languagechange", () => { renderProfile(); renderLinks(); renderRevisions(); });
+    $("loading").hidden = true;
+    $("study").hidden = false;
+    if (PARTNERS.some((p) => links[p] && links[p].status === "pending")) pollUntilSettled();
+  });
+})();
