@@ -175,6 +175,12 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
                 return self._handle
             raise AttributeError(name)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _ApiServer((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _ApiServer(ThreadingHTTPServer):
+    # The standard backlog of 5 resets connections when a burst of clients (a class at a branch, a test) arrives
+    # while the machine is busy; API Gateway queues them.
+    request_queue_size = 128

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.support.running_stack import RunningStack, start_stack
+from tests.support.running_stack import ROOT, RunningStack, start_stack
 
 
 @pytest.fixture(scope="session")
