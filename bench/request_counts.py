@@ -118,6 +118,8 @@ def run_every_route(api: Any, aws: Any, drain: Any) -> None:
     from onecard.partners import protocol
     from tests.support.applications import personal_application
 
+    for page in ("/", "/register", "/login", "/me", "/assets/site.css"):
+        _expect(api.get(page), 200)
     _expect(api.get("/v1/health"), 200)
     _expect(api.get("/v1/openapi.json"), 200)
     body = personal_application(solve(_expect(api.get("/v1/captcha"), 200).json()))
