@@ -12,7 +12,14 @@ from importlib import resources
 import pytest
 from hypothesis import given, strategies as st
 
-from onecard.domain.address import MAX_STREET_LENGTH, Address, address_issues, build_address, normalise_city, postal_code
+from onecard.domain.address import (
+    MAX_STREET_LENGTH,
+    Address,
+    address_issues,
+    build_address,
+    normalise_city,
+    postal_code,
+)
 
 TABLE = {city["name"]: {d["name"]: d["postal_code"] for d in city["districts"]}
          for city in json.loads(resources.files("onecard.data").joinpath("taiwan_postal_codes.json")
