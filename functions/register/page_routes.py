@@ -6,6 +6,7 @@ The pages call the API with relative URLs, so one origin needs no CORS and the s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,37 +56,81 @@ PAGE_CACHE = "no-cache"
 ASSET_CACHE = "public, max-age=300"
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page: its own <main> in pages/, put into the shared layout (header, navigation, footer)."""
+
+    main: str
+    title: str
+    scripts: tuple[str, ...]
+    current: str | None = None  # which navigation entry is this page: "register" or "study"
+    study_href: str = "/login"
+    consent_dialog: bool = False
+
+
+PAGES = {
+    "/": Page("index.html", "臺北市立圖書館 網路辦證與個人書房", ("i18n.js",)),
+    "/register": Page("register.html", "網路辦證 - 臺北市立圖書館", ("i18n.js", "common.js", "register.js"),
+                      current="register", consent_dialog=True),
+    "/login": Page("login.html", "個人書房登入 - 臺北市立圖書館", ("i18n.js", "common.js", "login.js"), current="study"),
+    "/me": Page("me.html", "個人書房 - 臺北市立圖書館", ("i18n.js", "common.js", "me.js"), current="study",
+                study_href="/me", consent_dialog=True),
+}
+
+
 @lru_cache(maxsize=64)
 def _read(path: Path) -> str:
     return path.read_text("utf-8")
+
+
+def _navigation(page: Page) -> str:
+    def entry(href: str, key: str, label: str, name: str) -> str:
+        current = ' aria-current="page"' if page.current == name else ""
+        return f'      <li><a href="{href}"{current} data-i18n="{key}">{label}</a></li>'
+
+    return "\n".join([entry("/register", "nav_register", "網路辦證", "register"),
+                      entry(page.study_href, "nav_study", "個人書房", "study")])
+
+
+@lru_cache(maxsize=8)
+def render(path: str) -> str:
+    page = PAGES[path]
+    scripts = "\n".join(f'<script src="/assets/{name}" defer></script>' for name in page.scripts)
+    parts = {"{{title}}": page.title, "{{scripts}}": scripts, "{{nav}}": _navigation(page),
+             "{{main}}": _read(PAGES_DIR / page.main).rstrip("\n"),
+             "{{after_main}}": _read(PAGES_DIR / "consent-dialog.html") if page.consent_dialog else ""}
+    html = _read(PAGES_DIR / "layout.html")
+    for placeholder, value in parts.items():
+        html = html.replace(placeholder, value)
+    return html
 
 
 def _file_response(path: Path, cache_control: str) -> Response[str]:
     return Response(200, CONTENT_TYPES[path.suffix], _read(path), headers={**PAGE_HEADERS, "Cache-Control": cache_control})
 
 
-def _page(name: str) -> Response[str]:
-    return _file_response(PAGES_DIR / name, PAGE_CACHE)
+def _page(path: str) -> Response[str]:
+    return Response(200, CONTENT_TYPES[".html"], render(path), headers={**PAGE_HEADERS, "Cache-Control": PAGE_CACHE})
 
 
 @router.get("/", include_in_schema=False)
 def home() -> Response[str]:
-    return _page("index.html")
+    return _page("/")
 
 
 @router.get("/register", include_in_schema=False)
 def register_page() -> Response[str]:
-    return _page("register.html")
+    return _page("/register")
 
 
 @router.get("/login", include_in_schema=False)
 def login_page() -> Response[str]:
-    return _page("login.html")
+    return _page("/login")
 
 
 @router.get("/me", include_in_schema=False)
 def personal_study_page() -> Response[str]:
-    return _page("me.html")
+    return _page("/me")
 
 
 def asset_path(name: str) -> Path | None:
