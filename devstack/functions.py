@@ -22,6 +22,7 @@ class ApiRoute:
     function: str
     method: str
     path: str
+    authorizer: str | None = None
 
 
 @dataclass
@@ -56,7 +57,7 @@ def function_specs(template: dict[str, Any], resolver: Resolver) -> dict[str, Fu
 
 
 def api_routes(specs: dict[str, FunctionSpec]) -> list[ApiRoute]:
-    return [ApiRoute(spec.name, str(e["Method"]).upper(), e["Path"])
+    return [ApiRoute(spec.name, str(e["Method"]).upper(), e["Path"], (e.get("Auth") or {}).get("Authorizer"))
             for spec in specs.values() for e in spec.events_of_type("Api").values()]
 
 
