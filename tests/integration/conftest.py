@@ -1,21 +1,28 @@
-"""Fixtures of the application-lifecycle tests: the mail the functions send, and a caller signed as staff."""
+"""Integration tests keep the functions' mail in a folder (as the local stack does) instead of sending it through
+SES, and can act as counter staff."""
 
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture
-def read_mail(aws, tmp_path, monkeypatch):
-    """Mail goes to a folder (as in the local stack) instead of SES; this reads it, newest first."""
+@pytest.fixture(autouse=True)
+def mail_folder(tmp_path, monkeypatch):
     from onecard import wiring
-    from onecard.mail.local_sink import read_messages
 
     folder = tmp_path / "mail"
     monkeypatch.setenv(wiring.MAIL_SINK_VARIABLE, str(folder))
     wiring.mailer.cache_clear()
-    yield lambda: read_messages(folder)
+    yield folder
     wiring.mailer.cache_clear()
+
+
+@pytest.fixture
+def read_mail(aws, mail_folder):
+    """The mail the functions sent, newest first."""
+    from onecard.mail.local_sink import read_messages
+
+    return lambda: read_messages(mail_folder)
 
 
 @pytest.fixture
