@@ -122,3 +122,13 @@ def test_the_daily_function_runs_the_same_expiry(aws, api, read_mail):
     summary = aws.invoke("ExpiryFunction", {"source": "aws.events", "detail-type": "Scheduled Event"})
 
     assert summary["expired"] == 0 and summary["day"] == applied_on().isoformat()
+
+
+def test_the_deadline_day_itself_still_counts_and_the_next_day_expires(api, read_mail, capsys):
+    _, accepted = apply(api, **unique_person())
+    deadline = dt.date.fromisoformat(accepted["verify_by"])
+
+    on_the_day = expire_on(deadline, capsys)
+    day_after = expire_on(deadline + dt.timedelta(days=1), capsys)
+
+    assert on_the_day["expired"] == [] and day_after["expired"] == [accepted["reader_id"]]

@@ -22,12 +22,16 @@ from onecard.security.blind_index import blind_index
 from onecard.security.passwords import hash_password
 from onecard.web import problems
 
-NEXT_STEPS = [
-    "您的網路申請已送出，尚未完成辦證。",
-    "請於 30 天內攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取借閱證後即可借書。",
-    "Your application has been received. Bring your identity document to any branch counter within 30 days to "
-    "collect your card before your first loan.",
-]
+
+def next_steps(verify_by: str) -> list[str]:
+    return [
+        "您的網路申請已送出，尚未完成辦證。",
+        f"請於 {verify_by}（含）前攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取"
+        "借閱證後即可借書；逾期申請失效，所填個人資料將予刪除。",
+        f"Your application has been received. Bring your identity document to any branch counter by {verify_by} to "
+        "collect your card before your first loan; after that date the application expires and its data is deleted.",
+    ]
+
 
 IDENTITY_PURPOSE = "identity"
 HOUSEHOLD_PURPOSE = "household"
@@ -146,7 +150,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         verify_by=profile["verify_by"],
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
-        next_steps=NEXT_STEPS,
+        next_steps=next_steps(profile["verify_by"]),
         links=[RequestedLink(partner=r.partner, status="pending" if deps.link_requests else "agreed",
                              receipt_id=r.receipt_id) for r in receipts],
     )
