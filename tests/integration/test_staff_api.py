@@ -3,6 +3,8 @@ by ID number, activation with a card barcode, and what may not be activated."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.lifecycle import STAFF, apply, log_in, unique_person
@@ -47,8 +49,6 @@ def test_every_staff_route_refuses_a_readers_session_by_cookie_or_bearer(api, me
 def test_the_staff_function_itself_refuses_a_request_that_reached_it_unsigned(aws, method, path, body):
     from devstack.api_gateway import proxy_event
     from devstack.functions import ApiRoute
-    from tests.support.api import ApiResponse
-    import json
 
     resource = path.replace("R0123456789ABCDEF0123", "{reader_id}")
     event = proxy_event(ApiRoute("StaffFunction", method, resource), method, path, {"reader_id": "R0123456789ABCDEF0123"},

@@ -35,7 +35,7 @@ def mail_to(read_mail, address: str) -> list[dict[str, Any]]:
     return [m for m in read_mail() if m["to"] == address]
 
 
-def unique_person(index: int | None = None) -> dict[str, Any]:
+def unique_person() -> dict[str, Any]:
     """A name nobody else in the test has, so that no duplicate flag is raised by accident."""
     number = new_national_id()
     return {"id_number": number, "name": f"測試{number[-6:]}"}

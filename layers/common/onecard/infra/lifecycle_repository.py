@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
 from onecard.infra.readers_repository import reader_key
+from onecard.lifecycle.records import ActivationRefused, TokenRefused
 
 PENDING = "pending_verification"
 PENDING_INDEX = "PendingByVerifyBy"
@@ -57,18 +58,6 @@ def index_keys_of(profile: dict[str, Any]) -> list[dict[str, str]]:
     if household:  # a family card's household may apply again once this one is gone
         keys.append({"pk": f"HOUSEHOLD#{household}", "sk": "HOUSEHOLD"})
     return keys
-
-
-class TokenRefused(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
-
-
-class ActivationRefused(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

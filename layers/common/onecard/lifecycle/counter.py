@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
+from onecard.lifecycle.records import ActivationRefused
 from onecard.readers.personal_data import audit_item
 from onecard.registration.service import identity_index, iso_millis
 from onecard.web import problems
@@ -50,8 +51,6 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
 def activate(reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff,
              deps: CounterDependencies) -> dict[str, Any]:
     """pending_verification → active, with the card's barcode, recorded in the reader's audit trail."""
-    from onecard.infra.lifecycle_repository import ActivationRefused
-
     profile = deps.readers.get_profile(reader_id)
     if profile is None:
         if deps.lifecycle.expired(reader_id):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain.issues import FieldIssue
+from onecard.lifecycle.records import TokenRefused
 from onecard.mail import messages
 from onecard.mail.mailer import Mailer
 from onecard.registration.service import iso_millis
@@ -77,8 +78,6 @@ def verify(token: str, deps: VerificationDependencies) -> None:
         _refuse("token_used")
     if int(pointer["valid_until"]) < int(now.timestamp()):
         _refuse("token_expired")
-    from onecard.infra.lifecycle_repository import TokenRefused
-
     try:
         deps.lifecycle.use_token(hashed, pointer["reader_id"], int(now.timestamp()), iso_millis(now))
     except TokenRefused as refused:
