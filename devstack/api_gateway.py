@@ -207,6 +207,12 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
                 return self._handle
             raise AttributeError(name)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _GatewayServer((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _GatewayServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections when a burst of clients (a branch's PCs, a test's
+    # twenty parallel applications) arrives while the accepting thread waits for the CPU.
+    request_queue_size = 128
