@@ -21,6 +21,7 @@ from onecard.lifecycle.records import ActivationRefused, TokenRefused
 
 PENDING = "pending_verification"
 PENDING_INDEX = "PendingByVerifyBy"
+RESEMBLING_SHOWN = 10
 TOKEN_KEEP_SECONDS = 30 * 86400  # a spent or stale link still answers "used"/"expired" for a month, then TTL
 
 
@@ -111,10 +112,11 @@ class LifecycleRepository:
             raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_superseded") from None
 
     # --- possible duplicates ---------------------------------------------------------------------------------
-    def readers_with_person(self, person_index: str) -> list[str]:
-        items = query_all(self._db, TableName=self._table, KeyConditionExpression="pk = :pk",
-                          ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_index}"}), ConsistentRead=True)
-        return [item["reader_id"] for item in items]
+    def readers_with_person(self, person_index: str, limit: int = RESEMBLING_SHOWN) -> list[str]:
+        """Up to ``limit`` readers: enough for staff to compare, and a common name cannot grow every flag."""
+        answer = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk", Limit=limit,
+                                ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_index}"}), ConsistentRead=True)
+        return [from_item(item)["reader_id"] for item in answer.get("Items", [])]
 
     def person_actions(self, person_index: str, reader_id: str, review: dict[str, Any] | None) -> list[dict[str, Any]]:
         actions = [{"Put": {"TableName": self._table, "Item": to_item({**person_key(person_index, reader_id),
