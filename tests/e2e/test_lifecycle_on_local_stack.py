@@ -66,3 +66,39 @@ def test_the_staff_api_takes_the_operator_token_and_refuses_anything_else(stack)
     assert body["id_number"] not in unsigned.text + as_reader.text + wrong.text
     assert found.status_code == 200 and found.json()["id_number"] == body["id_number"]
     assert activated.status_code == 200 and activated.json()["status"] == "active"
+
+
+def test_the_expiry_command_on_the_local_stack_ends_the_application_and_the_linked_partner_is_told(tmp_path):
+    import datetime as dt
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT, free_port, start_stack
+    from tests.e2e.test_linking_on_local_stack import eventually, partner_view, wait_for
+
+    emulation_port = free_port()
+    running = start_stack(tmp_path / "state", extra_env={"AWS_EMULATION_PORT": str(emulation_port)})
+    try:
+        http = requests.Session()
+        sha = http.get(f"{running.url}/v1/consent-documents/klcpl", timeout=5).json()["sha256"]
+        body, accepted = apply(running, id_number=new_national_id(), partners=[{"partner": "klcpl", "document_sha256": sha}])
+        login = http.post(f"{running.url}/v1/sessions", json={"id_number": body["id_number"],
+                                                               "password": body["password"]}, timeout=10)
+        assert login.status_code == 201
+        wait_for(http, running, "klcpl", "active")
+        day_after = dt.date.fromisoformat(accepted["verify_by"]) + dt.timedelta(days=1)
+        environment = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+                       "AWS_ENDPOINT_URL": f"http://127.0.0.1:{emulation_port}", "AWS_ACCESS_KEY_ID": "local",
+                       "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "ap-northeast-1",
+                       "ONECARD_MAIL_SINK_DIR": str(tmp_path / "state" / "mail")}
+
+        command = subprocess.run([sys.executable, "scripts/expire_applications.py", "--date", day_after.isoformat()],
+                                 cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+        assert command.returncode == 0, command.stderr
+        assert accepted["reader_id"] in command.stdout
+        eventually(lambda: accepted["reader_id"] not in partner_view(running, "klcpl")["linked"],
+                   what="the partner being told")
+        assert http.get(f"{running.url}/v1/readers/me", timeout=5).status_code == 401
+    finally:
+        running.stop(timeout=30)
