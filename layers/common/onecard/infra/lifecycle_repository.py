@@ -10,14 +10,13 @@ Keys (none holds personal data in clear):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
 from onecard.infra.readers_repository import reader_key
-from onecard.lifecycle.records import ActivationRefused, TokenRefused
+from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 
 PENDING = "pending_verification"
 PENDING_INDEX = "PendingByVerifyBy"
@@ -59,13 +58,6 @@ def index_keys_of(profile: dict[str, Any]) -> list[dict[str, str]]:
     if household:  # a family card's household may apply again once this one is gone
         keys.append({"pk": f"HOUSEHOLD#{household}", "sk": "HOUSEHOLD"})
     return keys
-
-
-@dataclass(frozen=True)
-class DueApplication:
-    reader_id: str
-    verify_by: str
-    reminded: bool
 
 
 class LifecycleRepository:

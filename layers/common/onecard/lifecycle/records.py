@@ -1,6 +1,18 @@
-"""How a lifecycle write can be refused: shared by the services and the repository (no AWS here)."""
+"""What the lifecycle's services and its repository exchange: pending applications, and how a write can be
+refused (no AWS here)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DueApplication:
+    """A pending application as the deadline index holds it."""
+
+    reader_id: str
+    verify_by: str
+    reminded: bool
 
 
 class TokenRefused(Exception):
