@@ -135,3 +135,15 @@ def test_activation_of_an_unknown_reader_is_404_and_a_bad_body_lists_its_fields(
     assert unknown.status == 404
     assert bad.status == 422 and {e["field"] for e in bad.json()["errors"]} == {"card_barcode", "document_checked",
                                                                                  "branch"}
+
+
+def test_the_counter_sees_a_minors_guardian_without_any_sealed_number(api, staff):
+    guardian = {"name": "林爸爸", "relationship": "father", "id_number": "A123456789", "phone": "0922333444"}
+    applicant, _ = apply(api, birth_date="2016-04-04", guardian=guardian, **unique_person())
+
+    found = staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": applicant["id_number"]},
+                      headers=STAFF)
+
+    assert found.status == 200, found.body
+    assert found.json()["guardian"]["name"] == "林爸爸" and found.json()["guardian"]["relationship"] == "father"
+    assert "encrypted" not in found.body.decode() and "ciphertext" not in found.body.decode()

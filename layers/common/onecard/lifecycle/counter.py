@@ -45,7 +45,10 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
     profile = deps.readers.get_profile(reader_id) if reader_id else None
     if profile is None or profile.get("id_type") != id_type.value:
         raise problems.NotFound("查無此證號之申請或讀者 (No application for this ID number)")
-    return {**profile, "id_number": deps.decrypt_id_number(profile)}
+    record = {**profile, "id_number": deps.decrypt_id_number(profile)}
+    if isinstance(profile.get("guardian"), dict):  # who must come along with a minor; their number stays sealed
+        record["guardian"] = {k: v for k, v in profile["guardian"].items() if not k.endswith("_encrypted")}
+    return record
 
 
 def activate(reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff,
