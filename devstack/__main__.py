@@ -26,6 +26,10 @@ def main() -> int:
     stack.start()
     print(f"data kept in {state_dir} (delete it to start afresh)", flush=True)
     print(f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True)
+    if stack.operator_token_generated:
+        print(f"operator token for /v1/staff/… (Authorization: Bearer …): {stack.operator_token} "
+              "(set ONECARD_OPERATOR_TOKEN to choose it)", flush=True)
+    print(f"mail the service sends: GET {stack.url}/_local/mail", flush=True)
     print(f"listening on {stack.url}", flush=True)
     try:
         stop.wait()

@@ -22,6 +22,7 @@ class ApiRoute:
     function: str
     method: str
     path: str
+    authorizer: str | None = None
 
 
 @dataclass
@@ -63,7 +64,7 @@ def _reserved_concurrency(resolver: Resolver, props: dict[str, Any]) -> int | No
 
 
 def api_routes(specs: dict[str, FunctionSpec]) -> list[ApiRoute]:
-    return [ApiRoute(spec.name, str(e["Method"]).upper(), e["Path"])
+    return [ApiRoute(spec.name, str(e["Method"]).upper(), e["Path"], (e.get("Auth") or {}).get("Authorizer"))
             for spec in specs.values() for e in spec.events_of_type("Api").values()]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +50,9 @@ class LocalStack:
     # The local stack is plain http on 127.0.0.1, where a Secure cookie would never be sent back.
     extra_environment: dict[str, str] = field(default_factory=lambda: {"SESSION_COOKIE_SECURE": "false"})
     pool_size: int = 4
+    # The bearer token that stands in for SigV4 on the staff routes (AWS_IAM auth in template.yaml).
+    operator_token: str = ""
+    operator_token_generated: bool = False
 
     def start(self) -> None:
         import boto3
@@ -67,6 +73,7 @@ class LocalStack:
                                           port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")))
         simulated = f"http://127.0.0.1:{self.simulator.port}"
         self.parameters = {"NtpcBaseUrl": f"{simulated}/ntpc", "KlcplBaseUrl": f"{simulated}/klcpl",
+                           "PublicBaseUrl": f"http://{self.host}:{self.port}",
                            "TaipeiCardBaseUrl": f"{simulated}/taipei-card", "LinkRetryBaseSeconds": "1",
                            **self.parameters}
         saved = state.load_state(self.state_dir) if self.state_dir else {}
@@ -76,12 +83,18 @@ class LocalStack:
             state.restore(self.session, self.resources, saved)
 
         self.specs = prepare_for_import(self.resources)
-        os.environ.update(self.extra_environment)
+        # Mail goes to a folder instead of Amazon SES; the functions find it through this variable, which only the
+        # local stack sets (template.yaml never does, so in AWS they use SES).
+        self.mail_dir = (self.state_dir or Path(tempfile.mkdtemp(prefix="onecard-mail-"))) / "mail"
+        os.environ.update({**self.extra_environment, "ONECARD_MAIL_SINK_DIR": str(self.mail_dir)})
+        self.operator_token = self.operator_token or os.environ.get("ONECARD_OPERATOR_TOKEN", "")
+        if not self.operator_token:
+            self.operator_token, self.operator_token_generated = secrets.token_urlsafe(32), True
         self.pools = {name: functions.FunctionPool(spec, self.pool_size) for name, spec in self.specs.items()}
 
         stage = self.resources.resolver.ref("Stage")
         self._server = make_server(self.host, self.port, functions.api_routes(self.specs), self.invoke, stage,
-                                   local_routes=self.local_route)
+                                   local_routes=self.local_route, operator_token=self.operator_token)
         self.port = self._server.server_address[1]
         self._stop = threading.Event()
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
@@ -126,8 +139,17 @@ class LocalStack:
         return self.pools[function].invoke(event)
 
     def local_route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
-        """Routes that exist only in the local stack, never in template.yaml."""
-        return None
+        """Routes that exist only in the local stack, never in template.yaml: GET /_local/mail lists the mail the
+        functions would have sent, newest first."""
+        if path.rstrip("/") != "/_local/mail":
+            return None
+        if method != "GET":
+            return 405, {"Content-Type": "application/problem+json", "Allow": "GET"}, json.dumps(
+                {"type": "about:blank", "title": "Method Not Allowed", "status": 405}).encode()
+        from onecard.mail.local_sink import read_messages
+
+        return 200, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, json.dumps(
+            read_messages(self.mail_dir), ensure_ascii=False).encode("utf-8")
 
     def run_in_background(self, name: str, run: Callable[[threading.Event], None]) -> None:
         job = Background(name, run)

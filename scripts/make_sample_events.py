@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers/common")]
 
-from devstack.api_gateway import proxy_event  # noqa: E402
+from devstack.api_gateway import IAM_AUTHORIZER, LOCAL_OPERATOR_IDENTITY, proxy_event  # noqa: E402
 from devstack.functions import api_routes, function_specs  # noqa: E402
 from devstack.resources import placeholder_resources  # noqa: E402
 from devstack.template import load_template  # noqa: E402
@@ -31,8 +31,15 @@ BODIES = {
     ("POST", "/v1/readers/me/consents"): {"partner": "ntpc", "document_sha256": "<sha256>", "decision": "agree"},
     ("POST", "/v1/partners/{partner}/callbacks"): {"event_id": "E-1", "request_id": "LR0123456789ABCDEF0123", "status": "active",
                                                    "partner_card_number": "NTPC-0001"},
+    ("POST", "/v1/email-verifications"): {"token": "<token from the verification mail>"},
+    ("POST", "/v1/staff/readers/{reader_id}/activation"): {"card_barcode": "TP10000001",
+                                                            "document_checked": "national_id_card", "branch": "ZH01",
+                                                            "staff_id": "S0427"},
+    ("POST", "/v1/staff/reviews/{reader_id}"): {"decision": "distinct"},
 }
-PARAMETERS = {"partner": "ntpc", "version": "1", "receipt_id": "CR0123456789ABCDEF0123", "name": "site.css"}
+QUERIES = {("GET", "/v1/staff/applications"): "?id_type=national_id&id_number=A123456789"}
+PARAMETERS = {"partner": "ntpc", "version": "1", "receipt_id": "CR0123456789ABCDEF0123",
+              "reader_id": "R0123456789ABCDEF0123", "name": "site.css"}
 
 
 def event_name(function: str, method: str, path: str) -> str:
@@ -57,8 +64,11 @@ def main() -> None:
             parameters[name] = PARAMETERS[name]
             path = path.replace("{" + name + "}", PARAMETERS[name])
         headers = HEADERS + ([("Content-Type", "application/json")] if body is not None else [])
-        event = proxy_event(route, route.method, path, parameters, headers,
-                            json.dumps(body, ensure_ascii=False).encode() if body is not None else b"", "203.0.113.10", "dev")
+        # A staff route arrives with the IAM caller API Gateway found in the SigV4 signature.
+        caller = LOCAL_OPERATOR_IDENTITY if route.authorizer == IAM_AUTHORIZER else None
+        event = proxy_event(route, route.method, path + QUERIES.get((route.method, route.path), ""), parameters, headers,
+                            json.dumps(body, ensure_ascii=False).encode() if body is not None else b"", "203.0.113.10", "dev",
+                            caller)
         event["requestContext"].update(requestId="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
                                        extendedRequestId="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
                                        requestTime="25/Nov/2026:03:00:00 +0000", requestTimeEpoch=1795489200000)
@@ -80,6 +90,11 @@ def main() -> None:
                                                      "message": {"S": json.dumps(message)}}},
                            "eventSourceARN": "arn:aws:dynamodb:ap-northeast-1:123456789012:table/ReadersTable/stream/2026-11-25T00:00:00.000"}]}
     (out / "linkoutboxrelay-stream-insert.json").write_text(json.dumps(stream, indent=2) + "\n", "utf-8")
+    schedule = {"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+                "source": "aws.events", "account": "123456789012", "time": "2026-11-25T18:00:00Z",
+                "region": "ap-northeast-1", "resources": ["arn:aws:events:ap-northeast-1:123456789012:rule/Daily"],
+                "detail": {}}
+    (out / "expiry-schedule.json").write_text(json.dumps(schedule, indent=2) + "\n", "utf-8")
 
 
 if __name__ == "__main__":

@@ -25,11 +25,12 @@ from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
 from onecard.web.resolver import create_resolver, http_handler
-from register import page_routes, reader_routes, session_routes
+from register import email_routes, page_routes, reader_routes, session_routes
 
 app = create_resolver({"POST /v1/readers": registration_rules})
 app.include_router(session_routes.router)
 app.include_router(reader_routes.router)
+app.include_router(email_routes.router)
 app.include_router(page_routes.router)
 
 
@@ -42,6 +43,10 @@ def _dependencies() -> service.RegistrationDependencies:
         captcha_key=keys.captcha_hmac_key,
         consent=wiring.consent(),
         link_requests=_link_requests,
+        lifecycle=wiring.lifecycle(),
+        mailer=wiring.mailer(),
+        verification_link=wiring.verification_link,
+        expiry_days=settings().application_expiry_days,
     )
 
 

@@ -14,10 +14,14 @@ from onecard.config import settings
 from onecard.infra.aws import client
 from onecard.consent.documents import default_library
 from onecard.infra.readers_repository import erase_reader
-from onecard.consent.receipts import Channel, Decision
-from onecard.links.requests import update_request_actions, withdrawal_actions
+from onecard.consent.receipts import Channel
+from onecard.infra.lifecycle_repository import index_keys_of
+from onecard.lifecycle import email_verification
+from onecard.links.requests import update_request_actions
+from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
 from onecard.readers import personal_data
+from register.email_routes import verification_dependencies
 from onecard.web.auth import current_session
 
 router = Router()
@@ -27,28 +31,12 @@ def _decrypt(profile: dict) -> str:
     return wiring.cipher().decrypt(profile["id_number_encrypted"], associated_data=f"{profile['reader_id']}:id_number")
 
 
-def _withdraw_links(reader_id: str, at: str) -> None:
-    """Erasure ends every link: a withdraw receipt each, and each partner is told."""
-    open_links = [link["partner"] for link in wiring.link_status().links(reader_id)
-                  if link.get("status") in ("pending", "active")]
-    if not open_links:
-        return
-    library, today = default_library(), dt.date.today()
-    decisions = []
-    for partner in open_links:
-        document = library.current(partner, today)
-        decisions.append({"partner": partner, "document_version": document.version, "document_sha256": document.sha256,
-                          "decision": Decision.WITHDRAW, "channel": Channel.PERSONAL_STUDY, "decided_by": "reader"})
-    now_epoch = int(dt.datetime.now(dt.UTC).timestamp())
-    wiring.consent().record(reader_id, decisions, recorded_at=at, extra_actions=lambda _: withdrawal_actions(
-        settings().readers_table, reader_id, open_links, now_epoch))
-
-
 def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) -> None:
-    _withdraw_links(reader_id, at)
+    withdraw_open_links(reader_id, at, channel=Channel.PERSONAL_STUDY, decided_by="reader")
     s = settings()
     erase_reader(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
-                 reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at)
+                 reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at,
+                 extra_keys=index_keys_of(profile))
 
 
 def _partner_updates(reader_id: str, now_epoch: int) -> list[dict]:
@@ -63,6 +51,8 @@ def _deps() -> personal_data.PersonalDataDependencies:
     return personal_data.PersonalDataDependencies(
         readers=wiring.readers(), consent=wiring.consent(), sessions=wiring.session_store(),
         partner_updates=_partner_updates,
+        email_changed=lambda reader_id, address: email_verification.issue_and_send(
+            reader_id, address, verification_dependencies()),
         decrypt_id_number=_decrypt,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad), delete_everything=_delete_everything)
 

@@ -14,7 +14,7 @@ def counts():
 
 def test_no_route_relay_or_worker_scans_a_table(counts):
     assert counts.scans() == {}
-    assert counts.per_route["POST /v1/readers"]["TransactWriteItems"] == 1  # the hook really counts
+    assert counts.per_call("POST /v1/readers")["TransactWriteItems"] == 1  # the hook really counts
 
 
 def test_the_walk_covers_every_api_route_of_the_template(counts):
@@ -23,4 +23,4 @@ def test_the_walk_covers_every_api_route_of_the_template(counts):
 
     routes = {f"{r.method} {r.path}" for r in api_routes(prepare_for_import())}
     assert routes - set(counts.per_route) == set()
-    assert {"LinkOutboxRelayFunction", "LinkWorkerFunction"} <= set(counts.per_route)
+    assert {"LinkOutboxRelayFunction", "LinkWorkerFunction", "ExpiryFunction"} <= set(counts.per_route)

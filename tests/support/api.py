@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from devstack.api_gateway import compile_routes, match, proxy_event, response_parts
+from devstack.api_gateway import compile_routes, iam_caller, iam_refusal, match, proxy_event, response_parts
 from devstack.functions import ApiRoute
 
 
@@ -27,11 +27,13 @@ class ApiResponse:
 
 class ApiClient:
     def __init__(self, routes: list[ApiRoute], invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
-                 source_ip: str = "203.0.113.10"):
+                 source_ip: str = "203.0.113.10", operator_token: str | None = None):
         self._routes = compile_routes(routes)
         self._invoke = invoke
         self.source_ip = source_ip
         self.cookies: dict[str, str] = {}
+        # What the gateway accepts in place of a SigV4 signature on AWS_IAM routes, as in the local stack.
+        self.operator_token = operator_token
 
     def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
                 query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> ApiResponse:
@@ -43,8 +45,12 @@ class ApiClient:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = raw_body if raw_body is not None else (
             json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else b"")
+        caller = iam_caller(route.route, list(all_headers.items()), self.operator_token)
+        if caller is None:
+            status, header_list, payload = iam_refusal()
+            return ApiResponse(status, dict(header_list), payload, [])
         event = proxy_event(route.route, method, raw_path, parameters, list(all_headers.items()), body,
-                            self.source_ip, "local")
+                            self.source_ip, "local", caller)
         status, header_list, payload = response_parts(self._invoke(route.route.function, event))
         for name, value in header_list:
             if name.lower() == "set-cookie":

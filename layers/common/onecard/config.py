@@ -36,6 +36,8 @@ class Settings(BaseModel):
     taipei_card_secret_id: str = ""
     link_retry_base_seconds: int = Field(default=30, ge=0)
     link_max_attempts: int = Field(default=5, ge=1)
+    application_expiry_days: int = Field(default=30, ge=8)
+    mail_sender: str = ""
 
     def partner_base_urls(self) -> dict[str, str]:
         return {"ntpc": self.ntpc_base_url, "klcpl": self.klcpl_base_url, "taipei-card": self.taipei_card_base_url}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import TYPE_CHECKING
 
 from onecard.config import settings
@@ -16,7 +17,9 @@ from onecard.sessions.lockout import Lockout
 from onecard.sessions.store import SessionStore
 
 if TYPE_CHECKING:
+    from onecard.infra.lifecycle_repository import LifecycleRepository
     from onecard.links.status import LinkStatus
+    from onecard.mail.mailer import Mailer
     from onecard.partners.client import PartnerClient
 
 
@@ -85,6 +88,33 @@ def partner_client() -> "PartnerClient":
 
 
 @functools.cache
+def lifecycle() -> "LifecycleRepository":
+    from onecard.infra.lifecycle_repository import LifecycleRepository
+
+    return LifecycleRepository(client("dynamodb"), settings().readers_table)
+
+
+MAIL_SINK_VARIABLE = "ONECARD_MAIL_SINK_DIR"
+
+
+@functools.cache
+def mailer() -> "Mailer":
+    """Amazon SES, except where the local stack has set its mail folder (template.yaml never sets it)."""
+    sink = os.environ.get(MAIL_SINK_VARIABLE)
+    if sink:
+        from onecard.mail.local_sink import LocalMailSink
+
+        return LocalMailSink(sink)
+    from onecard.mail.mailer import SesMailer
+
+    return SesMailer(client("ses"), settings().mail_sender)
+
+
+def verification_link(token: str) -> str:
+    return f"{settings().public_base_url.rstrip('/')}/email-verification?token={token}"
+
+
+@functools.cache
 def rate_limiter() -> RateLimiter:
     return RateLimiter(client("dynamodb"), settings().sessions_table)
 
@@ -94,6 +124,7 @@ def reset() -> None:
     from onecard import config
     from onecard.infra import aws, secrets
 
-    for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, link_status, partner_client, config.settings, aws.client):
+    for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, link_status, partner_client,
+                   lifecycle, mailer, config.settings, aws.client):
         cached.cache_clear()
     secrets.forget()

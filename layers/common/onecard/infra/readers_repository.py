@@ -115,20 +115,28 @@ class ReaderRepository:
             raise
 
 
-def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str, identity_index: str,
-                 request_id: str, at: str) -> None:
-    """Deletes every personal item of a reader. Left behind: a tombstone of the blind index (to honour and audit a
-    later re-registration) and the completion record; consent receipts live in their own table and hold no
-    personal data."""
+def delete_reader_items(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str,
+                        identity_index: str, extra_keys: list[dict[str, str]] | None = None) -> None:
+    """Deletes every item of a reader: its partition, its sessions, its identity guard and the index items that
+    point at it from elsewhere (``extra_keys``)."""
     items = ReaderRepository(dynamodb, readers_table=readers_table, sessions_table=sessions_table,
                              consent_table="").partition(reader_id)
     for item in items:
         if item["sk"].startswith("SESSION#"):
             dynamodb.delete_item(TableName=sessions_table, Key=to_item({"pk": f"SESSION#{item['sk'].split('#', 1)[1]}"}))
-    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in items] + [identity_key(identity_index)]
+    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in items] + [identity_key(identity_index)] + list(extra_keys or [])
     for start in range(0, len(keys), 25):
         dynamodb.batch_write_item(RequestItems={readers_table: [
             {"DeleteRequest": {"Key": to_item(key)}} for key in keys[start:start + 25]]})
+
+
+def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str, identity_index: str,
+                 request_id: str, at: str, extra_keys: list[dict[str, str]] | None = None) -> None:
+    """Deletes every personal item of a reader. Left behind: a tombstone of the blind index (to honour and audit a
+    later re-registration) and the completion record; consent receipts live in their own table and hold no
+    personal data."""
+    delete_reader_items(dynamodb, readers_table=readers_table, sessions_table=sessions_table, reader_id=reader_id,
+                        identity_index=identity_index, extra_keys=extra_keys)
     dynamodb.put_item(TableName=readers_table, Item=to_item({
         "pk": f"ERASED#{identity_index}", "sk": f"ERASURE#{request_id}", "erased_at": at}))
     dynamodb.put_item(TableName=readers_table, Item=to_item({

@@ -112,6 +112,7 @@ class RegistrationAccepted(ResponseModel):
     reader_id: str
     card_type: CardType
     status: Literal["pending_verification"]
+    verify_by: Annotated[dt.date, Field(description="最後期限：請於此日（含）前至櫃檯完成身分確認 (Asia/Taipei)")]
     id_number_masked: str
     created_at: str
     next_steps: list[str]

@@ -41,6 +41,8 @@ class ReaderProfile(ResponseModel):
     household_phone: str | None = None
     mobile: str | None = None
     email: str | None = None
+    email_verified: bool | None = None
+    verify_by: Annotated[str | None, Field(description="待臨櫃確認時之最後期限 (Asia/Taipei date)")] = None
     created_at: str
     links: list[dict[str, Any]] = []
     consent_revisions: list[dict[str, Any]] = []

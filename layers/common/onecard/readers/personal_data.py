@@ -29,6 +29,8 @@ class PersonalDataDependencies:
     decrypt_field: Callable[[dict[str, str], str], str]
     delete_everything: Callable[[str, dict[str, Any], str, str], None]
     partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
+    email_changed: Callable[[str, str], None] = lambda reader_id, address: None
+    """Sends a verification link to a new address (after the correction is stored)."""
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -110,8 +112,14 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
     if not updates:
         return profile
     at = iso_millis(now)
-    deps.readers.update_profile(reader_id, updates, [audit_item(reader_id, name, "corrected", at) for name in updates],
-                                deps.partner_updates(reader_id, int(now.timestamp())))
+    audit = [audit_item(reader_id, name, "corrected", at) for name in updates]
+    if "email" in updates:
+        # A new address is unverified until its own link is used; the old address's link stops working.
+        updates["email_verified"] = False if updates["email"] else None
+        updates["email_token_sha256"] = None
+    deps.readers.update_profile(reader_id, updates, audit, deps.partner_updates(reader_id, int(now.timestamp())))
+    if updates.get("email"):
+        deps.email_changed(reader_id, updates["email"])
     return deps.readers.get_profile(reader_id)
 
 
@@ -136,8 +144,10 @@ def change_password(reader_id: str, current: str, new: str, confirm: str, keep_s
 def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
     items = deps.readers.partition(reader_id)
     profile = next(i for i in items if i["sk"] == "PROFILE")
+    # The duplicate review is the library's, and names other readers: it is not the reader's to see.
     plain = {k: v for k, v in profile.items() if k not in ("pk", "sk", "id_number_encrypted", "password_hash",
-                                                              "identity_index")}
+                                                              "identity_index", "person_index", "review",
+                                                              "email_token_sha256")}
     plain["id_number"] = deps.decrypt_id_number(profile)
     for part, secret_fields in (("household", ("register_number", "head_id_number")), ("guardian", ("id_number",))):
         if isinstance(profile.get(part), dict):

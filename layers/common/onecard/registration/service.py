@@ -15,18 +15,23 @@ from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.domain.registration import normalise_register_number
+from onecard.observability import logger
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.security.blind_index import blind_index
 from onecard.security.passwords import hash_password
 from onecard.web import problems
 
-NEXT_STEPS = [
-    "您的網路申請已送出，尚未完成辦證。",
-    "請於 30 天內攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取借閱證後即可借書。",
-    "Your application has been received. Bring your identity document to any branch counter within 30 days to "
-    "collect your card before your first loan.",
-]
+
+def next_steps(verify_by: str) -> list[str]:
+    return [
+        "您的網路申請已送出，尚未完成辦證。",
+        f"請於 {verify_by}（含）前攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取"
+        "借閱證後即可借書；逾期申請失效，所填個人資料將予刪除。",
+        f"Your application has been received. Bring your identity document to any branch counter by {verify_by} to "
+        "collect your card before your first loan; after that date the application expires and its data is deleted.",
+    ]
+
 
 IDENTITY_PURPOSE = "identity"
 HOUSEHOLD_PURPOSE = "household"
@@ -54,6 +59,11 @@ class RegistrationDependencies:
     consent: ConsentLedger | None = None
     link_requests: Callable[..., list[dict[str, Any]]] | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    lifecycle: Any = None
+    """Where verification links, the duplicate index and reviews are kept (LifecycleRepository)."""
+    mailer: Any = None
+    verification_link: Callable[[str], str] = lambda token: token
+    expiry_days: int = 30
 
 
 def identity_index(key: bytes, id_number: str) -> str:
@@ -88,6 +98,8 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
 
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
+    profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
+    lifecycle_actions, issued = _lifecycle(profile, request, deps, now)
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
     household_index = None
@@ -117,7 +129,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
                 captcha_marker=solution.replay_marker,
                 captcha_expires_at=solution.expires_at,
                 household_index=household_index,
-                extra_actions=_agreement_actions(deps, receipts, reader_id, now),
+                extra_actions=_agreement_actions(deps, receipts, reader_id, now) + lifecycle_actions,
             )
         )
     except IdentityTaken:
@@ -129,16 +141,57 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         raise problems.InvalidFields(
             [FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]
         ) from None
+    if issued is not None:
+        _send_verification(profile["email"], issued, deps)
     return RegistrationAccepted(
         reader_id=reader_id,
         card_type=request.card_type,
         status="pending_verification",
+        verify_by=profile["verify_by"],
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
-        next_steps=NEXT_STEPS,
+        next_steps=next_steps(profile["verify_by"]),
         links=[RequestedLink(partner=r.partner, status="pending" if deps.link_requests else "agreed",
                              receipt_id=r.receipt_id) for r in receipts],
     )
+
+
+def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: RegistrationDependencies,
+               now: dt.datetime) -> tuple[list[dict[str, Any]], Any]:
+    """The verification link of the e-mail address, and the duplicate index with a review flag when the same
+    name and birth date already belong to another reader (the applicant is not told: that would reveal them)."""
+    from onecard.lifecycle.duplicates import person_index
+    from onecard.lifecycle.email_verification import new_token
+
+    if deps.lifecycle is None:
+        return [], None
+    reader_id = profile["reader_id"]
+    person = person_index(deps.blind_index_key(), profile["name"], request.birth_date)
+    profile["person_index"] = person
+    resembles = deps.lifecycle.readers_with_person(person)
+    review = {"status": "open", "resembles": resembles, "flagged_at": iso_millis(now)} if resembles else None
+    profile["review"] = review
+    actions = deps.lifecycle.person_actions(person, reader_id, review)
+    issued = None
+    if profile.get("email"):
+        issued = new_token(now)
+        profile["email_verified"] = False
+        profile["email_token_sha256"] = issued.sha256
+        actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)
+    return actions, issued
+
+
+def _send_verification(address: str, issued: Any, deps: RegistrationDependencies) -> None:
+    """After the application is stored: a mail that cannot go now is not a failed application (the reader can
+    ask for the link again in 個人書房)."""
+    from onecard.lifecycle.email_verification import send_link
+
+    if deps.mailer is None:
+        return
+    try:
+        send_link(address, issued, deps.mailer, deps.verification_link)
+    except Exception as error:  # noqa: BLE001 - any mail failure is logged and the application stands
+        logger.warning("verification mail not sent", extra={"error_type": type(error).__name__})
 
 
 def _agreement_actions(deps: RegistrationDependencies, receipts: list[Receipt], reader_id: str,

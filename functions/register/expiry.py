@@ -1,0 +1,17 @@
+"""Daily (template.yaml's Schedule): reminders 7 days before the deadline, and expiry of overdue applications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onecard.lifecycle import expiry_job
+from onecard.observability import logger
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    report = expiry_job.run_on()
+    summary = {"day": report.day, "reminded": len(report.reminded), "expired": len(report.expired),
+               "partners_told": report.partners_told}
+    logger.info("expiry run", extra=summary)
+    return summary

@@ -1,0 +1,69 @@
+"""Counter staff: find an application, activate the card, review possible duplicates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from onecard import wiring
+from onecard.domain.identity import IdType
+from onecard.lifecycle import counter
+from onecard.models.lifecycle import (
+    Activated,
+    ActivationRequest,
+    ReviewDecided,
+    ReviewDecisionRequest,
+    ReviewList,
+    StaffApplication,
+)
+from onecard.web.staff import staff_principal
+
+router = Router()
+READER_ID = r"^R[0-9A-F]{20}$"
+STAFF_RESPONSES = {403: {"description": "Not signed as staff (IAM)"}}
+
+
+def _deps() -> counter.CounterDependencies:
+    cipher = wiring.cipher()
+    return counter.CounterDependencies(
+        readers=wiring.readers(), lifecycle=wiring.lifecycle(), blind_index_key=wiring.keyring().blind_index_key,
+        decrypt_id_number=lambda profile: cipher.decrypt(profile["id_number_encrypted"],
+                                                         associated_data=f"{profile['reader_id']}:id_number"))
+
+
+@router.get("/v1/staff/applications", summary="Counter: an applicant's record, ID number in clear", tags=["館員"],
+            responses={**STAFF_RESPONSES, 404: {"description": "No application for this ID number"}})
+def find_application(
+    id_type: Annotated[IdType, Query(description="證件種類")],
+    id_number: Annotated[str, Query(min_length=1, max_length=40, description="證號")],
+) -> StaffApplication:
+    staff_principal(router)
+    record = counter.find_application(id_type, id_number, _deps())
+    return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
+
+
+@router.post("/v1/staff/readers/<reader_id>/activation", summary="Counter: identity checked, card handed over",
+             tags=["館員"], responses={**STAFF_RESPONSES, 404: {"description": "No such reader"},
+                                      409: {"description": "Not pending, or the barcode belongs to another reader"}})
+def activate(reader_id: Annotated[str, Path(pattern=READER_ID)],
+             request: Annotated[ActivationRequest, Body()]) -> Activated:
+    staff = counter.Staff(staff_principal(router), request.staff_id)
+    return Activated(**counter.activate(reader_id, request.card_barcode, request.document_checked, request.branch,
+                                        staff, _deps()))
+
+
+@router.get("/v1/staff/reviews", summary="Applications flagged as possible duplicates", tags=["館員"],
+            responses=STAFF_RESPONSES)
+def reviews() -> ReviewList:
+    staff_principal(router)
+    return ReviewList(reviews=counter.open_reviews(_deps()))
+
+
+@router.post("/v1/staff/reviews/<reader_id>", summary="Decide on a possible duplicate", tags=["館員"],
+             responses={**STAFF_RESPONSES, 404: {"description": "No open review for this reader"}})
+def decide(reader_id: Annotated[str, Path(pattern=READER_ID)],
+           request: Annotated[ReviewDecisionRequest, Body()]) -> ReviewDecided:
+    staff = counter.Staff(staff_principal(router))
+    return ReviewDecided(**counter.decide_review(reader_id, request.decision, staff, _deps()))

@@ -1,0 +1,203 @@
+"""The items an application's life adds to the readers table, and the writes that move it from status to status.
+
+Keys (none holds personal data in clear):
+  EMAILTOKEN#<sha256 of token> / EMAILTOKEN      which reader a verification link belongs to, until when, used when
+  PERSON#<blind index of name+birth> / READER#<id> readers sharing a normalised name and birth date
+  REVIEWS / OPEN#<reader id>                     applications flagged as possible duplicates, for staff
+  BARCODE#<card barcode> / BARCODE               the reader a card barcode belongs to (one reader each)
+  EXPIRED#<reader id> / EXPIRED                  that an application expired, and when (no personal data)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
+from onecard.infra.readers_repository import reader_key
+from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
+
+PENDING = "pending_verification"
+PENDING_INDEX = "PendingByVerifyBy"
+RESEMBLING_SHOWN = 10
+TOKEN_KEEP_SECONDS = 30 * 86400  # a spent or stale link still answers "used"/"expired" for a month, then TTL
+
+
+def token_key(token_sha256: str) -> dict[str, str]:
+    return {"pk": f"EMAILTOKEN#{token_sha256}", "sk": "EMAILTOKEN"}
+
+
+def person_key(person_index: str, reader_id: str) -> dict[str, str]:
+    return {"pk": f"PERSON#{person_index}", "sk": f"READER#{reader_id}"}
+
+
+def review_key(reader_id: str) -> dict[str, str]:
+    return {"pk": "REVIEWS", "sk": f"OPEN#{reader_id}"}
+
+
+def barcode_key(barcode: str) -> dict[str, str]:
+    return {"pk": f"BARCODE#{barcode}", "sk": "BARCODE"}
+
+
+def expired_key(reader_id: str) -> dict[str, str]:
+    return {"pk": f"EXPIRED#{reader_id}", "sk": "EXPIRED"}
+
+
+def index_keys_of(profile: dict[str, Any]) -> list[dict[str, str]]:
+    """Items outside the reader's partition that point at it: deleted with the reader (erasure or expiry)."""
+    reader_id = profile["reader_id"]
+    keys = [review_key(reader_id)]
+    if profile.get("person_index"):
+        keys.append(person_key(profile["person_index"], reader_id))
+    if profile.get("card_barcode"):
+        keys.append(barcode_key(profile["card_barcode"]))
+    if profile.get("email_token_sha256"):
+        keys.append(token_key(profile["email_token_sha256"]))
+    household = (profile.get("household") or {}).get("household_index")
+    if household:  # a family card's household may apply again once this one is gone
+        keys.append({"pk": f"HOUSEHOLD#{household}", "sk": "HOUSEHOLD"})
+    return keys
+
+
+class LifecycleRepository:
+    def __init__(self, dynamodb: Any, readers_table: str):
+        self._db = dynamodb
+        self._table = readers_table
+
+    # --- e-mail verification ---------------------------------------------------------------------------------
+    def token_actions(self, reader_id: str, token_sha256: str, valid_until: int) -> list[dict[str, Any]]:
+        """The link's pointer, written with whatever else records the token (the application, or a new link)."""
+        return [{"Put": {"TableName": self._table, "Item": to_item({
+            **token_key(token_sha256), "reader_id": reader_id, "valid_until": valid_until,
+            "expires_at": valid_until + TOKEN_KEEP_SECONDS}), "ConditionExpression": "attribute_not_exists(pk)"}}]
+
+    def replace_token(self, reader_id: str, email: str, token_sha256: str, valid_until: int) -> None:
+        """A new link for the reader's current address; any earlier link stops working (the profile names one)."""
+        self._db.transact_write_items(TransactItems=self.token_actions(reader_id, token_sha256, valid_until) + [
+            {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                        "UpdateExpression": "SET email_token_sha256 = :h, email_verified = :no",
+                        "ConditionExpression": "attribute_exists(pk) AND email = :email",
+                        "ExpressionAttributeValues": to_item({":h": token_sha256, ":no": False, ":email": email})}}])
+
+    def token(self, token_sha256: str) -> dict[str, Any] | None:
+        item = self._db.get_item(TableName=self._table, Key=to_item(token_key(token_sha256)), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def use_token(self, token_sha256: str, reader_id: str, now_epoch: int, at: str) -> None:
+        """Spends the link and marks the address verified, both or neither. Raises TokenRefused(code)."""
+        try:
+            self._db.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self._table, "Key": to_item(token_key(token_sha256)),
+                            "UpdateExpression": "SET used_at = :at",
+                            "ConditionExpression": "attribute_not_exists(used_at) AND valid_until >= :now",
+                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch})}},
+                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                            "UpdateExpression": "SET email_verified = :yes, email_verified_at = :at",
+                            "ConditionExpression": "email_token_sha256 = :h",
+                            "ExpressionAttributeValues": to_item({":yes": True, ":at": at, ":h": token_sha256})}},
+            ])
+        except ClientError as error:
+            if not is_transaction_cancelled(error):
+                raise
+            codes = cancellation_codes(error)
+            raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_superseded") from None
+
+    # --- possible duplicates ---------------------------------------------------------------------------------
+    def readers_with_person(self, person_index: str, limit: int = RESEMBLING_SHOWN) -> list[str]:
+        """Up to ``limit`` readers: enough for staff to compare, and a common name cannot grow every flag."""
+        answer = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk", Limit=limit,
+                                ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_index}"}), ConsistentRead=True)
+        return [from_item(item)["reader_id"] for item in answer.get("Items", [])]
+
+    def person_actions(self, person_index: str, reader_id: str, review: dict[str, Any] | None) -> list[dict[str, Any]]:
+        actions = [{"Put": {"TableName": self._table, "Item": to_item({**person_key(person_index, reader_id),
+                                                                        "reader_id": reader_id})}}]
+        if review:
+            actions.append({"Put": {"TableName": self._table, "Item": to_item({**review_key(reader_id),
+                                                                               "reader_id": reader_id, **review})}})
+        return actions
+
+    def open_reviews(self) -> list[dict[str, Any]]:
+        return query_all(self._db, TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :open)",
+                         ExpressionAttributeValues=to_item({":pk": "REVIEWS", ":open": "OPEN#"}), ConsistentRead=True)
+
+    def decide_review(self, reader_id: str, decision: str, at: str, audit: dict[str, Any]) -> bool:
+        """Closes an open review with the staff's decision; False when there is none open."""
+        try:
+            self._db.transact_write_items(TransactItems=[
+                {"Delete": {"TableName": self._table, "Key": to_item(review_key(reader_id)),
+                            "ConditionExpression": "attribute_exists(pk)"}},
+                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                            "UpdateExpression": "SET review.#status = :d, review.decided_at = :at",
+                            "ConditionExpression": "attribute_exists(review)",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": to_item({":d": decision, ":at": at})}},
+                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+            ])
+            return True
+        except ClientError as error:
+            if is_transaction_cancelled(error):
+                return False
+            raise
+
+    # --- counter activation ----------------------------------------------------------------------------------
+    def activate(self, reader_id: str, barcode: str, at: str, audit: dict[str, Any]) -> None:
+        """pending_verification → active with its card barcode. Raises ActivationRefused(code)."""
+        try:
+            self._db.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                            "UpdateExpression": "SET #status = :active, card_barcode = :code, activated_at = :at "
+                                                "REMOVE verify_by, reminder_sent_at",
+                            "ConditionExpression": "#status = :pending AND (attribute_not_exists(review) "
+                                                   "OR review.#status <> :duplicate)",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": to_item({":active": "active", ":code": barcode, ":at": at,
+                                                                  ":pending": PENDING, ":duplicate": "duplicate"})}},
+                {"Put": {"TableName": self._table, "Item": to_item({**barcode_key(barcode), "reader_id": reader_id}),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+            ])
+        except ClientError as error:
+            if not is_transaction_cancelled(error):
+                raise
+            codes = cancellation_codes(error)
+            raise ActivationRefused("not_pending" if codes[0] == "ConditionalCheckFailed" else "barcode_taken") from None
+
+    # --- reminders and expiry --------------------------------------------------------------------------------
+    def pending_due_by(self, last_day: str) -> list[DueApplication]:
+        """Pending applications whose deadline is on or before ``last_day`` (ISO date), from the sparse index."""
+        items = query_all(self._db, TableName=self._table, IndexName=PENDING_INDEX,
+                          KeyConditionExpression="#status = :pending AND verify_by <= :day",
+                          ExpressionAttributeNames={"#status": "status"},
+                          ExpressionAttributeValues=to_item({":pending": PENDING, ":day": last_day}))
+        return [DueApplication(i["reader_id"], i["verify_by"], "reminder_sent_at" in i) for i in items]
+
+    def mark_reminded(self, reader_id: str, at: str) -> bool:
+        """At most one reminder per application: True only for the run that records it."""
+        return self._conditional_update(reader_id, "SET reminder_sent_at = :at",
+                                        "#status = :pending AND attribute_not_exists(reminder_sent_at)", {":at": at})
+
+    def mark_expiring(self, reader_id: str, at: str) -> bool:
+        """Ends the application before its data goes, so a counter activation cannot slip in between."""
+        return self._conditional_update(reader_id, "SET #status = :expired, expired_at = :at", "#status = :pending",
+                                        {":expired": "expired", ":at": at})
+
+    def record_expiry(self, reader_id: str, verify_by: str, at: str) -> None:
+        self._db.put_item(TableName=self._table, Item=to_item({**expired_key(reader_id), "verify_by": verify_by,
+                                                               "expired_at": at}))
+
+    def expired(self, reader_id: str) -> dict[str, Any] | None:
+        item = self._db.get_item(TableName=self._table, Key=to_item(expired_key(reader_id)), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def _conditional_update(self, reader_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
+        try:
+            self._db.update_item(TableName=self._table, Key=to_item(reader_key(reader_id)), UpdateExpression=update,
+                                 ConditionExpression=condition, ExpressionAttributeNames={"#status": "status"},
+                                 ExpressionAttributeValues=to_item({**values, ":pending": PENDING}))
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise

@@ -1,0 +1,114 @@
+"""What counter staff do with an application: find it, activate the card, decide on a possible duplicate.
+
+No AWS import here: the parts are handed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
+from onecard.lifecycle.records import ActivationRefused
+from onecard.readers.personal_data import audit_item
+from onecard.registration.service import identity_index, iso_millis
+from onecard.web import problems
+
+PENDING = "pending_verification"
+
+
+@dataclass
+class CounterDependencies:
+    readers: Any
+    lifecycle: Any
+    decrypt_id_number: Callable[[dict[str, Any]], str]
+    blind_index_key: Callable[[], bytes]
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who acts: the signed-in principal (from IAM) and the staff number the counter entered."""
+
+    principal: str
+    staff_id: str = ""
+
+
+def find_application(id_type: IdType, id_number: str, deps: CounterDependencies) -> dict[str, Any]:
+    number = normalise_id_number(id_number)
+    issue = id_number_issue(id_type, number)
+    if issue:
+        raise problems.InvalidFields([issue])
+    reader_id = deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), number))
+    profile = deps.readers.get_profile(reader_id) if reader_id else None
+    if profile is None or profile.get("id_type") != id_type.value:
+        raise problems.NotFound("查無此證號之申請或讀者 (No application for this ID number)")
+    record = {**profile, "id_number": deps.decrypt_id_number(profile)}
+    if isinstance(profile.get("guardian"), dict):  # who must come along with a minor; their number stays sealed
+        record["guardian"] = {k: v for k, v in profile["guardian"].items() if not k.endswith("_encrypted")}
+    return record
+
+
+def activate(reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff,
+             deps: CounterDependencies) -> dict[str, Any]:
+    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail."""
+    profile = deps.readers.get_profile(reader_id)
+    if profile is None:
+        if deps.lifecycle.expired(reader_id):
+            raise _not_pending("expired")
+        raise problems.NotFound("查無此讀者 (No such reader)")
+    if profile.get("status") != PENDING:
+        raise _not_pending(profile.get("status", "unknown"))
+    if (profile.get("review") or {}).get("status") == "duplicate":
+        raise problems.Conflict("此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
+                                extra={"code": "rejected_as_duplicate"})
+    at = iso_millis(deps.clock())
+    code = barcode.upper()
+    audit = {**audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
+             "branch": branch, "document_checked": document_checked, "principal": staff.principal,
+             "card_barcode": code}
+    try:
+        deps.lifecycle.activate(reader_id, code, at, audit)
+    except ActivationRefused as refused:
+        if refused.code == "barcode_taken":
+            raise problems.Conflict("此借閱證條碼已屬於其他讀者 (This barcode belongs to another reader)",
+                                    extra={"code": "barcode_taken"}) from None
+        current = deps.readers.get_profile(reader_id)
+        raise _not_pending(current.get("status", "unknown") if current else "expired") from None
+    return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
+
+
+def _not_pending(status: str) -> problems.Conflict:
+    return problems.Conflict(f"此申請目前狀態為 {status}，無法啟用 (Only a pending application can be activated)",
+                             extra={"code": f"already_{status}" if status in ("active", "expired") else "not_pending",
+                                    "status": status})
+
+
+def _record(profile: dict[str, Any] | None, reader_id: str) -> dict[str, Any]:
+    if profile is None:  # erased or expired since it was flagged
+        return {"reader_id": reader_id, "status": "removed", "name": "", "birth_date": "", "id_type": "",
+                "id_number_masked": "", "created_at": ""}
+    return {name: profile.get(name, "") for name in ("reader_id", "status", "name", "birth_date", "id_type",
+                                                      "id_number_masked", "created_at")}
+
+
+def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
+    """Each flagged application beside the records it resembles, oldest flag first."""
+    reviews = []
+    for flag in sorted(deps.lifecycle.open_reviews(), key=lambda f: f.get("flagged_at", "")):
+        reader_id = flag["reader_id"]
+        reviews.append({"reader_id": reader_id, "flagged_at": flag.get("flagged_at", ""),
+                        "application": _record(deps.readers.get_profile(reader_id), reader_id),
+                        "resembles": [_record(deps.readers.get_profile(other), other)
+                                      for other in flag.get("resembles", [])]})
+    return reviews
+
+
+def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDependencies) -> dict[str, Any]:
+    at = iso_millis(deps.clock())
+    audit = {**audit_item(reader_id, "review", decision, at, by=staff.principal, channel="counter")}
+    if not deps.lifecycle.decide_review(reader_id, decision, at, audit):
+        raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
+    return {"reader_id": reader_id, "decision": decision, "decided_at": at}

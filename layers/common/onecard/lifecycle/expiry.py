@@ -1,0 +1,69 @@
+"""Applications not activated in time: a reminder 7 days before the deadline, expiry the day after it.
+
+An application may be activated on its verify_by day; it expires on any run after that day. An expired
+application's personal data goes as after an erasure (its consent receipts stay, verifiable), its links are
+withdrawn and the partners told, and the same person may apply again. No AWS import here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from onecard.mail import messages
+from onecard.observability import logger
+from onecard.registration.service import iso_millis
+
+REMINDER_DAYS_BEFORE = 7
+
+
+@dataclass
+class ExpiryDependencies:
+    lifecycle: Any
+    readers: Any
+    mailer: Any
+    withdraw_links: Callable[[str, str], list[str]]
+    delete_reader: Callable[[dict[str, Any], str], None]
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ExpiryReport:
+    day: str
+    reminded: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    partners_told: int = 0
+
+
+def run(today: dt.date, deps: ExpiryDependencies) -> ExpiryReport:
+    """Everything due on ``today`` (a date in Taipei). Safe to run twice: each step is conditional."""
+    report = ExpiryReport(today.isoformat())
+    horizon = (today + dt.timedelta(days=REMINDER_DAYS_BEFORE)).isoformat()
+    for due in deps.lifecycle.pending_due_by(horizon):
+        if due.verify_by < today.isoformat():
+            _expire(due.reader_id, deps, report)
+        elif not due.reminded:
+            _remind(due.reader_id, deps, report)
+    return report
+
+
+def _remind(reader_id: str, deps: ExpiryDependencies, report: ExpiryReport) -> None:
+    profile = deps.readers.get_profile(reader_id)
+    if profile is None or not deps.lifecycle.mark_reminded(reader_id, iso_millis(deps.clock())):
+        return
+    if profile.get("email"):
+        deps.mailer.send(messages.reminder(profile["email"], dt.date.fromisoformat(profile["verify_by"])))
+        report.reminded.append(reader_id)
+
+
+def _expire(reader_id: str, deps: ExpiryDependencies, report: ExpiryReport) -> None:
+    profile = deps.readers.get_profile(reader_id)
+    at = iso_millis(deps.clock())
+    if profile is None or not deps.lifecycle.mark_expiring(reader_id, at):
+        return  # activated or erased meanwhile
+    report.partners_told += len(deps.withdraw_links(reader_id, at))
+    deps.delete_reader(profile, at)
+    report.expired.append(reader_id)
+    logger.info("application expired", extra={"reader_id": reader_id, "verify_by": profile.get("verify_by")})

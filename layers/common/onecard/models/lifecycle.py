@@ -1,0 +1,103 @@
+"""The contract of e-mail verification and of the counter staff's API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from onecard.models.common import RequestModel, ResponseModel
+
+
+class EmailVerificationRequest(RequestModel):
+    token: Annotated[str, Field(min_length=1, max_length=200, description="驗證信中連結的 token")]
+
+
+class EmailVerified(ResponseModel):
+    email_verified: Literal[True]
+
+
+class VerificationSent(ResponseModel):
+    sent_to: Annotated[str, Field(description="收件信箱（遮蔽）")]
+    valid_hours: int
+
+
+DocumentChecked = Literal["national_id_card", "resident_certificate", "passport", "household_register",
+                          "entry_permit"]
+
+
+class ReviewFlag(ResponseModel):
+    status: Literal["open", "distinct", "duplicate"]
+    resembles: list[str]
+    flagged_at: str
+    decided_at: str | None = None
+
+
+class StaffApplication(ResponseModel):
+    """What the counter sees to check an applicant's identity document: the ID number in clear."""
+
+    reader_id: str
+    status: str
+    verify_by: str | None = None
+    card_type: str
+    nationality_type: str
+    id_type: str
+    id_number: str
+    passport_country: str | None = None
+    name: str
+    gender: str
+    birth_date: str
+    mailing_address: dict[str, str] | None = None
+    mobile: str | None = None
+    email: str | None = None
+    email_verified: bool | None = None
+    guardian: dict[str, Any] | None = None
+    created_at: str
+    card_barcode: str | None = None
+    review: ReviewFlag | None = None
+
+
+class ActivationRequest(RequestModel):
+    card_barcode: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,20}$", description="借閱證條碼")]
+    document_checked: Annotated[DocumentChecked, Field(description="臨櫃查驗之身分證件種類")]
+    branch: Annotated[str, Field(min_length=1, max_length=40, description="分館代碼")]
+    staff_id: Annotated[str, Field(min_length=1, max_length=40, description="館員代號")]
+
+
+class Activated(ResponseModel):
+    reader_id: str
+    status: Literal["active"]
+    card_barcode: str
+    activated_at: str
+
+
+class ResemblingRecord(ResponseModel):
+    reader_id: str
+    status: str
+    name: str
+    birth_date: str
+    id_type: str
+    id_number_masked: str
+    created_at: str
+
+
+class Review(ResponseModel):
+    reader_id: str
+    flagged_at: str
+    application: ResemblingRecord
+    resembles: list[ResemblingRecord]
+
+
+class ReviewList(ResponseModel):
+    reviews: list[Review]
+
+
+class ReviewDecisionRequest(RequestModel):
+    decision: Annotated[Literal["distinct", "duplicate"], Field(
+        description="distinct 不同人（解除標記）、duplicate 同一人重複申請（不予啟用）")]
+
+
+class ReviewDecided(ResponseModel):
+    reader_id: str
+    decision: Literal["distinct", "duplicate"]
+    decided_at: str

@@ -1,0 +1,102 @@
+"""E-mail verification: a one-time link, valid 24 hours, resent on request (rate-limited), and again after the
+address changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from onecard.domain.people import TAIPEI
+from tests.support.lifecycle import apply, log_in, mail_to, token_in, unique_person
+
+
+def test_an_application_answers_its_status_and_deadline_and_mails_a_link_to_its_address(api, read_mail):
+    body, accepted = apply(api, email="lin.apply@example.com", **unique_person())
+
+    expected = (dt.datetime.now(TAIPEI).date() + dt.timedelta(days=30)).isoformat()
+    assert accepted["status"] == "pending_verification" and accepted["verify_by"] == expected
+    log_in(api, body)
+    me = api.get("/v1/readers/me").json()
+    assert me["status"] == "pending_verification" and me["verify_by"] == expected and me["email_verified"] is False
+    [message] = mail_to(read_mail, "lin.apply@example.com")
+    assert "驗證" in message["subject"] and "verify" in message["subject"] and message["sent_at"]
+    assert "/email-verification?token=" in message["text"]
+
+
+def test_the_link_verifies_the_address_once_and_a_second_use_is_refused_as_used(api, read_mail):
+    body, _ = apply(api, email="once@example.com", **unique_person())
+    token = token_in(mail_to(read_mail, "once@example.com")[0])
+
+    first = api.post("/v1/email-verifications", {"token": token})
+    second = api.post("/v1/email-verifications", {"token": token})
+
+    assert first.status == 200 and first.json() == {"email_verified": True}
+    assert second.status == 422 and second.json()["errors"][0] == {
+        "field": "token", "code": "token_used", "message": second.json()["errors"][0]["message"]}
+    log_in(api, body)
+    assert api.get("/v1/readers/me").json()["email_verified"] is True
+
+
+def test_a_link_used_after_24_hours_is_refused_as_expired_and_changes_nothing(api, read_mail, monkeypatch):
+    from onecard.lifecycle import email_verification
+
+    body, _ = apply(api, email="late@example.com", **unique_person())
+    token = token_in(mail_to(read_mail, "late@example.com")[0])
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=24, minutes=1)
+    monkeypatch.setattr(email_verification, "now", lambda: later)
+
+    answer = api.post("/v1/email-verifications", {"token": token})
+
+    assert answer.status == 422 and answer.json()["errors"][0]["code"] == "token_expired"
+    log_in(api, body)
+    assert api.get("/v1/readers/me").json()["email_verified"] is False
+
+
+def test_an_unknown_token_is_refused_as_unknown(api, read_mail):
+    answer = api.post("/v1/email-verifications", {"token": "not-a-token-we-ever-sent"})
+
+    assert answer.status == 422 and answer.json()["errors"][0]["code"] == "token_unknown"
+    assert answer.header("Content-Type") == "application/problem+json"
+
+
+def test_a_resend_replaces_the_link_and_the_fourth_within_an_hour_is_rate_limited(api, read_mail):
+    body, _ = apply(api, email="again@example.com", **unique_person())
+    first_token = token_in(mail_to(read_mail, "again@example.com")[0])
+    csrf = log_in(api, body)
+
+    answers = [api.post("/v1/readers/me/email-verification", headers=csrf) for _ in range(4)]
+
+    assert [a.status for a in answers] == [202, 202, 202, 429]
+    assert answers[0].json() == {"sent_to": "a***@example.com", "valid_hours": 24}
+    assert int(answers[3].header("Retry-After")) > 0
+    messages = mail_to(read_mail, "again@example.com")
+    assert len(messages) == 4
+    superseded = api.post("/v1/email-verifications", {"token": first_token})
+    assert superseded.status == 422 and superseded.json()["errors"][0]["code"] == "token_superseded"
+    assert api.post("/v1/email-verifications", {"token": token_in(messages[0])}).status == 200
+
+
+def test_a_resend_needs_a_session(api, read_mail):
+    assert api.post("/v1/readers/me/email-verification").status == 401
+
+
+def test_a_changed_address_is_unverified_until_its_own_link_is_used(api, read_mail):
+    body, _ = apply(api, email="old.address@example.com", **unique_person())
+    assert api.post("/v1/email-verifications",
+                    {"token": token_in(mail_to(read_mail, "old.address@example.com")[0])}).status == 200
+    csrf = log_in(api, body)
+    assert api.get("/v1/readers/me").json()["email_verified"] is True
+
+    changed = api.patch("/v1/readers/me", {"email": "new.address@example.com"}, headers=csrf)
+
+    assert changed.status == 200 and changed.json()["email_verified"] is False
+    [message] = mail_to(read_mail, "new.address@example.com")
+    assert api.post("/v1/email-verifications", {"token": token_in(message)}).status == 200
+    assert api.get("/v1/readers/me").json()["email_verified"] is True
+    audit = api.get("/v1/readers/me/export").json()["audit_trail"]
+    assert [a["field"] for a in audit] == ["email"]
+
+
+def test_an_application_without_an_address_sends_nothing(api, read_mail):
+    apply(api, email=None, **unique_person())
+
+    assert read_mail() == []

@@ -1,0 +1,125 @@
+"""Every route of the API, the outbox relay, the link worker and the daily expiry, walked as readers, partners and
+counter staff would: the permissions test records each function's AWS calls along it, and the benchmark counts
+each route's DynamoDB requests along it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from tests.integration.test_partner_callbacks import send
+from tests.support.applications import personal_application
+from tests.support.captcha import solved_captcha
+from tests.support.lifecycle import STAFF, apply, log_in, mail_to, token_in, unique_person
+from tests.support.recording_http import RecordingHttp
+
+
+def relay_and_work(aws) -> list[str]:
+    """The outbox items go through the relay (as a stream event) and the worker (as an SQS batch); their bodies."""
+    dynamodb = aws.client("dynamodb")
+    table = aws.resources.table_names["ReadersTable"]
+    for item in dynamodb.scan(TableName=table)["Items"]:
+        if item["sk"]["S"].startswith("OUTBOX#"):
+            aws.invoke("LinkOutboxRelayFunction", {"Records": [{
+                "eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "ap-northeast-1",
+                "eventSourceARN": f"arn:aws:dynamodb:ap-northeast-1:123456789012:table/{table}/stream/1",
+                "dynamodb": {"Keys": {"pk": item["pk"], "sk": item["sk"]}, "NewImage": item, "SequenceNumber": "1",
+                             "SizeBytes": 1, "StreamViewType": "NEW_IMAGE"}}]})
+    sqs, url = aws.client("sqs"), aws.resources.queue_urls["LinkQueue"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+    assert messages, "the relay sent nothing to the link queue"
+    work(aws, messages)
+    return [m["Body"] for m in messages]
+
+
+def work(aws, messages: list[dict[str, Any]]) -> None:
+    aws.invoke("LinkWorkerFunction", {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m["Attributes"], "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:link", "awsRegion": "ap-northeast-1"}
+        for m in messages]})
+
+
+def redeliver(aws, body: str) -> None:
+    sqs, url = aws.client("sqs"), aws.resources.queue_urls["LinkQueue"]
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    work(aws, sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"])["Messages"])
+
+
+def every_flow(api, aws, http: RecordingHttp) -> None:
+    """Every route, the relay and the worker, with the answers that reach each function's writes."""
+    sha = {p: api.get(f"/v1/consent-documents/{p}").json()["sha256"] for p in ("ntpc", "klcpl", "taipei-card")}
+    body = personal_application(solved_captcha(api), password="Read2026", password_confirm="Read2026",
+                                partners=[{"partner": p, "document_sha256": sha[p]} for p in ("ntpc", "taipei-card")])
+    assert api.post("/v1/readers", body).status == 201
+    assert api.get("/v1/readers/availability", query={"id_type": "national_id", "id_number": body["id_number"]}).status == 200
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Wrong000"}).status == 401
+    csrf = {"X-CSRF-Token": api.post("/v1/sessions", {"id_number": body["id_number"],
+                                                       "password": "Read2026"}).json()["csrf_token"]}
+    done = relay_and_work(aws)
+    redeliver(aws, done[0])  # a duplicate delivery: the idempotency record answers
+    http.next_statuses = [503]
+    redeliver(aws, done[0].replace(json.loads(done[0])["request_id"], "LR" + "0" * 20))  # an outage: backoff
+    assert api.get("/v1/readers/me").status == 200
+    assert api.patch("/v1/readers/me", {"occupation": "student"}, headers=csrf).status == 200
+    relay_and_work(aws)
+    assert api.post("/v1/readers/me/links", {"partner": "klcpl", "document_sha256": sha["klcpl"]},
+                    headers=csrf).status == 202
+    pending = next(link for link in api.get("/v1/readers/me/links").json()["links"] if link["partner"] == "klcpl")
+    secret = aws.client("secretsmanager").get_secret_value(
+        SecretId=aws.resources.secret_ids["KlcplPartnerSecret"])["SecretString"].encode()
+    links = aws.client("dynamodb").scan(TableName=aws.resources.table_names["ReadersTable"])["Items"]
+    klcpl_request = next(i["request_id"]["S"] for i in links if i["sk"]["S"] == "LINK#klcpl")
+    assert pending["status"] == "pending"
+    assert send(api, "klcpl", {"event_id": "E1", "request_id": klcpl_request, "status": "active"}, secret).status == 204
+    for partner in ("ntpc", "taipei-card"):  # a forged callback: the secret is read, the signature refused
+        assert send(api, partner, {"event_id": "E2", "request_id": klcpl_request, "status": "active"},
+                    b"f" * 40).status == 401
+    assert api.get("/v1/readers/me/consents").status == 200
+    receipts = api.get("/v1/readers/me/consents").json()["receipts"]
+    assert api.get(f"/v1/readers/me/consents/{receipts[0]['receipt_id']}").status == 200
+    assert api.post("/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": sha["ntpc"],
+                                                "decision": "decline"}, headers=csrf).status == 201
+    assert api.delete("/v1/readers/me/links/klcpl", headers=csrf).status == 202
+    relay_and_work(aws)
+    assert api.put("/v1/readers/me/password", {"current_password": "Read2026", "password": "New2026x",
+                                               "password_confirm": "New2026x"}, headers=csrf).status == 204
+    assert api.get("/v1/readers/me/export").status == 200
+    assert api.post("/v1/readers/me/links", {"partner": "klcpl", "document_sha256": sha["klcpl"]},
+                    headers=csrf).status == 202
+    assert api.post("/v1/readers/me/erasure", {"password": "New2026x"}, headers=csrf).status == 202
+    relay_and_work(aws)  # the erasure's withdrawal reaches the partner
+    second = personal_application(solved_captcha(api))
+    assert api.post("/v1/readers", second).status == 201
+    api.cookies.clear()
+    token = api.post("/v1/sessions", {"id_number": second["id_number"], "password": second["password"]}).json()
+    assert api.delete("/v1/sessions/current", headers={"X-CSRF-Token": token["csrf_token"]}).status == 204
+
+
+def lifecycle_flow(api, staff, aws, read_mail) -> None:
+    """E-mail verification, the counter's lookup, review and activation, and the daily reminder and expiry."""
+    body, accepted = apply(api, email="life@example.com", **unique_person())
+    csrf = log_in(api, body)
+    assert api.post("/v1/readers/me/email-verification", headers=csrf).status == 202  # a new link
+    newest = token_in(mail_to(read_mail, "life@example.com")[0])
+    assert api.post("/v1/email-verifications", {"token": newest}).status == 200
+    twin, _ = apply(api, name=body["name"], birth_date=body["birth_date"])  # same name and birthday: flagged
+    assert staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": body["id_number"]},
+                     headers=STAFF).status == 200
+    flagged = staff.get("/v1/staff/reviews", headers=STAFF).json()["reviews"][0]["reader_id"]
+    assert staff.post(f"/v1/staff/reviews/{flagged}", {"decision": "distinct"}, headers=STAFF).status == 200
+    assert staff.post(f"/v1/staff/readers/{accepted['reader_id']}/activation",
+                      {"card_barcode": "TP10000001", "document_checked": "national_id_card", "branch": "ZH01",
+                       "staff_id": "S0427"}, headers=STAFF).status == 200
+    today = dt.date.fromisoformat(accepted["verify_by"]) - dt.timedelta(days=30)
+    sha = api.get("/v1/consent-documents/ntpc").json()["sha256"]
+    late, overdue = apply(api, partners=[{"partner": "ntpc", "document_sha256": sha}], **unique_person())
+    log_in(api, late)  # its session ends with it
+    _, reminded = apply(api, **unique_person())
+    dynamodb, table = aws.client("dynamodb"), aws.resources.table_names["ReadersTable"]
+    for reader, due in ((overdue, today - dt.timedelta(days=1)), (reminded, today + dt.timedelta(days=7))):
+        dynamodb.update_item(TableName=table, Key={"pk": {"S": f"READER#{reader['reader_id']}"}, "sk": {"S": "PROFILE"}},
+                             UpdateExpression="SET verify_by = :due", ExpressionAttributeValues={":due": {"S": due.isoformat()}})
+    summary = aws.invoke("ExpiryFunction", {"source": "aws.events", "detail-type": "Scheduled Event"})
+    assert (summary["expired"], summary["reminded"]) == (1, 1), summary

@@ -1,0 +1,41 @@
+"""Applying, reading the mail the service sent, and acting as counter staff, for the lifecycle tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.support.applications import new_national_id, personal_application
+from tests.support.captcha import solved_captcha
+
+OPERATOR_TOKEN = "test-operator-token"
+STAFF = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+def apply(api, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A valid application (a fresh ID number unless given) and the 201 answer's body."""
+    body = personal_application(solved_captcha(api), **changes)
+    answer = api.post("/v1/readers", body)
+    assert answer.status == 201, answer.body
+    return body, answer.json()
+
+
+def log_in(api, body: dict[str, Any]) -> dict[str, str]:
+    api.cookies.clear()
+    answer = api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]})
+    assert answer.status == 201, answer.body
+    return {"X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+def token_in(message: dict[str, Any]) -> str:
+    return re.search(r"token=([A-Za-z0-9_-]+)", message["text"]).group(1)
+
+
+def mail_to(read_mail, address: str) -> list[dict[str, Any]]:
+    return [m for m in read_mail() if m["to"] == address]
+
+
+def unique_person() -> dict[str, Any]:
+    """A name nobody else in the test has, so that no duplicate flag is raised by accident."""
+    number = new_national_id()
+    return {"id_number": number, "name": f"測試{number[-6:]}"}
