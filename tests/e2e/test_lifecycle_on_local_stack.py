@@ -73,7 +73,7 @@ def test_the_expiry_command_on_the_local_stack_ends_the_application_and_the_link
     import subprocess
     import sys
 
-    from tests.e2e.conftest import ROOT, free_port, start_stack
+    from tests.support.running_stack import ROOT, free_port, start_stack
     from tests.e2e.test_linking_on_local_stack import eventually, partner_view, wait_for
 
     emulation_port = free_port()

@@ -98,3 +98,27 @@ def test_a_partner_that_always_fails_ends_failed_and_in_the_dead_letter_queue(ap
     in_dlq = aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
     assert json.loads(in_dlq["Messages"][0]["Body"])["request_id"] == request_id
     assert partners.partners["ntpc"].seen == []
+
+
+class FailsOnce:
+    """A partner that answers its first call with a passing failure, then works."""
+
+    def __init__(self, partners):
+        self.partners, self.calls = partners, 0
+
+    def send(self, partner, action, request_id, payload):
+        from onecard.partners.client import PartnerAnswer
+
+        self.calls += 1
+        return PartnerAnswer("retry", reason="HTTP 503") if self.calls == 1 else self.partners.send(
+            partner, action, request_id, payload)
+
+
+def test_a_passing_partner_failure_is_tried_again_within_the_same_delivery(api, aws, worker, partners, monkeypatch):
+    flaky = FailsOnce(partners)
+    monkeypatch.setattr(worker, "partner", lambda: flaky)
+    request_id = pending_link(api)
+    aws.client("sqs").send_message(QueueUrl=queue(aws), MessageBody=outbox_message(aws, request_id))
+
+    assert deliver(aws, worker) == set()
+    assert flaky.calls == 2 and my_link(api)["status"] == "active"
