@@ -39,3 +39,10 @@ class Emulation:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    emulation = Emulation(port=int(sys.argv[1]))
+    emulation._thread.run()  # in the foreground, until the process is ended

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +33,8 @@ def next_steps(verify_by: str) -> list[str]:
         "collect your card before your first loan; after that date the application expires and its data is deleted.",
     ]
 
+
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
 
 IDENTITY_PURPOSE = "identity"
 HOUSEHOLD_PURPOSE = "household"
@@ -91,15 +94,16 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     except captcha.CaptchaRejected as rejected:
         raise problems.InvalidFields([FieldIssue("captcha", rejected.code, rejected.message)]) from None
 
+    # The password hash is CPU work that releases the GIL: it runs while the look-ups below wait on the network.
+    password_hash = _HASHING.submit(hash_password, request.password)
     id_number = identity.normalise_id_number(request.id_number)
+    # No look-up first: the identity guard in the application's transaction refuses a registered number (409).
     index = identity_index(deps.blind_index_key(), id_number)
-    if deps.readers.reader_id_for_identity(index) is not None:
-        raise _already_registered()
-
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
     lifecycle_actions, issued = _lifecycle(profile, request, deps, now)
+    profile["password_hash"] = password_hash.result()
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
     household_index = None
@@ -249,7 +253,6 @@ def _profile(
         "id_number_masked": identity.mask_id_number(id_number),
         "identity_index": index,
         "passport_country": request.passport_country.strip().upper() if request.passport_country else None,
-        "password_hash": hash_password(request.password),
         "name": people.normalise_name(request.name),
         "gender": request.gender.value,
         "birth_date": request.birth_date.isoformat(),
