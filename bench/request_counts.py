@@ -48,7 +48,7 @@ def count_requests() -> RequestCounts:
         from onecard.mail.local_sink import read_messages
         from onecard.partners.client import HttpPartnerClient
         from tests.support.api import ApiClient
-        from tests.support.flows import every_flow, lifecycle_flow
+        from tests.support.flows import every_flow, lifecycle_flow, relay_outbox
         from tests.support.lifecycle import OPERATOR_TOKEN
         from tests.support.recording_http import RecordingHttp
 
@@ -86,7 +86,11 @@ def count_requests() -> RequestCounts:
             assert api.get("/v1/consent-documents").status == 200
             assert api.get("/v1/consent-documents/ntpc/versions/1").status == 200
             every_flow(api, aws, http)
-            lifecycle_flow(api, staff, aws, lambda: read_messages(Path(mail_folder)))
+            def read_mail() -> list[dict[str, Any]]:
+                relay_outbox(aws, only_mail=True)
+                return read_messages(Path(mail_folder))
+
+            lifecycle_flow(api, staff, aws, read_mail)
         finally:
             events.unregister("before-call.dynamodb", counts.hook)
             wiring.partner_client = original_partner_client

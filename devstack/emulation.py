@@ -19,9 +19,10 @@ class _QuietHandler(MotoRequestHandler):
 
 class Emulation:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        from devstack import transaction_rollback
+        from devstack import partition_queries, transaction_rollback
 
         transaction_rollback.install()
+        partition_queries.install()
         self._server = make_server(
             host, port, DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=_QuietHandler
         )

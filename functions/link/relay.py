@@ -1,15 +1,18 @@
-"""The outbox relay: committed link requests (OUTBOX items) go to the queue, then leave the outbox.
+"""The outbox relay: committed link requests (OUTBOX items) go to the queue, and committed mails to the mail
+service, then leave the outbox.
 
 DynamoDB Streams retries a failed batch, so a request committed but not yet sent is never lost.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
 
@@ -23,6 +26,13 @@ def record_handler(record: DynamoDBRecord) -> None:
     key = {"pk": {"S": str(image["pk"])}, "sk": {"S": str(image["sk"])}}
     # Only what is still in the outbox is sent: a record replayed after its send (stream retries) is skipped.
     if "Item" not in client("dynamodb").get_item(TableName=settings().readers_table, Key=key, ConsistentRead=True):
+        return
+    message = json.loads(str(image["message"]))
+    if message.get("kind") == "verification_mail":
+        from onecard.lifecycle.email_verification import send_from_outbox  # only mail needs it: a lighter start
+
+        send_from_outbox(message, wiring.keyring().blind_index_key(), wiring.mailer(), wiring.verification_link)
+        client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
         return
     request_id = str(image["sk"]).split("#", 1)[1]
     client("sqs").send_message(QueueUrl=settings().link_queue_url, MessageBody=str(image["message"]),

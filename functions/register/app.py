@@ -44,8 +44,6 @@ def _dependencies() -> service.RegistrationDependencies:
         consent=wiring.consent(),
         link_requests=_link_requests,
         lifecycle=wiring.lifecycle(),
-        mailer=wiring.mailer(),
-        verification_link=wiring.verification_link,
         expiry_days=settings().application_expiry_days,
     )
 

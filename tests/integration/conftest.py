@@ -19,10 +19,16 @@ def mail_folder(tmp_path, monkeypatch):
 
 @pytest.fixture
 def read_mail(aws, mail_folder):
-    """The mail the functions sent, newest first."""
+    """The mail the functions sent, newest first (mails committed to the outbox are relayed first, as the stream
+    would have by then)."""
     from onecard.mail.local_sink import read_messages
+    from tests.support.flows import relay_outbox
 
-    return lambda: read_messages(mail_folder)
+    def read():
+        relay_outbox(aws, only_mail=True)
+        return read_messages(mail_folder)
+
+    return read
 
 
 @pytest.fixture

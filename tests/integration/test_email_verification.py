@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from onecard.domain.people import TAIPEI
+from tests.support.captcha import solved_captcha
 from tests.support.lifecycle import apply, log_in, mail_to, token_in, unique_person
 
 
@@ -100,3 +101,21 @@ def test_an_application_without_an_address_sends_nothing(api, read_mail):
     apply(api, email=None, **unique_person())
 
     assert read_mail() == []
+
+
+def test_the_link_leaves_through_the_outbox_only_for_a_stored_application_and_its_token_is_stored_nowhere(
+        api, aws, read_mail):
+    import json
+
+    body, _ = apply(api, email="outbox@example.com", **unique_person())
+    refused = api.post("/v1/readers", {**body, "email": "again@example.com",
+                                       "captcha": solved_captcha(api)})
+
+    assert refused.status == 409
+    [message] = mail_to(read_mail, "outbox@example.com")
+    assert mail_to(read_mail, "again@example.com") == []
+    token = token_in(message)
+    stored = json.dumps([aws.client("dynamodb").scan(TableName=table)["Items"]
+                         for table in aws.resources.table_names.values()])
+    assert token not in stored
+    assert api.post("/v1/email-verifications", {"token": token}).json() == {"email_verified": True}

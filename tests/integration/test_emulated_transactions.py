@@ -1,4 +1,5 @@
-"""The emulation keeps DynamoDB's all-or-nothing transactions (and their streams) with its cheaper rollback."""
+"""The emulation keeps DynamoDB's semantics with its shortcuts: all-or-nothing transactions (and their streams) with
+a cheaper rollback, and queries that read one partition."""
 
 from __future__ import annotations
 
@@ -47,3 +48,17 @@ def test_a_committed_transaction_writes_every_item_and_its_stream_records(aws):
                            ExpressionAttributeValues={":pk": {"S": "R3"}})["Items"]
     assert {item["sk"]["S"] for item in found} == {"PROFILE", "OUTBOX#1"}
     assert len(_shard_records(table)) == stream_before + 2
+
+
+def test_a_query_by_key_answers_only_its_partition_in_sort_order(aws):
+    dynamodb = aws.client("dynamodb")
+    table = aws.resources.table_names["ReadersTable"]
+    for pk, sk in (("Q1", "B"), ("Q1", "A"), ("Q2", "A"), ("Q1", "C")):
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": sk}})
+
+    found = dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk AND sk > :after",
+                           ExpressionAttributeValues={":pk": {"S": "Q1"}, ":after": {"S": "A"}})["Items"]
+    nothing = dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk",
+                             ExpressionAttributeValues={":pk": {"S": "Q9"}})["Items"]
+
+    assert [item["sk"]["S"] for item in found] == ["B", "C"] and nothing == []

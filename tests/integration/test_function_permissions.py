@@ -41,6 +41,7 @@ NOT_EXERCISED = {
     # Tests keep mail in a folder, as the local stack does; tests/integration/test_mailers.py sends through SES.
     ("RegisterFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
     ("ExpiryFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
+    ("LinkOutboxRelayFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
     # The poller's own calls (receive, delete, batch visibility) are made by Lambda's event source mapping.
     **{("LinkWorkerFunction", action, "LinkQueue"): "made by the event source mapping with the function's role"
        for action in ("sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage", "sqs:DeleteMessageBatch",

@@ -15,17 +15,27 @@ from tests.support.lifecycle import STAFF, apply, log_in, mail_to, token_in, uni
 from tests.support.recording_http import RecordingHttp
 
 
+def _as_stream_record(table: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "ap-northeast-1",
+            "eventSourceARN": f"arn:aws:dynamodb:ap-northeast-1:123456789012:table/{table}/stream/1",
+            "dynamodb": {"Keys": {"pk": item["pk"], "sk": item["sk"]}, "NewImage": item, "SequenceNumber": "1",
+                         "SizeBytes": 1, "StreamViewType": "NEW_IMAGE"}}
+
+
+def relay_outbox(aws, only_mail: bool = False) -> int:
+    """What the readers table's stream brings the relay: every item still in the outbox (or only the mails)."""
+    table = aws.resources.table_names["ReadersTable"]
+    prefix = "OUTBOX#MAIL-" if only_mail else "OUTBOX#"
+    waiting = [item for item in aws.client("dynamodb").scan(TableName=table)["Items"]
+               if item["sk"]["S"].startswith(prefix)]
+    for item in waiting:
+        aws.invoke("LinkOutboxRelayFunction", {"Records": [_as_stream_record(table, item)]})
+    return len(waiting)
+
+
 def relay_and_work(aws) -> list[str]:
     """The outbox items go through the relay (as a stream event) and the worker (as an SQS batch); their bodies."""
-    dynamodb = aws.client("dynamodb")
-    table = aws.resources.table_names["ReadersTable"]
-    for item in dynamodb.scan(TableName=table)["Items"]:
-        if item["sk"]["S"].startswith("OUTBOX#"):
-            aws.invoke("LinkOutboxRelayFunction", {"Records": [{
-                "eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "ap-northeast-1",
-                "eventSourceARN": f"arn:aws:dynamodb:ap-northeast-1:123456789012:table/{table}/stream/1",
-                "dynamodb": {"Keys": {"pk": item["pk"], "sk": item["sk"]}, "NewImage": item, "SequenceNumber": "1",
-                             "SizeBytes": 1, "StreamViewType": "NEW_IMAGE"}}]})
+    relay_outbox(aws)
     sqs, url = aws.client("sqs"), aws.resources.queue_urls["LinkQueue"]
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
     assert messages, "the relay sent nothing to the link queue"
@@ -100,6 +110,7 @@ def every_flow(api, aws, http: RecordingHttp) -> None:
 def lifecycle_flow(api, staff, aws, read_mail) -> None:
     """E-mail verification, the counter's lookup, review and activation, and the daily reminder and expiry."""
     body, accepted = apply(api, email="life@example.com", **unique_person())
+    assert len(mail_to(read_mail, "life@example.com")) == 1  # the application's link, relayed from the outbox
     csrf = log_in(api, body)
     assert api.post("/v1/readers/me/email-verification", headers=csrf).status == 202  # a new link
     newest = token_in(mail_to(read_mail, "life@example.com")[0])

@@ -10,6 +10,7 @@ Keys (none holds personal data in clear):
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -71,6 +72,12 @@ class LifecycleRepository:
         return [{"Put": {"TableName": self._table, "Item": to_item({
             **token_key(token_sha256), "reader_id": reader_id, "valid_until": valid_until,
             "expires_at": valid_until + TOKEN_KEEP_SECONDS}), "ConditionExpression": "attribute_not_exists(pk)"}}]
+
+    def mail_outbox_actions(self, message: dict[str, Any], nonce: str, valid_until: int) -> list[dict[str, Any]]:
+        """A mail to send once the write it belongs to commits: the outbox relay sends it (no token inside)."""
+        return [{"Put": {"TableName": self._table, "Item": to_item({
+            "pk": f"READER#{message['reader_id']}", "sk": f"OUTBOX#MAIL-{nonce}", "message": json.dumps(message),
+            "expires_at": valid_until})}}]
 
     def replace_token(self, reader_id: str, email: str, token_sha256: str, valid_until: int) -> None:
         """A new link for the reader's current address; any earlier link stops working (the profile names one)."""

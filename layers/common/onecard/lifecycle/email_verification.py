@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +20,8 @@ from onecard.registration.service import iso_millis
 from onecard.web import problems
 
 VALID_HOURS = 24
+TOKEN_PURPOSE = "email-verification"
+VERIFICATION_MAIL = "verification_mail"
 RESEND_LIMIT_PER_HOUR = 3
 
 _REFUSALS = {
@@ -46,6 +51,29 @@ class IssuedToken:
 def new_token(now: dt.datetime) -> IssuedToken:
     token = secrets.token_urlsafe(32)
     return IssuedToken(token, token_sha256(token), int(now.timestamp()) + VALID_HOURS * 3600)
+
+
+def token_from_nonce(key: bytes, nonce: str) -> str:
+    """The link's token, made from a random nonce with the service's key: a mail waiting in the outbox keeps only
+    the nonce, so the token itself is never stored, only its hash."""
+    digest = hmac.new(key, f"{TOKEN_PURPOSE}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def new_outbox_token(now: dt.datetime, key: bytes) -> tuple[IssuedToken, str]:
+    nonce = secrets.token_urlsafe(16)
+    token = token_from_nonce(key, nonce)
+    return IssuedToken(token, token_sha256(token), int(now.timestamp()) + VALID_HOURS * 3600), nonce
+
+
+def verification_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
+    """The outbox message of a verification mail: everything the relay needs, except the token itself."""
+    return {"kind": VERIFICATION_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
+
+
+def send_from_outbox(message: dict[str, Any], key: bytes, mailer: Mailer, link_for: Callable[[str], str]) -> None:
+    token = token_from_nonce(key, message["nonce"])
+    mailer.send(messages.verification(message["to"], link_for(token), token, VALID_HOURS))
 
 
 def mask_email(address: str) -> str:

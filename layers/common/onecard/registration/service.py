@@ -16,7 +16,6 @@ from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.domain.registration import normalise_register_number
-from onecard.observability import logger
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.security.blind_index import blind_index
@@ -64,8 +63,6 @@ class RegistrationDependencies:
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     lifecycle: Any = None
     """Where verification links, the duplicate index and reviews are kept (LifecycleRepository)."""
-    mailer: Any = None
-    verification_link: Callable[[str], str] = lambda token: token
     expiry_days: int = 30
 
 
@@ -102,7 +99,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
-    lifecycle_actions, issued = _lifecycle(profile, request, deps, now)
+    lifecycle_actions = _lifecycle(profile, request, deps, now)
     profile["password_hash"] = password_hash.result()
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
@@ -145,8 +142,6 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         raise problems.InvalidFields(
             [FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]
         ) from None
-    if issued is not None:
-        _send_verification(profile["email"], issued, deps)
     return RegistrationAccepted(
         reader_id=reader_id,
         card_type=request.card_type,
@@ -161,14 +156,14 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
 
 
 def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: RegistrationDependencies,
-               now: dt.datetime) -> tuple[list[dict[str, Any]], Any]:
+               now: dt.datetime) -> list[dict[str, Any]]:
     """The verification link of the e-mail address, and the duplicate index with a review flag when the same
     name and birth date already belong to another reader (the applicant is not told: that would reveal them)."""
     from onecard.lifecycle.duplicates import person_index
-    from onecard.lifecycle.email_verification import new_token
+    from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
 
     if deps.lifecycle is None:
-        return [], None
+        return []
     reader_id = profile["reader_id"]
     person = person_index(deps.blind_index_key(), profile["name"], request.birth_date)
     profile["person_index"] = person
@@ -176,26 +171,16 @@ def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: Regi
     review = {"status": "open", "resembles": resembles, "flagged_at": iso_millis(now)} if resembles else None
     profile["review"] = review
     actions = deps.lifecycle.person_actions(person, reader_id, review)
-    issued = None
     if profile.get("email"):
-        issued = new_token(now)
+        # The mail leaves through the outbox once the application commits: never for an application that failed,
+        # never lost after one that succeeded, and no mail service on the applicant's wait.
+        issued, nonce = new_outbox_token(now, deps.blind_index_key())
         profile["email_verified"] = False
         profile["email_token_sha256"] = issued.sha256
         actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)
-    return actions, issued
-
-
-def _send_verification(address: str, issued: Any, deps: RegistrationDependencies) -> None:
-    """After the application is stored: a mail that cannot go now is not a failed application (the reader can
-    ask for the link again in 個人書房)."""
-    from onecard.lifecycle.email_verification import send_link
-
-    if deps.mailer is None:
-        return
-    try:
-        send_link(address, issued, deps.mailer, deps.verification_link)
-    except Exception as error:  # noqa: BLE001 - any mail failure is logged and the application stands
-        logger.warning("verification mail not sent", extra={"error_type": type(error).__name__})
+        actions += deps.lifecycle.mail_outbox_actions(verification_mail(reader_id, profile["email"], nonce), nonce,
+                                                      issued.valid_until)
+    return actions
 
 
 def _agreement_actions(deps: RegistrationDependencies, receipts: list[Receipt], reader_id: str,
