@@ -188,10 +188,12 @@ def run() -> tuple[str, bool]:
             seen = {p: requests.get(f"{stack.simulator_url}/_control/{p}/seen", timeout=10).json() for p in FAULTS}
         finally:
             stack.stop(timeout=30)
+    # Refused on every try: never accepted, and never refused for good (a 422 ends as `rejected`, not in the DLQ).
     refused_every_time = sorted(
         request_id for view in seen.values()
-        for request_id in {r["request_id"] for r in view["refused"] if r["status"] != 422}
-        if request_id not in {s["request_id"] for s in view["seen"]})
+        for request_id in {r["request_id"] for r in view["refused"]}
+        - {r["request_id"] for r in view["refused"] if r["status"] == 422}
+        - {s["request_id"] for s in view["seen"]})
     duplicates = [n for n, count in tally.created.items() if count > 1]
     checks = {
         "no 5xx from the API": not tally.server_errors,
@@ -208,6 +210,8 @@ def run() -> tuple[str, bool]:
               f"| partner calls refused (5xx/timeouts/422) | {sum(len(v['refused']) for v in seen.values())} |",
               f"| messages in the DLQ | {len(dead)} |", "", "| check | result |", "| --- | --- |"]
     lines += [f"| {name} | {'pass' if ok else 'FAIL'} |" for name, ok in checks.items()]
+    if dead != refused_every_time:
+        lines += ["", f"in the DLQ: {dead}", f"refused on every try: {refused_every_time}"]
     if tally.server_errors:
         lines += ["", "5xx answers:", *tally.server_errors[:20]]
     return "\n".join(lines) + "\n", all(checks.values())
