@@ -73,6 +73,8 @@ PAGES = {
     "/register": Page("register.html", "網路辦證 - 臺北市立圖書館", ("i18n.js", "common.js", "register.js"),
                       current="register", consent_dialog=True),
     "/login": Page("login.html", "個人書房登入 - 臺北市立圖書館", ("i18n.js", "common.js", "login.js"), current="study"),
+    "/email-verification": Page("email-verification.html", "電子信箱驗證 - 臺北市立圖書館",
+                                ("i18n.js", "common.js", "verify-email.js")),
     "/me": Page("me.html", "個人書房 - 臺北市立圖書館", ("i18n.js", "common.js", "me.js"), current="study",
                 study_href="/me", consent_dialog=True),
 }
@@ -126,6 +128,11 @@ def register_page() -> Response[str]:
 @router.get("/login", include_in_schema=False)
 def login_page() -> Response[str]:
     return _page("/login")
+
+
+@router.get("/email-verification", include_in_schema=False)
+def email_verification_page() -> Response[str]:
+    return _page("/email-verification")
 
 
 @router.get("/me", include_in_schema=False)

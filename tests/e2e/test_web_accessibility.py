@@ -23,7 +23,7 @@ from tests.support.web import fill_birth_date, log_in, registered_reader
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/register", "/login", "/me"]
+PAGES = ["/", "/register", "/login", "/me", "/email-verification"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "pages"
 
@@ -43,7 +43,7 @@ def plain(path: str) -> Callable:
     def arrive(page, stack):
         page.goto(f"{stack.url}{path}")
         page.wait_for_load_state("networkidle")
-    arrive.__name__ = path.strip("/") or "home"
+    arrive.__name__ = path.strip("/").split("?")[0].replace("-", "_") or "home"
     return arrive
 
 
@@ -80,7 +80,8 @@ def personal_study_dialog(page, stack):
     expect(page.get_by_role("dialog")).to_be_visible()
 
 
-STATES = [plain("/"), plain("/register"), plain("/login"), register_with_errors, register_consent_dialog,
+STATES = [plain("/"), plain("/register"), plain("/login"), plain("/email-verification?token=x"), register_with_errors,
+          register_consent_dialog,
           register_in_english, personal_study, personal_study_dialog]
 
 
