@@ -45,7 +45,7 @@
       ["phone_office_full", profile.phone_office],
       ["household_phone", profile.household_phone],
       ["mobile", localMobile(profile.mobile)],
-      ["email", profile.email],
+      ["email", profile.email && `${profile.email}（${t(profile.email_verified ? "email_verified" : "email_not_verified")}）`],
       ["created_at", (profile.created_at || "").slice(0, 10)],
     ];
     if (profile.verify_by) rows.splice(3, 0, ["verify_by", profile.verify_by]);
@@ -58,6 +58,16 @@
       nodes.push(dt, dd);
     }
     $("profile").replaceChildren(...nodes);
+    $("email-unverified").hidden = !profile.email || Boolean(profile.email_verified);
+  }
+
+  async function resendVerification() {
+    const answer = await api("POST", "/v1/readers/me/email-verification");
+    if (requireLogin(answer)) return;
+    const result = $("resend-result");
+    result.textContent = answer.status === 202 ? t("resend_done") : (answer.body && answer.body.detail) || t("network_error");
+    result.hidden = false;
+    result.focus();
   }
 
   // --- Links ----------------------------------------------------------------------------------------------
@@ -263,6 +273,7 @@
     profile = answer.body;
     links = Object.fromEntries((profile.links || []).map((link) => [link.partner, link]));
     renderProfile();
+    $("resend-verification").addEventListener("click", resendVerification);
     renderLinks();
     renderRevisions();
     fillCorrections();
