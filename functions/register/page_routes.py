@@ -6,6 +6,7 @@ The pages call the API with relative URLs, so one origin needs no CORS and the s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -115,29 +116,16 @@ def _page(path: str) -> Response[str]:
     return Response(200, CONTENT_TYPES[".html"], render(path), headers={**PAGE_HEADERS, "Cache-Control": PAGE_CACHE})
 
 
-@router.get("/", include_in_schema=False)
-def home() -> Response[str]:
-    return _page("/")
+def _page_handler(path: str) -> Callable[[], Response[str]]:
+    def page() -> Response[str]:
+        return _page(path)
+
+    page.__name__ = f"page_{path.strip('/').replace('-', '_') or 'home'}"
+    return page
 
 
-@router.get("/register", include_in_schema=False)
-def register_page() -> Response[str]:
-    return _page("/register")
-
-
-@router.get("/login", include_in_schema=False)
-def login_page() -> Response[str]:
-    return _page("/login")
-
-
-@router.get("/email-verification", include_in_schema=False)
-def email_verification_page() -> Response[str]:
-    return _page("/email-verification")
-
-
-@router.get("/me", include_in_schema=False)
-def personal_study_page() -> Response[str]:
-    return _page("/me")
+for _path in PAGES:
+    router.get(_path, include_in_schema=False)(_page_handler(_path))
 
 
 def asset_path(name: str) -> Path | None:
