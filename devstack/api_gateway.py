@@ -7,6 +7,7 @@ import hmac
 import json
 import re
 import time
+import traceback
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,6 +195,8 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
                 result = invoke(compiled_route.route.function, event)
                 status, headers, payload = response_parts(result)
             except Exception:  # noqa: BLE001 - API Gateway turns a crashed function into a 502
+                # CloudWatch would hold the crash; here it goes to the stack's own output.
+                traceback.print_exc()
                 status, headers, payload = 502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}'
             self._send(status, headers, payload)
 

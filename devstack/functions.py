@@ -7,6 +7,7 @@ import itertools
 import os
 import queue
 import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,12 @@ class LambdaContext:
 _module_counter = itertools.count()
 
 
+# Python detects a "deadlock" when two threads import the same packages in different orders for the first time;
+# Lambda never meets it (one process per container, imports before any event), so the local stack loads modules
+# one at a time.
+_loading = threading.Lock()
+
+
 def _load_handler(spec: FunctionSpec) -> Handler:
     """A fresh copy of the handler's module: one per simulated container, so each keeps its own resolver state."""
     return getattr(load_module(spec), spec.handler.rsplit(".", 1)[1])
@@ -115,7 +122,8 @@ def load_module(spec: FunctionSpec) -> Any:
     module_spec = importlib.util.spec_from_file_location(unique, file)
     module = importlib.util.module_from_spec(module_spec)
     module.__package__ = module_path.rsplit(".", 1)[0] if "." in module_path else ""
-    module_spec.loader.exec_module(module)
+    with _loading:
+        module_spec.loader.exec_module(module)
     return module
 
 
@@ -127,7 +135,11 @@ class FunctionPool:
         self._idle: queue.LifoQueue[Handler] = queue.LifoQueue()
         self._created = 0
         self._size = size
-        self._create_lock = __import__("threading").Lock()
+        self._create_lock = threading.Lock()
+
+    def warm(self) -> None:
+        """One container ready before any event, as Lambda's init phase would have it."""
+        self._idle.put(self._acquire())
 
     def invoke(self, event: dict[str, Any]) -> Any:
         handler = self._acquire()

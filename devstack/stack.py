@@ -91,6 +91,8 @@ class LocalStack:
         if not self.operator_token:
             self.operator_token, self.operator_token_generated = secrets.token_urlsafe(32), True
         self.pools = {name: functions.FunctionPool(spec, self.pool_size) for name, spec in self.specs.items()}
+        for pool in self.pools.values():
+            pool.warm()
 
         stage = self.resources.resolver.ref("Stage")
         self._server = make_server(self.host, self.port, functions.api_routes(self.specs), self.invoke, stage,

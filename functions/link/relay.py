@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
+from onecard.lifecycle.email_verification import VERIFICATION_MAIL, send_from_outbox
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -28,9 +29,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     if "Item" not in client("dynamodb").get_item(TableName=settings().readers_table, Key=key, ConsistentRead=True):
         return
     message = json.loads(str(image["message"]))
-    if message.get("kind") == "verification_mail":
-        from onecard.lifecycle.email_verification import send_from_outbox  # only mail needs it: a lighter start
-
+    if message.get("kind") == VERIFICATION_MAIL:
         send_from_outbox(message, wiring.keyring().blind_index_key(), wiring.mailer(), wiring.verification_link)
         client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
         return
