@@ -51,10 +51,10 @@ def emulated_aws_elsewhere(pool_size: int = 1) -> Iterator[EmulatedAws]:
     import sys
     import time
 
+    from devstack.emulation import free_port
+
     os.environ.update(LOCAL_ENVIRONMENT)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "devstack.emulation", str(port)], stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
