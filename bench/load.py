@@ -194,9 +194,11 @@ def run() -> tuple[str, bool]:
         for request_id in {r["request_id"] for r in view["refused"]}
         - {r["request_id"] for r in view["refused"] if r["status"] == 422}
         - {s["request_id"] for s in view["seen"]})
+    callbacks = Counter(status for view in seen.values() for status in view["callback_answers"])
     duplicates = [n for n, count in tally.created.items() if count > 1]
     checks = {
-        "no 5xx from the API": not tally.server_errors,
+        "no 5xx from the API (partners' callbacks included)": not tally.server_errors
+        and not any(status >= 500 or status == 0 for status in callbacks),
         "no ID number with two readers": not duplicates,
         "every link request ended in a final state": set(links) <= FINAL,
         "the DLQ holds exactly the requests refused on every try": dead == refused_every_time,
@@ -204,6 +206,7 @@ def run() -> tuple[str, bool]:
     lines = [f"# Load and faults ({SECONDS:.0f} s, {CLIENTS} clients; partners: 20 % 503, 200–500 ms)", "",
              "| request | status | count |", "| --- | --- | --- |"]
     lines += [f"| {action} | {status} | {count} |" for (action, status), count in sorted(tally.statuses.items())]
+    lines += [f"| partner callback | {status} | {count} |" for status, count in sorted(callbacks.items())]
     lines += ["", "| outcome | count |", "| --- | --- |",
               f"| readers created | {len(tally.created)} |",
               *[f"| links {status} | {count} |" for status, count in sorted(links.items())],

@@ -31,6 +31,7 @@ class SimulatedPartner:
     faults: Faults = field(default_factory=Faults)
     seen: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # every call answered with a failure or a refusal
+    callback_answers: list[int] = field(default_factory=list)  # our API's status for each callback sent
     linked: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _random: random.Random = field(default_factory=random.Random)

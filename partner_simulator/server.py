@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,9 +45,13 @@ class PartnerSimulator:
             request = urllib.request.Request(f"{self.callback_base_url}/v1/partners/{partner}/callbacks", data=payload,
                                              headers=headers, method="POST")
             try:
-                urllib.request.urlopen(request, timeout=5).close()
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    status = answer.status
+            except urllib.error.HTTPError as refused:
+                status = refused.code
             except OSError:
-                pass
+                status = 0  # no answer at all
+            self.partners.partners[partner].callback_answers.append(status)
 
         def later() -> None:
             time.sleep(delay)
@@ -83,7 +88,7 @@ class PartnerSimulator:
                 if len(parts) == 3 and parts[0] == "_control" and parts[2] == "seen" and parts[1] in simulator.partners.partners:
                     partner = simulator.partners.partners[parts[1]]
                     self._reply(200, {"seen": partner.seen, "refused": partner.refused, "faults": asdict(partner.faults),
-                                     "linked": partner.linked})
+                                     "linked": partner.linked, "callback_answers": partner.callback_answers})
                 else:
                     self._reply(404, {"reason": "not found"})
 
