@@ -157,14 +157,13 @@ def _dead_letters(emulation: str) -> list[str]:
 def run() -> tuple[str, bool]:
     from devstack.stack import add_layers_to_path
     from devstack.template import load_template
-    from tests.support.running_stack import free_port, start_stack
+    from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, free_port, start_stack
 
     add_layers_to_path(load_template())
     emulation_port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
-        stack = start_stack(Path(scratch) / "state", extra_env={
-            "AWS_EMULATION_PORT": str(emulation_port),
-            "PARAMETER_OVERRIDES": "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000"})
+        stack = start_stack(Path(scratch) / "state",
+                            extra_env={"AWS_EMULATION_PORT": str(emulation_port), **ONE_ADDRESS_MANY_CLIENTS})
         try:
             for partner, faults in FAULTS.items():
                 requests.post(f"{stack.simulator_url}/_control/{partner}", json=faults, timeout=10).raise_for_status()

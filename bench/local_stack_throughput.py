@@ -100,11 +100,10 @@ def measure(url: str) -> list[Run]:
 
 
 def run() -> list[Run]:
-    from tests.support.running_stack import start_stack
+    from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, start_stack
 
     with tempfile.TemporaryDirectory() as scratch:
-        stack = start_stack(Path(scratch) / "state", extra_env={
-            "PARAMETER_OVERRIDES": "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000"})
+        stack = start_stack(Path(scratch) / "state", extra_env=ONE_ADDRESS_MANY_CLIENTS)
         try:
             return measure(stack.url)
         finally:

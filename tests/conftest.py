@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
 import pytest
 from hypothesis import settings
 
 from devstack.stack import LOCAL_ENVIRONMENT
+
+if TYPE_CHECKING:
+    from devstack.in_process import EmulatedAws
 
 # Set before any test module imports boto3 or the layer, so nothing can reach a real AWS account.
 os.environ.update(LOCAL_ENVIRONMENT)

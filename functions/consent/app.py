@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from onecard import wiring
 from onecard.consent.documents import ConsentDocument, UnknownPartner, UnknownVersion, default_library
 from onecard.domain.people import TAIPEI
-from onecard.models.consent import ConsentDocumentList, ConsentDocumentSummary, ConsentDocumentText
+from onecard.models.consent import ConsentDocumentList, ConsentDocumentText
 from onecard.models.sessions import ConsentDecisionRequest, ConsentReceiptList
 from onecard.web import problems
 from onecard.web.auth import current_session

@@ -8,14 +8,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.support.running_stack import ROOT, RunningStack, start_stack
+from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, ROOT, RunningStack, start_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[RunningStack]:
-    # Every test here logs in from 127.0.0.1, the one address the per-address login limit counts.
     running = start_stack(tmp_path_factory.mktemp("stack") / "state",
-                          extra_env={"PARAMETER_OVERRIDES": "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000"})
+                          extra_env=ONE_ADDRESS_MANY_CLIENTS)
     yield running
     if running.process.poll() is None:
         try:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import time
 
 import requests
 
 from onecard.captcha import solve
 from tests.support.applications import new_national_id, personal_application
+from tests.support.running_stack import eventually
 
 
 def operator_token(stack) -> str:
@@ -26,16 +26,15 @@ def apply(stack, **changes) -> tuple[dict, dict]:
     return body, answer.json()
 
 
-def mail_for(stack, number: str, count: int, seconds: float = 20) -> list[dict]:
+def mail_for(stack, number: str, count: int) -> list[dict]:
     """The stack's mail to our addresses, newest first, once ``count`` have left the outbox."""
-    deadline = time.monotonic() + seconds
-    while True:
+    def ours() -> list[dict]:
         mail = requests.get(f"{stack.url}/_local/mail", timeout=10)
         assert mail.status_code == 200
-        ours = [m for m in mail.json() if number in m["to"]]
-        if len(ours) >= count or time.monotonic() > deadline:
-            return ours
-        time.sleep(0.2)
+        found = [m for m in mail.json() if number in m["to"]]
+        return found if len(found) >= count else []
+
+    return eventually(ours, what=f"{count} mails to the addresses of {number}")
 
 
 def test_local_mail_lists_what_the_service_sent_newest_first_and_the_link_verifies(stack):
@@ -84,7 +83,7 @@ def test_the_expiry_command_on_the_local_stack_ends_the_application_and_the_link
     import sys
 
     from tests.support.running_stack import ROOT, free_port, start_stack
-    from tests.e2e.test_linking_on_local_stack import eventually, partner_view, wait_for
+    from tests.e2e.test_linking_on_local_stack import partner_view, wait_for
 
     emulation_port = free_port()
     running = start_stack(tmp_path / "state", extra_env={"AWS_EMULATION_PORT": str(emulation_port)})

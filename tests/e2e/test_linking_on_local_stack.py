@@ -9,6 +9,7 @@ import requests
 
 from onecard.captcha import solve
 from tests.support.applications import personal_application
+from tests.support.running_stack import eventually
 
 
 def reader_session(stack) -> tuple[requests.Session, str]:
@@ -28,15 +29,6 @@ def wait_for(http, stack, partner, status, seconds=20):
             return links[partner]
         time.sleep(0.2)
     raise AssertionError(f"{partner} did not become {status}: {links}")
-
-
-def eventually(check, seconds=20, what="the condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what() if callable(what) else what} did not happen within {seconds} s")
 
 
 def partner_view(stack, partner):

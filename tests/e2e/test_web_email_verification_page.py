@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from playwright.sync_api import expect
 
 from tests.support.applications import new_national_id
+from tests.support.running_stack import eventually
 from tests.support.web import registered_reader
 
 pytestmark = pytest.mark.browser
 
 
-def verification_link(stack, address: str, seconds: float = 20) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def verification_link(stack, address: str) -> str:
+    def link() -> str | None:
         for message in requests.get(f"{stack.url}/_local/mail", timeout=10).json():
             if message["to"] == address:
                 return next(word for word in message["text"].split() if "/email-verification?token=" in word)
-        time.sleep(0.2)
-    raise AssertionError(f"no mail to {address}")
+        return None
+
+    return eventually(link, what=f"a mail to {address}")
 
 
 def test_the_mailed_link_opens_our_page_and_confirming_verifies_the_address_once(stack, page):

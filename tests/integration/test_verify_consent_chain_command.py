@@ -5,7 +5,6 @@ from __future__ import annotations
 import runpy
 import sys
 
-import pytest
 
 
 def run_command(reader_id: str) -> int:

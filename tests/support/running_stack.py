@@ -59,3 +59,18 @@ def start_stack(state_dir: Path, port: int | None = None, extra_env: dict[str, s
         process.kill()
         raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}")
     return RunningStack(url, state_dir, process, port, log_path)
+
+
+def eventually(check, seconds: float = 20, what="the condition"):
+    """Polls ``check`` until it answers something truthy, and returns that; fails with ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{what() if callable(what) else what} did not happen within {seconds} s")
+
+
+# The tests and benchmarks send every request from 127.0.0.1, the one address the per-address limits count.
+ONE_ADDRESS_MANY_CLIENTS = {"PARAMETER_OVERRIDES": "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000"}
