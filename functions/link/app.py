@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
 from onecard import wiring
 from onecard.links import service
 from onecard.models.links import LinkAccepted, LinkList, LinkRequest, LinkView, PartnerCallback
 from onecard.models.readers import PartnerCode
+from onecard.partners import protocol
 from onecard.web.auth import current_session
 from onecard.web.resolver import create_resolver, http_handler
 
@@ -50,7 +51,16 @@ def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
           tags=["Partners"], responses={204: {"description": "Recorded (or already recorded)"},
                                         401: {"description": "Bad, missing or stale signature"},
                                         404: {"description": "Unknown partner or request"}})
-def callback(partner: Annotated[str, Path(max_length=20)], event: Annotated[PartnerCallback, Body()]) -> Response[None]:
+def callback(
+    partner: Annotated[str, Path(max_length=20)],
+    event: Annotated[PartnerCallback, Body()],
+    # Declared so that the document (and the fuzzing that reads it) shows them; verified from the raw headers,
+    # where anything malformed is a 401.
+    signed_at: Annotated[str | None, Header(alias=protocol.TIMESTAMP_HEADER,
+                                             description="Unix seconds of the signature")] = None,
+    signature: Annotated[str | None, Header(alias=protocol.SIGNATURE_HEADER,
+                                             description='hex HMAC-SHA256 of "timestamp.body"')] = None,
+) -> Response[None]:
     raw = app.current_event.raw_event
     body = (app.current_event.body or "").encode("utf-8")
     service.apply_callback(partner, dict(raw.get("headers") or {}), body, event)

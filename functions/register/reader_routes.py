@@ -53,8 +53,9 @@ def _deps() -> personal_data.PersonalDataDependencies:
         partner_updates=_partner_updates,
         email_changed=lambda reader_id, address: email_verification.issue_and_send(
             reader_id, address, verification_dependencies()),
-        decrypt_id_number=_decrypt,
-        decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad), delete_everything=_delete_everything)
+        decrypt_id_number=_decrypt, lockout=wiring.lockout(),
+        decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
+        delete_everything=_delete_everything)
 
 
 def _profile_view(profile: dict) -> ReaderProfile:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from onecard.partners import protocol
 from tests.support.applications import personal_application
 from tests.support.captcha import solved_captcha
@@ -54,6 +56,19 @@ def test_forged_and_stale_callbacks_are_401_and_change_nothing(api, aws):
     unsigned = api.request("POST", "/v1/partners/ntpc/callbacks", raw_body=json.dumps(event).encode())
     assert unsigned.status == 401
     assert status(api)["status"] == "pending"
+
+
+@pytest.mark.parametrize("header, value", [
+    (protocol.SIGNATURE_HEADER, "é" * 64), (protocol.SIGNATURE_HEADER, "签名"), (protocol.TIMESTAMP_HEADER, "１７"),
+    (protocol.TIMESTAMP_HEADER, "²"), (protocol.TIMESTAMP_HEADER, "9" * 400)])
+def test_a_malformed_signature_or_timestamp_header_is_401_not_an_error(api, aws, header, value):
+    request_id = pending_link(api)
+    body = json.dumps({"event_id": "E9", "request_id": request_id, "status": "active"}).encode()
+    headers = {**protocol.signed_headers(secret(aws), request_id, int(time.time()), body), header: value}
+
+    answer = api.request("POST", "/v1/partners/ntpc/callbacks", raw_body=body, headers=headers)
+
+    assert answer.status == 401 and answer.header("Content-Type").startswith("application/problem+json")
 
 
 def test_unknown_partners_and_requests_are_404(api, aws):

@@ -38,3 +38,26 @@ def test_partner_answers_map_to_outcomes():
     assert answer_from_http(422, b'{"reason":"no"}', "link").outcome == "rejected"
     assert answer_from_http(503, b"", "link").outcome == "retry"
     assert answer_from_http(429, b"", "link").outcome == "retry"
+
+
+def test_malformed_signature_and_timestamp_headers_are_refused_without_an_error():
+    good = protocol.signed_headers(SECRET, "LR1", 1_800_000_000, b"{}")
+    malformed = [
+        {protocol.SIGNATURE_HEADER: "é" * 64},
+        {protocol.SIGNATURE_HEADER: "签名"},
+        {protocol.SIGNATURE_HEADER: good[protocol.SIGNATURE_HEADER] + "00"},
+        {protocol.SIGNATURE_HEADER: good[protocol.SIGNATURE_HEADER][:-1] + "\udcff"},
+        {protocol.TIMESTAMP_HEADER: "１８００００００００"},  # full-width digits: isdigit() says yes
+        {protocol.TIMESTAMP_HEADER: "²"},
+        {protocol.TIMESTAMP_HEADER: "9" * 5000},
+        {protocol.TIMESTAMP_HEADER: "-1"},
+        {protocol.TIMESTAMP_HEADER: ""},
+    ]
+    for change in malformed:
+        assert protocol.verify(SECRET, {**good, **change}, b"{}", now=1_800_000_000) is None, change
+
+
+def test_a_signature_in_capitals_is_the_same_signature():
+    headers = protocol.signed_headers(SECRET, "LR1", 1_800_000_000, b"{}")
+    headers[protocol.SIGNATURE_HEADER] = headers[protocol.SIGNATURE_HEADER].upper()
+    assert protocol.verify(SECRET, headers, b"{}", now=1_800_000_000) == 1_800_000_000

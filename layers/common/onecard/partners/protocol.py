@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,8 @@ MAX_CLOCK_SKEW_SECONDS = 300
 PATHS = {"link": "/one-card/links", "unlink": "/one-card/unlinks", "update": "/one-card/updates"}
 # A shared HMAC-SHA256 key shorter than the hash's 32 bytes is weak, and the stack's placeholder ("UNSET") is short.
 MIN_SECRET_BYTES = 32
+_SIGNED_AT = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
 
 
 class PartnerSecretNotSet(Exception):
@@ -43,13 +46,17 @@ def signed_headers(secret: bytes, request_id: str, timestamp: int, body: bytes) 
 
 def verify(secret: bytes, headers: Mapping[str, str], body: bytes, now: float) -> int | None:
     """The signed timestamp when the signature is right and fresh; None otherwise."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    timestamp, signature = lowered.get(TIMESTAMP_HEADER.lower(), ""), lowered.get(SIGNATURE_HEADER.lower(), "")
-    if not timestamp.isdigit() or not signature:
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    timestamp, signature = lowered.get(TIMESTAMP_HEADER.lower()), lowered.get(SIGNATURE_HEADER.lower())
+    # Anyone can send these headers: whatever they hold (non-ASCII, "²", a 10,000-digit number) is a refusal,
+    # never an exception.
+    if not isinstance(timestamp, str) or not _SIGNED_AT.fullmatch(timestamp):
+        return None
+    if not isinstance(signature, str) or not _SIGNATURE.fullmatch(signature):
         return None
     if abs(now - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
         return None
-    if not hmac.compare_digest(sign(secret, int(timestamp), body), signature):
+    if not hmac.compare_digest(sign(secret, int(timestamp), body).encode("ascii"), signature.lower().encode("ascii")):
         return None
     return int(timestamp)
 

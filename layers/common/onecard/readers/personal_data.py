@@ -13,7 +13,8 @@ from onecard.domain.issues import FieldIssue
 from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
 from onecard.registration.service import iso_millis
-from onecard.security.passwords import hash_password, verify_password
+from onecard.security.passwords import hash_password
+from onecard.sessions.password_check import check_password
 from onecard.web import problems
 
 COUNTER_ONLY = ("id_number", "name", "birth_date", "id_type", "nationality_type")
@@ -28,6 +29,8 @@ class PersonalDataDependencies:
     decrypt_id_number: Callable[[dict[str, Any]], str]
     decrypt_field: Callable[[dict[str, str], str], str]
     delete_everything: Callable[[str, dict[str, Any], str, str], None]
+    lockout: Any
+    """The login's lockout: a password guessed inside a stolen session counts towards it too."""
     partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
     email_changed: Callable[[str, str], None] = lambda reader_id, address: None
     """Sends a verification link to a new address (after the correction is stored)."""
@@ -123,10 +126,16 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
     return deps.readers.get_profile(reader_id)
 
 
+def _password_right(profile: dict[str, Any], password: str, deps: PersonalDataDependencies) -> bool:
+    """The same check as at login, counted by the same lockout (429 while the account is locked)."""
+    return check_password(profile["identity_index"], profile.get("password_hash"), password, deps.lockout,
+                          int(deps.clock().timestamp()))
+
+
 def change_password(reader_id: str, current: str, new: str, confirm: str, keep_session: str,
                     deps: PersonalDataDependencies) -> None:
     profile = deps.readers.get_profile(reader_id)
-    if not verify_password(profile["password_hash"], current):
+    if not _password_right(profile, current, deps):
         raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
     issues = password_issues(new, confirm, id_number=deps.decrypt_id_number(profile),
                              birth_date=dt.date.fromisoformat(profile["birth_date"]))
@@ -172,7 +181,7 @@ def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
 
 def erase(reader_id: str, password: str, request_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
-    if not verify_password(profile["password_hash"], password):
+    if not _password_right(profile, password, deps):
         raise problems.Unauthenticated("密碼不正確 (Wrong password)")
     now = deps.clock()
     deadline = (now + dt.timedelta(days=ERASURE_DEADLINE_DAYS)).date().isoformat()

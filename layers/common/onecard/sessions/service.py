@@ -10,8 +10,8 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from onecard.domain.identity import normalise_id_number
-from onecard.security.passwords import dummy_hash, verify_password
 from onecard.sessions.lockout import Lockout
+from onecard.sessions.password_check import check_password
 from onecard.sessions.store import Session, SessionStore
 from onecard.web import problems
 
@@ -20,7 +20,6 @@ CSRF_COOKIE = "onecard_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOGIN_FAILED = "證號或密碼錯誤 (Wrong ID number or password)"
-LOCKED = "登入失敗次數過多，帳號暫時鎖定，請稍後再試 (Too many failed logins)"
 NOT_LOGGED_IN = "請先登入個人書房，或登入已逾時 (Please log in)"
 
 # The one clock of sessions and lockout (epoch seconds). Tests replace it to move time forward.
@@ -38,23 +37,6 @@ class LoginDependencies:
     reader_for_identity: Callable[[str], dict[str, Any] | None]
     identity_index: Callable[[str], str]
     clock: Callable[[], float] = now
-
-
-def check_password(account: str, stored_hash: str | None, password: str, lockout: Lockout, at: int) -> bool:
-    """One password check under the account's lockout: always exactly one argon2 verification when not locked
-    (against a dummy hash when there is no account), so a wrong number answers as slowly as a wrong password.
-
-    Raises the 429 problem while the account is locked; a failure counts towards the lock.
-    """
-    locked = lockout.reserve(account, at)
-    if locked:
-        raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
-    correct = verify_password(stored_hash or dummy_hash(), password) and stored_hash is not None
-    if correct:
-        lockout.succeed(account, at)
-    else:
-        lockout.fail(account, at)
-    return correct
 
 
 def login(id_number: str, password: str, deps: LoginDependencies) -> tuple[str, Session]:
