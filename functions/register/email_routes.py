@@ -16,12 +16,16 @@ from onecard.web.auth import current_session
 router = Router()
 
 
+def verification_mail_budget(reader_id: str):  # noqa: ANN201 - a rate-limit Verdict
+    """One budget for every verification mail a reader causes: a new link on request, or a changed address."""
+    return wiring.rate_limiter().hit("email-verification", reader_id, limit=email_verification.RESEND_LIMIT_PER_HOUR,
+                                     window_seconds=3600)
+
+
 def verification_dependencies() -> email_verification.VerificationDependencies:
     return email_verification.VerificationDependencies(
         lifecycle=wiring.lifecycle(), readers=wiring.readers(), mailer=wiring.mailer(),
-        link_for=wiring.verification_link,
-        rate_limit=lambda reader_id: wiring.rate_limiter().hit(
-            "email-verification", reader_id, limit=email_verification.RESEND_LIMIT_PER_HOUR, window_seconds=3600))
+        link_for=wiring.verification_link, rate_limit=verification_mail_budget)
 
 
 @router.post("/v1/email-verifications", summary="Verify an e-mail address with the one-time link's token",

@@ -21,7 +21,7 @@ from onecard.links.requests import update_request_actions
 from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
 from onecard.readers import personal_data
-from register.email_routes import verification_dependencies
+from register.email_routes import verification_dependencies, verification_mail_budget
 from onecard.web.auth import current_session
 
 router = Router()
@@ -53,6 +53,7 @@ def _deps() -> personal_data.PersonalDataDependencies:
         partner_updates=_partner_updates,
         email_changed=lambda reader_id, address: email_verification.issue_and_send(
             reader_id, address, verification_dependencies()),
+        verification_mail_budget=verification_mail_budget,
         decrypt_id_number=_decrypt, lockout=wiring.lockout(),
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
         delete_everything=_delete_everything)

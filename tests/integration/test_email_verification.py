@@ -119,3 +119,20 @@ def test_the_link_leaves_through_the_outbox_only_for_a_stored_application_and_it
                          for table in aws.resources.table_names.values()])
     assert token not in stored
     assert api.post("/v1/email-verifications", {"token": token}).json() == {"email_verified": True}
+
+
+def test_address_changes_and_resends_draw_on_one_budget_of_verification_mails(api, read_mail):
+    body, _ = apply(api, email="budget@example.com", **unique_person())
+    csrf = log_in(api, body)
+
+    changes = [api.patch("/v1/readers/me", {"email": f"change{i}@example.com"}, headers=csrf) for i in range(3)]
+    resend = api.post("/v1/readers/me/email-verification", headers=csrf)
+    refused = api.patch("/v1/readers/me", {"email": "one.more@example.com"}, headers=csrf)
+
+    assert [c.status for c in changes] == [200, 200, 200]
+    assert resend.status == 429
+    assert refused.status == 429 and int(refused.header("Retry-After")) > 0
+    assert refused.json()["errors"][0]["field"] == "email"
+    assert api.get("/v1/readers/me").json()["email"] == "change2@example.com"  # the refused change is not stored
+    sent = [m["to"] for m in read_mail()]
+    assert sorted(sent) == ["budget@example.com"] + [f"change{i}@example.com" for i in range(3)]

@@ -34,6 +34,8 @@ class PersonalDataDependencies:
     partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
     email_changed: Callable[[str, str], None] = lambda reader_id, address: None
     """Sends a verification link to a new address (after the correction is stored)."""
+    verification_mail_budget: Callable[[str], Any] = lambda reader_id: None
+    """Draws one mail from the reader's budget of verification mails (a rate-limit verdict)."""
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
@@ -114,6 +116,8 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
     updates = {name: value for name, value in updates.items() if profile.get(name) != value}
     if not updates:
         return profile
+    if updates.get("email"):
+        _draw_verification_mail(reader_id, deps)
     at = iso_millis(now)
     audit = [audit_item(reader_id, name, "corrected", at) for name in updates]
     if "email" in updates:
@@ -130,6 +134,16 @@ def _password_right(profile: dict[str, Any], password: str, deps: PersonalDataDe
     """The same check as at login, counted by the same lockout (429 while the account is locked)."""
     return check_password(profile["identity_index"], profile.get("password_hash"), password, deps.lockout,
                           int(deps.clock().timestamp()))
+
+
+def _draw_verification_mail(reader_id: str, deps: PersonalDataDependencies) -> None:
+    """A new address is mailed a link; those mails share the budget of 重新寄送驗證信, or the library's sender
+    could be made to mail any address without limit."""
+    verdict = deps.verification_mail_budget(reader_id)
+    if verdict is not None and not verdict.allowed:
+        message = "電子信箱變更及驗證信寄送次數過多，請稍後再試 (Too many verification mails; try again later)"
+        raise problems.TooManyRequests(message, retry_after_seconds=verdict.retry_after_seconds, extra={
+            "errors": [{"field": "email", "code": "verification_mail_limit", "message": message}]})
 
 
 def change_password(reader_id: str, current: str, new: str, confirm: str, keep_session: str,
