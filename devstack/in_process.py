@@ -34,10 +34,11 @@ def emulated_aws(pool_size: int = 1) -> Iterator[EmulatedAws]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
 
-    from devstack import partition_queries, transaction_rollback
+    from devstack import partition_queries, serial_calls, transaction_rollback
 
     transaction_rollback.install()
     partition_queries.install()
+    serial_calls.install()
     with mock_aws():
         yield from _functions_on_the_emulation(pool_size)
 

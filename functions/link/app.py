@@ -19,13 +19,15 @@ app = create_resolver()
 
 
 @app.post("/v1/readers/me/links", summary="啟用一證通用服務: agree to the partner's document and ask it to link",
-          tags=["一證通用"], responses={202: {"description": "Requested",
+          tags=["一證通用"], responses={202: {"description": "Requested: `pending` (sent to the partner), or "
+                                                            "`waiting_for_verification` (sent once the card is "
+                                                            "collected at a counter)",
                                              "content": {"application/json": {"model": LinkAccepted}}},
                                        409: {"description": "Already pending or active, or the document was revised"}})
 def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccepted]:
     session = current_session(app)
-    request_id = service.request_link(session.reader_id, request.partner, request.document_sha256)
-    body = LinkAccepted(partner=request.partner, status="pending", request_id=request_id)
+    request_id, status = service.request_link(session.reader_id, request.partner, request.document_sha256)
+    body = LinkAccepted(partner=request.partner, status=status, request_id=request_id)
     return Response(202, "application/json", body.model_dump(mode="json"))
 
 
@@ -42,8 +44,8 @@ def my_links() -> LinkList:
                                           404: {"description": "No link with this partner to end"}})
 def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
     session = current_session(app)
-    request_id = service.request_unlink(session.reader_id, partner)
-    body = LinkAccepted(partner=partner, status="unlinking", request_id=request_id)
+    request_id, status = service.request_unlink(session.reader_id, partner)
+    body = LinkAccepted(partner=partner, status=status, request_id=request_id)
     return Response(202, "application/json", body.model_dump(mode="json"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -19,7 +20,7 @@ from onecard.models.readers import (
     RegistrationRequest,
     registration_rules,
 )
-from onecard.links.requests import link_request_actions, new_request_id
+from onecard.links.requests import new_request_id, waiting_link_actions
 from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
@@ -44,11 +45,19 @@ def _dependencies() -> service.RegistrationDependencies:
         link_requests=_link_requests,
         lifecycle=wiring.lifecycle(),
         expiry_days=settings().application_expiry_days,
+        attempt_allowed=functools.partial(_draw_attempt, _client_address()),
     )
 
 
+def _draw_attempt(address: str):  # noqa: ANN202 - a rate-limit Verdict
+    """讀者證號是否辦過 and 網路辦證 share one budget per client address: both can tell whether a number is taken."""
+    return wiring.rate_limiter().hit("availability", address, limit=settings().availability_limit_per_minute,
+                                     window_seconds=60)
+
+
 def _link_requests(reader_id: str, partner: str, version: int, receipt_id: str, now_iso: str, now_epoch: int) -> list:
-    return link_request_actions(settings().readers_table, reader_id, partner, version, receipt_id, new_request_id(),
+    # An application's identity is checked at the counter first: its links wait for the activation.
+    return waiting_link_actions(settings().readers_table, reader_id, partner, version, receipt_id, new_request_id(),
                                 now_iso, now_epoch)
 
 
@@ -87,10 +96,7 @@ def availability(
     issue = id_number_issue(id_type, number)
     if issue:
         raise problems.InvalidFields([issue])
-    s = settings()
-    verdict = wiring.rate_limiter().hit(
-        "availability", _client_address(), limit=s.availability_limit_per_minute, window_seconds=60
-    )
+    verdict = _draw_attempt(_client_address())
     if not verdict.allowed:
         raise problems.TooManyRequests("查詢次數過多，請稍後再試", retry_after_seconds=verdict.retry_after_seconds)
     return Availability(registered=service.is_registered(_dependencies(), number))
@@ -103,7 +109,8 @@ def availability(
     responses={
         201: {"description": "Application accepted", "content": {"application/json": {"model": RegistrationAccepted}}},
         409: {"description": "This identity already holds a card"},
-        422: {"description": "Invalid fields; every failing field is listed"},
+        422: {"description": "Invalid fields (every failing one is listed), or a captcha that was already used"},
+        429: {"description": "Too many attempts from this address (shared with the availability check)"},
     },
 )
 def apply(request: Annotated[RegistrationRequest, Body()]) -> Response[RegistrationAccepted]:

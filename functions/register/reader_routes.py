@@ -13,7 +13,10 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
 from onecard.consent.documents import default_library
+from onecard.infra.dynamo import WritesUnfinished
 from onecard.infra.readers_repository import erase_reader
+from onecard.observability import logger
+from onecard.web import problems
 from onecard.consent.receipts import Channel
 from onecard.infra.lifecycle_repository import index_keys_of
 from onecard.lifecycle import email_verification
@@ -34,9 +37,15 @@ def _decrypt(profile: dict) -> str:
 def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) -> None:
     withdraw_open_links(reader_id, at, channel=Channel.PERSONAL_STUDY, decided_by="reader")
     s = settings()
-    erase_reader(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
-                 reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at,
-                 extra_keys=index_keys_of(profile))
+    try:
+        erase_reader(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
+                     reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at,
+                     extra_keys=index_keys_of(profile))
+    except WritesUnfinished:
+        logger.warning("erasure cut short by throttling; the reader may ask again", extra={"request_id": request_id})
+        raise problems.ServiceUnavailable(
+            "資料刪除尚未完成，請稍後再按一次「刪除我的資料」(The erasure could not finish; please ask again shortly)",
+            headers={"Retry-After": "30"}) from None
 
 
 def _partner_updates(reader_id: str, now_epoch: int) -> list[dict]:
@@ -93,7 +102,9 @@ def export() -> Response[dict]:
 
 @router.post("/v1/readers/me/erasure", summary="停止蒐集、處理或利用及刪除: erase the reader's personal data",
              tags=["個人書房"], responses={202: {"description": "Erased",
-                                                "content": {"application/json": {"model": ErasureAccepted}}}})
+                                                "content": {"application/json": {"model": ErasureAccepted}}},
+                                           503: {"description": "Not finished (throttled): nothing is reported "
+                                                                "erased; ask again after Retry-After"}})
 def erase(request: Annotated[ErasureRequest, Body()]) -> Response[ErasureAccepted]:
     session = current_session(router)
     request_id = router.current_event.request_context.request_id

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from onecard import wiring
+from onecard.config import settings
+from onecard.consent.receipts import Channel
 from onecard.domain.identity import IdType
 from onecard.lifecycle import counter
+from onecard.links.requests import WAITING, release_actions
+from onecard.links.withdrawal import withdraw_open_links
+from onecard.registration.service import iso_millis
 from onecard.models.lifecycle import (
     Activated,
     ActivationRequest,
@@ -25,12 +31,20 @@ READER_ID = r"^R[0-9A-F]{20}$"
 STAFF_RESPONSES = {403: {"description": "Not signed as staff (IAM)"}}
 
 
+def _release_waiting_links(reader_id: str, now: dt.datetime) -> list[dict]:
+    waiting = [link for link in wiring.link_status().links(reader_id) if link.get("status") == WAITING]
+    return release_actions(settings().readers_table, reader_id, waiting, iso_millis(now), int(now.timestamp()))
+
+
 def _deps() -> counter.CounterDependencies:
     cipher = wiring.cipher()
     return counter.CounterDependencies(
         readers=wiring.readers(), lifecycle=wiring.lifecycle(), blind_index_key=wiring.keyring().blind_index_key,
         decrypt_id_number=lambda profile: cipher.decrypt(profile["id_number_encrypted"],
-                                                         associated_data=f"{profile['reader_id']}:id_number"))
+                                                         associated_data=f"{profile['reader_id']}:id_number"),
+        release_waiting_links=_release_waiting_links,
+        withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(reader_id, at, channel=Channel.SYSTEM,
+                                                                         decided_by="library"))
 
 
 @router.get("/v1/staff/applications", summary="Counter: an applicant's record, ID number in clear", tags=["館員"],

@@ -13,9 +13,11 @@ from tests.support.running_stack import eventually
 
 
 def reader_session(stack) -> tuple[requests.Session, str]:
+    """A logged-in reader whose card was collected at a counter (a partner hears only of such readers)."""
     http = requests.Session()
     body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()))
     reader_id = http.post(f"{stack.url}/v1/readers", json=body, timeout=10).json()["reader_id"]
+    stack.activate(reader_id)
     login = http.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10)
     http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
     return http, reader_id
@@ -143,7 +145,7 @@ def test_erasure_withdraws_every_link_and_tells_the_partner(stack):
     eventually(lambda: reader_id not in partner_view(stack, "klcpl")["linked"], what="the partner being told")
 
 
-def test_an_application_with_partners_links_each_of_them(stack):
+def test_an_applications_links_wait_for_the_counter_then_each_partner_links(stack):
     for partner in ("ntpc", "klcpl", "taipei-card"):
         faults(stack, partner)
     http = requests.Session()
@@ -151,8 +153,13 @@ def test_an_application_with_partners_links_each_of_them(stack):
                 for p in ("ntpc", "klcpl", "taipei-card")]
     body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()), partners=partners)
     applied = http.post(f"{stack.url}/v1/readers", json=body, timeout=10)
-    assert [link["status"] for link in applied.json()["links"]] == ["pending"] * 3
+    reader_id = applied.json()["reader_id"]
+    assert [link["status"] for link in applied.json()["links"]] == ["waiting_for_verification"] * 3
     http.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10)
+    time.sleep(1)  # what the relay and worker would have sent by now, had the links not waited
+    assert all(reader_id not in str(partner_view(stack, p)) for p in ("ntpc", "klcpl", "taipei-card"))
+
+    stack.activate(reader_id)
 
     for partner in ("ntpc", "klcpl", "taipei-card"):
         wait_for(http, stack, partner, "active")

@@ -30,6 +30,7 @@ def partner_card(page, name: str):
 def test_agreeing_in_personal_study_sends_the_request_and_the_status_becomes_active(stack, page):
     reset_partner(stack, "ntpc")
     reader = registered_reader(stack)
+    stack.activate(reader["reader_id"])
     log_in(page, stack, reader)
     card = partner_card(page, "新北市立圖書館")
     expect(card.get_by_role("status")).to_have_text("未啟用")
@@ -44,6 +45,20 @@ def test_agreeing_in_personal_study_sends_the_request_and_the_status_becomes_act
     expect(card.get_by_role("status")).to_contain_text("NTPC-")
     links = page.request.get(f"{stack.url}/v1/readers/me/links").json()["links"]
     assert [(link["partner"], link["status"]) for link in links] == [("ntpc", "active")]
+
+
+def test_an_applicant_who_agrees_before_collecting_the_card_is_told_it_waits_for_the_counter(stack, page):
+    reader = registered_reader(stack)
+    log_in(page, stack, reader)
+
+    page.get_by_role("button", name="啟用基隆市公共圖書館一證通用服務").click()
+    page.get_by_role("dialog").get_by_role("button", name="同意", exact=True).click()
+
+    status = partner_card(page, "基隆市公共圖書館").get_by_role("status")
+    expect(status).to_contain_text("領取借閱證後送交合作館")
+    links = page.request.get(f"{stack.url}/v1/readers/me/links").json()["links"]
+    assert [(link["partner"], link["status"]) for link in links] == [("klcpl", "waiting_for_verification")]
+    assert reader["reader_id"] not in str(requests.get(f"{stack.simulator_url}/_control/klcpl/seen", timeout=5).json())
 
 
 def test_declining_in_personal_study_sends_nothing(stack, page):

@@ -8,13 +8,12 @@ import time
 import pytest
 
 from onecard.partners import protocol
-from tests.support.applications import personal_application
-from tests.support.captcha import solved_captcha
+from tests.support.lifecycle import active_reader
 
 
 def pending_link(api, partner="ntpc"):
-    body = personal_application(solved_captcha(api))
-    api.post("/v1/readers", body)
+    """A link request of a reader whose card was collected at a counter: it is sent to the partner at once."""
+    body, _ = active_reader(api)
     csrf = api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).json()["csrf_token"]
     sha = api.get(f"/v1/consent-documents/{partner}").json()["sha256"]
     answer = api.post("/v1/readers/me/links", {"partner": partner, "document_sha256": sha}, headers={"X-CSRF-Token": csrf})
@@ -89,8 +88,7 @@ def test_an_older_answer_arriving_after_a_newer_one_does_not_undo_it(api, aws):
 
 
 def test_a_family_card_cannot_ask_for_a_link_and_a_revised_document_hash_is_a_409(api):
-    body = personal_application(solved_captcha(api))
-    api.post("/v1/readers", body)
+    body, _ = active_reader(api)
     csrf = api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).json()["csrf_token"]
 
     outdated = api.post("/v1/readers/me/links", {"partner": "ntpc", "document_sha256": "0" * 64}, headers={"X-CSRF-Token": csrf})

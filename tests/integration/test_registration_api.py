@@ -180,3 +180,45 @@ def test_a_form_or_multipart_body_is_refused_as_unsupported_media_type(api):
         answer = api.request("POST", "/v1/readers", raw_body=b"name=x", headers={"Content-Type": content_type})
         assert answer.status == 415, content_type
         assert answer.header("Content-Type") == "application/problem+json"
+
+
+def test_a_spent_captcha_cannot_ask_whether_a_number_is_registered(api, aws):
+    """The answer to a used captcha is the same for a registered and an unregistered number."""
+    registered = new_national_id()
+    assert apply(api, id_number=registered).status == 201
+    captcha = solved_captcha(api)
+    first_use = api.post("/v1/readers", personal_application(captcha=captcha, id_number=registered))
+
+    probes = [api.post("/v1/readers", personal_application(captcha=captcha, id_number=number))
+              for number in (registered, new_national_id(), registered)]
+
+    assert first_use.status == 409
+    assert [p.status for p in probes] == [422, 422, 422]
+    assert {p.json()["errors"][0]["code"] for p in probes} == {"captcha_used"}
+    assert len([i for i in reader_items(aws) if i["sk"]["S"] == "PROFILE"]) == 1
+
+
+def test_a_captcha_is_spent_by_an_application_that_fails_for_another_reason(api):
+    captcha = solved_captcha(api)
+    taken = new_national_id()
+    assert apply(api, id_number=taken).status == 201
+
+    assert api.post("/v1/readers", personal_application(captcha=captcha, id_number=taken)).status == 409
+    retry = api.post("/v1/readers", personal_application(captcha=captcha))
+
+    assert retry.status == 422 and retry.json()["errors"][0]["code"] == "captcha_used"
+
+
+def test_applications_share_the_addresss_budget_with_the_availability_check(api):
+    query = {"id_type": "national_id", "id_number": "A123456789"}
+    assert [api.get("/v1/readers/availability", query=query).status for _ in range(19)] == [200] * 19
+    captchas = [solved_captcha(api) for _ in range(2)]
+
+    last_allowed = api.post("/v1/readers", personal_application(captcha=captchas[0]))
+    over = api.post("/v1/readers", personal_application(captcha=captchas[1]))
+
+    assert last_allowed.status == 201
+    assert over.status == 429 and int(over.header("Retry-After")) >= 1
+    assert api.get("/v1/readers/availability", query=query).status == 429
+    api.source_ip = "198.51.100.8"
+    assert api.post("/v1/readers", personal_application(captcha=solved_captcha(api))).status == 201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -34,6 +35,12 @@ class ApiClient:
         self.cookies: dict[str, str] = {}
         # What the gateway accepts in place of a SigV4 signature on AWS_IAM routes, as in the local stack.
         self.operator_token = operator_token
+
+    def as_staff(self, operator_token: str) -> "ApiClient":
+        """The same API as counter staff (no reader's cookies)."""
+        staff = copy.copy(self)
+        staff.cookies, staff.operator_token = {}, operator_token
+        return staff
 
     def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
                 query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> ApiResponse:

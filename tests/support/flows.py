@@ -11,7 +11,7 @@ from typing import Any
 from tests.integration.test_partner_callbacks import send
 from tests.support.applications import personal_application
 from tests.support.captcha import solved_captcha
-from tests.support.lifecycle import STAFF, apply, log_in, mail_to, token_in, unique_person
+from tests.support.lifecycle import STAFF, activate, apply, log_in, mail_to, token_in, unique_person
 from tests.support.recording_http import RecordingHttp
 
 
@@ -62,7 +62,9 @@ def every_flow(api, aws, http: RecordingHttp) -> None:
     sha = {p: api.get(f"/v1/consent-documents/{p}").json()["sha256"] for p in ("ntpc", "klcpl", "taipei-card")}
     body = personal_application(solved_captcha(api), password="Read2026", password_confirm="Read2026",
                                 partners=[{"partner": p, "document_sha256": sha[p]} for p in ("ntpc", "taipei-card")])
-    assert api.post("/v1/readers", body).status == 201
+    applied = api.post("/v1/readers", body)
+    assert applied.status == 201
+    activate(api, applied.json()["reader_id"])  # its links leave once a counter has checked the identity
     assert api.get("/v1/readers/availability", query={"id_type": "national_id", "id_number": body["id_number"]}).status == 200
     assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Wrong000"}).status == 401
     csrf = {"X-CSRF-Token": api.post("/v1/sessions", {"id_number": body["id_number"],
@@ -120,6 +122,10 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
                      headers=STAFF).status == 200
     flagged = staff.get("/v1/staff/reviews", headers=STAFF).json()["reviews"][0]["reader_id"]
     assert staff.post(f"/v1/staff/reviews/{flagged}", {"decision": "distinct"}, headers=STAFF).status == 200
+    ntpc = api.get("/v1/consent-documents/ntpc").json()["sha256"]
+    _, copy = apply(api, name=body["name"], birth_date=body["birth_date"],  # flagged, with a link that waits
+                    partners=[{"partner": "ntpc", "document_sha256": ntpc}])
+    assert staff.post(f"/v1/staff/reviews/{copy['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
     assert staff.post(f"/v1/staff/readers/{accepted['reader_id']}/activation",
                       {"card_barcode": "TP10000001", "document_checked": "national_id_card", "branch": "ZH01",
                        "staff_id": "S0427"}, headers=STAFF).status == 200

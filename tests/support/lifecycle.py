@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from tests.support.applications import new_national_id, personal_application
@@ -18,6 +19,23 @@ def apply(api, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     answer = api.post("/v1/readers", body)
     assert answer.status == 201, answer.body
     return body, answer.json()
+
+
+def activate(api, reader_id: str) -> dict[str, Any]:
+    """Counter staff check the applicant's identity document and hand over a card (a new barcode each time)."""
+    barcode = f"TP{secrets.randbelow(10**8):08d}"
+    answer = api.as_staff(OPERATOR_TOKEN).post(
+        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card",
+                                                      "branch": "ZH01", "staff_id": "S0001"}, headers=STAFF)
+    assert answer.status == 200, answer.body
+    return answer.json()
+
+
+def active_reader(api, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An application whose card was collected at a counter: a reader partners may hear of."""
+    body, accepted = apply(api, **changes)
+    activate(api, accepted["reader_id"])
+    return body, accepted
 
 
 def log_in(api, body: dict[str, Any]) -> dict[str, str]:

@@ -38,6 +38,27 @@ class RunningStack:
     def output(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace")
 
+    @property
+    def operator_token(self) -> str:
+        """The bearer the staff routes take locally: chosen by ONECARD_OPERATOR_TOKEN, or printed at start."""
+        import re
+
+        printed = re.search(r"operator token for /v1/staff/\S* \(Authorization: Bearer …\): (\S+)", self.output())
+        return os.environ.get("ONECARD_OPERATOR_TOKEN") or printed.group(1)
+
+    def activate(self, reader_id: str) -> dict:
+        """Counter staff check the applicant's identity and hand over a card (a new barcode each time)."""
+        import secrets
+
+        import requests
+
+        answer = requests.post(f"{self.url}/v1/staff/readers/{reader_id}/activation", timeout=30,
+                               headers={"Authorization": f"Bearer {self.operator_token}"},
+                               json={"card_barcode": f"TP{secrets.randbelow(10**8):08d}",
+                                     "document_checked": "national_id_card", "branch": "ZH01", "staff_id": "S0001"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
 
 def start_stack(state_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None) -> RunningStack:
     port = port or free_port()

@@ -19,6 +19,9 @@ class FakeLifecycle:
         return [DueApplication(rid, p["verify_by"], rid in self.reminded) for rid, p in self.profiles.items()
                 if p["status"] == "pending_verification" and p["verify_by"] <= last_day]
 
+    def unfinished_expiries(self, last_day: str) -> list[str]:
+        return [rid for rid, p in self.profiles.items() if p["status"] == "expired" and p["verify_by"] <= last_day]
+
     def mark_reminded(self, reader_id: str, at: str) -> bool:
         if reader_id in self.reminded:
             return False
@@ -40,14 +43,19 @@ class FakeReaders:
         return self.profiles.get(reader_id)
 
 
-def deps(profiles: dict[str, dict], sent: list, deleted: list) -> ExpiryDependencies:
+def deps(profiles: dict[str, dict], sent: list, deleted: list, throttled: set | None = None) -> ExpiryDependencies:
     class Mailer:
         def send(self, message):
             sent.append(message)
 
+    def delete_reader(profile, at):
+        if profile["reader_id"] in (throttled or set()):
+            raise RuntimeError("writes still unprocessed after retries")
+        deleted.append(profile["reader_id"])
+        del profiles[profile["reader_id"]]
+
     return ExpiryDependencies(lifecycle=FakeLifecycle(profiles), readers=FakeReaders(profiles), mailer=Mailer(),
-                              withdraw_links=lambda reader_id, at: ["ntpc"],
-                              delete_reader=lambda profile, at: deleted.append(profile["reader_id"]))
+                              withdraw_links=lambda reader_id, at: ["ntpc"], delete_reader=delete_reader)
 
 
 def pending(reader_id: str, days_left: int, email: str | None = "r@example.com") -> dict:
@@ -82,3 +90,16 @@ def test_an_application_without_an_address_is_not_mailed_but_still_expires():
     report = run(TODAY, deps(profiles, sent, deleted))
 
     assert sent == [] and report.reminded == [] and deleted == ["Rgone"]
+
+
+def test_a_deletion_cut_short_is_reported_unfinished_without_stopping_the_others_and_the_next_run_finishes_it():
+    profiles = {r["reader_id"]: r for r in (pending("Rthrottled", -1), pending("Rother", -1))}
+    throttled, deleted = {"Rthrottled"}, []
+
+    first = run(TODAY, deps(profiles, [], deleted, throttled))
+    throttled.clear()
+    second = run(TODAY + dt.timedelta(days=1), deps(profiles, [], deleted, throttled))
+
+    assert first.expired == ["Rother"] and first.unfinished == ["Rthrottled"]
+    assert second.expired == ["Rthrottled"] and second.unfinished == []
+    assert sorted(deleted) == ["Rother", "Rthrottled"] and profiles == {}

@@ -76,6 +76,8 @@
     // Texts the scripts show
     n_errors: "Please correct the following {n} problem(s)", saved: "Saved.", password_changed: "Your password has been changed.",
     status_none: "Not enabled", status_pending: "Request sent; waiting for the partner library", status_agreed: "Agreed; starts after your card is verified",
+    status_waiting_for_verification: "Agreed; sent to the partner library when you collect your card at a counter",
+    status_withdrawn: "Withdrawn before it was sent",
     status_active: "Enabled", status_rejected: "Not accepted", status_failed: "Could not be completed; please try again later",
     status_unlinking: "Ending…", status_unlinked: "Ended", request_sent: "Your request has been sent.",
     nothing_sent: "You did not agree, so nothing was sent.", card_number: "card number",
@@ -101,6 +103,8 @@
   const ZH = {
     n_errors: "請修正以下 {n} 個問題", saved: "已儲存。", password_changed: "密碼已變更。",
     status_none: "未啟用", status_pending: "已送出申請，等待合作館回覆", status_agreed: "已同意，借閱證驗證後開始辦理",
+    status_waiting_for_verification: "已同意，將於您臨櫃完成身分確認、領取借閱證後送交合作館",
+    status_withdrawn: "已撤回（未曾送出）",
     status_active: "已啟用", status_rejected: "未通過", status_failed: "無法完成，請稍後再試",
     status_unlinking: "取消中", status_unlinked: "已取消", request_sent: "已送出申請。",
     nothing_sent: "您未同意，未送出任何資料。", card_number: "證號",

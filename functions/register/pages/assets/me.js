@@ -5,7 +5,9 @@
   const $ = (id) => document.getElementById(id);
   const summary = () => $("error-summary");
   const PARTNERS = ["ntpc", "klcpl", "taipei-card"];
-  const SETTLED = new Set(["active", "rejected", "failed", "unlinked"]);
+  const SETTLED = new Set(["active", "rejected", "failed", "unlinked", "withdrawn"]);
+  // Links that wait for the counter's identity check change only when the card is collected: nothing to poll.
+  const AT_THE_COUNTER = new Set(["agreed", "waiting_for_verification", "withdrawn"]);
   let profile = null;
   let links = {};
   let notes = {};
@@ -81,9 +83,9 @@
       const el = $(`status-${partner}`);
       if (el.textContent !== text) el.textContent = text;
       const card = document.querySelector(`.partner-card[data-partner="${partner}"]`);
-      const open = status === "pending" || status === "active" || status === "unlinking" || status === "agreed";
+      const open = ["pending", "active", "unlinking", "agreed", "waiting_for_verification"].includes(status);
       card.querySelector(".link-button").hidden = open;
-      card.querySelector(".unlink-button").hidden = status !== "active";
+      card.querySelector(".unlink-button").hidden = status !== "active" && status !== "waiting_for_verification";
     }
   }
 
@@ -99,7 +101,7 @@
     if (polling) return;
     polling = setInterval(async () => {
       await refreshLinks();
-      const waiting = PARTNERS.some((p) => links[p] && !SETTLED.has(links[p].status) && links[p].status !== "agreed");
+      const waiting = PARTNERS.some((p) => links[p] && !SETTLED.has(links[p].status) && !AT_THE_COUNTER.has(links[p].status));
       if (!waiting) {
         clearInterval(polling);
         polling = null;

@@ -5,18 +5,20 @@ Keys (none holds personal data in clear):
   PERSON#<blind index of name+birth> / READER#<id> readers sharing a normalised name and birth date
   REVIEWS / OPEN#<reader id>                     applications flagged as possible duplicates, for staff
   BARCODE#<card barcode> / BARCODE               the reader a card barcode belongs to (one reader each)
-  EXPIRED#<reader id> / EXPIRED                  that an application expired, and when (no personal data)
+  EXPIRED#<sha256 of reader id> / EXPIRED        that an application expired, and when (no personal data)
+  READER#<id> / REF#<pk>#<sk>                    the reader's note of an item above that names it (deleted with it)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
-from onecard.infra.readers_repository import reader_key
+from onecard.infra.readers_repository import reader_key, reference_put
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 
 PENDING = "pending_verification"
@@ -42,7 +44,9 @@ def barcode_key(barcode: str) -> dict[str, str]:
 
 
 def expired_key(reader_id: str) -> dict[str, str]:
-    return {"pk": f"EXPIRED#{reader_id}", "sk": "EXPIRED"}
+    """Keyed by a hash: after an expiry nothing but the consent receipts names the reader, yet a counter that
+    still has the reader id can be told the application expired."""
+    return {"pk": f"EXPIRED#{hashlib.sha256(reader_id.encode()).hexdigest()}", "sk": "EXPIRED"}
 
 
 def index_keys_of(profile: dict[str, Any]) -> list[dict[str, str]]:
@@ -71,7 +75,8 @@ class LifecycleRepository:
         """The link's pointer, written with whatever else records the token (the application, or a new link)."""
         return [{"Put": {"TableName": self._table, "Item": to_item({
             **token_key(token_sha256), "reader_id": reader_id, "valid_until": valid_until,
-            "expires_at": valid_until + TOKEN_KEEP_SECONDS}), "ConditionExpression": "attribute_not_exists(pk)"}}]
+            "expires_at": valid_until + TOKEN_KEEP_SECONDS}), "ConditionExpression": "attribute_not_exists(pk)"}},
+            reference_put(self._table, reader_id, token_key(token_sha256))]
 
     def mail_outbox_actions(self, message: dict[str, Any], nonce: str, valid_until: int) -> list[dict[str, Any]]:
         """A mail to send once the write it belongs to commits: the outbox relay sends it (no token inside)."""
@@ -149,8 +154,10 @@ class LifecycleRepository:
             raise
 
     # --- counter activation ----------------------------------------------------------------------------------
-    def activate(self, reader_id: str, barcode: str, at: str, audit: dict[str, Any]) -> None:
-        """pending_verification → active with its card barcode. Raises ActivationRefused(code)."""
+    def activate(self, reader_id: str, barcode: str, at: str, audit: dict[str, Any],
+                 extra_actions: list[dict[str, Any]] | None = None) -> None:
+        """pending_verification → active with its card barcode, and whatever must leave with it (the waiting links).
+        Raises ActivationRefused(code); nothing is written then."""
         try:
             self._db.transact_write_items(TransactItems=[
                 {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
@@ -164,12 +171,17 @@ class LifecycleRepository:
                 {"Put": {"TableName": self._table, "Item": to_item({**barcode_key(barcode), "reader_id": reader_id}),
                          "ConditionExpression": "attribute_not_exists(pk)"}},
                 {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+                *(extra_actions or []),
             ])
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
             codes = cancellation_codes(error)
-            raise ActivationRefused("not_pending" if codes[0] == "ConditionalCheckFailed" else "barcode_taken") from None
+            if codes[0] == "ConditionalCheckFailed":
+                raise ActivationRefused("not_pending") from None
+            if codes[1] == "ConditionalCheckFailed":
+                raise ActivationRefused("barcode_taken") from None
+            raise ActivationRefused("links_changed") from None
 
     # --- reminders and expiry --------------------------------------------------------------------------------
     def pending_due_by(self, last_day: str) -> list[DueApplication]:
@@ -179,6 +191,14 @@ class LifecycleRepository:
                           ExpressionAttributeNames={"#status": "status"},
                           ExpressionAttributeValues=to_item({":pending": PENDING, ":day": last_day}))
         return [DueApplication(i["reader_id"], i["verify_by"], "reminder_sent_at" in i) for i in items]
+
+    def unfinished_expiries(self, last_day: str) -> list[str]:
+        """Applications marked expired whose deletion was cut short (throttled): the next run finishes them."""
+        items = query_all(self._db, TableName=self._table, IndexName=PENDING_INDEX,
+                          KeyConditionExpression="#status = :expired AND verify_by <= :day",
+                          ExpressionAttributeNames={"#status": "status"},
+                          ExpressionAttributeValues=to_item({":expired": "expired", ":day": last_day}))
+        return [i["reader_id"] for i in items]
 
     def mark_reminded(self, reader_id: str, at: str) -> bool:
         """At most one reminder per application: True only for the run that records it."""

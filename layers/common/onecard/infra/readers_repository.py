@@ -6,7 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
+from onecard.infra.dynamo import (cancellation_codes, delete_keys, from_item, is_transaction_cancelled, query_all,
+                                  to_item)
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 
 
@@ -16,6 +17,13 @@ def reader_key(reader_id: str) -> dict[str, str]:
 
 def identity_key(identity_index: str) -> dict[str, str]:
     return {"pk": f"IDENTITY#{identity_index}", "sk": "IDENTITY"}
+
+
+def reference_put(table: str, reader_id: str, key: dict[str, str]) -> dict[str, Any]:
+    """A transaction action that records, in the reader's partition, an item elsewhere that names the reader
+    (a link request's pointer, an e-mail link's pointer): the erasure finds and deletes each one by it."""
+    return {"Put": {"TableName": table, "Item": to_item({
+        "pk": f"READER#{reader_id}", "sk": f"REF#{key['pk']}#{key['sk']}", "ref_pk": key["pk"], "ref_sk": key["sk"]})}}
 
 
 class ReaderRepository:
@@ -77,10 +85,23 @@ class ReaderRepository:
         item = self._db.get_item(TableName=self._readers, Key=to_item(key), ConsistentRead=True)["Item"]
         return from_item(item)["first_shown_at"]
 
-    def create(self, new: NewReader) -> None:
-        """Writes the reader, its identity guard, the spent captcha and any receipts/requests atomically.
+    def spend_captcha(self, marker: str, expires_at: int) -> None:
+        """Marks a captcha solution used, whatever the application it came with turns out to be.
 
-        Raises IdentityTaken or CaptchaReplayed; on either nothing is written.
+        Raises CaptchaReplayed when it was used before.
+        """
+        try:
+            self._db.put_item(TableName=self._sessions, Item=to_item({"pk": f"CAPTCHA#{marker}", "expires_at": expires_at}),
+                              ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise CaptchaReplayed() from None
+            raise
+
+    def create(self, new: NewReader) -> None:
+        """Writes the reader, its identity guard and any receipts/requests atomically.
+
+        Raises IdentityTaken or HouseholdTaken; on either nothing is written.
         """
         reader_id = new.profile["reader_id"]
         not_there = "attribute_not_exists(pk)"
@@ -89,9 +110,6 @@ class ReaderRepository:
                      "ConditionExpression": not_there}},
             {"Put": {"TableName": self._readers,
                      "Item": to_item({**identity_key(new.identity_index), "reader_id": reader_id}),
-                     "ConditionExpression": not_there}},
-            {"Put": {"TableName": self._sessions,
-                     "Item": to_item({"pk": f"CAPTCHA#{new.captcha_marker}", "expires_at": new.captcha_expires_at}),
                      "ConditionExpression": not_there}},
         ]
         if new.household_index:
@@ -108,26 +126,26 @@ class ReaderRepository:
             codes = cancellation_codes(error)
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                 raise IdentityTaken() from None
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
-                raise CaptchaReplayed() from None
-            if new.household_index and len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
+            if new.household_index and len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
                 raise HouseholdTaken() from None
             raise
 
 
 def delete_reader_items(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str,
                         identity_index: str, extra_keys: list[dict[str, str]] | None = None) -> None:
-    """Deletes every item of a reader: its partition, its sessions, its identity guard and the index items that
-    point at it from elsewhere (``extra_keys``)."""
+    """Deletes every item of a reader: its partition, the items elsewhere that its partition refers to or that
+    ``extra_keys`` name, its sessions, and last its profile and identity guard, so that a deletion cut short
+    (WritesUnfinished) leaves a reader who can be found and whose deletion can be finished."""
     items = ReaderRepository(dynamodb, readers_table=readers_table, sessions_table=sessions_table,
                              consent_table="").partition(reader_id)
-    for item in items:
-        if item["sk"].startswith("SESSION#"):
-            dynamodb.delete_item(TableName=sessions_table, Key=to_item({"pk": f"SESSION#{item['sk'].split('#', 1)[1]}"}))
-    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in items] + [identity_key(identity_index)] + list(extra_keys or [])
-    for start in range(0, len(keys), 25):
-        dynamodb.batch_write_item(RequestItems={readers_table: [
-            {"DeleteRequest": {"Key": to_item(key)}} for key in keys[start:start + 25]]})
+    last = [reader_key(reader_id), identity_key(identity_index)]
+    first = [{"pk": i["ref_pk"], "sk": i["ref_sk"]} for i in items if i["sk"].startswith("REF#")]
+    first += list(extra_keys or []) + [{"pk": i["pk"], "sk": i["sk"]} for i in items if i["sk"] != "PROFILE"]
+    unique = list({(key["pk"], key["sk"]): key for key in first if key not in last}.values())
+    delete_keys(dynamodb, readers_table, unique)
+    delete_keys(dynamodb, sessions_table, [{"pk": f"SESSION#{i['sk'].split('#', 1)[1]}"}
+                                           for i in items if i["sk"].startswith("SESSION#")])
+    delete_keys(dynamodb, readers_table, last)
 
 
 def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str, identity_index: str,

@@ -26,6 +26,10 @@ class CounterDependencies:
     decrypt_id_number: Callable[[dict[str, Any]], str]
     blind_index_key: Callable[[], bytes]
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    release_waiting_links: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
+    """Actions that send the reader's waiting links, written with the activation (the identity is checked now)."""
+    withdraw_waiting_links: Callable[[str, str], Any] = lambda reader_id, at: None
+    """Ends the links of an application rejected as a duplicate: it will never be activated, so they never leave."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +68,18 @@ def activate(reader_id: str, barcode: str, document_checked: str, branch: str, s
     if (profile.get("review") or {}).get("status") == "duplicate":
         raise problems.Conflict("此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
                                 extra={"code": "rejected_as_duplicate"})
-    at = iso_millis(deps.clock())
+    now = deps.clock()
+    at = iso_millis(now)
     code = barcode.upper()
     audit = {**audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
              "branch": branch, "document_checked": document_checked, "principal": staff.principal,
              "card_barcode": code}
     try:
-        deps.lifecycle.activate(reader_id, code, at, audit)
+        deps.lifecycle.activate(reader_id, code, at, audit, deps.release_waiting_links(reader_id, now))
     except ActivationRefused as refused:
+        if refused.code == "links_changed":  # the reader ended a waiting link while the counter was busy
+            raise problems.Conflict("讀者的一證通用申請剛有變更，請再按一次啟用 (The reader's links changed; activate again)",
+                                    extra={"code": "links_changed"}) from None
         if refused.code == "barcode_taken":
             raise problems.Conflict("此借閱證條碼已屬於其他讀者 (This barcode belongs to another reader)",
                                     extra={"code": "barcode_taken"}) from None
@@ -111,4 +119,6 @@ def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDepe
     audit = {**audit_item(reader_id, "review", decision, at, by=staff.principal, channel="counter")}
     if not deps.lifecycle.decide_review(reader_id, decision, at, audit):
         raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
+    if decision == "duplicate":
+        deps.withdraw_waiting_links(reader_id, at)
     return {"reader_id": reader_id, "decision": decision, "decided_at": at}

@@ -17,7 +17,8 @@ from onecard.domain.people import TAIPEI
 from onecard.infra.aws import client
 from onecard.infra.dynamo import to_item
 from onecard.observability import logger
-from onecard.links.requests import link_request_actions, new_request_id, unlink_request_actions
+from onecard.links.requests import (WAITING, link_request_actions, new_request_id, unlink_request_actions,
+                                    waiting_link_actions, withdraw_waiting_actions)
 from onecard.partners import protocol
 from onecard.registration.service import iso_millis
 from onecard.web import problems
@@ -38,13 +39,27 @@ def _document_in_force(partner: str, document_sha256: str, now: dt.datetime) -> 
     return current
 
 
-def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
+PENDING_VERIFICATION = "pending_verification"
+
+
+def request_link(reader_id: str, partner: str, document_sha256: str) -> tuple[str, str]:
+    """The request's id and its status: ``pending`` (sent to the partner now), or ``waiting_for_verification`` for
+    a reader whose identity no counter has checked yet (sent with the activation: a partner never hears of an
+    identity that nobody checked)."""
     profile = wiring.readers().get_profile(reader_id)
     if profile is None:
         raise problems.Unauthenticated("請重新登入")
     if profile.get("card_type") == "family":
         raise problems.InvalidFields([FieldIssue("partner", "family_card_cannot_link",
                                                  "家庭證無法結合一證通用服務，請以個人證申辦")])
+    waiting = profile.get("status") == PENDING_VERIFICATION
+    if waiting and (profile.get("review") or {}).get("status") == "duplicate":
+        raise problems.Conflict("此申請經審核為重複申請，無法結合合作館 (Rejected as a duplicate application)",
+                                extra={"code": "rejected_as_duplicate"})
+    if not waiting and profile.get("status") != "active":
+        raise problems.Conflict("借閱證目前無法結合合作館，請洽櫃檯 (This card cannot be linked now)",
+                                extra={"code": "card_not_active"})
+    request_actions = waiting_link_actions if waiting else link_request_actions
     now, now_iso, now_epoch = _now()
     current = _document_in_force(partner, document_sha256, now)
     request_id = new_request_id()
@@ -55,8 +70,8 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
                 "decided_by": "guardian" if minor else "reader"}
     try:
         wiring.consent().record(reader_id, [decision], recorded_at=now_iso, extra_actions=lambda receipts: (
-            link_request_actions(table, reader_id, partner, current.version, receipts[0].receipt_id, request_id,
-                                 now_iso, now_epoch)))
+            request_actions(table, reader_id, partner, current.version, receipts[0].receipt_id, request_id,
+                            now_iso, now_epoch)))
     except ClientError as error:
         reasons = [str(r.get("Code")) for r in error.response.get("CancellationReasons") or []]
         # Actions: the receipt, the chain head, then the link item whose condition says "not pending or active".
@@ -64,15 +79,18 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> str:
             raise problems.Conflict("已啟用或申請中，無須重複申請 (Already linked or pending)") from None
         logger.error("link request not recorded", extra={"cancellation_reasons": reasons})
         raise
-    return request_id
+    return request_id, WAITING if waiting else "pending"
 
 
-def request_unlink(reader_id: str, partner: str) -> str:
+def request_unlink(reader_id: str, partner: str) -> tuple[str, str]:
+    """The request's id and the link's status: ``unlinking`` (the partner is told), or ``withdrawn`` for a link
+    that was still waiting for the counter (no partner heard of it, so none is told)."""
     links = {link["partner"]: link for link in wiring.link_status().links(reader_id)}
     link = links.get(partner)
-    if link is None or link.get("status") not in ("pending", "active"):
+    if link is None or link.get("status") not in ("pending", "active", WAITING):
         raise problems.NotFound("尚未結合此合作館 (No link with this partner)")
     now, now_iso, now_epoch = _now()
+    waiting = link.get("status") == WAITING
     document = default_library().current(partner, now.astimezone(TAIPEI).date())
     request_id = new_request_id()
     table = settings().readers_table
@@ -80,12 +98,13 @@ def request_unlink(reader_id: str, partner: str) -> str:
                 "decision": Decision.WITHDRAW, "channel": Channel.PERSONAL_STUDY, "decided_by": "reader"}
     try:
         wiring.consent().record(reader_id, [decision], recorded_at=now_iso, extra_actions=lambda _: (
+            withdraw_waiting_actions(table, reader_id, partner, now_iso, now_epoch) if waiting else
             unlink_request_actions(table, reader_id, partner, request_id, now_iso, now_epoch)))
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             raise problems.Conflict("此結合狀態已變更，請重新整理 (The link changed meanwhile)") from None
         raise
-    return request_id
+    return (link["request_id"], "withdrawn") if waiting else (request_id, "unlinking")
 
 
 def apply_callback(partner: str, headers: dict[str, str], body: bytes, callback: Any) -> None:
@@ -127,12 +146,15 @@ def decide_on_revision(reader_id: str, partner: str, document_sha256: str, decis
               "decided_by": "guardian" if profile.get("guardian") else "reader"}
     links = {link["partner"]: link for link in wiring.link_status().links(reader_id)}
     open_link = links.get(partner, {}).get("status") in ("pending", "active")
+    waiting_link = links.get(partner, {}).get("status") == WAITING
     table = settings().readers_table
     request_id = new_request_id()
 
     def unlink(_: Any) -> list[dict[str, Any]]:
         if decision == "decline" and open_link:
             return unlink_request_actions(table, reader_id, partner, request_id, now_iso, now_epoch)
+        if decision == "decline" and waiting_link:
+            return withdraw_waiting_actions(table, reader_id, partner, now_iso, now_epoch)
         return []
 
     receipts = wiring.consent().record(reader_id, [record], recorded_at=now_iso, extra_actions=unlink)

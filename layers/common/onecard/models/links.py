@@ -17,7 +17,7 @@ class LinkRequest(RequestModel):
 
 class LinkAccepted(ResponseModel):
     partner: PartnerCode
-    status: Literal["pending", "unlinking"]
+    status: Literal["pending", "waiting_for_verification", "unlinking", "withdrawn"]
     request_id: str
 
 

@@ -104,7 +104,7 @@ class RegistrationRequest(RequestModel):
 
 class RequestedLink(ResponseModel):
     partner: PartnerCode
-    status: Literal["pending", "agreed"]
+    status: Literal["waiting_for_verification", "agreed"]
     receipt_id: str
 
 

@@ -24,8 +24,6 @@ class NewReader:
 
     profile: dict[str, Any]
     identity_index: str
-    captcha_marker: str
-    captcha_expires_at: int
     household_index: str | None = None
     extra_actions: list[dict[str, Any]] = field(default_factory=list)
     """Further DynamoDB transaction actions written with the reader (consent receipts, link requests)."""

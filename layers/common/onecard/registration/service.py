@@ -23,17 +23,25 @@ from onecard.security.passwords import hash_password
 from onecard.web import problems
 
 
-def next_steps(verify_by: str) -> list[str]:
-    return [
+def next_steps(verify_by: str, linking: bool = False) -> list[str]:
+    steps = [
         "您的網路申請已送出，尚未完成辦證。",
         f"請於 {verify_by}（含）前攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取"
         "借閱證後即可借書；逾期申請失效，所填個人資料將予刪除。",
-        f"Your application has been received. Bring your identity document to any branch counter by {verify_by} to "
-        "collect your card before your first loan; after that date the application expires and its data is deleted.",
     ]
+    if linking:
+        steps.append("您申請的一證通用服務，將於您臨櫃完成身分確認、領取借閱證後，才送交合作館辦理；在此之前合作館不會收到您的資料。")
+    steps.append(
+        f"Your application has been received. Bring your identity document to any branch counter by {verify_by} to "
+        "collect your card before your first loan; after that date the application expires and its data is deleted.")
+    if linking:
+        steps.append("The one-card links you asked for are sent to the partner libraries only after your identity is "
+                     "checked and your card is collected at a counter; until then no partner receives your data.")
+    return steps
 
 
 _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
+_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")
 
 IDENTITY_PURPOSE = "identity"
 HOUSEHOLD_PURPOSE = "household"
@@ -41,6 +49,7 @@ HOUSEHOLD_PURPOSE = "household"
 
 class Readers(Protocol):
     def reader_id_for_identity(self, identity_index: str) -> str | None: ...
+    def spend_captcha(self, marker: str, expires_at: int) -> None: ...
     def create(self, new: NewReader) -> None: ...
 
 
@@ -64,6 +73,8 @@ class RegistrationDependencies:
     lifecycle: Any = None
     """Where verification links, the duplicate index and reviews are kept (LifecycleRepository)."""
     expiry_days: int = 30
+    attempt_allowed: Callable[[], Any] = lambda: None
+    """Draws one attempt from the client address's budget (shared with 讀者證號是否辦過); a rate-limit verdict."""
 
 
 def identity_index(key: bytes, id_number: str) -> str:
@@ -84,12 +95,29 @@ def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
     return deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), id_number)) is not None
 
 
-def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> RegistrationAccepted:
-    now = deps.clock()
+def _admit(request: RegistrationRequest, deps: RegistrationDependencies, now: dt.datetime) -> None:
+    """The captcha first, spent by this use whatever its outcome, and the address's budget of attempts: an answer
+    of 409 tells whether an ID number holds a card, so each one costs a fresh proof of work and counts towards
+    the limit of 讀者證號是否辦過."""
     try:
         solution = captcha.verify_solution(request.captcha, deps.captcha_key(), now=now)
     except captcha.CaptchaRejected as rejected:
         raise problems.InvalidFields([FieldIssue("captcha", rejected.code, rejected.message)]) from None
+    budget = _CHECKS.submit(deps.attempt_allowed)  # its write overlaps the captcha's
+    try:
+        deps.readers.spend_captcha(solution.replay_marker, solution.expires_at)
+    except CaptchaReplayed:
+        budget.result()
+        raise problems.InvalidFields([FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]) from None
+    verdict = budget.result()
+    if verdict is not None and not verdict.allowed:
+        raise problems.TooManyRequests("申請及查詢次數過多，請稍後再試 (Too many attempts; try again later)",
+                                       retry_after_seconds=verdict.retry_after_seconds)
+
+
+def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> RegistrationAccepted:
+    now = deps.clock()
+    _admit(request, deps, now)
 
     # The password hash is CPU work that releases the GIL: it runs while the look-ups below wait on the network.
     password_hash = _HASHING.submit(hash_password, request.password)
@@ -127,8 +155,6 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
             NewReader(
                 profile=profile,
                 identity_index=index,
-                captcha_marker=solution.replay_marker,
-                captcha_expires_at=solution.expires_at,
                 household_index=household_index,
                 extra_actions=_agreement_actions(deps, receipts, reader_id, now) + lifecycle_actions,
             )
@@ -138,10 +164,6 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     except HouseholdTaken:
         raise problems.Conflict("此戶號已辦理家庭證，每戶限辦一張 (This household already holds a family card)",
                                 extra={"code": "household_already_registered"}) from None
-    except CaptchaReplayed:
-        raise problems.InvalidFields(
-            [FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]
-        ) from None
     return RegistrationAccepted(
         reader_id=reader_id,
         card_type=request.card_type,
@@ -149,8 +171,8 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         verify_by=profile["verify_by"],
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
-        next_steps=next_steps(profile["verify_by"]),
-        links=[RequestedLink(partner=r.partner, status="pending" if deps.link_requests else "agreed",
+        next_steps=next_steps(profile["verify_by"], linking=bool(receipts)),
+        links=[RequestedLink(partner=r.partner, status="waiting_for_verification" if deps.link_requests else "agreed",
                              receipt_id=r.receipt_id) for r in receipts],
     )
 
