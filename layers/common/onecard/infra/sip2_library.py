@@ -120,7 +120,11 @@ class Sip2LibrarySystem:
             connection = _Connection.open(self.host, self.port, deadline, self._tls, self._tls_context,
                                           self._encoding)
             user, password, location = self._account
-            answer = connection.exchange(codec.login(user, password, location), "94", deadline)
+            try:
+                answer = connection.exchange(codec.login(user, password, location), "94", deadline)
+            except BaseException:
+                connection.close()  # not kept: nothing else would close it
+                raise
             if answer.fixed != "1":
                 connection.close()
                 logger.error("the library system refused the service's SIP2 login (account %s)", user)
