@@ -26,6 +26,8 @@ def main() -> int:
     stack.start()
     print(f"data kept in {state_dir} (delete it to start afresh)", flush=True)
     print(f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True)
+    print(f"library system (SIP2) simulator on 127.0.0.1:{stack.ils_simulator.port} "
+          "(faults: POST /_control/ils on the partner simulator)", flush=True)
     if stack.operator_token_generated:
         print(f"operator token for /v1/staff/… (Authorization: Bearer …): {stack.operator_token} "
               "(set ONECARD_OPERATOR_TOKEN to choose it)", flush=True)

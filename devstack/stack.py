@@ -67,10 +67,14 @@ class LocalStack:
         self.template = load_template()
         self.session = boto3.Session(region_name=REGION)
         add_layers_to_path(self.template)
+        from ils_simulator import IlsSimulator
         from partner_simulator.server import PartnerSimulator
 
+        # The library system (ILS) over SIP2; its account (login, password) is .ils_simulator.account.
+        self.ils_simulator = IlsSimulator(port=int(os.environ.get("ILS_SIMULATOR_PORT", "0")))
         self.simulator = PartnerSimulator({}, f"http://{self.host}:{self.port}",
-                                          port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")))
+                                          port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")),
+                                          ils=self.ils_simulator)
         simulated = f"http://127.0.0.1:{self.simulator.port}"
         self.parameters = {"NtpcBaseUrl": f"{simulated}/ntpc", "KlcplBaseUrl": f"{simulated}/klcpl",
                            "PublicBaseUrl": f"http://{self.host}:{self.port}",
@@ -105,6 +109,7 @@ class LocalStack:
         self.simulator.callback_base_url = self.url
         self.simulator.secrets.update(self._partner_secrets())
         self.run_in_background("partner-simulator", self.simulator.serve)
+        self.run_in_background("ils-simulator", self.ils_simulator.serve)
         self._start_event_sources()
 
     def _partner_secrets(self) -> dict[str, bytes]:

@@ -2,6 +2,11 @@
 
 They verify our signatures, answer at once or with a signed callback after a delay, and take fault settings
 on POST /_control/{partner}; GET /_control/{partner}/seen lists what they received.
+
+Given the simulated library system (``ils_simulator``), the same port also controls it: POST /_control/ils sets its
+faults (``{"down": true}``, ``{"latency_ms": 500}``, ``{"drop_mid_answer": true}``; ``{}`` restores),
+POST /_control/ils/patrons/{barcode} with ``{"password": "…"}`` changes a patron's password as a counter would,
+GET /_control/ils/patrons lists the patrons (without passwords) and GET /_control/ils the faults.
 """
 
 from __future__ import annotations
@@ -13,17 +18,22 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from onecard.partners import protocol
 from partner_simulator.core import Faults, SimulatedPartners
+
+if TYPE_CHECKING:
+    from ils_simulator import IlsSimulator
 
 _ACTIONS = {path: action for action, path in protocol.PATHS.items()}
 
 
 class PartnerSimulator:
-    def __init__(self, secrets: dict[str, bytes], callback_base_url: str, host: str = "127.0.0.1", port: int = 3100):
+    def __init__(self, secrets: dict[str, bytes], callback_base_url: str, host: str = "127.0.0.1", port: int = 3100,
+                 ils: IlsSimulator | None = None):
         self.secrets = secrets
+        self.ils = ils
         self.callback_base_url = callback_base_url.rstrip("/")
         self.partners = SimulatedPartners()
         self._server = ThreadingHTTPServer((host, port), self._handler())
@@ -83,8 +93,48 @@ class PartnerSimulator:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _control_ils(self, method: str, parts: list[str], body: bytes) -> None:
+                ils = simulator.ils
+                if ils is None:
+                    self._reply(404, {"reason": "no simulated library system"})
+                    return
+                try:
+                    settings = json.loads(body or b"{}") if method == "POST" else {}
+                except ValueError:
+                    self._reply(400, {"reason": "the body is not JSON"})
+                    return
+                if not isinstance(settings, dict):
+                    self._reply(400, {"reason": "the body is not a JSON object"})
+                elif parts == [] and method == "GET":
+                    self._reply(200, ils.fault_settings())
+                elif parts == [] and method == "POST":
+                    try:
+                        ils.set_faults(**settings)
+                    except (TypeError, ValueError) as refused:
+                        self._reply(400, {"reason": str(refused)})
+                        return
+                    self._reply(200, ils.fault_settings())
+                elif parts == ["patrons"] and method == "GET":
+                    self._reply(200, {"patrons": ils.patrons()})
+                elif len(parts) == 2 and parts[0] == "patrons" and method == "POST":
+                    password = settings.get("password")
+                    if not isinstance(password, str) or not password:
+                        self._reply(400, {"reason": "password (a non-empty string) is required"})
+                        return
+                    try:
+                        ils.set_password(parts[1], password)
+                    except KeyError:
+                        self._reply(404, {"reason": "unknown patron"})
+                        return
+                    self._reply(200, {"barcode": parts[1], "password_changed": True})
+                else:
+                    self._reply(404, {"reason": "not found"})
+
             def do_GET(self) -> None:  # noqa: N802
                 parts = self.path.strip("/").split("/")
+                if parts[:2] == ["_control", "ils"]:
+                    self._control_ils("GET", parts[2:], b"")
+                    return
                 if len(parts) == 3 and parts[0] == "_control" and parts[2] == "seen" and parts[1] in simulator.partners.partners:
                     partner = simulator.partners.partners[parts[1]]
                     self._reply(200, {"seen": partner.seen, "refused": partner.refused, "faults": asdict(partner.faults),
@@ -94,6 +144,9 @@ class PartnerSimulator:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.strip("/").split("/")[:2] == ["_control", "ils"]:
+                    self._control_ils("POST", self.path.strip("/").split("/")[2:], body)
+                    return
                 parts = self.path.strip("/").split("/", 1)
                 if parts[0] == "_control" and len(parts) == 2 and parts[1] in simulator.partners.partners:
                     settings = json.loads(body or b"{}")

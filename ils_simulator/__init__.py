@@ -1,0 +1,5 @@
+"""A simulated library system (ILS) speaking SIP2 on a loopback port, for the local stack and the tests."""
+
+from ils_simulator.server import Account, IlsFaults, IlsSimulator, SimulatedPatron, sample_patrons
+
+__all__ = ["Account", "IlsFaults", "IlsSimulator", "SimulatedPatron", "sample_patrons"]

@@ -1,0 +1,286 @@
+"""The simulated library system: a SIP2 2.00 ACS on a loopback port, one thread per connection.
+
+It answers 93 Login (only the account it was made with), 99 SC Status, 63 Patron Information (the patron looked up
+by card barcode or ID number; 63 before a successful login closes the connection) and 97 (resend), with the AY
+sequence of the request and an AZ checksum; a request with a wrong checksum gets 96. Beyond SIP2 2.00 its 64
+answers carry the birth date in PB and the card's expiry in PA (YYYYMMDD, as Koha does) and the ID number in XI
+(a local extension): ``IlsSimulator.extension_fields`` names them for the client.
+
+Faults (``set_faults``, or ``POST /_control/ils`` on the partner simulator; each call sets them all, ``{}``
+restores): ``down`` refuses new connections and drops the open ones, ``latency_ms`` delays every answer,
+``drop_mid_answer`` sends half an answer and closes, ``corrupt_checksum`` sends answers with a wrong checksum.
+``set_password(barcode, password)`` is how a counter password change is simulated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+import socket
+import socketserver
+import struct
+import threading
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Iterator
+
+from onecard.infra import sip2_codec as codec
+
+INSTITUTION_ID = "TPML"
+EXTENSION_FIELDS = {"birth_date_field": "PB", "expiry_field": "PA", "id_number_field": "XI"}
+_NO_STATUS = " " * 14
+_CHARGE_DENIED = "Y" + " " * 13
+_UNKNOWN_PATRON_STATUS = "YYYY" + " " * 10
+
+
+@dataclass(frozen=True)
+class Account:
+    """The SIP account the service logs in with (CN/CO of 93)."""
+
+    login: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class IlsFaults:
+    down: bool = False
+    latency_ms: int = 0
+    drop_mid_answer: bool = False
+    corrupt_checksum: bool = False
+
+
+@dataclass
+class SimulatedPatron:
+    barcode: str
+    id_number: str
+    password: str = field(repr=False)
+    name: str
+    birth_date: dt.date
+    card_expires: dt.date
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What GET /_control/ils/patrons shows: everything but the password."""
+        return {"barcode": self.barcode, "id_number": self.id_number, "name": self.name,
+                "birth_date": self.birth_date.isoformat(), "card_expires": self.card_expires.isoformat(),
+                "email": self.email, "phone": self.phone, "address": self.address}
+
+
+def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
+    """Three card holders: two valid cards (expiring two years on), one expired."""
+    today = today or dt.date.today()
+    later = dt.date(today.year + 2, 12, 31)
+    return [
+        SimulatedPatron("TP90000001", "F131104093", "tpml2024", "陳大文", dt.date(1985, 3, 2), later,
+                        phone="0912345678", address="臺北市大安區建國南路二段1號"),
+        SimulatedPatron("TP90000002", "A234567893", "book5678", "王美玲", dt.date(1992, 11, 20), later,
+                        email="wang@example.com"),
+        SimulatedPatron("TP90000003", "L118159085", "exp12345", "李小華", dt.date(1978, 7, 15),
+                        dt.date(2024, 12, 31)),
+    ]
+
+
+class IlsSimulator:
+    extension_fields = EXTENSION_FIELDS
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, account: Account | None = None,
+                 institution_id: str = INSTITUTION_ID, patrons: list[SimulatedPatron] | None = None,
+                 encoding: str = "utf-8"):
+        self.host = host
+        self.account = account or Account("onecard", secrets.token_urlsafe(12))
+        self.institution_id = institution_id
+        self.encoding = encoding
+        self.faults = IlsFaults()
+        self._patrons = {p.barcode: p for p in (patrons if patrons is not None else sample_patrons())}
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._server = _Server((host, port), self._handler())
+        self.port = self._server.server_address[1]
+
+    # The Python control API ------------------------------------------------------------------------------------
+
+    def set_faults(self, **settings: Any) -> IlsFaults:
+        """Sets every fault at once (those not given are off); unknown names are refused."""
+        known = {f.name for f in fields(IlsFaults)}
+        unknown = set(settings) - known
+        if unknown:
+            raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
+        self.faults = IlsFaults(down=bool(settings.get("down", False)),
+                                latency_ms=max(0, int(settings.get("latency_ms", 0))),
+                                drop_mid_answer=bool(settings.get("drop_mid_answer", False)),
+                                corrupt_checksum=bool(settings.get("corrupt_checksum", False)))
+        if self.faults.down:
+            self.drop_connections()
+        return self.faults
+
+    def set_password(self, barcode: str, password: str) -> None:
+        """A password change at the counter. KeyError for an unknown barcode."""
+        with self._lock:
+            self._patrons[barcode].password = password
+
+    def patrons(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [p.public() for p in self._patrons.values()]
+
+    def drop_connections(self) -> None:
+        """Closes every open connection, as a restarting library system would."""
+        with self._lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            _abort(connection)
+
+    def fault_settings(self) -> dict[str, Any]:
+        return asdict(self.faults)
+
+    # Running ---------------------------------------------------------------------------------------------------
+
+    def serve(self, stop: threading.Event) -> None:
+        """Answers until ``stop`` is set, then closes the port and every connection."""
+        thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                  name="ils-simulator", daemon=True)
+        thread.start()
+        stop.wait()
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self.drop_connections()
+        thread.join(timeout=2)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[IlsSimulator]:
+        stop = threading.Event()
+        thread = threading.Thread(target=self.serve, args=(stop,), name="ils-simulator-serve", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+
+    # Answers ---------------------------------------------------------------------------------------------------
+
+    def answer(self, request: codec.Message, logged_in: bool) -> tuple[codec.Message | None, bool]:
+        """(answer, logged in now); None closes the connection."""
+        now = dt.datetime.now()
+        if request.command == "93":
+            ok = (request.get("CN"), request.get("CO")) == (self.account.login, self.account.password)
+            return codec.login_response(ok), ok
+        if request.command == "99":
+            return codec.acs_status(self.institution_id, now, library_name="臺北市立圖書館（模擬）"), logged_in
+        if request.command == "63" and logged_in:
+            return self._patron_information(request, now), logged_in
+        return None, logged_in
+
+    def _find(self, identifier: str) -> SimulatedPatron | None:
+        wanted = identifier.strip().upper()
+        with self._lock:
+            patron = next((p for p in self._patrons.values() if wanted in (p.barcode.upper(), p.id_number)), None)
+            return replace(patron) if patron else None
+
+    def _patron_information(self, request: codec.Message, now: dt.datetime) -> codec.Message:
+        identifier, password = request.get("AA") or "", request.get("AD")
+        patron = self._find(identifier)
+        counts = "0000" * 6
+        head = codec.UNKNOWN_LANGUAGE + codec.transaction_date(now) + counts
+        if patron is None:
+            answer = [("AO", self.institution_id), ("AA", identifier), ("AE", ""), ("BL", "N")]
+            if password is not None:
+                answer.append(("CQ", "N"))
+            return codec.Message("64", _UNKNOWN_PATRON_STATUS + head, tuple(answer))
+        expired = patron.card_expires < now.date()
+        answer = [("AO", self.institution_id), ("AA", patron.barcode), ("AE", patron.name), ("BL", "Y")]
+        if password is not None:
+            answer.append(("CQ", "Y" if secrets.compare_digest(password.encode(), patron.password.encode()) else "N"))
+        answer += [(fid, value) for fid, value in (("BD", patron.address), ("BE", patron.email),
+                                                  ("BF", patron.phone)) if value]
+        answer += [("PB", patron.birth_date.strftime("%Y%m%d")), ("PA", patron.card_expires.strftime("%Y%m%d")),
+                   ("XI", patron.id_number)]
+        if expired:
+            answer.append(("AF", "借閱證已逾期"))
+        return codec.Message("64", (_CHARGE_DENIED if expired else _NO_STATUS) + head, tuple(answer))
+
+    def _handler(self) -> type[socketserver.BaseRequestHandler]:
+        simulator = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                connection: socket.socket = self.request
+                if simulator.faults.down or simulator._stopping.is_set():
+                    _abort(connection)
+                    return
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with simulator._lock:
+                    simulator._open.add(connection)
+                try:
+                    self._converse(connection)
+                except OSError:
+                    pass
+                finally:
+                    with simulator._lock:
+                        simulator._open.discard(connection)
+                    _abort(connection)
+
+            def _converse(self, connection: socket.socket) -> None:
+                buffer, logged_in, last = b"", False, b""
+                while True:
+                    buffer = buffer.lstrip(b"\n")
+                    end = buffer.find(codec.TERMINATOR)
+                    if end < 0:
+                        chunk = connection.recv(4096)
+                        if not chunk or len(buffer) > codec.MAX_FRAME_BYTES:
+                            return
+                        buffer += chunk
+                        continue
+                    raw, buffer = buffer[:end + 1], buffer[end + 1:]
+                    if simulator.faults.down:
+                        return
+                    if raw.startswith(b"97"):
+                        reply = last
+                    else:
+                        try:
+                            request = codec.decode(raw, simulator.encoding)
+                        except codec.Sip2ChecksumError:
+                            connection.sendall(codec.encode(codec.Message("96", ""), 0, simulator.encoding))
+                            continue
+                        except codec.Sip2FormatError:
+                            return
+                        answer, logged_in = simulator.answer(request, logged_in)
+                        if answer is None:
+                            return
+                        reply = codec.encode(answer, request.sequence, simulator.encoding)
+                    last = reply
+                    faults = simulator.faults
+                    if faults.latency_ms and simulator._stopping.wait(faults.latency_ms / 1000):
+                        return
+                    if faults.corrupt_checksum and reply.endswith(b"\r") and len(reply) > 5:
+                        digit = reply[-2:-1]
+                        reply = reply[:-2] + (b"0" if digit != b"0" else b"1") + b"\r"
+                    if faults.drop_mid_answer:
+                        connection.sendall(reply[:len(reply) // 2])
+                        connection.shutdown(socket.SHUT_WR)  # end of stream in the middle of the answer
+                        return
+                    connection.sendall(reply)
+
+        return Handler
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+
+
+def _abort(connection: socket.socket) -> None:
+    """Closes with a reset (no lingering FIN handshake): the client sees the connection fail at once."""
+    try:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    connection.close()
