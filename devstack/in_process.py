@@ -38,8 +38,28 @@ def emulated_aws(pool_size: int = 1) -> Iterator[EmulatedAws]:
 
     transaction_rollback.install()
     partition_queries.install()
+    _one_call_at_a_time()
     with mock_aws():
         yield from _functions_on_the_emulation(pool_size)
+
+
+def _one_call_at_a_time() -> None:
+    """As the loopback emulation does (devstack/emulation.py): moto's backends take no locks, so two threads of one
+    worker batch could both pass the same conditional write, which DynamoDB never allows."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if getattr(BotocoreStubber.__call__, "one_at_a_time", False):
+        return
+    answer, lock = BotocoreStubber.__call__, threading.Lock()
+
+    def serialised(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return answer(self, *args, **kwargs)
+
+    serialised.one_at_a_time = True  # type: ignore[attr-defined]
+    BotocoreStubber.__call__ = serialised  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
