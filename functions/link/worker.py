@@ -64,22 +64,35 @@ QUICK_RETRY_AFTER_SECONDS = 0.5
 QUICK_ANSWER_SECONDS = 2.0
 
 
-def _send(message: dict[str, Any], may_call_again: Callable[[], bool] | None) -> PartnerAnswer:
-    payload = _payload(message)
+class OverRate(Exception):
+    """The partner has had its agreed calls in this second."""
+
+    def __init__(self, count: int):
+        super().__init__(f"call {count} in this second")
+        self.count = count
+
+
+def _send(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]],
+          quick_retry: bool) -> PartnerAnswer:
+    """Each call takes a slot of the partner's rate right before it goes (nothing slow in between)."""
+    allowed, count = take_slot()
+    if not allowed:
+        raise OverRate(count)
     started = time.monotonic()
     answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
-    if may_call_again and answer.outcome == "retry" and time.monotonic() - started < QUICK_ANSWER_SECONDS:
+    if quick_retry and answer.outcome == "retry" and time.monotonic() - started < QUICK_ANSWER_SECONDS:
         time.sleep(QUICK_RETRY_AFTER_SECONDS * (0.5 + random.random()))
-        if not may_call_again():  # the second call counts against the partner's rate too
+        if not take_slot()[0]:  # the second call counts against the partner's rate too
             return answer
         answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
     return answer
 
 
 @idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
-def handle(message: dict[str, Any], may_call_again: Callable[[], bool] | None = None) -> dict[str, Any]:
-    """``may_call_again`` (whether a quick second try may go now) is None for a probe of a down partner."""
-    answer = _send(message, may_call_again)
+def handle(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]],
+           probe: bool = False) -> dict[str, Any]:
+    """A probe of a down partner makes one call only (no quick second try)."""
+    answer = _send(message, payload, take_slot, quick_retry=not probe)
     if answer.outcome == "retry":
         raise PartnerUnavailable(answer.reason or "partner unavailable")
     status = {"active": "active", "unlinked": "unlinked", "rejected": "rejected"}.get(answer.outcome)
@@ -175,13 +188,15 @@ def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
             retry_policy.hold_delay(first_sent_at, now, probe_seconds=s.partner_probe_seconds,
                                     cap=s.link_retry_max_delay_seconds, draw=random.random()),
             max(1, math.ceil(retry_policy.deadline(first_sent_at, s.link_retry_for_seconds) - now))))
-    allowed, count = _take_rate_slot(partner)
-    if not allowed:
-        _partner_metric("PartnerRateWaits", partner, 1)
-        raise _waiting(record, partner, retry_policy.rate_wait_delay(count, s.partner_rates()[partner], random.random()))
-    probe = decision is retry_policy.Gate.PROBE
     try:
-        result = handle(message=message, may_call_again=None if probe else lambda: _take_rate_slot(partner)[0])
+        payload = _payload(message)
+        wiring.partner_secret(partner)  # read now (or from the cache), so nothing slow comes between slot and call
+        result = handle(message=message, payload=payload, take_slot=lambda: _take_rate_slot(partner),
+                        probe=decision is retry_policy.Gate.PROBE)
+    except OverRate as over:
+        _partner_metric("PartnerRateWaits", partner, 1)
+        raise _waiting(record, partner, retry_policy.rate_wait_delay(
+            over.count, s.partner_rates()[partner], random.random())) from None
     except PartnerSecretNotSet as error:
         # An operator's task, not a partner outage: the request waits (within its budget) rather than failing.
         logger.error("link request not sent: partner secret not set",
