@@ -37,22 +37,24 @@ class SimulatedPartner:
     _random: random.Random = field(default_factory=random.Random)
 
     def decide(self, action: str, request_id: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, body) for one request; records the successful ones."""
+        """(HTTP status, body) for one request; records each with ``at``, when it arrived (Unix seconds)."""
+        at = time.time()
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000)
         with self._lock:
             roll = self._random.random()
             if roll < self.faults.timeout_rate:
-                self.refused.append({"action": action, "request_id": request_id, "status": 0})
+                self.refused.append({"action": action, "request_id": request_id, "status": 0, "at": at})
                 return 0, {}
             if roll < self.faults.timeout_rate + self.faults.error_rate:
-                self.refused.append({"action": action, "request_id": request_id, "status": self.faults.error_status})
+                self.refused.append({"action": action, "request_id": request_id, "status": self.faults.error_status,
+                                     "at": at})
                 return self.faults.error_status, {"reason": "simulated failure"}
             if action == "link" and self._random.random() < self.faults.reject_rate:
-                self.refused.append({"action": action, "request_id": request_id, "status": 422})
+                self.refused.append({"action": action, "request_id": request_id, "status": 422, "at": at})
                 return 422, {"reason": "simulated refusal"}
             self.seen.append({"action": action, "request_id": request_id, "reader_id": payload.get("reader_id"),
-                              "fields": sorted(payload)})
+                              "fields": sorted(payload), "at": at})
             reader = str(payload.get("reader_id"))
             if action == "link":
                 card = self.linked.setdefault(reader, f"{self.name.upper()}-{secrets.token_hex(4).upper()}")

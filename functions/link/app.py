@@ -35,7 +35,9 @@ def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccept
 def my_links() -> LinkList:
     session = current_session(app)
     links = wiring.link_status().links(session.reader_id)
-    return LinkList(links=[LinkView(**{k: v for k, v in link.items() if k in LinkView.model_fields}) for link in links])
+    health = wiring.partner_breakers().read_many([link["partner"] for link in links])
+    return LinkList(links=[LinkView(**{k: v for k, v in link.items() if k in LinkView.model_fields},
+                                    partner_available=not health[link["partner"]].down) for link in links])
 
 
 @app.delete("/v1/readers/me/links/<partner>", summary="End a link: withdraws the consent and tells the partner",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import math
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
@@ -21,6 +23,7 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.consent.documents import default_library
 from onecard.infra.aws import client
+from onecard.links import retry_policy
 from onecard.observability import logger, metrics
 from onecard.partners.client import PartnerAnswer, PartnerClient
 from onecard.partners.protocol import PartnerSecretNotSet, minimised
@@ -61,19 +64,35 @@ QUICK_RETRY_AFTER_SECONDS = 0.5
 QUICK_ANSWER_SECONDS = 2.0
 
 
-def _send(message: dict[str, Any]) -> PartnerAnswer:
-    payload = _payload(message)
+class OverRate(Exception):
+    """The partner has had its agreed calls in this second."""
+
+    def __init__(self, count: int):
+        super().__init__(f"call {count} in this second")
+        self.count = count
+
+
+def _send(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]],
+          quick_retry: bool) -> PartnerAnswer:
+    """Each call takes a slot of the partner's rate right before it goes (nothing slow in between)."""
+    allowed, count = take_slot()
+    if not allowed:
+        raise OverRate(count)
     started = time.monotonic()
     answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
-    if answer.outcome == "retry" and time.monotonic() - started < QUICK_ANSWER_SECONDS:
+    if quick_retry and answer.outcome == "retry" and time.monotonic() - started < QUICK_ANSWER_SECONDS:
         time.sleep(QUICK_RETRY_AFTER_SECONDS * (0.5 + random.random()))
+        if not take_slot()[0]:  # the second call counts against the partner's rate too
+            return answer
         answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
     return answer
 
 
 @idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
-def handle(message: dict[str, Any]) -> dict[str, Any]:
-    answer = _send(message)
+def handle(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]],
+           probe: bool = False) -> dict[str, Any]:
+    """A probe of a down partner makes one call only (no quick second try)."""
+    answer = _send(message, payload, take_slot, quick_retry=not probe)
     if answer.outcome == "retry":
         raise PartnerUnavailable(answer.reason or "partner unavailable")
     status = {"active": "active", "unlinked": "unlinked", "rejected": "rejected"}.get(answer.outcome)
@@ -84,36 +103,138 @@ def handle(message: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": answer.outcome}
 
 
+class Waiting(Exception):
+    """The request was put back in the queue (held for a down partner, over its rate, or backing off)."""
+
+
+def _first_sent_at(record: SQSRecord, message: dict[str, Any]) -> float:
+    """When the relay first sent the request: the body's ``first_sent_at`` when a copy carries it, else the queue's
+    SentTimestamp of this message."""
+    if message.get("first_sent_at"):
+        return float(message["first_sent_at"])
+    sent = record.attributes.sent_timestamp
+    return int(sent) / 1000 if sent else time.time()
+
+
+def _put_back(record: SQSRecord, seconds: int) -> None:
+    client("sqs").change_message_visibility(QueueUrl=settings().link_queue_url, ReceiptHandle=record.receipt_handle,
+                                            VisibilityTimeout=seconds)
+
+
+def _partner_metric(name: str, partner: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
+    with single_metric(name=name, unit=unit, value=value, default_dimensions=metrics.default_dimensions) as metric:
+        metric.add_dimension(name="partner", value=partner)
+
+
+def _waiting(record: SQSRecord, partner: str, seconds: int) -> Waiting:
+    """Puts the request back for ``seconds``; its first wait counts it in the partner's backlog."""
+    if int(record.attributes.approximate_receive_count) == 1:
+        wiring.partner_breakers().add_to_backlog(partner, 1)
+    _put_back(record, seconds)
+    return Waiting(f"back in {seconds} s")
+
+
+def _settled(record: SQSRecord, partner: str) -> None:
+    """A request that had waited leaves the partner's backlog."""
+    if int(record.attributes.approximate_receive_count) > 1:
+        wiring.partner_breakers().add_to_backlog(partner, -1)
+
+
+def _fail_for_good(record: SQSRecord, message: dict[str, Any], why: str) -> dict[str, Any]:
+    """Past the budget: the link is failed and the request moves to the dead-letter queue (sent there by the
+    worker, since the number of receives says nothing about the time spent)."""
+    s = settings()
+    wiring.link_status().set(message["reader_id"], message["partner"], message["request_id"], "failed",
+                             int(time.time() * 1000), reason=f"合作館暫時無法回應 ({why})")
+    metrics.add_metric(name="LinkFailed", unit=MetricUnit.Count, value=1)
+    logger.warning("link request failed for good", extra={"request_id": message["request_id"], "reason": why})
+    client("sqs").send_message(QueueUrl=s.link_dead_letter_queue_url, MessageBody=record.body)
+    _settled(record, message["partner"])
+    return {"outcome": "failed"}
+
+
+def _take_rate_slot(partner: str) -> tuple[bool, int]:
+    """(may call now, else the count that asked in this second): the partner's agreed calls per second, counted
+    for all workers together in whole seconds of the time the call starts."""
+    limit = settings().partner_rates().get(partner)
+    if limit is None:
+        return True, 0
+    second, wait = retry_policy.slot_window(time.time(), RATE_SLOT_MARGIN_SECONDS)
+    if wait:
+        time.sleep(wait)
+    count = wiring.partner_rate_counter().take(partner, second)
+    # A slot taken late (the count itself took long) is given up rather than used in the next second.
+    return count <= limit and math.floor(time.time()) == second, count
+
+
+# A call that starts this close to the end of a second could reach the partner in the next one.
+RATE_SLOT_MARGIN_SECONDS = 0.05
+
+
+def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
+    """The partner's breaker, then its rate, then the call; every wait puts the request back without a try."""
+    s, partner, now = settings(), message["partner"], time.time()
+    first_sent_at = _first_sent_at(record, message)
+    breakers = wiring.partner_breakers()
+    health = breakers.read(partner)
+    decision = retry_policy.gate(health, now)
+    if decision is retry_policy.Gate.PROBE and not breakers.elect_prober(partner, health, now, s.partner_probe_seconds):
+        decision = retry_policy.Gate.HOLD
+    if decision is retry_policy.Gate.HOLD:
+        _partner_metric("PartnerDownSeconds", partner, now - float(health.down_since or now), MetricUnit.Seconds)
+        if retry_policy.out_of_budget(first_sent_at, now, s.link_retry_for_seconds):
+            return _fail_for_good(record, message, "合作館停止服務超過重試期限")
+        raise _waiting(record, partner, min(
+            retry_policy.hold_delay(first_sent_at, now, probe_seconds=s.partner_probe_seconds,
+                                    cap=s.link_retry_max_delay_seconds, draw=random.random()),
+            max(1, math.ceil(retry_policy.deadline(first_sent_at, s.link_retry_for_seconds) - now))))
+    try:
+        payload = _payload(message)
+        wiring.partner_secret(partner)  # read now (or from the cache), so nothing slow comes between slot and call
+        result = handle(message=message, payload=payload, take_slot=lambda: _take_rate_slot(partner),
+                        probe=decision is retry_policy.Gate.PROBE)
+    except OverRate as over:
+        _partner_metric("PartnerRateWaits", partner, 1)
+        raise _waiting(record, partner, retry_policy.rate_wait_delay(
+            over.count, s.partner_rates()[partner], random.random())) from None
+    except PartnerSecretNotSet as error:
+        # An operator's task, not a partner outage: the request waits (within its budget) rather than failing.
+        logger.error("link request not sent: partner secret not set",
+                     extra={"request_id": message["request_id"], "partner": partner, "reason": str(error)})
+        if retry_policy.out_of_budget(first_sent_at, time.time(), s.link_retry_for_seconds):
+            return _fail_for_good(record, message, "合作館金鑰未設定")
+        raise _waiting(record, partner, retry_policy.retry_delay(
+            first_sent_at, time.time(), base=s.link_retry_base_seconds, cap=s.link_retry_max_delay_seconds,
+            retry_for=s.link_retry_for_seconds, draw=random.random())) from error
+    except PartnerUnavailable as error:
+        now = time.time()
+        after, tripped = breakers.record_failure(partner, now, trip_after=s.partner_trip_after_failures,
+                                                 probe_seconds=s.partner_probe_seconds)
+        if tripped:
+            _partner_metric("PartnerDown", partner, 1)
+            logger.warning("partner marked down", extra={"partner": partner, "failures": after.failures})
+        if retry_policy.out_of_budget(first_sent_at, now, s.link_retry_for_seconds):
+            return _fail_for_good(record, message, str(error))
+        raise _waiting(record, partner, retry_policy.retry_delay(
+            first_sent_at, now, base=s.link_retry_base_seconds, cap=s.link_retry_max_delay_seconds,
+            retry_for=s.link_retry_for_seconds, draw=random.random())) from error
+    if health.failures or health.down:
+        down_since = breakers.record_answer(partner)
+        if down_since is not None:
+            _partner_metric("PartnerDownSeconds", partner, 0, MetricUnit.Seconds)
+            logger.info("partner back", extra={"partner": partner, "down_seconds": round(time.time() - down_since)})
+    _settled(record, partner)
+    return result
+
+
 async def record_handler(record: SQSRecord) -> dict[str, Any]:
     message = json.loads(record.body)
-    attempt = int(record.attributes.approximate_receive_count)
     try:
-        return await asyncio.get_running_loop().run_in_executor(_calls, functools.partial(handle, message=message))
-    except PartnerSecretNotSet as error:
-        # An operator's task, not a partner outage: the request waits (then dead-letters) rather than failing.
-        logger.error("link request not sent: partner secret not set",
-                     extra={"request_id": message["request_id"], "partner": message["partner"], "reason": str(error)})
-        raise
+        return await asyncio.get_running_loop().run_in_executor(
+            _calls, functools.partial(_gated_call, record=record, message=message))
     except IdempotencyAlreadyInProgressError:
         # The same request is being handled by another delivery right now: look again shortly.
-        client("sqs").change_message_visibility(QueueUrl=settings().link_queue_url,
-                                                ReceiptHandle=record.receipt_handle,
-                                                VisibilityTimeout=settings().link_retry_base_seconds)
-        raise
-    except PartnerUnavailable as error:
-        s = settings()
-        if attempt >= s.link_max_attempts:
-            wiring.link_status().set(message["reader_id"], message["partner"], message["request_id"], "failed",
-                                     int(time.time() * 1000), reason=f"合作館暫時無法回應 ({error})")
-            metrics.add_metric(name="LinkFailed", unit=MetricUnit.Count, value=1)
-            logger.warning("link request failed for good", extra={"request_id": message["request_id"]})
-            # Visible again at once, so the queue's redrive policy moves it to the dead-letter queue now.
-            client("sqs").change_message_visibility(QueueUrl=s.link_queue_url, ReceiptHandle=record.receipt_handle,
-                                                    VisibilityTimeout=0)
-        else:
-            delay = s.link_retry_base_seconds * 2 ** (attempt - 1)
-            client("sqs").change_message_visibility(QueueUrl=s.link_queue_url, ReceiptHandle=record.receipt_handle,
-                                                    VisibilityTimeout=min(delay, 43200))
+        _put_back(record, max(1, settings().link_retry_base_seconds))
         raise
 
 

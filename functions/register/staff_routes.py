@@ -24,6 +24,7 @@ from onecard.models.lifecycle import (
     ReviewList,
     StaffApplication,
 )
+from onecard.models.links import PartnerState, PartnerStateList
 from onecard.web.staff import staff_principal
 
 router = Router()
@@ -81,3 +82,24 @@ def decide(reader_id: Annotated[str, Path(pattern=READER_ID)],
            request: Annotated[ReviewDecisionRequest, Body()]) -> ReviewDecided:
     staff = counter.Staff(staff_principal(router))
     return ReviewDecided(**counter.decide_review(reader_id, request.decision, staff, _deps()))
+
+
+@router.get("/v1/staff/partners", summary="Each partner: up or down since when, its agreed rate, its backlog",
+            tags=["館員"], responses=STAFF_RESPONSES)
+def partners() -> PartnerStateList:
+    staff_principal(router)
+    names, rates = list(settings().partner_base_urls()), settings().partner_rates()
+    health = wiring.partner_breakers().read_many(names)
+    return PartnerStateList(partners=[PartnerState(
+        partner=name, state="down" if health[name].down else "up",
+        down_since=_iso(health[name].down_since) if health[name].down else None,
+        failures_in_a_row=health[name].failures, rate_per_second=rates.get(name), backlog=health[name].backlog)
+        for name in names])
+
+
+def _iso(epoch: float | None) -> str | None:
+    import datetime as dt
+
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

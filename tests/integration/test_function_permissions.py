@@ -113,8 +113,8 @@ class Recorder:
                          "ConditionCheck": "ConditionCheckItem"}
                 return {(f"dynamodb:{verbs[kind]}", self.tables[body["TableName"]], "")
                         for item in params["TransactItems"] for kind, body in item.items()}
-            if operation == "BatchWriteItem":
-                return {("dynamodb:BatchWriteItem", self.tables[table], "") for table in params["RequestItems"]}
+            if operation in ("BatchWriteItem", "BatchGetItem"):
+                return {(f"dynamodb:{operation}", self.tables[table], "") for table in params["RequestItems"]}
             table = self.tables[params["TableName"]]
             if params.get("IndexName"):
                 table = f"{table}/index/{params['IndexName']}"

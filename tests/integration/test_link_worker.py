@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from devstack.functions import LambdaContext, load_module
 from partner_simulator.core import SimulatedPartners
 from tests.integration.test_partner_callbacks import pending_link
+from tests.support.running_stack import eventually
 
 
 @pytest.fixture
@@ -84,20 +86,105 @@ def test_a_4xx_from_the_partner_rejects_the_link_without_retry(api, aws, worker,
     assert my_link(api)["status"] == "rejected" and my_link(api)["reason"]
 
 
-def test_a_partner_that_always_fails_ends_failed_and_in_the_dead_letter_queue(api, aws, worker, partners, monkeypatch):
+def test_a_partner_that_fails_past_the_time_budget_ends_failed_and_in_the_dead_letter_queue(
+        api, aws, worker, partners, monkeypatch):
     partners.partners["ntpc"].faults.error_rate = 1.0
-    fast_retries(monkeypatch)
+    configure(monkeypatch, LINK_RETRY_BASE_SECONDS=0, LINK_RETRY_MAX_DELAY_SECONDS=1, LINK_RETRY_FOR_SECONDS=2,
+              PARTNER_TRIP_AFTER_FAILURES=100)
     request_id = pending_link(api)
     aws.client("sqs").send_message(QueueUrl=queue(aws), MessageBody=outbox_message(aws, request_id))
 
-    for attempt in range(1, 6):
-        assert len(deliver(aws, worker)) == 1, f"attempt {attempt}"
-        assert my_link(api)["status"] == ("failed" if attempt == 5 else "pending")
-    dead = aws.client("sqs").receive_message(QueueUrl=queue(aws), MaxNumberOfMessages=10)
-    assert "Messages" not in dead
+    eventually(lambda: deliver(aws, worker) is not None and my_link(api)["status"] == "failed", seconds=15,
+               what="the link failing once its budget is spent")
+
+    assert "Messages" not in aws.client("sqs").receive_message(QueueUrl=queue(aws), MaxNumberOfMessages=10,
+                                                                VisibilityTimeout=0)
     in_dlq = aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
     assert json.loads(in_dlq["Messages"][0]["Body"])["request_id"] == request_id
+    tries = partners.partners["ntpc"].refused
+    assert len(tries) >= 4 and tries[-1]["at"] - tries[0]["at"] >= 1.5  # tried again and again within the budget
     assert partners.partners["ntpc"].seen == []
+
+
+def configure(monkeypatch, **variables):
+    for name, value in variables.items():
+        monkeypatch.setenv(name, str(value))
+    from onecard import config
+
+    config.settings.cache_clear()
+
+
+def link_items(aws, partner):
+    items = aws.client("dynamodb").scan(TableName=aws.resources.table_names["ReadersTable"])["Items"]
+    return {i["request_id"]["S"]: i["status"]["S"] for i in items if i["sk"]["S"] == f"LINK#{partner}"}
+
+
+def queue_requests(aws, partner, count, api):
+    request_ids = [pending_link(api, partner) for _ in range(count)]
+    for request_id in request_ids:
+        aws.client("sqs").send_message(QueueUrl=queue(aws), MessageBody=outbox_message(aws, request_id))
+    return request_ids
+
+
+def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_ends_active_once_it_is_back(
+        api, aws, worker, partners, monkeypatch):
+    configure(monkeypatch, LINK_RETRY_BASE_SECONDS=0, LINK_RETRY_MAX_DELAY_SECONDS=1, LINK_RETRY_FOR_SECONDS=3600,
+              PARTNER_TRIP_AFTER_FAILURES=2, PARTNER_PROBE_SECONDS=1)
+    ntpc = partners.partners["ntpc"]
+    ntpc.faults.error_rate = 1.0
+    request_ids = queue_requests(aws, "ntpc", 4, api)
+
+    down_for = time.monotonic() + 6
+    while time.monotonic() < down_for:
+        deliver(aws, worker)
+        time.sleep(0.05)
+    back_at = time.time()
+    ntpc.faults.error_rate = 0.0
+    eventually(lambda: deliver(aws, worker) is not None and set(link_items(aws, "ntpc").values()) == {"active"},
+               seconds=20, what=lambda: f"every link active (now {link_items(aws, 'ntpc')})")
+
+    assert set(link_items(aws, "ntpc")) == set(request_ids)
+    assert "Messages" not in aws.client("sqs").receive_message(
+        QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
+    refused = sorted(r["at"] for r in ntpc.refused)
+    # The first batch calls (each request and its quick second try) before the breaker trips; then one probe a second.
+    before_trip, probes = refused[:8], refused[8:]
+    assert len(probes) >= 3, "the outage outlasted more than the old five tries"
+    assert all(later - earlier >= 0.9 for earlier, later in zip([before_trip[-1], *probes], probes))
+    assert all(at < back_at for at in refused)
+    assert sorted(s["request_id"] for s in ntpc.seen) == sorted(request_ids)
+
+
+def test_two_workers_never_call_a_partner_faster_than_its_rate(api, aws, partners, monkeypatch):
+    import threading
+    from collections import Counter
+
+    configure(monkeypatch, PARTNER_RATE_LIMITS="ntpc=20,klcpl=3,taipei-card=20")
+    workers = [load_module(aws.specs["LinkWorkerFunction"]) for _ in range(2)]
+    for module in workers:
+        monkeypatch.setattr(module, "partner", lambda: partners)
+    request_ids = queue_requests(aws, "klcpl", 15, api)
+    stop = threading.Event()
+
+    def work(module):
+        while not stop.is_set():
+            deliver(aws, module)
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=work, args=(module,)) for module in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        eventually(lambda: set(link_items(aws, "klcpl").values()) == {"active"}, seconds=60,
+                   what=lambda: f"every link active (now {Counter(link_items(aws, 'klcpl').values())})")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+    per_second = Counter(int(s["at"]) for s in partners.partners["klcpl"].seen)
+    assert max(per_second.values()) <= 3, per_second
+    assert sorted(s["request_id"] for s in partners.partners["klcpl"].seen) == sorted(request_ids)
 
 
 class FailsOnce:

@@ -73,6 +73,9 @@ def every_flow(api, aws, http: RecordingHttp) -> None:
     redeliver(aws, done[0])  # a duplicate delivery: the idempotency record answers
     http.next_statuses = [503, 503]  # the quick second try fails too
     redeliver(aws, done[0].replace(json.loads(done[0])["request_id"], "LR" + "0" * 20))  # an outage: backoff
+    http.next_statuses = [503, 503]
+    spent = {**json.loads(done[0]), "request_id": "LR" + "1" * 20, "first_sent_at": 1}
+    redeliver(aws, json.dumps(spent))  # an outage past the time budget: failed and dead-lettered
     assert api.get("/v1/readers/me").status == 200
     assert api.patch("/v1/readers/me", {"occupation": "student"}, headers=csrf).status == 200
     relay_and_work(aws)
@@ -121,6 +124,7 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
     assert staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": body["id_number"]},
                      headers=STAFF).status == 200
     flagged = staff.get("/v1/staff/reviews", headers=STAFF).json()["reviews"][0]["reader_id"]
+    assert staff.get("/v1/staff/partners", headers=STAFF).status == 200
     assert staff.post(f"/v1/staff/reviews/{flagged}", {"decision": "distinct"}, headers=STAFF).status == 200
     ntpc = api.get("/v1/consent-documents/ntpc").json()["sha256"]
     _, copy = apply(api, name=body["name"], birth_date=body["birth_date"],  # flagged, with a link that waits

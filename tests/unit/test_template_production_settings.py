@@ -106,3 +106,13 @@ def test_functions_run_python_3_11_on_arm64_with_tracing_and_the_metrics_namespa
     assert function["Runtime"] == "python3.11" and function["Architectures"] == ["arm64"]
     assert function["Tracing"] == "Active"
     assert function["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+
+
+def test_waf_guards_the_api_stage_only_when_enabled_with_a_per_address_rate_rule_and_the_common_rule_set():
+    assert TEMPLATE["Parameters"]["EnableWaf"]["Default"] == "false"
+    acl, association = RESOURCES["ApiWebAcl"], RESOURCES["ApiWebAclAssociation"]
+    assert acl["Condition"] == association["Condition"] == "WafEnabled"
+    statements = [rule["Statement"] for rule in acl["Properties"]["Rules"]]
+    assert any(s.get("RateBasedStatement", {}).get("AggregateKeyType") == "IP" for s in statements)
+    assert any(s.get("ManagedRuleGroupStatement", {}).get("Name") == "AWSManagedRulesCommonRuleSet" for s in statements)
+    assert "/stages/${Api.Stage}" in association["Properties"]["ResourceArn"].value

@@ -27,6 +27,7 @@ class Settings(BaseModel):
     session_cookie_secure: bool = True
     public_base_url: str = "http://127.0.0.1:3000"
     link_queue_url: str = ""
+    link_dead_letter_queue_url: str = ""
     idempotency_table: str = "IdempotencyTable"
     ntpc_base_url: str = ""
     klcpl_base_url: str = ""
@@ -35,12 +36,22 @@ class Settings(BaseModel):
     klcpl_secret_id: str = ""
     taipei_card_secret_id: str = ""
     link_retry_base_seconds: int = Field(default=30, ge=0)
-    link_max_attempts: int = Field(default=5, ge=1)
+    link_retry_max_delay_seconds: int = Field(default=900, ge=1, le=43_200)
+    link_retry_for_seconds: int = Field(default=259_200, ge=0)
+    partner_trip_after_failures: int = Field(default=5, ge=1)
+    partner_probe_seconds: int = Field(default=30, ge=1)
+    partner_rate_limits: str = "ntpc=20,klcpl=10,taipei-card=20"
     application_expiry_days: int = Field(default=30, ge=8)
     mail_sender: str = ""
 
     def partner_base_urls(self) -> dict[str, str]:
         return {"ntpc": self.ntpc_base_url, "klcpl": self.klcpl_base_url, "taipei-card": self.taipei_card_base_url}
+
+    def partner_rates(self) -> dict[str, int]:
+        """Calls per second agreed with each partner (PartnerRateLimits); a partner not named is not limited."""
+        from onecard.links.retry_policy import parse_rate_limits
+
+        return parse_rate_limits(self.partner_rate_limits)
 
     def partner_secret_ids(self) -> dict[str, str]:
         return {"ntpc": self.ntpc_secret_id, "klcpl": self.klcpl_secret_id, "taipei-card": self.taipei_card_secret_id}

@@ -18,6 +18,7 @@ from onecard.sessions.store import SessionStore
 
 if TYPE_CHECKING:
     from onecard.infra.lifecycle_repository import LifecycleRepository
+    from onecard.infra.partner_health import PartnerBreakers, PartnerRateCounter
     from onecard.links.status import LinkStatus
     from onecard.mail.mailer import Mailer
     from onecard.partners.client import PartnerClient
@@ -119,12 +120,26 @@ def rate_limiter() -> RateLimiter:
     return RateLimiter(client("dynamodb"), settings().sessions_table)
 
 
+@functools.cache
+def partner_breakers() -> "PartnerBreakers":
+    from onecard.infra.partner_health import PartnerBreakers
+
+    return PartnerBreakers(client("dynamodb"), settings().sessions_table)
+
+
+@functools.cache
+def partner_rate_counter() -> "PartnerRateCounter":
+    from onecard.infra.partner_health import PartnerRateCounter
+
+    return PartnerRateCounter(client("dynamodb"), settings().sessions_table)
+
+
 def reset() -> None:
     """Forgets every cached part and the settings (tests change the environment between cases)."""
     from onecard import config
     from onecard.infra import aws, secrets
 
     for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, link_status, partner_client,
-                   lifecycle, mailer, config.settings, aws.client):
+                   lifecycle, mailer, partner_breakers, partner_rate_counter, config.settings, aws.client):
         cached.cache_clear()
     secrets.forget()

@@ -79,6 +79,7 @@
       const status = link ? link.status : "none";
       let text = t(`status_${status}`);
       if (status === "active" && link.partner_card_number) text += `（${t("card_number")} ${link.partner_card_number}）`;
+      if (status === "pending" && link.partner_available === false) text += ` ${t("partner_down_note")}`;
       if (notes[partner]) text = `${notes[partner]} ${text}`;
       const el = $(`status-${partner}`);
       if (el.textContent !== text) el.textContent = text;
@@ -99,7 +100,12 @@
   let polling = null;
   function pollUntilSettled() {
     if (polling) return;
+    let ticks = 0;
     polling = setInterval(async () => {
+      ticks += 1;
+      // While every waiting partner is down (hours, perhaps), look every 30 s rather than every second.
+      const stalled = PARTNERS.every((p) => !links[p] || links[p].status !== "pending" || links[p].partner_available === false);
+      if (stalled && PARTNERS.some((p) => links[p] && links[p].status === "pending") && ticks % 30 !== 0) return;
       await refreshLinks();
       const waiting = PARTNERS.some((p) => links[p] && !SETTLED.has(links[p].status) && !AT_THE_COUNTER.has(links[p].status));
       if (!waiting) {

@@ -28,6 +28,8 @@ class LinkView(ResponseModel):
     partner_card_number: str | None = None
     reason: str | None = None
     updated_at: str | None = None
+    partner_available: bool = Field(
+        default=True, description="false while the partner is down: a pending request is sent when it is back")
 
 
 class LinkList(ResponseModel):
@@ -40,3 +42,16 @@ class PartnerCallback(RequestModel):
     status: Literal["active", "rejected", "unlinked"]
     partner_card_number: Annotated[str | None, Field(max_length=40)] = None
     reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+class PartnerState(ResponseModel):
+    partner: str
+    state: Literal["up", "down"]
+    down_since: str | None = Field(default=None, description="UTC, ISO 8601; only while down")
+    failures_in_a_row: int
+    rate_per_second: int | None = Field(description="Calls per second agreed with the partner (None: not limited)")
+    backlog: int = Field(description="Requests waiting for the partner (held, over its rate or backing off); approximate")
+
+
+class PartnerStateList(ResponseModel):
+    partners: list[PartnerState]
