@@ -48,7 +48,9 @@ def count_requests() -> RequestCounts:
         from onecard.mail.local_sink import read_messages
         from onecard.partners.client import HttpPartnerClient
         from tests.support.api import ApiClient
-        from tests.support.flows import every_flow, lifecycle_flow, relay_outbox
+        from ils_simulator import IlsSimulator
+        from tests.support.flows import card_holder_flow, every_flow, lifecycle_flow, relay_outbox
+        from tests.support.library_system import library_environment, use_library_system
         from tests.support.lifecycle import OPERATOR_TOKEN
         from tests.support.recording_http import RecordingHttp
 
@@ -86,6 +88,13 @@ def count_requests() -> RequestCounts:
             assert api.get("/v1/consent-documents").status == 200
             assert api.get("/v1/consent-documents/ntpc/versions/1").status == 200
             every_flow(api, aws, http)
+            with IlsSimulator().running() as library:
+                use_library_system(aws, os.environ.__setitem__, library)
+                card_holder_flow(api, aws)
+            for name in library_environment(library):
+                os.environ.pop(name, None)
+            wiring.reset()
+
             def read_mail() -> list[dict[str, Any]]:
                 relay_outbox(aws, only_mail=True)
                 return read_messages(Path(mail_folder))

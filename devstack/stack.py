@@ -79,12 +79,15 @@ class LocalStack:
         self.parameters = {"NtpcBaseUrl": f"{simulated}/ntpc", "KlcplBaseUrl": f"{simulated}/klcpl",
                            "PublicBaseUrl": f"http://{self.host}:{self.port}",
                            "TaipeiCardBaseUrl": f"{simulated}/taipei-card", "LinkRetryBaseSeconds": "1",
+                           "IlsHost": "127.0.0.1", "IlsPort": str(self.ils_simulator.port),
+                           "IlsInstitutionId": self.ils_simulator.institution_id,
                            **self.parameters}
         saved = state.load_state(self.state_dir) if self.state_dir else {}
         self.resources: LocalResources = create_resources(
             self.session, self.template, secret_values=state.saved_secret_values(saved), parameters=self.parameters)
         if saved:
             state.restore(self.session, self.resources, saved)
+        self._give_the_functions_the_ils_account()
 
         self.specs = prepare_for_import(self.resources)
         # Mail goes to a folder instead of Amazon SES; the functions find it through this variable, which only the
@@ -111,6 +114,15 @@ class LocalStack:
         self.run_in_background("partner-simulator", self.simulator.serve)
         self.run_in_background("ils-simulator", self.ils_simulator.serve)
         self._start_event_sources()
+
+    def _give_the_functions_the_ils_account(self) -> None:
+        """The stack plays the operator who puts the library system's SIP account into its secret (the simulator
+        makes a new password at every start)."""
+        if "IlsSipAccountSecret" in self.resources.secret_ids:
+            account = self.ils_simulator.account
+            self.session.client("secretsmanager").put_secret_value(
+                SecretId=self.resources.secret_ids["IlsSipAccountSecret"],
+                SecretString=json.dumps({"login": account.login, "password": account.password}))
 
     def _partner_secrets(self) -> dict[str, bytes]:
         client = self.session.client("secretsmanager")

@@ -23,7 +23,9 @@ app = create_resolver()
                                                             "`waiting_for_verification` (sent once the card is "
                                                             "collected at a counter)",
                                              "content": {"application/json": {"model": LinkAccepted}}},
-                                       409: {"description": "Already pending or active, or the document was revised"}})
+                                       409: {"description": "Already open, the document was revised, or the card "
+                                                            "is expired or blocked at the library system"},
+                                       503: {"description": "The library system cannot be reached; see Retry-After"}})
 def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccepted]:
     session = current_session(app)
     request_id, status = service.request_link(session.reader_id, request.partner, request.document_sha256)

@@ -25,7 +25,10 @@ from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
 from onecard.web.resolver import create_resolver, http_handler
+from onecard.ils import LibrarySystemUnavailable
+from onecard.readers import library_patrons
 from register import email_routes, page_routes, reader_routes, session_routes
+from register.session_routes import library_system_or_503
 
 app = create_resolver({"POST /v1/readers": registration_rules})
 app.include_router(session_routes.router)
@@ -46,7 +49,20 @@ def _dependencies() -> service.RegistrationDependencies:
         lifecycle=wiring.lifecycle(),
         expiry_days=settings().application_expiry_days,
         attempt_allowed=functools.partial(_draw_attempt, _client_address()),
+        holds_card_elsewhere=_holds_card_at_the_library,
     )
+
+
+def _holds_card_at_the_library(id_number: str) -> bool:
+    """Asks the library system (when the stack has one); 503 when it cannot answer, since an existing reader must
+    not get a second card by applying while it is down."""
+    library = library_system_or_503()
+    if library is None:
+        return False
+    try:
+        return library.find_patron(id_number) is not None
+    except LibrarySystemUnavailable:
+        raise library_patrons.library_unavailable() from None
 
 
 def _draw_attempt(address: str):  # noqa: ANN202 - a rate-limit Verdict
@@ -85,8 +101,11 @@ def new_captcha() -> CaptchaChallenge:
 
 @app.get(
     "/v1/readers/availability",
-    summary="讀者證號是否辦過: whether an ID number already holds a card (rate-limited per address)",
+    summary="讀者證號是否辦過: whether an ID number already holds a card, here or at the library system "
+            "(rate-limited per address)",
     tags=["網路辦證"],
+    responses={429: {"description": "Too many checks from this address; see Retry-After"},
+               503: {"description": "The library system cannot be reached; see Retry-After"}},
 )
 def availability(
     id_type: Annotated[IdType, Query(description="證件種類")],
@@ -108,9 +127,10 @@ def availability(
     tags=["網路辦證"],
     responses={
         201: {"description": "Application accepted", "content": {"application/json": {"model": RegistrationAccepted}}},
-        409: {"description": "This identity already holds a card"},
+        409: {"description": "This identity already holds a card (here or at the library system)"},
         422: {"description": "Invalid fields (every failing one is listed), or a captcha that was already used"},
         429: {"description": "Too many attempts from this address (shared with the availability check)"},
+        503: {"description": "The library system cannot be reached to check for an existing card; see Retry-After"},
     },
 )
 def apply(request: Annotated[RegistrationRequest, Body()]) -> Response[RegistrationAccepted]:

@@ -25,6 +25,7 @@ from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
 from onecard.readers import personal_data
 from register.email_routes import verification_dependencies, verification_mail_budget
+from register.session_routes import library_system_or_503
 from onecard.web.auth import current_session
 
 router = Router()
@@ -63,7 +64,7 @@ def _deps() -> personal_data.PersonalDataDependencies:
         email_changed=lambda reader_id, address: email_verification.issue_and_send(
             reader_id, address, verification_dependencies()),
         verification_mail_budget=verification_mail_budget,
-        decrypt_id_number=_decrypt, lockout=wiring.lockout(),
+        decrypt_id_number=_decrypt, lockout=wiring.lockout(), library=library_system_or_503,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
         delete_everything=_delete_everything)
 
@@ -82,7 +83,10 @@ def correct(request: Annotated[CorrectionRequest, Body()]) -> ReaderProfile:
     return _profile_view(personal_data.correct(session.reader_id, changes, _deps()))
 
 
-@router.put("/v1/readers/me/password", summary="Change the password; other sessions are logged out", tags=["個人書房"])
+@router.put("/v1/readers/me/password", summary="Change the password; other sessions are logged out", tags=["個人書房"],
+            responses={204: {"description": "Changed"},
+                       409: {"description": "The library system holds this reader's password: change it there"},
+                       429: {"description": "Locked after failed password checks; see Retry-After"}})
 def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None]:
     session = current_session(router)
     personal_data.change_password(session.reader_id, request.current_password, request.password,

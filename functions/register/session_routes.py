@@ -16,7 +16,13 @@ from onecard.consent.revisions import outdated_agreements
 from onecard.domain.people import TAIPEI
 from onecard.config import settings
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.registration.service import identity_index, iso_millis
+from onecard.domain.issues import FieldIssue
+from onecard.ils import LibrarySystemUnavailable
+from onecard.observability import logger
+from onecard.readers import library_patrons
+from onecard.registration.records import BarcodeTaken
+from onecard.registration.service import identity_index, iso_millis, new_reader_id
+from onecard.security.blind_index import blind_index
 from onecard.sessions import service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
@@ -28,6 +34,35 @@ router = Router()
 def _reader_for_identity(account: str) -> dict | None:
     reader_id = wiring.readers().reader_id_for_identity(account)
     return wiring.readers().get_profile(reader_id) if reader_id else None
+
+
+def _reader_for_barcode(barcode: str) -> dict | None:
+    reader_id = wiring.readers().reader_id_for_barcode(barcode)
+    return wiring.readers().get_profile(reader_id) if reader_id else None
+
+
+def _adopt_patron(patron, id_number: str) -> dict:  # noqa: ANN001 - an onecard.ils.Patron
+    """The reader record of a card holder the library system vouched for, kept here from their patron record."""
+    index = identity_index(wiring.keyring().blind_index_key(), id_number)
+    now = dt.datetime.now(dt.UTC)
+    reader_id = new_reader_id()
+    profile = library_patrons.patron_profile(
+        patron, reader_id=reader_id, id_number=id_number, identity_index=index, now=now, created_at=iso_millis(now),
+        encrypted_id_number=wiring.cipher().encrypt(id_number, associated_data=f"{reader_id}:id_number"))
+    try:
+        return wiring.readers().adopt_patron(profile, {**library_patrons.patron_fields(patron),
+                                                       "patron_synced_at": iso_millis(now)})
+    except BarcodeTaken:
+        raise problems.Conflict("此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
+                                extra={"code": "barcode_taken"}) from None
+
+
+def library_system_or_503():  # noqa: ANN202 - a LibrarySystem or None
+    try:
+        return wiring.library_system()
+    except LibrarySystemUnavailable:
+        logger.error("library system not usable: its SIP account is not set")
+        raise library_patrons.library_unavailable() from None
 
 
 def _cookies(token: str, csrf: str, max_age: int) -> list[Cookie]:
@@ -42,17 +77,25 @@ def _cookies(token: str, csrf: str, max_age: int) -> list[Cookie]:
 
 @router.post("/v1/sessions", summary="個人書房 login", tags=["個人書房"],
              responses={201: {"description": "Logged in", "content": {"application/json": {"model": SessionCreated}}},
-                        401: {"description": "Wrong ID number or password"},
-                        429: {"description": "Locked or rate-limited; see Retry-After"}})
+                        401: {"description": "Wrong ID number, card barcode or password"},
+                        429: {"description": "Locked or rate-limited; see Retry-After"},
+                        503: {"description": "The library system (existing card holders) cannot be reached; "
+                                             "see Retry-After"}})
 def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]:
+    if (request.id_number is None) == (request.card_barcode is None):
+        raise problems.InvalidFields([FieldIssue("id_number", "identifier_required",
+                                                 "請輸入證號或借閱證條碼其中之一 (Give your ID number or your card barcode)")])
     address = router.current_event.request_context.identity.source_ip or "unknown"
     verdict = wiring.rate_limiter().hit("login", address, limit=settings().login_limit_per_minute, window_seconds=60)
     if not verdict.allowed:
         raise problems.TooManyRequests("登入嘗試過於頻繁，請稍後再試", retry_after_seconds=verdict.retry_after_seconds)
     keys = wiring.keyring()
-    token, session = service.login(request.id_number, request.password, service.LoginDependencies(
+    credentials = service.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
+    token, session = service.login(credentials, service.LoginDependencies(
         sessions=wiring.session_store(), lockout=wiring.lockout(), reader_for_identity=_reader_for_identity,
-        identity_index=lambda number: identity_index(keys.blind_index_key(), number)))
+        identity_index=lambda number: identity_index(keys.blind_index_key(), number),
+        library=library_system_or_503, reader_for_barcode=_reader_for_barcode, adopt_patron=_adopt_patron,
+        barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode)))
     body = SessionCreated(reader_id=session.reader_id, csrf_token=session.csrf_token,
                           expires_at=session.expires_at(), idle_timeout_seconds=IDLE_SECONDS)
     return Response(201, "application/json", body.model_dump(mode="json"),

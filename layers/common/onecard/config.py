@@ -43,6 +43,18 @@ class Settings(BaseModel):
     partner_rate_limits: str = "ntpc=20,klcpl=10,taipei-card=20"
     application_expiry_days: int = Field(default=30, ge=8)
     mail_sender: str = ""
+    ils_host: str = ""
+    ils_port: int = Field(default=6001, ge=1, le=65535)
+    ils_use_tls: bool = False
+    ils_institution_id: str = "TPML"
+    ils_timeout_seconds: float = Field(default=3.0, gt=0, le=8)
+    ils_patron_fields: str = "birth_date=PB,card_expires=PA,id_number=XI"
+    ils_account_secret_id: str = ""
+
+    def ils_fields(self) -> dict[str, str]:
+        """Which SIP2 field carries which patron datum at this library system (``IlsPatronFields``)."""
+        pairs = (pair.split("=", 1) for pair in self.ils_patron_fields.split(",") if "=" in pair)
+        return {name.strip(): field.strip() for name, field in pairs}
 
     def partner_base_urls(self) -> dict[str, str]:
         return {"ntpc": self.ntpc_base_url, "klcpl": self.klcpl_base_url, "taipei-card": self.taipei_card_base_url}

@@ -17,6 +17,7 @@ from onecard.sessions.lockout import Lockout
 from onecard.sessions.store import SessionStore
 
 if TYPE_CHECKING:
+    from onecard.ils import LibrarySystem
     from onecard.infra.lifecycle_repository import LifecycleRepository
     from onecard.infra.partner_health import PartnerBreakers, PartnerRateCounter
     from onecard.links.status import LinkStatus
@@ -134,12 +135,45 @@ def partner_rate_counter() -> "PartnerRateCounter":
     return PartnerRateCounter(client("dynamodb"), settings().sessions_table)
 
 
+def library_system() -> "LibrarySystem | None":
+    """The library's own system (ILS) over SIP2, or None where the stack has none (IlsHost empty). One connection
+    per warm container; LibrarySystemUnavailable (not cached) while its SIP account is still the placeholder."""
+    if not settings().ils_host:
+        return None
+    return _sip2_library_system()
+
+
+@functools.cache
+def _sip2_library_system() -> "LibrarySystem":
+    import json
+
+    from aws_lambda_powertools.utilities.parameters import GetParameterError
+
+    from onecard.ils import LibrarySystemUnavailable
+    from onecard.infra.secrets import secret_bytes
+    from onecard.infra.sip2_library import Sip2LibrarySystem
+
+    s = settings()
+    try:
+        account = json.loads(secret_bytes(s.ils_account_secret_id))
+        login, password = str(account["login"]), str(account["password"])
+    except (GetParameterError, ValueError, TypeError, KeyError):
+        raise LibrarySystemUnavailable("the service's SIP account at the library system is not set "
+                                       f"({s.ils_account_secret_id}; docs/operations.md)") from None
+    fields = s.ils_fields()
+    return Sip2LibrarySystem(s.ils_host, s.ils_port, institution_id=s.ils_institution_id, login_user=login,
+                             login_password=password, tls=s.ils_use_tls, timeout=s.ils_timeout_seconds,
+                             birth_date_field=fields.get("birth_date"), expiry_field=fields.get("card_expires"),
+                             id_number_field=fields.get("id_number"), mobile_field=fields.get("mobile"))
+
+
 def reset() -> None:
     """Forgets every cached part and the settings (tests change the environment between cases)."""
     from onecard import config
     from onecard.infra import aws, secrets
 
     for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, link_status, partner_client,
-                   lifecycle, mailer, partner_breakers, partner_rate_counter, config.settings, aws.client):
+                   lifecycle, mailer, partner_breakers, partner_rate_counter, config.settings, aws.client,
+                   _sip2_library_system):
         cached.cache_clear()
     secrets.forget()

@@ -30,6 +30,9 @@
     return value ? `${value.postal_code || ""} ${value.city}${value.district}${value.street}`.trim() : "—";
   }
 
+  // A field this reader's record does not have (a card holder's record comes from the library system) shows "—".
+  const label = (prefix, value) => (value ? t(`${prefix}${value}`) : "");
+
   function renderProfile() {
     const rows = [
       ["reader_id", profile.reader_id],
@@ -37,10 +40,10 @@
       ["reader_status", t(`reader_status_${profile.status}`)],
       ["name", profile.name],
       ["masked_id", profile.id_number_masked],
-      ["gender", t(profile.gender)],
+      ["gender", label("", profile.gender)],
       ["birth_date", profile.birth_date],
-      ["occupation", t(`occ_${profile.occupation}`)],
-      ["education", t(`edu_${profile.education}`)],
+      ["occupation", label("occ_", profile.occupation)],
+      ["education", label("edu_", profile.education)],
       ["mailing_address", address(profile.mailing_address)],
       ["household_address", address(profile.household_address)],
       ["phone_home_full", profile.phone_home],
@@ -51,6 +54,12 @@
       ["created_at", (profile.created_at || "").slice(0, 10)],
     ];
     if (profile.verify_by) rows.splice(3, 0, ["verify_by", profile.verify_by]);
+    if (profile.card_barcode) rows.splice(3, 0, ["card_barcode", profile.card_barcode]);
+    if (profile.card_status) rows.splice(4, 0, ["card_status", label("card_status_", profile.card_status)]);
+    if (profile.library_address) rows.push(["library_address", profile.library_address]);
+    const atTheLibrary = profile.password_source === "library_system";
+    $("password-at-the-library").hidden = !atTheLibrary;
+    $("password-form").hidden = atTheLibrary;
     const nodes = [];
     for (const [key, value] of rows) {
       const dt = document.createElement("dt");

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
-from onecard.infra.readers_repository import reader_key, reference_put
+from onecard.infra.readers_repository import barcode_key, reader_key, reference_put
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 
 PENDING = "pending_verification"
@@ -37,10 +37,6 @@ def person_key(person_index: str, reader_id: str) -> dict[str, str]:
 
 def review_key(reader_id: str) -> dict[str, str]:
     return {"pk": "REVIEWS", "sk": f"OPEN#{reader_id}"}
-
-
-def barcode_key(barcode: str) -> dict[str, str]:
-    return {"pk": f"BARCODE#{barcode}", "sk": "BARCODE"}
 
 
 def expired_key(reader_id: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import (cancellation_codes, delete_keys, from_item, is_transaction_cancelled, query_all,
                                   to_item)
-from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
+from onecard.registration.records import BarcodeTaken, CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 
 
 def reader_key(reader_id: str) -> dict[str, str]:
@@ -17,6 +17,10 @@ def reader_key(reader_id: str) -> dict[str, str]:
 
 def identity_key(identity_index: str) -> dict[str, str]:
     return {"pk": f"IDENTITY#{identity_index}", "sk": "IDENTITY"}
+
+
+def barcode_key(barcode: str) -> dict[str, str]:
+    return {"pk": f"BARCODE#{barcode}", "sk": "BARCODE"}
 
 
 def reference_put(table: str, reader_id: str, key: dict[str, str]) -> dict[str, Any]:
@@ -37,6 +41,49 @@ class ReaderRepository:
         answer = self._db.get_item(TableName=self._readers, Key=to_item(identity_key(identity_index)), ConsistentRead=True)
         item = answer.get("Item")
         return from_item(item)["reader_id"] if item else None
+
+    def reader_id_for_barcode(self, barcode: str) -> str | None:
+        """The reader a card barcode belongs to here (activated at a counter, or a card holder who logged in)."""
+        item = self._db.get_item(TableName=self._readers, Key=to_item(barcode_key(barcode)), ConsistentRead=True)
+        return from_item(item["Item"])["reader_id"] if "Item" in item else None
+
+    def adopt_patron(self, profile: dict[str, Any], refreshed: dict[str, Any]) -> dict[str, Any]:
+        """Keeps the record of a card holder the library system vouched for: ``profile`` for one seen here for the
+        first time (with its identity guard and barcode pointer, atomically); otherwise the stored reader of that
+        identity, with ``refreshed`` (what the library system says now) written over it. Returns the profile."""
+        for _ in range(3):
+            existing = self.reader_id_for_identity(profile["identity_index"])
+            if existing:
+                return self.refresh_patron(existing, refreshed)
+            try:
+                self._db.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self._readers, "Item": to_item({**reader_key(profile["reader_id"]), **profile}),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self._readers,
+                             "Item": to_item({**identity_key(profile["identity_index"]), "reader_id": profile["reader_id"]}),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self._readers,
+                             "Item": to_item({**barcode_key(profile["card_barcode"]), "reader_id": profile["reader_id"]}),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                ])
+                return profile
+            except ClientError as error:
+                if not is_transaction_cancelled(error):
+                    raise
+                codes = cancellation_codes(error)
+                if codes[2] == "ConditionalCheckFailed" and codes[1] != "ConditionalCheckFailed":
+                    raise BarcodeTaken() from None
+                # Another login of the same card holder created the record meanwhile: refresh that one.
+        raise IdentityTaken()
+
+    def refresh_patron(self, reader_id: str, refreshed: dict[str, Any]) -> dict[str, Any]:
+        profile = self.get_profile(reader_id) or {}
+        if profile.get("password_hash"):  # applied here: this service's record and password stay as they are
+            return profile
+        changes = {name: value for name, value in refreshed.items() if profile.get(name) != value}
+        if changes:
+            self.update_profile(reader_id, changes, [])
+        return {**profile, **changes}
 
     def get_profile(self, reader_id: str) -> dict[str, Any] | None:
         answer = self._db.get_item(TableName=self._readers, Key=to_item(reader_key(reader_id)), ConsistentRead=True)

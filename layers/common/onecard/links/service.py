@@ -20,6 +20,7 @@ from onecard.observability import logger
 from onecard.links.requests import (WAITING, link_request_actions, new_request_id, unlink_request_actions,
                                     waiting_link_actions, withdraw_waiting_actions)
 from onecard.partners import protocol
+from onecard.readers import library_patrons
 from onecard.registration.service import iso_millis
 from onecard.web import problems
 
@@ -59,6 +60,8 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> tuple[st
     if not waiting and profile.get("status") != "active":
         raise problems.Conflict("借閱證目前無法結合合作館，請洽櫃檯 (This card cannot be linked now)",
                                 extra={"code": "card_not_active"})
+    if library_patrons.holds_password(profile):
+        _card_holders_card_is_usable(profile)
     request_actions = waiting_link_actions if waiting else link_request_actions
     now, now_iso, now_epoch = _now()
     current = _document_in_force(partner, document_sha256, now)
@@ -80,6 +83,23 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> tuple[st
         logger.error("link request not recorded", extra={"cancellation_reasons": reasons})
         raise
     return request_id, WAITING if waiting else "pending"
+
+
+def _card_holders_card_is_usable(profile: dict[str, Any]) -> None:
+    """An existing card holder's card, as the library system reports it now: an expired or blocked card is not
+    linked (nothing is sent); the partner gets the patron record as it is today."""
+    from onecard.ils import LibrarySystemUnavailable
+
+    try:
+        library = wiring.library_system()
+        patron = library.find_patron(profile["card_barcode"]) if library else None
+    except LibrarySystemUnavailable:
+        raise library_patrons.library_unavailable() from None
+    if patron is None:
+        raise problems.Conflict("圖書館系統查無您的借閱證，請洽各分館櫃檯 (The library system does not know this card)",
+                                extra={"code": "card_unknown"})
+    library_patrons.refuse_unusable_card(patron)
+    wiring.readers().refresh_patron(profile["reader_id"], library_patrons.patron_fields(patron))
 
 
 def request_unlink(reader_id: str, partner: str) -> tuple[str, str]:

@@ -12,7 +12,12 @@ from onecard.models.readers import AddressIn
 
 
 class LoginRequest(RequestModel):
-    id_number: Annotated[str, Field(min_length=1, max_length=40, description="證號")]
+    """證號 or 借閱證條碼 (exactly one), and the password: the one chosen at 網路辦證, or for an existing card holder
+    the library system's."""
+
+    id_number: Annotated[str | None, Field(min_length=1, max_length=40, description="證號")] = None
+    card_barcode: Annotated[str | None, Field(min_length=4, max_length=20, pattern=r"^\s*[A-Za-z0-9-]+\s*$",
+                                              description="借閱證條碼")] = None
     password: Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -30,10 +35,17 @@ class ReaderProfile(ResponseModel):
     id_type: str
     id_number_masked: str
     name: str
-    gender: str
-    birth_date: str
-    occupation: str
-    education: str
+    gender: str | None = None
+    birth_date: str | None = None
+    occupation: str | None = None
+    education: str | None = None
+    password_source: Annotated[str | None, Field(description="library_system: the library system holds the "
+                                                              "password (change it there)")] = None
+    card_barcode: str | None = None
+    card_status: Annotated[str | None, Field(description="valid / expired / blocked, as the library system said "
+                                                          "at the last login")] = None
+    card_expires: str | None = None
+    library_address: Annotated[str | None, Field(description="地址 as the library system holds it")] = None
     mailing_address: dict[str, str] | None = None
     household_address: dict[str, str] | None = None
     phone_home: str | None = None

@@ -14,7 +14,8 @@ from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
 from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
-from onecard.sessions.password_check import check_password
+from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
+from onecard.sessions.password_check import check_password, check_with_library
 from onecard.web import problems
 
 COUNTER_ONLY = ("id_number", "name", "birth_date", "id_type", "nationality_type")
@@ -31,6 +32,8 @@ class PersonalDataDependencies:
     delete_everything: Callable[[str, dict[str, Any], str, str], None]
     lockout: Any
     """The login's lockout: a password guessed inside a stolen session counts towards it too."""
+    library: Callable[[], Any] = lambda: None
+    """The library system, which holds existing card holders' passwords (None where there is none)."""
     partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
     email_changed: Callable[[str, str], None] = lambda reader_id, address: None
     """Sends a verification link to a new address (after the correction is stored)."""
@@ -132,8 +135,14 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
 
 def _password_right(profile: dict[str, Any], password: str, deps: PersonalDataDependencies) -> bool:
     """The same check as at login, counted by the same lockout (429 while the account is locked)."""
-    return check_password(profile["identity_index"], profile.get("password_hash"), password, deps.lockout,
-                          int(deps.clock().timestamp()))
+    at = int(deps.clock().timestamp())
+    if holds_password(profile):
+        library = deps.library()
+        if library is None:
+            raise library_unavailable()
+        return check_with_library(profile["identity_index"], profile["card_barcode"], password, deps.lockout,
+                                  library, at).password_valid
+    return check_password(profile["identity_index"], profile.get("password_hash"), password, deps.lockout, at)
 
 
 def _draw_verification_mail(reader_id: str, deps: PersonalDataDependencies) -> None:
@@ -149,6 +158,8 @@ def _draw_verification_mail(reader_id: str, deps: PersonalDataDependencies) -> N
 def change_password(reader_id: str, current: str, new: str, confirm: str, keep_session: str,
                     deps: PersonalDataDependencies) -> None:
     profile = deps.readers.get_profile(reader_id)
+    if holds_password(profile):
+        raise problems.Conflict(CHANGE_AT_THE_LIBRARY, extra={"code": "password_held_by_library_system"})
     if not _password_right(profile, current, deps):
         raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
     issues = password_issues(new, confirm, id_number=deps.decrypt_id_number(profile),

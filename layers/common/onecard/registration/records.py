@@ -14,6 +14,10 @@ class HouseholdTaken(Exception):
     """The household (戶號) already holds a family card."""
 
 
+class BarcodeTaken(Exception):
+    """The card barcode already belongs to another reader."""
+
+
 class CaptchaReplayed(Exception):
     """The captcha solution was already spent."""
 

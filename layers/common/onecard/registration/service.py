@@ -73,6 +73,8 @@ class RegistrationDependencies:
     lifecycle: Any = None
     """Where verification links, the duplicate index and reviews are kept (LifecycleRepository)."""
     expiry_days: int = 30
+    holds_card_elsewhere: Callable[[str], bool] = lambda id_number: False
+    """Whether the library system already has a card holder with this ID number (an existing reader)."""
     attempt_allowed: Callable[[], Any] = lambda: None
     """Draws one attempt from the client address's budget (shared with 讀者證號是否辦過); a rate-limit verdict."""
 
@@ -92,7 +94,10 @@ def iso_millis(moment: dt.datetime) -> str:
 
 
 def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
-    return deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), id_number)) is not None
+    """Registered here, or a card holder of the library system (who logs into 個人書房 with its password)."""
+    if deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), id_number)) is not None:
+        return True
+    return deps.holds_card_elsewhere(id_number)
 
 
 def _admit(request: RegistrationRequest, deps: RegistrationDependencies, now: dt.datetime) -> None:
@@ -118,6 +123,8 @@ def _admit(request: RegistrationRequest, deps: RegistrationDependencies, now: dt
 def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> RegistrationAccepted:
     now = deps.clock()
     _admit(request, deps, now)
+    if deps.holds_card_elsewhere(identity.normalise_id_number(request.id_number)):
+        raise _already_registered()
 
     # The password hash is CPU work that releases the GIL: it runs while the look-ups below wait on the network.
     password_hash = _HASHING.submit(hash_password, request.password)

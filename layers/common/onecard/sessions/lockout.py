@@ -97,6 +97,17 @@ class Lockout:
             if not _is_condition_failure(error):
                 raise  # a concurrent failure locked it already
 
+    def release(self, account: str) -> None:
+        """A reserved check that could not be made (the library system did not answer): not a failure, so its
+        attempt is given back."""
+        try:
+            self._db.update_item(TableName=self._table, Key=self._key(account), UpdateExpression="ADD attempts :minus",
+                                 ConditionExpression="attempts > :zero",
+                                 ExpressionAttributeValues=to_item({":minus": -1, ":zero": 0}))
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+
     def succeed(self, account: str, now: int) -> None:
         """The right password: the failures before it are forgotten. A lock set meanwhile by other, failed
         attempts stays in force for everyone else."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from onecard.domain.identity import normalise_id_number
 from onecard.sessions.lockout import Lockout
-from onecard.sessions.password_check import check_password
+from onecard.sessions.password_check import check_password, check_with_library
 from onecard.sessions.store import Session, SessionStore
 from onecard.web import problems
 
@@ -19,7 +19,7 @@ SESSION_COOKIE = "onecard_session"
 CSRF_COOKIE = "onecard_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-LOGIN_FAILED = "證號或密碼錯誤 (Wrong ID number or password)"
+LOGIN_FAILED = "證號、借閱證條碼或密碼錯誤 (Wrong ID number, card barcode or password)"
 NOT_LOGGED_IN = "請先登入個人書房，或登入已逾時 (Please log in)"
 
 # The one clock of sessions and lockout (epoch seconds). Tests replace it to move time forward.
@@ -37,16 +37,57 @@ class LoginDependencies:
     reader_for_identity: Callable[[str], dict[str, Any] | None]
     identity_index: Callable[[str], str]
     clock: Callable[[], float] = now
+    library: Callable[[], Any] = lambda: None
+    """The library system (LibrarySystem), where existing card holders and their passwords are; None: none.
+    Asked for only when a login needs it, so readers who applied here log in whatever its state."""
+    reader_for_barcode: Callable[[str], dict[str, Any] | None] = lambda barcode: None
+    barcode_index: Callable[[str], str] = lambda barcode: barcode
+    """The lockout's account for a card barcode not known here yet."""
+    adopt_patron: Callable[[Any, str], dict[str, Any]] = lambda patron, id_number: {}
+    """Keeps (or refreshes) the reader record of a card holder the library system vouched for; the profile."""
 
 
-def login(id_number: str, password: str, deps: LoginDependencies) -> tuple[str, Session]:
+@dataclass(frozen=True)
+class Credentials:
+    """Who logs in: by ID number (證號) or by card barcode (借閱證條碼), and the password."""
+
+    password: str
+    id_number: str | None = None
+    card_barcode: str | None = None
+
+
+def normalise_barcode(raw: str) -> str:
+    return raw.strip().upper()
+
+
+def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Session]:
+    """A reader who applied here is checked against the password hash held here; anyone else against the library
+    system, which holds existing card holders' passwords. Every failure looks alike and counts towards one lockout."""
     at = int(deps.clock())
-    account = deps.identity_index(normalise_id_number(id_number))
-    profile = deps.reader_for_identity(account)
-    stored_hash = profile.get("password_hash") if profile else None
-    if not check_password(account, stored_hash, password, deps.lockout, at) or profile is None:
+    id_number = normalise_id_number(credentials.id_number) if credentials.id_number else None
+    barcode = normalise_barcode(credentials.card_barcode) if credentials.card_barcode else None
+    if id_number is not None:
+        account = deps.identity_index(id_number)
+        profile = deps.reader_for_identity(account)
+    else:
+        profile = deps.reader_for_barcode(barcode or "")
+        account = profile["identity_index"] if profile else deps.barcode_index(barcode or "")
+    library = None if profile is not None and profile.get("password_hash") else deps.library()
+    if library is None:
+        stored_hash = profile.get("password_hash") if profile else None
+        if not check_password(account, stored_hash, password=credentials.password, lockout=deps.lockout, at=at) \
+                or profile is None:
+            raise problems.Unauthenticated(LOGIN_FAILED)
+        return deps.sessions.create(profile["reader_id"], at)
+    check = check_with_library(account, id_number or barcode or "", credentials.password, deps.lockout, library, at)
+    if not check.password_valid or check.patron is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
-    return deps.sessions.create(profile["reader_id"], at)
+    number = id_number or (normalise_id_number(check.patron.id_number) if check.patron.id_number else None)
+    if number is None:
+        raise problems.Conflict("圖書館系統未提供您的證號，請改以證號登入 (Please log in with your ID number)",
+                                extra={"code": "log_in_with_id_number"})
+    adopted = deps.adopt_patron(check.patron, number)
+    return deps.sessions.create(adopted["reader_id"], at)
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:

@@ -1,0 +1,186 @@
+"""Existing card holders log into 個人書房 through the library system (SIP2): the library system stays the
+authority for their identity and password, and 網路辦證 knows them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.test_application_expiry import mentions_of
+from tests.support.applications import personal_application
+from tests.support.captcha import solved_captcha
+from tests.support.flows import relay_outbox
+from tests.support.lifecycle import active_reader, log_in
+from tests.support.library_system import library  # noqa: F401 - the fixture
+
+CHEN = {"id_number": "F131104093", "card_barcode": "TP90000001", "password": "tpml2024"}
+WANG = {"id_number": "A234567893", "card_barcode": "TP90000002", "password": "book5678"}
+LEE = {"id_number": "L118159085", "card_barcode": "TP90000003", "password": "exp12345"}
+
+
+def login(api, holder, by="id_number", password=None):
+    api.cookies.clear()
+    return api.post("/v1/sessions", {by: holder[by], "password": password or holder["password"]})
+
+
+def csrf_of(answer) -> dict[str, str]:
+    return {"X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+def test_a_card_holder_logs_in_with_the_id_number_and_sees_the_library_systems_record(api, library):
+    answer = login(api, CHEN)
+
+    assert answer.status == 201, answer.body
+    me = api.get("/v1/readers/me").json()
+    assert me["status"] == "active" and me["password_source"] == "library_system"
+    assert me["name"] == "陳大文" and me["birth_date"] == "1985-03-02" and me["card_barcode"] == "TP90000001"
+    assert me["mobile"] == "+886912345678" and me["id_number_masked"].startswith("F")
+    assert me["card_status"] == "valid"
+
+
+def test_a_card_holder_logs_in_with_the_card_barcode_and_it_is_the_same_reader(api, library):
+    by_number = login(api, WANG).json()["reader_id"]
+
+    by_barcode = login(api, WANG, by="card_barcode")
+
+    assert by_barcode.status == 201 and by_barcode.json()["reader_id"] == by_number
+    assert api.get("/v1/readers/me").json()["email"] == "wang@example.com"
+
+
+def test_a_card_holder_never_seen_here_logs_in_first_with_the_barcode(api, library):
+    answer = login(api, {**WANG, "card_barcode": " tp90000002 "}, by="card_barcode")
+
+    assert answer.status == 201
+    assert api.get("/v1/readers/me").json()["id_number_masked"].startswith("A")
+
+
+def test_a_password_changed_at_the_counter_works_next_time_and_the_old_one_stops(api, library):
+    assert login(api, CHEN).status == 201
+
+    library.set_password("TP90000001", "newpass99")
+
+    assert login(api, CHEN).status == 401
+    assert login(api, CHEN, password="newpass99").status == 201
+
+
+def test_wrong_passwords_and_unknown_card_holders_get_the_same_answer_and_lock(api, library):
+    wrong = login(api, CHEN, password="nope0000")
+    unknown = login(api, {"id_number": "A123456789", "password": "nope0000"})
+
+    assert wrong.status == unknown.status == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    statuses = [login(api, CHEN, password="nope0000").status for _ in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    assert login(api, CHEN).status == 429  # locked, even with the right password
+
+
+def test_a_library_system_that_does_not_answer_is_a_503_not_a_wrong_password_and_no_lockout(api, aws, library):
+    body, _ = active_reader(api)
+    library.set_faults(down=True)
+
+    answers = [login(api, CHEN) for _ in range(6)]
+    ours = login(api, {"id_number": body["id_number"], "password": body["password"]})
+
+    assert {a.status for a in answers} == {503}
+    assert answers[0].header("Content-Type").startswith("application/problem+json")
+    assert int(answers[0].header("Retry-After")) > 0 and "圖書館系統" in answers[0].json()["detail"]
+    assert ours.status == 201  # readers who applied here still log in
+    library.set_faults()
+    assert login(api, CHEN).status == 201  # nothing was counted towards a lock
+
+
+def test_a_slow_library_system_answers_503_within_the_timeout(api, library):
+    library.set_faults(latency_ms=1500)
+
+    assert login(api, CHEN).status == 503
+
+
+def test_the_password_of_a_card_holder_is_changed_at_the_library_not_here(api, library):
+    csrf = csrf_of(login(api, CHEN))
+
+    answer = api.put("/v1/readers/me/password", {"current_password": "tpml2024", "password": "Other123",
+                                                  "password_confirm": "Other123"}, headers=csrf)
+
+    assert answer.status == 409 and answer.json()["code"] == "password_held_by_library_system"
+    assert "櫃檯" in answer.json()["detail"]
+    assert login(api, CHEN).status == 201
+
+
+def test_availability_and_applications_know_the_library_systems_card_holders(api, library):
+    query = {"id_type": "national_id", "id_number": CHEN["id_number"]}
+
+    availability = api.get("/v1/readers/availability", query=query)
+    application = api.post("/v1/readers", personal_application(solved_captcha(api), id_number=CHEN["id_number"]))
+
+    assert availability.json() == {"registered": True}
+    assert application.status == 409 and application.json()["code"] == "already_registered"
+    assert "個人書房" in application.json()["detail"]
+
+
+def test_applications_wait_for_a_library_system_that_does_not_answer(api, library):
+    library.set_faults(down=True)
+
+    answer = api.post("/v1/readers", personal_application(solved_captcha(api)))
+
+    assert answer.status == 503 and answer.header("Retry-After")
+    assert api.get("/v1/readers/availability", query={"id_type": "national_id",
+                                                      "id_number": "A123456789"}).status == 503
+
+
+def sha(api, partner):
+    return api.get(f"/v1/consent-documents/{partner}").json()["sha256"]
+
+
+def test_a_card_holder_links_at_once_with_the_fields_of_the_patron_record(api, aws, library):
+    csrf = csrf_of(login(api, WANG))
+
+    answer = api.post("/v1/readers/me/links", {"partner": "ntpc", "document_sha256": sha(api, "ntpc")}, headers=csrf)
+    relay_outbox(aws)
+
+    assert answer.status == 202 and answer.json()["status"] == "pending"
+    sqs = aws.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=aws.resources.queue_urls["LinkQueue"]).get("Messages", [])
+    assert json.loads(message["Body"])["action"] == "link"
+
+
+def test_an_expired_card_cannot_be_linked_and_nothing_is_sent(api, aws, library):
+    csrf = csrf_of(login(api, LEE))
+
+    answer = api.post("/v1/readers/me/links", {"partner": "klcpl", "document_sha256": sha(api, "klcpl")}, headers=csrf)
+    relay_outbox(aws)
+
+    assert answer.status == 409 and answer.json()["code"] == "card_expired"
+    assert "續約" in answer.json()["detail"] and "櫃檯" in answer.json()["detail"]
+    assert api.get("/v1/readers/me/links").json()["links"] == []
+    assert aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkQueue"]).get("Messages", []) == []
+
+
+def test_a_card_holders_erasure_is_checked_by_the_library_system_and_leaves_nothing_here(api, aws, library):
+    answer = login(api, CHEN)
+    reader_id, csrf = answer.json()["reader_id"], csrf_of(answer)
+
+    wrong = api.post("/v1/readers/me/erasure", {"password": "nope0000"}, headers=csrf)
+    erased = api.post("/v1/readers/me/erasure", {"password": "tpml2024"}, headers=csrf)
+    relay_outbox(aws)
+
+    assert wrong.status == 401
+    assert erased.status == 202
+    assert mentions_of(aws, reader_id) == set() or mentions_of(aws, reader_id) == {"ConsentTable"}
+    assert "陳大文" not in json.dumps([aws.client("dynamodb").scan(TableName=t)["Items"]
+                                     for t in aws.resources.table_names.values()], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("body", [{"password": "x"}, {"id_number": "F131104093", "card_barcode": "TP90000001",
+                                                      "password": "x"}])
+def test_a_login_names_exactly_one_of_id_number_and_card_barcode(api, body):
+    answer = api.post("/v1/sessions", body)
+
+    assert answer.status == 422 and answer.json()["errors"][0]["field"] == "id_number"
+
+
+def test_without_a_library_system_only_readers_who_applied_here_log_in(api):
+    body, _ = active_reader(api)
+
+    assert login(api, CHEN).status == 401
+    assert log_in(api, body)

@@ -1,0 +1,38 @@
+"""A simulated library system (ILS, over SIP2) that the in-process functions are configured to use, as the local
+stack does: its host and port in their environment, its SIP account in the template's secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from ils_simulator import IlsSimulator
+
+
+def library_environment(simulator: IlsSimulator) -> dict[str, str]:
+    return {"ILS_HOST": "127.0.0.1", "ILS_PORT": str(simulator.port), "ILS_INSTITUTION_ID": simulator.institution_id,
+            "ILS_TIMEOUT_SECONDS": "0.5"}
+
+
+def use_library_system(aws, setenv: Callable[[str, str], None], simulator: IlsSimulator) -> None:
+    from onecard import wiring
+
+    for name, value in library_environment(simulator).items():
+        setenv(name, value)
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
+        SecretString=json.dumps({"login": simulator.account.login, "password": simulator.account.password}))
+    wiring.reset()
+
+
+@pytest.fixture
+def library(aws, monkeypatch) -> Iterator[IlsSimulator]:
+    """The simulated library system with its three sample card holders, used by the functions."""
+    from onecard import wiring
+
+    with IlsSimulator().running() as simulator:
+        use_library_system(aws, monkeypatch.setenv, simulator)
+        yield simulator
+        wiring.reset()  # its connection goes with it
