@@ -24,7 +24,8 @@ from onecard.links.requests import new_request_id, waiting_link_actions
 from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
-from onecard.web.resolver import create_resolver, http_handler
+from onecard.web.language import response_headers
+from onecard.web.resolver import create_resolver, http_handler, request_language
 from register import email_routes, page_routes, reader_routes, session_routes
 
 app = create_resolver({"POST /v1/readers": registration_rules})
@@ -46,6 +47,7 @@ def _dependencies() -> service.RegistrationDependencies:
         lifecycle=wiring.lifecycle(),
         expiry_days=settings().application_expiry_days,
         attempt_allowed=functools.partial(_draw_attempt, _client_address()),
+        language=request_language(app),
     )
 
 
@@ -119,7 +121,7 @@ def apply(request: Annotated[RegistrationRequest, Body()]) -> Response[Registrat
         status_code=201,
         content_type="application/json",
         body=accepted.model_dump(mode="json"),
-        headers={"Location": f"/v1/readers/{accepted.reader_id}"},
+        headers={"Location": f"/v1/readers/{accepted.reader_id}", **response_headers(request_language(app))},
     )
 
 
