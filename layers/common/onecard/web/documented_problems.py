@@ -76,5 +76,7 @@ def with_documented_problems(document: dict[str, Any]) -> dict[str, Any]:
             for status, response in responses.items():
                 if status[:1] in ("4", "5"):
                     response["content"] = _problem_content()
+                elif status in ("204", "304"):
+                    response.pop("content", None)  # these answers have no body (RFC 9110 §15.3.5, §15.4.5)
     return document
 
