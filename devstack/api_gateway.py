@@ -205,7 +205,9 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
             for name, value in headers:
                 if name.lower() not in ("content-length", "connection"):
                     self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
+            # A HEAD answer carries no body, and a Content-Length only if it were the GET's (RFC 9110 §8.6).
+            if self.command != "HEAD":
+                self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)

@@ -14,7 +14,15 @@ API_VERSION = "1.0.0"
 API_DESCRIPTION = (
     "網路辦證、個人書房與北北基圖書館一證通用服務。錯誤一律以 RFC 9457 application/problem+json 回覆。\n\n"
     "Online card applications, the reader's personal study (個人書房) and one-card links with partner libraries. "
-    "Errors are RFC 9457 problem details."
+    "Errors are RFC 9457 problem details.\n\n"
+    "語言 (Language): 錯誤訊息（title、detail、errors[].message）及申辦後的 next_steps 依 `Accept-Language` 回覆："
+    "`zh-TW`（任何 zh）為中文，`en`（任何 en）為英文；未指定語言時回覆中文，並於有英文之處附上英文。"
+    "Problem titles and details, field messages (`errors[].message`) and an application's `next_steps` follow "
+    "`Accept-Language`: `zh-TW` (any `zh`) answers Traditional Chinese, `en` (any `en`) English; a request that "
+    "names neither gets Traditional Chinese with the English beside it where a text has both. Such answers carry "
+    "`Content-Language` and `Vary: Accept-Language`. Field `code`s and problem `type`s do not change with the "
+    "language.\n\n"
+    "Every GET operation also answers HEAD, with the same status and headers and no body."
 )
 
 

@@ -24,9 +24,10 @@ from onecard.links.requests import new_request_id, waiting_link_actions
 from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
-from onecard.web.resolver import create_resolver, http_handler
 from onecard.ils import LibrarySystemUnavailable
 from onecard.readers import library_patrons
+from onecard.web.language import response_headers
+from onecard.web.resolver import create_resolver, http_handler, request_language
 from register import email_routes, page_routes, reader_routes, session_routes
 from register.session_routes import library_system_or_503
 
@@ -50,6 +51,7 @@ def _dependencies() -> service.RegistrationDependencies:
         expiry_days=settings().application_expiry_days,
         attempt_allowed=functools.partial(_draw_attempt, _client_address()),
         holds_card_elsewhere=_holds_card_at_the_library,
+        language=request_language(app),
     )
 
 
@@ -139,7 +141,7 @@ def apply(request: Annotated[RegistrationRequest, Body()]) -> Response[Registrat
         status_code=201,
         content_type="application/json",
         body=accepted.model_dump(mode="json"),
-        headers={"Location": f"/v1/readers/{accepted.reader_id}"},
+        headers={"Location": f"/v1/readers/{accepted.reader_id}", **response_headers(request_language(app))},
     )
 
 

@@ -76,17 +76,21 @@ def _profile_view(profile: dict) -> ReaderProfile:
 @router.patch("/v1/readers/me", summary="補充或更正: correct the reader's own data (all errors at once)",
               tags=["個人書房"], responses={
                   200: {"description": "The corrected profile", "content": {"application/json": {"model": ReaderProfile}}},
-                  422: {"description": "Invalid fields, or fields only a counter may change"}})
+                  422: {"description": "Invalid fields, or fields only a counter may change"},
+                  429: {"description": "A changed e-mail address over the budget of verification mails (3 an hour)"}})
 def correct(request: Annotated[CorrectionRequest, Body()]) -> ReaderProfile:
     session = current_session(router)
     changes = request.model_dump(mode="json", exclude_unset=True)
     return _profile_view(personal_data.correct(session.reader_id, changes, _deps()))
 
 
+_LOCKED = {429: {"description": "Locked after too many wrong passwords (shared with the login's lockout); see Retry-After"}}
+
+
 @router.put("/v1/readers/me/password", summary="Change the password; other sessions are logged out", tags=["個人書房"],
             responses={204: {"description": "Changed"},
                        409: {"description": "The library system holds this reader's password: change it there"},
-                       429: {"description": "Locked after failed password checks; see Retry-After"}})
+                       **_LOCKED})
 def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None]:
     session = current_session(router)
     personal_data.change_password(session.reader_id, request.current_password, request.password,
@@ -108,7 +112,7 @@ def export() -> Response[dict]:
              tags=["個人書房"], responses={202: {"description": "Erased",
                                                 "content": {"application/json": {"model": ErasureAccepted}}},
                                            503: {"description": "Not finished (throttled): nothing is reported "
-                                                                "erased; ask again after Retry-After"}})
+                                                                "erased; ask again after Retry-After"}, **_LOCKED})
 def erase(request: Annotated[ErasureRequest, Body()]) -> Response[ErasureAccepted]:
     session = current_session(router)
     request_id = router.current_event.request_context.request_id

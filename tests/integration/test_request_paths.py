@@ -21,6 +21,7 @@ def test_the_walk_covers_every_api_route_of_the_template(counts):
     from devstack.functions import api_routes
     from devstack.stack import prepare_for_import
 
-    routes = {f"{r.method} {r.path}" for r in api_routes(prepare_for_import())}
+    # HEAD is answered as its GET (onecard.web.resolver.as_get), so walking the GET covers it.
+    routes = {f"{r.method} {r.path}" for r in api_routes(prepare_for_import()) if r.method != "HEAD"}
     assert routes - set(counts.per_route) == set()
     assert {"LinkOutboxRelayFunction", "LinkWorkerFunction", "ExpiryFunction"} <= set(counts.per_route)

@@ -42,3 +42,12 @@ def test_a_known_path_with_another_method_is_reported_as_such():
     found, _, path_exists = match(routes, "GET", "/v1/readers")
 
     assert found is None and path_exists
+
+
+def test_every_get_route_of_the_template_answers_head_through_the_same_function():
+    template = load_template()
+    routes = api_routes(function_specs(template, placeholder_resources(template).resolver))
+
+    twins = {(r.path, r.function, r.authorizer) for r in routes if r.method == "HEAD"}
+    gets = {(r.path, r.function, r.authorizer) for r in routes if r.method == "GET"}
+    assert gets and twins == gets

@@ -8,9 +8,11 @@
     return found ? decodeURIComponent(found.slice("onecard_csrf=".length)) : "";
   }
 
-  /** Calls our API; answers {status, body}. Network failures become a 0 status with a problem body. */
+  /** Calls our API in the page's language; answers {status, body}. Network failures become a 0 status with a
+   * problem body. */
   async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
+    // The API's messages (errors, next steps) follow Accept-Language: the page's switch, not the browser's locale.
+    const headers = { Accept: "application/json", "Accept-Language": window.I18N.lang === "en" ? "en" : "zh-TW" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
     let response;

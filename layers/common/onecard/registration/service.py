@@ -21,23 +21,26 @@ from onecard.models.readers import RegistrationAccepted, RegistrationRequest, Re
 from onecard.security.blind_index import blind_index
 from onecard.security.passwords import hash_password
 from onecard.web import problems
+from onecard.web.language import EN, ZH_TW
 
 
-def next_steps(verify_by: str, linking: bool = False) -> list[str]:
-    steps = [
+def next_steps(verify_by: str, linking: bool = False, language: str | None = None) -> list[str]:
+    """What the applicant does next, in the language the request asked for (None: Chinese, then English)."""
+    zh = [
         "您的網路申請已送出，尚未完成辦證。",
         f"請於 {verify_by}（含）前攜帶身分證件正本（未滿 18 歲者另請法定代理人陪同）至本館任一分館櫃檯，完成身分確認並領取"
         "借閱證後即可借書；逾期申請失效，所填個人資料將予刪除。",
     ]
     if linking:
-        steps.append("您申請的一證通用服務，將於您臨櫃完成身分確認、領取借閱證後，才送交合作館辦理；在此之前合作館不會收到您的資料。")
-    steps.append(
+        zh.append("您申請的一證通用服務，將於您臨櫃完成身分確認、領取借閱證後，才送交合作館辦理；在此之前合作館不會收到您的資料。")
+    en = [
         f"Your application has been received. Bring your identity document to any branch counter by {verify_by} to "
-        "collect your card before your first loan; after that date the application expires and its data is deleted.")
+        "collect your card before your first loan; after that date the application expires and its data is deleted.",
+    ]
     if linking:
-        steps.append("The one-card links you asked for are sent to the partner libraries only after your identity is "
-                     "checked and your card is collected at a counter; until then no partner receives your data.")
-    return steps
+        en.append("The one-card links you asked for are sent to the partner libraries only after your identity is "
+                  "checked and your card is collected at a counter; until then no partner receives your data.")
+    return {ZH_TW: zh, EN: en}.get(language or "", zh + en)
 
 
 _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
@@ -77,6 +80,8 @@ class RegistrationDependencies:
     """Whether the library system already has a card holder with this ID number (an existing reader)."""
     attempt_allowed: Callable[[], Any] = lambda: None
     """Draws one attempt from the client address's budget (shared with 讀者證號是否辦過); a rate-limit verdict."""
+    language: str | None = None
+    """The language the request asked for (onecard.web.language), for the next steps; None: both."""
 
 
 def identity_index(key: bytes, id_number: str) -> str:
@@ -178,7 +183,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         verify_by=profile["verify_by"],
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
-        next_steps=next_steps(profile["verify_by"], linking=bool(receipts)),
+        next_steps=next_steps(profile["verify_by"], linking=bool(receipts), language=deps.language),
         links=[RequestedLink(partner=r.partner, status="waiting_for_verification" if deps.link_requests else "agreed",
                              receipt_id=r.receipt_id) for r in receipts],
     )

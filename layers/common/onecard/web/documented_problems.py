@@ -57,7 +57,9 @@ def with_documented_problems(document: dict[str, Any]) -> dict[str, Any]:
     problem_schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem_schema.pop("$defs", {}))
     schemas["ProblemDetails"] = problem_schema
-    for schema_name in ("HTTPValidationError", "ValidationError"):
+    # The resolver's own validation models never reach a client (every error is a ProblemDetails); a schema left
+    # behind would point at one removed here, and generators stop on a dangling reference.
+    for schema_name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(schema_name, None)
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
@@ -74,5 +76,7 @@ def with_documented_problems(document: dict[str, Any]) -> dict[str, Any]:
             for status, response in responses.items():
                 if status[:1] in ("4", "5"):
                     response["content"] = _problem_content()
+                elif status in ("204", "304"):
+                    response.pop("content", None)  # these answers have no body (RFC 9110 §15.3.5, §15.4.5)
     return document
 

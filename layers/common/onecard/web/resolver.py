@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from onecard.domain.issues import FieldIssue
 from onecard.observability import logger
 from onecard.web import problems
+from onecard.web.language import language_of_headers, localise_problem, response_headers
 from onecard.web.validation import is_body_shape_error, issues_from_errors
 
 READER_ROUTES_PREFIX = "/v1/readers/me"
@@ -30,13 +31,22 @@ SECURITY_HEADERS = {
 }
 
 
-def problem_response(problem: problems.Problem) -> Response:
+def problem_response(problem: problems.Problem, language: str | None = None) -> Response:
+    """The one mapping of a problem to its answer, in the language the request asked for (None: as written)."""
     return Response(
         status_code=problem.status,
         content_type=problems.PROBLEM_CONTENT_TYPE,
-        body=json.dumps(problem.body(), ensure_ascii=False),
-        headers=problem.headers,
+        body=json.dumps(localise_problem(problem.body(), language), ensure_ascii=False),
+        headers={**response_headers(language), **problem.headers},
     )
+
+
+def request_language(app: APIGatewayRestResolver) -> str | None:
+    """The language the current request asks for with Accept-Language (zh-TW or en), or None."""
+    try:
+        return language_of_headers(app.current_event.headers)
+    except (AttributeError, KeyError):
+        return None
 
 
 def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = None) -> APIGatewayRestResolver:
@@ -48,18 +58,21 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
     app = APIGatewayRestResolver(enable_validation=True)
     rules = dict(cross_field_rules or {})
 
+    def answer(problem: problems.Problem) -> Response:
+        return problem_response(problem, request_language(app))
+
     @app.exception_handler(problems.Problem)
     def _problem(error: problems.Problem) -> Response:
-        return problem_response(error)
+        return answer(error)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(_: RequestUnsupportedContentType) -> Response:
-        return problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"))
+        return answer(problems.UnsupportedMediaType("請以 application/json 送出資料"))
 
     @app.exception_handler(ResponseValidationError)
     def _broken_contract(error: ResponseValidationError | RequestValidationError) -> Response:
         logger.error("response does not match its model", extra={"errors": [e.get("type") for e in error.errors()]})
-        return problem_response(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
+        return answer(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
@@ -67,7 +80,7 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
         if any(tuple(e.get("loc", ()))[:1] == ("response",) for e in errors):
             return _broken_contract(error)  # our answer broke its own contract: a server error, not the client's
         if any(is_body_shape_error(e) for e in errors):
-            return problem_response(problems.MalformedRequest("請求內容必須是 JSON 物件 (The body must be a JSON object)"))
+            return answer(problems.MalformedRequest("請求內容必須是 JSON 物件 (The body must be a JSON object)"))
         event = app.current_event
         if event.resource.startswith(READER_ROUTES_PREFIX):
             # Who is asking comes before what they sent: a stranger learns nothing from our validation errors.
@@ -76,19 +89,19 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
             try:
                 current_session(app)
             except problems.Problem as refused:
-                return problem_response(refused)
+                return answer(refused)
         route_rules = rules.get(f"{event.http_method} {event.resource}")
         raw = _json_body_or_none(event)
-        return problem_response(problems.InvalidFields(issues_from_errors(errors, raw, route_rules)))
+        return answer(problems.InvalidFields(issues_from_errors(errors, raw, route_rules)))
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        return problem_response(problems.NotFound("找不到此網址 (No such route)"))
+        return answer(problems.NotFound("找不到此網址 (No such route)"))
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
-        return problem_response(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
+        return answer(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
 
     return app
 
@@ -129,6 +142,21 @@ def _proxy_result(response: Response) -> dict[str, Any]:
             "body": response.body, "isBase64Encoded": False}
 
 
+def as_get(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A HEAD request as the GET it asks about: every GET route answers HEAD (template.yaml routes both)."""
+    request_context = {**(event.get("requestContext") or {}), "httpMethod": "GET"}
+    return {**event, "httpMethod": "GET", "requestContext": request_context}
+
+
+def without_body(response: dict[str, Any]) -> dict[str, Any]:
+    """The answer to HEAD: the GET's status and headers, no body (the gateway sets the framing)."""
+    return {**response, "body": "", "isBase64Encoded": False}
+
+
+def is_head(event: Mapping[str, Any]) -> bool:
+    return str(event.get("httpMethod") or "").upper() == "HEAD"
+
+
 def request_id_of(event: Mapping[str, Any], context: Any) -> str:
     request_context = event.get("requestContext") or {}
     return str(request_context.get("requestId") or getattr(context, "aws_request_id", "") or "unknown")
@@ -141,8 +169,11 @@ def http_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_id = request_id_of(event, context)
         logger.append_keys(request_id=request_id, route=f"{event.get('httpMethod')} {event.get('resource')}")
+        if is_head(event):
+            return without_body(with_standard_headers(app.resolve(as_get(event), context), request_id))
         if _has_non_json_body(event):
-            refused = problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"))
+            refused = problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"),
+                                       language_of_headers(event.get("headers")))
             return with_standard_headers(_proxy_result(refused), request_id)
         return with_standard_headers(app.resolve(event, context), request_id)
 

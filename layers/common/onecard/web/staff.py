@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from onecard.web import problems
-from onecard.web.resolver import SECURITY_HEADERS
+from onecard.web.language import language_of_headers, localise_problem, response_headers
+from onecard.web.resolver import SECURITY_HEADERS, is_head, without_body
 
 NOT_STAFF = "此功能限館員使用 (Staff only)"
 
@@ -23,9 +24,12 @@ def refuse_unsigned(event: Mapping[str, Any]) -> dict[str, Any] | None:
     if principal_of(event):
         return None
     refused = problems.Forbidden(NOT_STAFF)
-    return {"statusCode": refused.status,
-            "headers": {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **SECURITY_HEADERS},
-            "body": json.dumps(refused.body(), ensure_ascii=False), "isBase64Encoded": False}
+    language = language_of_headers(event.get("headers"))
+    answer = {"statusCode": refused.status,
+              "headers": {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **SECURITY_HEADERS, **response_headers(language)},
+              "body": json.dumps(localise_problem(refused.body(), language), ensure_ascii=False),
+              "isBase64Encoded": False}
+    return without_body(answer) if is_head(event) else answer
 
 
 def staff_principal(app: Any) -> str:
