@@ -32,6 +32,12 @@ LOCAL_ENVIRONMENT = {
 }
 
 
+COGNITO_ROUTE = "/_local/cognito-idp/"
+# What a browser may ask a user pool without AWS credentials (the staff page's sign-in and sign-out).
+PUBLIC_COGNITO_ACTIONS = frozenset({"InitiateAuth", "RespondToAuthChallenge", "AssociateSoftwareToken",
+                                    "VerifySoftwareToken", "GlobalSignOut", "RevokeToken", "GetUser"})
+
+
 @dataclass
 class Background:
     """A loop the stack runs beside the API (an SQS poller, a stream reader, the partner simulator)."""
@@ -91,8 +97,6 @@ class LocalStack:
         # local stack sets (template.yaml never does, so in AWS they use SES).
         self.mail_dir = (self.state_dir or Path(tempfile.mkdtemp(prefix="onecard-mail-"))) / "mail"
         os.environ.update({**self.extra_environment, "ONECARD_MAIL_SINK_DIR": str(self.mail_dir)})
-        # The staff page signs in at the emulation's user pool (which answers browsers' cross-origin calls).
-        os.environ["STAFF_SIGN_IN_ENDPOINT"] = f"{self.aws_endpoint}/"
         self.pools = {name: functions.FunctionPool(spec, self.pool_size) for name, spec in self.specs.items()}
         for pool in self.pools.values():
             pool.warm()
@@ -102,6 +106,8 @@ class LocalStack:
                                    local_routes=self.local_route,
                                    authorizers=local_authorizers(self.template, self.resources.refs, REGION))
         self.port = self._server.server_address[1]
+        # The staff page signs in at the emulated user pool through the local route below (same origin).
+        os.environ["STAFF_SIGN_IN_ENDPOINT"] = f"{self.url}{COGNITO_ROUTE}"
         self._stop = threading.Event()
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
         self._server_thread.start()
@@ -159,7 +165,10 @@ class LocalStack:
 
     def local_route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
         """Routes that exist only in the local stack, never in template.yaml: GET /_local/mail lists the mail the
-        functions would have sent, newest first."""
+        functions would have sent, newest first; POST /_local/cognito-idp/ is the user pool's public sign-in
+        endpoint (the calls a browser makes without AWS credentials, and nothing else of the emulation)."""
+        if path == COGNITO_ROUTE:
+            return self._cognito(method, headers, body)
         if path.rstrip("/") != "/_local/mail":
             return None
         if method != "GET":
@@ -169,6 +178,23 @@ class LocalStack:
 
         return 200, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, json.dumps(
             read_messages(self.mail_dir), ensure_ascii=False).encode("utf-8")
+
+    def _cognito(self, method: str, headers: dict[str, str], body: bytes) -> Any:
+        import urllib.error
+        import urllib.request
+
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        action = target.removeprefix("AWSCognitoIdentityProviderService.")
+        if method != "POST" or action not in PUBLIC_COGNITO_ACTIONS:
+            return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+                {"__type": "InvalidParameterException", "message": "Not a public user pool action"}).encode()
+        request = urllib.request.Request(f"{self.aws_endpoint}/", data=body, method="POST", headers={
+            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"}, answer.read()
+        except urllib.error.HTTPError as refused:
+            return refused.code, {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"}, refused.read()
 
     def run_in_background(self, name: str, run: Callable[[threading.Event], None]) -> None:
         job = Background(name, run)
