@@ -61,10 +61,13 @@ def first_sign_in(page, stack, username: str) -> str:
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("驗證碼不正確")
     code_field.fill("")
-    page.keyboard.type(totp(secret.inner_text()))
+    key = secret.inner_text()
+    page.keyboard.type(totp(key))
     page.keyboard.press("Enter")
+    expect(page.locator("#work")).to_be_visible()
     expect(page.locator("#staff-who")).to_contain_text(username)
-    return secret.inner_text()
+    expect(secret).to_be_empty()  # the key is not left on the screen
+    return key
 
 
 def test_a_whole_counter_shift(shift_stack, page, browser, tmp_path):
@@ -95,6 +98,7 @@ def test_a_whole_counter_shift(shift_stack, page, browser, tmp_path):
     expect(page.get_by_role("alert")).to_contain_text("已啟用")
     page.get_by_label("申請人證號（可用掃描器讀取）").fill("")
     page.keyboard.type(twin["id_number"] + "\n")
+    expect(page.get_by_label("借閱證條碼（掃描）")).to_be_focused()  # a scanner's next read arrives seconds later
     page.keyboard.type("TP77000001\n")
     expect(page.get_by_role("alert")).to_contain_text("條碼已屬於其他讀者")
     page.get_by_label("申請人證號（可用掃描器讀取）").fill("")
@@ -118,6 +122,7 @@ def test_a_whole_counter_shift(shift_stack, page, browser, tmp_path):
     expect(page.get_by_role("region", name="兩步驟驗證").get_by_label("驗證碼（6 位數）")).to_be_focused()
     photograph(page, "mfa")
     page.keyboard.type(totp(secret) + "\n")
+    expect(page.locator("#work")).to_be_visible()
     expect(page.locator("#staff-who")).to_contain_text("staff-counter")
     page.get_by_role("button", name="登出").click()
 

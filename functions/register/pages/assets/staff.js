@@ -130,7 +130,7 @@
     who = { name: c.name || c["cognito:username"], username: c["cognito:username"], branch: c["custom:branch"] || "",
             groups: Array.isArray(raw) ? raw : String(raw).split(/[ ,]/).filter(Boolean) };
     pending = null;
-    for (const id of ["staff-password", "staff-new-password", "staff-new-password-confirm", "staff-mfa-code", "staff-mfa-setup-code"]) $(id).value = "";
+    for (const id of ["staff-username", "staff-password", "staff-new-password", "staff-new-password-confirm", "staff-mfa-code", "staff-mfa-setup-code"]) $(id).value = "";
     $("mfa-secret").textContent = "";
     $("staff-who").textContent = `${who.name}（${who.username}，${who.branch}）`;
     const allowed = { counter: ["counter", "supervisor"], reviews: ["reviewer", "supervisor"], partners: ["supervisor"] };
@@ -154,6 +154,7 @@
     $("applicant").hidden = true;
     $("applicant-details").textContent = "";
     $("review-list").textContent = "";
+    $("staff-who").textContent = "";
     show("sign-in", "staff-username");
     message(say(reason));
   }
