@@ -135,7 +135,8 @@ def test_the_audit_trail_names_the_signed_in_person_and_branch_whatever_the_body
     reader_id = accepted["reader_id"]
 
     answer = staff.post(f"/v1/staff/readers/{reader_id}/activation",
-                        activation("TP40000001", staff_id="S9999", branch="FAKE", by="someone-else"), headers=STAFF)
+                        activation("TP40000001", staff_id="S9999", branch="FAKE", by="someone-else"),
+                        headers=bearer(emulated_token(COUNTER_USER)))
     trail = staff.get("/v1/staff/audit", query={"reader_id": reader_id},
                       headers=bearer(emulated_token(SUPERVISOR_USER)))
 
@@ -192,7 +193,8 @@ def test_activation_makes_the_reader_active_and_records_who_where_which_document
     applicant, accepted = apply(api, **unique_person())
     reader_id = accepted["reader_id"]
 
-    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation", activation("tp10000001"), headers=STAFF)
+    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation", activation("tp10000001"),
+                        headers=bearer(emulated_token(COUNTER_USER)))
 
     assert answer.status == 200, answer.body
     assert answer.json()["status"] == "active" and answer.json()["card_barcode"] == "TP10000001"

@@ -22,12 +22,15 @@ class _CounterToken:
 
 
 class _StaffHeaders(Mapping[str, str]):
-    """{"Authorization": "Bearer <the counter user's ID token>"}, the token taken when the headers are read."""
+    """{"Authorization": "Bearer <the sample supervisor's ID token>"}, taken when the headers are read: a supervisor
+    may use every staff route (look-ups, reviews, partners), as the tests that send these headers do."""
 
     def __getitem__(self, name: str) -> str:
         if name != "Authorization":
             raise KeyError(name)
-        return f"Bearer {OPERATOR_TOKEN}"
+        from tests.support.staff import SUPERVISOR_USER, emulated_token
+
+        return f"Bearer {emulated_token(SUPERVISOR_USER)}"
 
     def __iter__(self) -> Iterator[str]:
         return iter(["Authorization"])
@@ -53,8 +56,7 @@ def activate(api, reader_id: str) -> dict[str, Any]:
     """Counter staff check the applicant's identity document and hand over a card (a new barcode each time)."""
     barcode = f"TP{secrets.randbelow(10**8):08d}"
     answer = api.as_staff(OPERATOR_TOKEN).post(
-        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"},
-        headers=STAFF)
+        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"})
     assert answer.status == 200, answer.body
     return answer.json()
 
