@@ -28,9 +28,9 @@ def main() -> int:
     print(f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True)
     print(f"library system (SIP2) simulator on 127.0.0.1:{stack.ils_simulator.port} "
           "(faults: POST /_control/ils on the partner simulator)", flush=True)
-    if stack.operator_token_generated:
-        print(f"operator token for /v1/staff/… (Authorization: Bearer …): {stack.operator_token} "
-              "(set ONECARD_OPERATOR_TOKEN to choose it)", flush=True)
+    for username, password in stack.first_time_passwords.items():
+        print(f"staff account {username}: first-time password {password} "
+              f"(sign in at {stack.url}/staff: a new password, then MFA set-up)", flush=True)
     print(f"mail the service sends: GET {stack.url}/_local/mail", flush=True)
     print(f"listening on {stack.url}", flush=True)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hmac
 import json
 import re
 import time
@@ -11,23 +10,15 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devstack.authorizers import CognitoAuthorizer, unauthorized
 from devstack.functions import ApiRoute
 
 Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
 LocalRoute = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes] | None]
-
-IAM_AUTHORIZER = "AWS_IAM"
-# Who a request signed by the local operator token is, in the shape API Gateway gives a SigV4-signed caller.
-LOCAL_OPERATOR_IDENTITY = {
-    "accountId": "123456789012",
-    "caller": "AIDALOCALOPERATOR",
-    "user": "AIDALOCALOPERATOR",
-    "userArn": "arn:aws:iam::123456789012:user/local-operator",
-    "accessKey": "ASIALOCALOPERATOR",
-}
 
 _TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/javascript", "image/svg+xml")
 
@@ -69,30 +60,19 @@ def match(routes: list[CompiledRoute], method: str, path: str) -> tuple[Compiled
     return None, {}, path_exists
 
 
-def iam_caller(route: ApiRoute, headers: list[tuple[str, str]], operator_token: str | None) -> dict[str, str] | None:
-    """Stands in for API Gateway's SigV4 check on a route with AWS_IAM auth: the local operator token, sent as a
-    bearer token, is the only credential. The caller's identity, or None when the route needs one and has none."""
-    if route.authorizer != IAM_AUTHORIZER:
+def authorize(route: ApiRoute, headers: list[tuple[str, str]],
+              authorizers: Mapping[str, CognitoAuthorizer]) -> dict[str, Any] | None:
+    """requestContext.authorizer for a route with an authorizer ({} for a route without), or None when API Gateway
+    answers 401 itself (no, expired or forged token; an authorizer the local stack does not know)."""
+    if not route.authorizer:
         return {}
-    sent = next((v for k, v in headers if k.lower() == "authorization"), "")
-    scheme, _, credentials = sent.strip().partition(" ")
-    if not operator_token or scheme.lower() != "bearer" or not credentials.strip():
-        return None
-    if not hmac.compare_digest(credentials.strip().encode("utf-8", "surrogateescape"), operator_token.encode()):
-        return None
-    return dict(LOCAL_OPERATOR_IDENTITY)
-
-
-def iam_refusal() -> tuple[int, list[tuple[str, str]], bytes]:
-    """What API Gateway answers an unsigned or wrongly signed request, before any function runs."""
-    problem = {"type": "about:blank", "title": "Forbidden", "status": 403,
-               "detail": "Missing or invalid credentials"}
-    return 403, [("Content-Type", "application/problem+json")], json.dumps(problem).encode()
+    authorizer = authorizers.get(route.authorizer)
+    return authorizer.authorize(headers) if authorizer else None
 
 
 def proxy_event(route: ApiRoute, method: str, raw_path: str, path_parameters: dict[str, str],
                 headers: list[tuple[str, str]], body: bytes, source_ip: str, stage: str,
-                caller: dict[str, str] | None = None) -> dict[str, Any]:
+                authorizer: dict[str, Any] | None = None) -> dict[str, Any]:
     split = urlsplit(raw_path)
     query = parse_qs(split.query, keep_blank_values=True)
     single_headers: dict[str, str] = {}
@@ -125,8 +105,8 @@ def proxy_event(route: ApiRoute, method: str, raw_path: str, path_parameters: di
             "protocol": "HTTP/1.1",
             "accountId": "123456789012",
             "apiId": "local",
-            "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent") or single_headers.get("user-agent"),
-                         **(caller or {})},
+            "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent") or single_headers.get("user-agent")},
+            **({"authorizer": authorizer} if authorizer else {}),
         },
         "body": (body.decode("utf-8", errors="replace") if is_text else base64.b64encode(body).decode()) if body else None,
         "isBase64Encoded": bool(body) and not is_text,
@@ -151,7 +131,8 @@ def response_parts(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]], 
 
 
 def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, stage: str,
-                local_routes: LocalRoute | None = None, operator_token: str | None = None) -> ThreadingHTTPServer:
+                local_routes: LocalRoute | None = None,
+                authorizers: Mapping[str, CognitoAuthorizer] | None = None) -> ThreadingHTTPServer:
     compiled = compile_routes(routes)
 
     class Handler(BaseHTTPRequestHandler):
@@ -185,12 +166,12 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
                     headers.append(("Allow", ", ".join(allowed)))
                 self._send(status, headers, json.dumps(problem).encode())
                 return
-            caller = iam_caller(compiled_route.route, list(self.headers.items()), operator_token)
-            if caller is None:
-                self._send(*iam_refusal())
+            context = authorize(compiled_route.route, list(self.headers.items()), authorizers or {})
+            if context is None:
+                self._send(*unauthorized())
                 return
             event = proxy_event(compiled_route.route, self.command, self.path, parameters, list(self.headers.items()),
-                                body, self.client_address[0], stage, caller)
+                                body, self.client_address[0], stage, context)
             try:
                 result = invoke(compiled_route.route.function, event)
                 status, headers, payload = response_parts(result)

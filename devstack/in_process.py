@@ -82,8 +82,11 @@ def _functions_on_the_emulation(pool_size: int) -> Iterator[EmulatedAws]:
     from devstack.resources import REGION, create_resources
     from devstack.stack import prepare_for_import
 
+    from devstack.staff_accounts import create_sample_users
+
     session = boto3.Session(region_name=REGION)
     resources = create_resources(session)
+    create_sample_users(session.client("cognito-idp"), resources.user_pools["StaffUserPool"])
     specs = prepare_for_import(resources)
     from onecard import wiring
 

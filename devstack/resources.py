@@ -23,6 +23,7 @@ class LocalResources:
     table_names: dict[str, str] = field(default_factory=dict)
     queue_urls: dict[str, str] = field(default_factory=dict)
     key_ids: dict[str, str] = field(default_factory=dict)
+    user_pools: dict[str, str] = field(default_factory=dict)
     secret_ids: dict[str, str] = field(default_factory=dict)
     resolver: Resolver | None = None
 
@@ -51,6 +52,8 @@ def create_resources(session: Any, template: dict[str, Any] | None = None,
     _refresh(resolver, local)
     for name, resource in resources_of_type(template, "AWS::DynamoDB::Table").items():
         _create_table(session.client("dynamodb"), name, resolver.resolve(resource["Properties"]), local)
+    _refresh(resolver, local)
+    _create_user_pools(session.client("cognito-idp"), template, resolver, local)
     _refresh(resolver, local)
     queues = resources_of_type(template, "AWS::SQS::Queue")
     ordered = sorted(queues, key=lambda n: "RedrivePolicy" in queues[n].get("Properties", {}))
@@ -174,3 +177,62 @@ def _attribute_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+# CreateUserPool's own parameters among a template's AWS::Cognito::UserPool Properties (EnabledMfas is
+# CloudFormation's: it becomes SetUserPoolMfaConfig).
+_USER_POOL_PARAMETERS = ("Policies", "AdminCreateUserConfig", "UsernameConfiguration", "AccountRecoverySetting",
+                         "DeletionProtection", "AutoVerifiedAttributes", "UsernameAttributes", "AliasAttributes")
+_CLIENT_PARAMETERS = ("GenerateSecret", "ExplicitAuthFlows", "PreventUserExistenceErrors", "EnableTokenRevocation",
+                      "IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity", "TokenValidityUnits",
+                      "AuthSessionValidity", "ReadAttributes", "WriteAttributes")
+
+
+def _create_user_pools(cognito: Any, template: dict[str, Any], resolver: Resolver, local: LocalResources) -> None:
+    """User pools, their app clients and groups, from their Properties (the staff's accounts)."""
+    for name, resource in resources_of_type(template, "AWS::Cognito::UserPool").items():
+        props = resolver.resolve(resource["Properties"])
+        request = {k: props[k] for k in _USER_POOL_PARAMETERS if k in props}
+        if props.get("Schema"):
+            request["Schema"] = props["Schema"]
+        pool = cognito.create_user_pool(PoolName=props.get("UserPoolName") or name, **request)["UserPool"]
+        if props.get("MfaConfiguration"):
+            cognito.set_user_pool_mfa_config(
+                UserPoolId=pool["Id"], MfaConfiguration=props["MfaConfiguration"],
+                SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", [])})
+        local.refs[name] = pool["Id"]
+        local.user_pools[name] = pool["Id"]
+        local.attributes.update({(name, "Arn"): pool["Arn"], (name, "ProviderName"): f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"})
+    resolver.refs.update(local.refs)
+    for name, resource in resources_of_type(template, "AWS::Cognito::UserPoolClient").items():
+        props = resolver.resolve(resource["Properties"])
+        request = {k: props[k] for k in _CLIENT_PARAMETERS if k in props}
+        client = cognito.create_user_pool_client(UserPoolId=props["UserPoolId"], ClientName=props.get("ClientName") or name,
+                                                 **request)["UserPoolClient"]
+        local.refs[name] = client["ClientId"]
+    for name, resource in resources_of_type(template, "AWS::Cognito::UserPoolGroup").items():
+        props = resolver.resolve(resource["Properties"])
+        cognito.create_group(UserPoolId=props["UserPoolId"], GroupName=props["GroupName"],
+                             **{k: props[k] for k in ("Description", "Precedence") if k in props})
+        local.refs[name] = props["GroupName"]
+
+
+def cognito_refs(session: Any) -> dict[str, str]:
+    """Logical id → id of the template's user pools and app clients, found by name in an emulation made by
+    create_resources (for callers that were not handed its LocalResources)."""
+    template = load_template()
+    resolver = Resolver(template, {}, {})
+    cognito = session.client("cognito-idp", region_name=REGION)
+    pools = {p["Name"]: p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"]}
+    refs = {}
+    for name, resource in resources_of_type(template, "AWS::Cognito::UserPool").items():
+        pool_name = resolver.resolve(resource["Properties"].get("UserPoolName")) or name
+        if pool_name in pools:
+            refs[name] = pools[pool_name]
+    for name, resource in resources_of_type(template, "AWS::Cognito::UserPoolClient").items():
+        props = resource["Properties"]
+        pool = refs.get(props["UserPoolId"].value) if isinstance(props["UserPoolId"], Intrinsic) else None
+        if pool:
+            clients = cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"]
+            refs.update({name: c["ClientId"] for c in clients if c["ClientName"] == (props.get("ClientName") or name)})
+    return refs

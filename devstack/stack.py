@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import tempfile
 import threading
@@ -13,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from devstack import functions, state
+from devstack import functions, staff_accounts, state
 from devstack.api_gateway import make_server
+from devstack.authorizers import local_authorizers
 from devstack.resources import REGION, LocalResources, create_resources, placeholder_resources
 from devstack.template import ROOT, load_template, resources_of_type
 
@@ -30,6 +30,12 @@ LOCAL_ENVIRONMENT = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
 }
+
+
+COGNITO_ROUTE = "/_local/cognito-idp/"
+# What a browser may ask a user pool without AWS credentials (the staff page's sign-in and sign-out).
+PUBLIC_COGNITO_ACTIONS = frozenset({"InitiateAuth", "RespondToAuthChallenge", "AssociateSoftwareToken",
+                                    "VerifySoftwareToken", "GlobalSignOut", "RevokeToken", "GetUser"})
 
 
 @dataclass
@@ -50,16 +56,15 @@ class LocalStack:
     # The local stack is plain http on 127.0.0.1, where a Secure cookie would never be sent back.
     extra_environment: dict[str, str] = field(default_factory=lambda: {"SESSION_COOKIE_SECURE": "false"})
     pool_size: int = 4
-    # The bearer token that stands in for SigV4 on the staff routes (AWS_IAM auth in template.yaml).
-    operator_token: str = ""
-    operator_token_generated: bool = False
+    # The sample staff accounts made at first start: user name → first-time password (empty after a restart).
+    first_time_passwords: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
         import boto3
 
         from devstack.emulation import Emulation
 
-        os.environ.update(LOCAL_ENVIRONMENT)
+        os.environ.update({**LOCAL_ENVIRONMENT, **staff_accounts.TOTP_CHECKING})
         self._moto = Emulation(port=int(os.environ.get("AWS_EMULATION_PORT", "0"))).start()
         self.aws_endpoint = self._moto.endpoint
         os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint
@@ -88,23 +93,24 @@ class LocalStack:
         if saved:
             state.restore(self.session, self.resources, saved)
         self._give_the_functions_the_ils_account()
+        self._staff_accounts(saved)
 
         self.specs = prepare_for_import(self.resources)
         # Mail goes to a folder instead of Amazon SES; the functions find it through this variable, which only the
         # local stack sets (template.yaml never does, so in AWS they use SES).
         self.mail_dir = (self.state_dir or Path(tempfile.mkdtemp(prefix="onecard-mail-"))) / "mail"
         os.environ.update({**self.extra_environment, "ONECARD_MAIL_SINK_DIR": str(self.mail_dir)})
-        self.operator_token = self.operator_token or os.environ.get("ONECARD_OPERATOR_TOKEN", "")
-        if not self.operator_token:
-            self.operator_token, self.operator_token_generated = secrets.token_urlsafe(32), True
         self.pools = {name: functions.FunctionPool(spec, self.pool_size) for name, spec in self.specs.items()}
         for pool in self.pools.values():
             pool.warm()
 
         stage = self.resources.resolver.ref("Stage")
         self._server = make_server(self.host, self.port, functions.api_routes(self.specs), self.invoke, stage,
-                                   local_routes=self.local_route, operator_token=self.operator_token)
+                                   local_routes=self.local_route,
+                                   authorizers=local_authorizers(self.template, self.resources.refs, REGION))
         self.port = self._server.server_address[1]
+        # The staff page signs in at the emulated user pool through the local route below (same origin).
+        os.environ["STAFF_SIGN_IN_ENDPOINT"] = f"{self.url}{COGNITO_ROUTE}"
         self._stop = threading.Event()
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="api", daemon=True)
         self._server_thread.start()
@@ -123,6 +129,18 @@ class LocalStack:
             self.session.client("secretsmanager").put_secret_value(
                 SecretId=self.resources.secret_ids["IlsSipAccountSecret"],
                 SecretString=json.dumps({"login": account.login, "password": account.password}))
+
+    def _staff_accounts(self, saved: dict[str, Any]) -> None:
+        """One sample user per group at first start; afterwards the accounts as they were left."""
+        cognito = self.session.client("cognito-idp")
+        pool = self.resources.user_pools["StaffUserPool"]
+        if "staff_users" in saved:
+            staff_accounts.restore_users(cognito, pool, saved["staff_users"])
+        else:
+            self.first_time_passwords = staff_accounts.create_sample_users(cognito, pool)
+
+    def staff_users(self) -> list[dict[str, Any]]:
+        return staff_accounts.saved_users(self.session.client("cognito-idp"), self.resources.user_pools["StaffUserPool"])
 
     def _partner_secrets(self) -> dict[str, bytes]:
         client = self.session.client("secretsmanager")
@@ -159,7 +177,10 @@ class LocalStack:
 
     def local_route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
         """Routes that exist only in the local stack, never in template.yaml: GET /_local/mail lists the mail the
-        functions would have sent, newest first."""
+        functions would have sent, newest first; POST /_local/cognito-idp/ is the user pool's public sign-in
+        endpoint (the calls a browser makes without AWS credentials, and nothing else of the emulation)."""
+        if path == COGNITO_ROUTE:
+            return self._cognito(method, headers, body)
         if path.rstrip("/") != "/_local/mail":
             return None
         if method != "GET":
@@ -169,6 +190,23 @@ class LocalStack:
 
         return 200, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, json.dumps(
             read_messages(self.mail_dir), ensure_ascii=False).encode("utf-8")
+
+    def _cognito(self, method: str, headers: dict[str, str], body: bytes) -> Any:
+        import urllib.error
+        import urllib.request
+
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        action = target.removeprefix("AWSCognitoIdentityProviderService.")
+        if method != "POST" or action not in PUBLIC_COGNITO_ACTIONS:
+            return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+                {"__type": "InvalidParameterException", "message": "Not a public user pool action"}).encode()
+        request = urllib.request.Request(f"{self.aws_endpoint}/", data=body, method="POST", headers={
+            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"}, answer.read()
+        except urllib.error.HTTPError as refused:
+            return refused.code, {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"}, refused.read()
 
     def run_in_background(self, name: str, run: Callable[[threading.Event], None]) -> None:
         job = Background(name, run)
@@ -186,7 +224,7 @@ class LocalStack:
             if job.thread:
                 job.thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.state_dir:
-            state.save_state(self.state_dir, self.session, self.resources)
+            state.save_state(self.state_dir, self.session, self.resources, {"staff_users": self.staff_users()})
         self._moto.stop()
 
 

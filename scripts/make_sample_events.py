@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers/common")]
 
-from devstack.api_gateway import IAM_AUTHORIZER, LOCAL_OPERATOR_IDENTITY, proxy_event  # noqa: E402
+from devstack.api_gateway import proxy_event  # noqa: E402
 from devstack.functions import api_routes, function_specs  # noqa: E402
 from devstack.resources import placeholder_resources  # noqa: E402
 from devstack.template import load_template  # noqa: E402
@@ -33,13 +33,21 @@ BODIES = {
                                                    "partner_card_number": "NTPC-0001"},
     ("POST", "/v1/email-verifications"): {"token": "<token from the verification mail>"},
     ("POST", "/v1/staff/readers/{reader_id}/activation"): {"card_barcode": "TP10000001",
-                                                            "document_checked": "national_id_card", "branch": "ZH01",
-                                                            "staff_id": "S0427"},
+                                                            "document_checked": "national_id_card"},
     ("POST", "/v1/staff/reviews/{reader_id}"): {"decision": "distinct"},
 }
-QUERIES = {("GET", "/v1/staff/applications"): "?id_type=national_id&id_number=A123456789"}
+QUERIES = {("GET", "/v1/staff/applications"): "?id_type=national_id&id_number=A123456789",
+           ("GET", "/v1/staff/audit"): "?reader_id=R0123456789ABCDEF0123"}
 PARAMETERS = {"partner": "ntpc", "version": "1", "receipt_id": "CR0123456789ABCDEF0123",
               "reader_id": "R0123456789ABCDEF0123", "name": "site.css"}
+
+
+# What API Gateway passes of a supervisor's ID token (every value a string). For `sam local invoke`, set the
+# function's STAFF_PAGE_CLIENT_ID to this aud (env.example.json does).
+SAMPLE_STAFF_CLAIMS = {"sub": "0f6b3a52-7c1e-4d2a-9b7e-3c5d8e9f0a1b", "aud": "samplestaffpageclient0000",
+                       "iss": "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_Sample000",
+                       "token_use": "id", "cognito:username": "staff-supervisor", "cognito:groups": "supervisor",
+                       "custom:branch": "ZH01", "auth_time": "1795489200", "iat": "1795489200", "exp": "1795492800"}
 
 
 def event_name(function: str, method: str, path: str) -> str:
@@ -64,8 +72,8 @@ def main() -> None:
             parameters[name] = PARAMETERS[name]
             path = path.replace("{" + name + "}", PARAMETERS[name])
         headers = HEADERS + ([("Content-Type", "application/json")] if body is not None else [])
-        # A staff route arrives with the IAM caller API Gateway found in the SigV4 signature.
-        caller = LOCAL_OPERATOR_IDENTITY if route.authorizer == IAM_AUTHORIZER else None
+        # A staff route arrives with the claims of the ID token API Gateway's Cognito authorizer verified.
+        caller = {"claims": SAMPLE_STAFF_CLAIMS} if route.authorizer else None
         event = proxy_event(route, route.method, path + QUERIES.get((route.method, route.path), ""), parameters, headers,
                             json.dumps(body, ensure_ascii=False).encode() if body is not None else b"", "203.0.113.10", "dev",
                             caller)

@@ -97,7 +97,11 @@ def _navigation(page: Page) -> str:
 
 @lru_cache(maxsize=8)
 def render(path: str) -> str:
-    page = PAGES[path]
+    return compose(PAGES[path])
+
+
+def compose(page: Page) -> str:
+    """The page's <main> in the shared layout."""
     scripts = "\n".join(f'<script src="/assets/{name}" defer></script>' for name in page.scripts)
     parts = {"{{title}}": page.title, "{{scripts}}": scripts, "{{nav}}": _navigation(page),
              "{{main}}": _read(PAGES_DIR / page.main).rstrip("\n"),

@@ -1,5 +1,6 @@
-"""The counter staff's API (/v1/staff/…). API Gateway lets only IAM-signed requests through; this function
-refuses any request that arrives without the signed caller's identity as well."""
+"""The counter staff's API (/v1/staff/…) and the staff page (/staff). API Gateway lets only requests with a valid
+staff ID token through to the API (a Cognito authorizer); this function refuses any request to it that arrives
+without the verified claims as well, and each route checks the staff member's groups."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any
 
 from onecard.web.resolver import create_resolver, http_handler
 from onecard.web.staff import refuse_unsigned
-from register import staff_routes
+from register import staff_page, staff_routes
 
 app = create_resolver()
 app.include_router(staff_routes.router)
+app.include_router(staff_page.router)
 
 _resolve = http_handler(app)
+PUBLIC = frozenset({"/staff"})
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return refuse_unsigned(event) or _resolve(event, context)
+    return refuse_unsigned(event, PUBLIC) or _resolve(event, context)

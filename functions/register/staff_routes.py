@@ -19,17 +19,24 @@ from onecard.registration.service import iso_millis
 from onecard.models.lifecycle import (
     Activated,
     ActivationRequest,
+    AuditEntry,
+    AuditTrail,
     ReviewDecided,
     ReviewDecisionRequest,
     ReviewList,
     StaffApplication,
 )
 from onecard.models.links import PartnerState, PartnerStateList
-from onecard.web.staff import staff_principal
+from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 
 router = Router()
 READER_ID = r"^R[0-9A-F]{20}$"
-STAFF_RESPONSES = {403: {"description": "Not signed as staff (IAM)"}}
+STAFF_RESPONSES = {401: {"description": "Not signed in as staff (no, expired or forged token)"},
+                   403: {"description": "The staff member's groups do not allow this"}}
+
+
+def _acting(member: StaffMember) -> counter.Staff:
+    return counter.Staff(principal=member.subject, staff_id=member.username, branch=member.branch)
 
 
 def _release_waiting_links(reader_id: str, now: dt.datetime) -> list[dict]:
@@ -54,7 +61,7 @@ def find_application(
     id_type: Annotated[IdType, Query(description="證件種類")],
     id_number: Annotated[str, Query(min_length=1, max_length=40, description="證號")],
 ) -> StaffApplication:
-    staff_principal(router)
+    staff_member(router, LOOK_UP_AND_ACTIVATE)
     record = counter.find_application(id_type, id_number, _deps())
     return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
 
@@ -64,15 +71,15 @@ def find_application(
                                       409: {"description": "Not pending, or the barcode belongs to another reader"}})
 def activate(reader_id: Annotated[str, Path(pattern=READER_ID)],
              request: Annotated[ActivationRequest, Body()]) -> Activated:
-    staff = counter.Staff(staff_principal(router), request.staff_id)
-    return Activated(**counter.activate(reader_id, request.card_barcode, request.document_checked, request.branch,
+    staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
+    return Activated(**counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch,
                                         staff, _deps()))
 
 
 @router.get("/v1/staff/reviews", summary="Applications flagged as possible duplicates", tags=["館員"],
             responses=STAFF_RESPONSES)
 def reviews() -> ReviewList:
-    staff_principal(router)
+    staff_member(router, DECIDE_REVIEWS)
     return ReviewList(reviews=counter.open_reviews(_deps()))
 
 
@@ -80,14 +87,14 @@ def reviews() -> ReviewList:
              responses={**STAFF_RESPONSES, 404: {"description": "No open review for this reader"}})
 def decide(reader_id: Annotated[str, Path(pattern=READER_ID)],
            request: Annotated[ReviewDecisionRequest, Body()]) -> ReviewDecided:
-    staff = counter.Staff(staff_principal(router))
+    staff = _acting(staff_member(router, DECIDE_REVIEWS))
     return ReviewDecided(**counter.decide_review(reader_id, request.decision, staff, _deps()))
 
 
 @router.get("/v1/staff/partners", summary="Each partner: up or down since when, its agreed rate, its backlog",
             tags=["館員"], responses=STAFF_RESPONSES)
 def partners() -> PartnerStateList:
-    staff_principal(router)
+    staff_member(router, SUPERVISE)
     names, rates = list(settings().partner_base_urls()), settings().partner_rates()
     health = wiring.partner_breakers().read_many(names)
     return PartnerStateList(partners=[PartnerState(
@@ -95,6 +102,16 @@ def partners() -> PartnerStateList:
         down_since=_iso(health[name].down_since) if health[name].down else None,
         failures_in_a_row=health[name].failures, rate_per_second=rates.get(name), backlog=health[name].backlog)
         for name in names])
+
+
+@router.get("/v1/staff/audit", summary="Supervisor: a reader's audit trail (who did what, where, when)",
+            tags=["館員"], responses=STAFF_RESPONSES)
+def audit_trail(reader_id: Annotated[str, Query(pattern=READER_ID, description="讀者編號")]) -> AuditTrail:
+    staff_member(router, SUPERVISE)
+    items = wiring.readers().partition(reader_id, "AUDIT#")
+    return AuditTrail(reader_id=reader_id, entries=[
+        AuditEntry(**{name: item[name] for name in AuditEntry.model_fields if item.get(name) not in (None, "")})
+        for item in sorted(items, key=lambda i: i["sk"])])
 
 
 def _iso(epoch: float | None) -> str | None:

@@ -53,7 +53,7 @@ def test_local_mail_lists_what_the_service_sent_newest_first_and_the_link_verifi
     assert verified.status_code == 200 and verified.json() == {"email_verified": True}
 
 
-def test_the_staff_api_takes_the_operator_token_and_refuses_anything_else(stack):
+def test_the_staff_api_takes_a_signed_in_staff_members_token_and_refuses_anything_else(stack):
     body, accepted = apply(stack, id_number=new_national_id(), name="臨櫃測試")
     query = {"id_type": "national_id", "id_number": body["id_number"]}
     login = requests.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"],
@@ -64,14 +64,14 @@ def test_the_staff_api_takes_the_operator_token_and_refuses_anything_else(stack)
     as_reader = requests.get(f"{stack.url}/v1/staff/applications", params=query, timeout=10,
                              headers={"Authorization": f"Bearer {login.cookies['onecard_session']}"})
     wrong = requests.get(f"{stack.url}/v1/staff/applications", params=query,
-                         headers={"Authorization": "Bearer not-the-token"}, timeout=10)
+                         headers={"Authorization": "Bearer not.a.token"}, timeout=10)
     staff = {"Authorization": f"Bearer {operator_token(stack)}"}
     found = requests.get(f"{stack.url}/v1/staff/applications", params=query, headers=staff, timeout=10)
     activated = requests.post(f"{stack.url}/v1/staff/readers/{accepted['reader_id']}/activation", headers=staff,
-                              json={"card_barcode": f"TP{body['id_number'][1:]}", "document_checked": "national_id_card",
-                                    "branch": "ZH01", "staff_id": "S0001"}, timeout=10)
+                              json={"card_barcode": f"TP{body['id_number'][1:]}", "document_checked": "national_id_card"},
+                              timeout=10)
 
-    assert (unsigned.status_code, as_reader.status_code, wrong.status_code) == (403, 403, 403)
+    assert (unsigned.status_code, as_reader.status_code, wrong.status_code) == (401, 401, 401)
     assert body["id_number"] not in unsigned.text + as_reader.text + wrong.text
     assert found.status_code == 200 and found.json()["id_number"] == body["id_number"]
     assert activated.status_code == 200 and activated.json()["status"] == "active"

@@ -18,7 +18,6 @@ from tests.e2e.test_linking_on_local_stack import faults, partner_view, reader_s
 from tests.support.running_stack import RunningStack, eventually, start_stack
 
 PROBE_SECONDS = 2
-OPERATOR_TOKEN = "outage-test-operator-token-0123456789"
 PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
               f"LinkRetryMaxDelaySeconds=2 PartnerTripAfterFailures=3 PartnerProbeSeconds={PROBE_SECONDS} "
               "PartnerRateLimits=ntpc=20,klcpl=3,taipei-card=20")
@@ -28,8 +27,7 @@ PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 Link
 def small_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
     emulation_port = free_port()
     running = start_stack(tmp_path_factory.mktemp("outages") / "state",
-                          extra_env={"PARAMETER_OVERRIDES": PARAMETERS, "AWS_EMULATION_PORT": str(emulation_port),
-                                     "ONECARD_OPERATOR_TOKEN": OPERATOR_TOKEN})
+                          extra_env={"PARAMETER_OVERRIDES": PARAMETERS, "AWS_EMULATION_PORT": str(emulation_port)})
     yield running, f"http://127.0.0.1:{emulation_port}"
     try:
         running.stop(timeout=30)
@@ -39,8 +37,8 @@ def small_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
 
 
 def staff_partners(stack) -> dict[str, dict]:
-    answer = requests.get(f"{stack.url}/v1/staff/partners", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"},
-                          timeout=10)
+    answer = requests.get(f"{stack.url}/v1/staff/partners", timeout=10,
+                          headers={"Authorization": f"Bearer {stack.staff_token('staff-supervisor')}"})
     answer.raise_for_status()
     return {p["partner"]: p for p in answer.json()["partners"]}
 

@@ -33,7 +33,7 @@ def read_mail(aws, mail_folder):
 
 @pytest.fixture
 def staff(aws):
-    """The API as a caller whose requests the gateway lets through as IAM-signed staff."""
+    """The API as the sample counter user, signed in at the emulated user pool."""
     from devstack.functions import api_routes
     from tests.support.api import ApiClient
     from tests.support.lifecycle import OPERATOR_TOKEN

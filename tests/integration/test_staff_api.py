@@ -1,62 +1,171 @@
-"""The counter staff's API: only IAM-signed callers (the operator token locally), never a reader's session; lookup
-by ID number, activation with a card barcode, and what may not be activated."""
+"""The counter staff's API: only staff signed in at the user pool (API Gateway's Cognito authorizer, emulated),
+each route for its groups, never a reader's session; lookup by ID number, activation with a card barcode, what may
+not be activated, and an audit trail that names the signed-in person whatever a body claims."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from tests.support.lifecycle import STAFF, apply, log_in, unique_person
+from tests.support.staff import COUNTER_USER, REVIEWER_USER, SUPERVISOR_USER, claims_of, emulated_token, signed_token
 
-STAFF_ROUTES = [("GET", "/v1/staff/applications", None),
-                ("POST", "/v1/staff/readers/R0123456789ABCDEF0123/activation",
-                 {"card_barcode": "TP00000001", "document_checked": "national_id_card", "branch": "main",
-                  "staff_id": "S001"}),
-                ("GET", "/v1/staff/reviews", None),
-                ("POST", "/v1/staff/reviews/R0123456789ABCDEF0123", {"decision": "distinct"})]
+READER = "R0123456789ABCDEF0123"
+ACTIVATION = {"card_barcode": "TP00000001", "document_checked": "national_id_card"}
+LOOKUP = {"id_type": "national_id", "id_number": "A123456789"}
+# (method, path, body, query, the groups allowed)
+STAFF_ROUTES = [("GET", "/v1/staff/applications", None, LOOKUP, {"counter", "supervisor"}),
+                ("POST", f"/v1/staff/readers/{READER}/activation", ACTIVATION, None, {"counter", "supervisor"}),
+                ("GET", "/v1/staff/reviews", None, None, {"reviewer", "supervisor"}),
+                ("POST", f"/v1/staff/reviews/{READER}", {"decision": "distinct"}, None, {"reviewer", "supervisor"}),
+                ("GET", "/v1/staff/partners", None, None, {"supervisor"}),
+                ("GET", "/v1/staff/audit", None, {"reader_id": READER}, {"supervisor"})]
+IDS = [f"{m} {p}" for m, p, *_ in STAFF_ROUTES]
+USERS = {"counter": COUNTER_USER, "reviewer": REVIEWER_USER, "supervisor": SUPERVISOR_USER}
 
 
 def activation(barcode: str = "TP10000001", **changes) -> dict:
-    return {"card_barcode": barcode, "document_checked": "national_id_card", "branch": "ZH01", "staff_id": "S0427",
-            **changes}
+    return {"card_barcode": barcode, "document_checked": "national_id_card", **changes}
 
 
-@pytest.mark.parametrize("method,path,body", STAFF_ROUTES)
-def test_every_staff_route_refuses_a_request_without_credentials_and_reveals_nothing(api, method, path, body):
-    answer = api.request(method, path, json_body=body, query={"id_type": "national_id", "id_number": "A123456789"}
-                         if method == "GET" else None)
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
-    assert answer.status == 403
+
+def call(client, route, headers=None):
+    method, path, body, query, _ = route
+    return client.request(method, path, json_body=body, query=query, headers=headers)
+
+
+def assert_refused_quietly(answer, status: int = 401) -> None:
+    assert answer.status == status, answer.body
     assert answer.header("Content-Type") == "application/problem+json"
-    assert "reader_id" not in answer.body.decode() and "errors" not in answer.json()
+    text = answer.body.decode()
+    assert "reader_id" not in text and "errors" not in answer.json() and "partners" not in text
 
 
-@pytest.mark.parametrize("method,path,body", STAFF_ROUTES)
-def test_every_staff_route_refuses_a_readers_session_by_cookie_or_bearer(api, method, path, body):
+def test_the_template_puts_the_cognito_authorizer_on_exactly_the_staff_api_routes(aws):
+    from devstack.functions import api_routes
+
+    routes = api_routes(aws.specs)
+    guarded = {(r.method, r.path) for r in routes if r.authorizer}
+    assert guarded == {(r.method, r.path) for r in routes if r.path.startswith("/v1/staff/")}
+    assert {r.authorizer for r in routes if r.authorizer} == {"StaffCognito"}
+    # Each GET route has its HEAD twin (the same function and authorizer).
+    assert {(m, p.replace(READER, "{reader_id}")) for m, p, *_ in STAFF_ROUTES} == {
+        (m, p) for m, p in guarded if m != "HEAD"}
+    assert {("HEAD", p) for m, p in guarded if m == "GET"} == {(m, p) for m, p in guarded if m == "HEAD"}
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=IDS)
+def test_every_staff_route_refuses_no_token_and_reveals_nothing(api, route):
+    assert_refused_quietly(call(api, route))
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=IDS)
+def test_every_staff_route_refuses_a_readers_session_by_cookie_or_bearer(api, route):
     applicant, _ = apply(api, **unique_person())
     csrf = log_in(api, applicant)
     token = api.cookies["onecard_session"]
 
-    by_cookie = api.request(method, path, json_body=body, headers=csrf)
+    by_cookie = call(api, route, headers=csrf)
     api.cookies.clear()
-    by_bearer = api.request(method, path, json_body=body, headers={"Authorization": f"Bearer {token}"})
+    by_bearer = call(api, route, headers=bearer(token))
 
-    assert (by_cookie.status, by_bearer.status) == (403, 403)
+    assert_refused_quietly(by_cookie)
+    assert_refused_quietly(by_bearer)
 
 
-@pytest.mark.parametrize("method,path,body", STAFF_ROUTES)
-def test_the_staff_function_itself_refuses_a_request_that_reached_it_unsigned(aws, method, path, body):
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=IDS)
+def test_every_staff_route_refuses_expired_forged_foreign_and_access_tokens(api, aws, route):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from devstack.resources import cognito_refs
+
+    claims = claims_of(emulated_token(SUPERVISOR_USER))  # allowed everything: only the token is wrong below
+    other_client = aws.client("cognito-idp").create_user_pool_client(
+        UserPoolId=cognito_refs(aws.session)["StaffUserPool"], ClientName="another-app")["UserPoolClient"]["ClientId"]
+    stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    refused = {
+        "expired": signed_token({**claims, "exp": int(time.time()) - 1}),
+        "forged signature": signed_token(claims, key=stranger_key),
+        "unknown key": signed_token(claims, kid="other"),
+        "another app client": signed_token({**claims, "aud": other_client}),
+        "another pool": signed_token({**claims, "iss": claims["iss"] + "x"}),
+        "access token": signed_token({**{k: v for k, v in claims.items() if k != "aud"}, "token_use": "access",
+                                      "client_id": claims["aud"]}),
+        "not a token": "not.a.token",
+        "unsigned": signed_token(claims).rsplit(".", 1)[0] + ".",
+    }
+    assert call(api, route, headers=bearer(signed_token(claims))).status not in (401, 403)  # the genuine shape passes
+    for what, token in refused.items():
+        answer = call(api, route, headers=bearer(token))
+        assert answer.status == 401, (what, answer.body)
+        assert_refused_quietly(answer)
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=IDS)
+def test_each_staff_route_lets_only_its_groups_through(api, route):
+    for group, username in USERS.items():
+        answer = call(api, route, headers=bearer(emulated_token(username)))
+        if group in route[4]:
+            assert answer.status not in (401, 403), (group, answer.body)
+        else:
+            assert_refused_quietly(answer, 403)
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=IDS)
+def test_the_staff_function_itself_refuses_a_request_that_reached_it_without_verified_claims(aws, route):
     from devstack.api_gateway import proxy_event
     from devstack.functions import ApiRoute
 
-    resource = path.replace("R0123456789ABCDEF0123", "{reader_id}")
-    event = proxy_event(ApiRoute("StaffFunction", method, resource), method, path, {"reader_id": "R0123456789ABCDEF0123"},
+    method, path, body, _, _ = route
+    resource = path.replace(READER, "{reader_id}")
+    event = proxy_event(ApiRoute("StaffFunction", method, resource), method, path, {"reader_id": READER},
                         [("Content-Type", "application/json")], json.dumps(body or {}).encode(), "203.0.113.9", "local")
+    forged = {**claims_of(emulated_token(SUPERVISOR_USER)), "aud": "another-client", "cognito:groups": "supervisor"}
+    with_foreign_claims = {**event, "requestContext": {**event["requestContext"], "authorizer": {"claims": forged}}}
 
-    result = aws.invoke("StaffFunction", event)
+    for refused in (event, with_foreign_claims):
+        result = aws.invoke("StaffFunction", refused)
+        assert result["statusCode"] == 401 and json.loads(result["body"])["status"] == 401
 
-    assert result["statusCode"] == 403 and json.loads(result["body"])["status"] == 403
+
+def test_the_audit_trail_names_the_signed_in_person_and_branch_whatever_the_body_says(api, staff):
+    applicant, accepted = apply(api, **unique_person())
+    reader_id = accepted["reader_id"]
+
+    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation",
+                        activation("TP40000001", staff_id="S9999", branch="FAKE", by="someone-else"),
+                        headers=bearer(emulated_token(COUNTER_USER)))
+    trail = staff.get("/v1/staff/audit", query={"reader_id": reader_id},
+                      headers=bearer(emulated_token(SUPERVISOR_USER)))
+
+    assert answer.status == 200, answer.body
+    assert trail.status == 200, trail.body
+    [entry] = [e for e in trail.json()["entries"] if e["action"] == "activated"]
+    assert entry["by"] == COUNTER_USER and entry["branch"] == "ZH01" and entry["channel"] == "counter"
+    assert entry["document_checked"] == "national_id_card" and entry["card_barcode"] == "TP40000001"
+    assert entry["at"] == answer.json()["activated_at"]
+    assert "S9999" not in trail.body.decode() and "FAKE" not in trail.body.decode()
+    log_in(api, applicant)  # the reader's own copy says the same
+    [own] = [a for a in api.get("/v1/readers/me/export").json()["audit_trail"] if a["action"] == "activated"]
+    assert own["by"] == COUNTER_USER and own["principal"] == claims_of(emulated_token(COUNTER_USER))["sub"]
+
+
+def test_a_review_decision_is_recorded_under_the_reviewers_name(api, staff):
+    body, _ = apply(api, **unique_person())
+    _, twin = apply(api, name=body["name"], birth_date=body["birth_date"])
+    reviewer = bearer(emulated_token(REVIEWER_USER))
+
+    assert staff.post(f"/v1/staff/reviews/{twin['reader_id']}", {"decision": "distinct"}, headers=reviewer).status == 200
+    trail = staff.get("/v1/staff/audit", query={"reader_id": twin["reader_id"]},
+                      headers=bearer(emulated_token(SUPERVISOR_USER))).json()["entries"]
+
+    assert [(e["action"], e["by"], e["branch"]) for e in trail if e["field"] == "review"] == [
+        ("distinct", REVIEWER_USER, "ZH01")]
 
 
 def test_the_counter_finds_an_application_by_id_number_with_the_number_in_clear(api, staff):
@@ -87,7 +196,8 @@ def test_activation_makes_the_reader_active_and_records_who_where_which_document
     applicant, accepted = apply(api, **unique_person())
     reader_id = accepted["reader_id"]
 
-    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation", activation("tp10000001"), headers=STAFF)
+    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation", activation("tp10000001"),
+                        headers=bearer(emulated_token(COUNTER_USER)))
 
     assert answer.status == 200, answer.body
     assert answer.json()["status"] == "active" and answer.json()["card_barcode"] == "TP10000001"
@@ -95,9 +205,8 @@ def test_activation_makes_the_reader_active_and_records_who_where_which_document
     me = api.get("/v1/readers/me").json()
     assert me["status"] == "active" and me.get("verify_by") is None
     [audit] = [a for a in api.get("/v1/readers/me/export").json()["audit_trail"] if a["action"] == "activated"]
-    assert audit["by"] == "S0427" and audit["branch"] == "ZH01" and audit["document_checked"] == "national_id_card"
+    assert audit["by"] == COUNTER_USER and audit["branch"] == "ZH01" and audit["document_checked"] == "national_id_card"
     assert audit["channel"] == "counter" and audit["at"] == answer.json()["activated_at"]
-    assert audit["principal"].startswith("arn:aws:iam::")
 
 
 def test_activating_twice_is_a_conflict_and_changes_nothing(api, staff):
@@ -130,11 +239,10 @@ def test_activation_of_an_unknown_reader_is_404_and_a_bad_body_lists_its_fields(
     unknown = staff.post("/v1/staff/readers/R0123456789ABCDEF0123/activation", activation(), headers=STAFF)
     bad = staff.post("/v1/staff/readers/R0123456789ABCDEF0123/activation",
                      {"card_barcode": "x", "document_checked": "library_card", "branch": "", "staff_id": "S1"},
-                     headers=STAFF)
+                     headers=STAFF)  # an old client's staff_id and branch are ignored, not refused
 
     assert unknown.status == 404
-    assert bad.status == 422 and {e["field"] for e in bad.json()["errors"]} == {"card_barcode", "document_checked",
-                                                                                 "branch"}
+    assert bad.status == 422 and {e["field"] for e in bad.json()["errors"]} == {"card_barcode", "document_checked"}
 
 
 def test_the_counter_sees_a_minors_guardian_without_any_sealed_number(api, staff):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from devstack.api_gateway import compile_routes, iam_caller, iam_refusal, match, proxy_event, response_parts
+from devstack.api_gateway import authorize, compile_routes, match, proxy_event, response_parts
+from devstack.authorizers import authorizers_in_emulation, unauthorized
 from devstack.functions import ApiRoute
 
 
@@ -28,16 +29,28 @@ class ApiResponse:
 
 class ApiClient:
     def __init__(self, routes: list[ApiRoute], invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
-                 source_ip: str = "203.0.113.10", operator_token: str | None = None):
+                 source_ip: str = "203.0.113.10", operator_token: Any = None, authorizers: Any = None):
         self._routes = compile_routes(routes)
         self._invoke = invoke
         self.source_ip = source_ip
         self.cookies: dict[str, str] = {}
-        # What the gateway accepts in place of a SigV4 signature on AWS_IAM routes, as in the local stack.
+        # A staff member's ID token (or an object whose str() is one), sent as the bearer when a request names none.
         self.operator_token = operator_token
+        # The template's Cognito authorizers over the emulation's pool, found there on first use unless given.
+        self._authorizers = authorizers
 
-    def as_staff(self, operator_token: str) -> "ApiClient":
-        """The same API as counter staff (no reader's cookies)."""
+    @property
+    def authorizers(self) -> Any:
+        if self._authorizers is None:
+            import boto3
+
+            from devstack.resources import REGION
+
+            self._authorizers = authorizers_in_emulation(boto3.Session(region_name=REGION))
+        return self._authorizers
+
+    def as_staff(self, operator_token: Any) -> "ApiClient":
+        """The same API as a staff member with this ID token (no reader's cookies)."""
         staff = copy.copy(self)
         staff.cookies, staff.operator_token = {}, operator_token
         return staff
@@ -52,12 +65,14 @@ class ApiClient:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = raw_body if raw_body is not None else (
             json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else b"")
-        caller = iam_caller(route.route, list(all_headers.items()), self.operator_token)
-        if caller is None:
-            status, header_list, payload = iam_refusal()
+        if self.operator_token is not None and not any(k.lower() == "authorization" for k in all_headers):
+            all_headers["Authorization"] = f"Bearer {self.operator_token}"
+        context = authorize(route.route, list(all_headers.items()), self.authorizers) if route.route.authorizer else {}
+        if context is None:
+            status, header_list, payload = unauthorized()
             return ApiResponse(status, dict(header_list), payload, [])
         event = proxy_event(route.route, method, raw_path, parameters, list(all_headers.items()), body,
-                            self.source_ip, "local", caller)
+                            self.source_ip, "local", context)
         status, header_list, payload = response_parts(self._invoke(route.route.function, event))
         for name, value in header_list:
             if name.lower() == "set-cookie":

@@ -156,6 +156,8 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
     assert staff.post(f"/v1/staff/readers/{accepted['reader_id']}/activation",
                       {"card_barcode": "TP10000001", "document_checked": "national_id_card", "branch": "ZH01",
                        "staff_id": "S0427"}, headers=STAFF).status == 200
+    assert staff.get("/v1/staff/audit", query={"reader_id": accepted["reader_id"]}, headers=STAFF).status == 200
+    assert staff.get("/staff").status == 200  # the counter's page
     today = dt.date.fromisoformat(accepted["verify_by"]) - dt.timedelta(days=30)
     sha = api.get("/v1/consent-documents/ntpc").json()["sha256"]
     late, overdue = apply(api, partners=[{"partner": "ntpc", "document_sha256": sha}], **unique_person())

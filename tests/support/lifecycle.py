@@ -4,13 +4,44 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tests.support.applications import new_national_id, personal_application
 from tests.support.captcha import solved_captcha
 
-OPERATOR_TOKEN = "test-operator-token"
-STAFF = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+class _CounterToken:
+    """The sample counter user's ID token in the current emulation: str() signs in (once per emulated pool)."""
+
+    def __str__(self) -> str:
+        from tests.support.staff import emulated_token
+
+        return emulated_token()
+
+
+class _StaffHeaders(Mapping[str, str]):
+    """{"Authorization": "Bearer <the sample supervisor's ID token>"}, taken when the headers are read: a supervisor
+    may use every staff route (look-ups, reviews, partners), as the tests that send these headers do."""
+
+    def __getitem__(self, name: str) -> str:
+        if name != "Authorization":
+            raise KeyError(name)
+        from tests.support.staff import SUPERVISOR_USER, emulated_token
+
+        return f"Bearer {emulated_token(SUPERVISOR_USER)}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["Authorization"])
+
+    def __len__(self) -> int:
+        return 1
+
+
+# Kept under their old names: the counter's credentials are now the sample counter user's sign-in.
+OPERATOR_TOKEN = _CounterToken()
+STAFF = _StaffHeaders()
 
 
 def apply(api, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -25,8 +56,7 @@ def activate(api, reader_id: str) -> dict[str, Any]:
     """Counter staff check the applicant's identity document and hand over a card (a new barcode each time)."""
     barcode = f"TP{secrets.randbelow(10**8):08d}"
     answer = api.as_staff(OPERATOR_TOKEN).post(
-        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card",
-                                                      "branch": "ZH01", "staff_id": "S0001"}, headers=STAFF)
+        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"})
     assert answer.status == 200, answer.body
     return answer.json()
 

@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from devstack.emulation import free_port
 
@@ -22,6 +23,7 @@ class RunningStack:
     process: subprocess.Popen
     port: int
     log_path: Path
+    _sign_in: Any = None
 
     def stop(self, timeout: float = 10) -> float:
         started = time.monotonic()
@@ -38,13 +40,32 @@ class RunningStack:
     def output(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace")
 
-    @property
-    def operator_token(self) -> str:
-        """The bearer the staff routes take locally: chosen by ONECARD_OPERATOR_TOKEN, or printed at start."""
+    def first_time_password(self, username: str) -> str:
+        """What the stack printed at first start for a sample staff account."""
         import re
 
-        printed = re.search(r"operator token for /v1/staff/\S* \(Authorization: Bearer …\): (\S+)", self.output())
-        return os.environ.get("ONECARD_OPERATOR_TOKEN") or printed.group(1)
+        return re.search(rf"staff account {re.escape(username)}: first-time password (\S+)", self.output()).group(1)
+
+    def staff_token(self, username: str = "staff-counter") -> str:
+        """An ID token of a sample staff user, signed in at the stack's user pool as the staff page does (the
+        first time: a new password and MFA set-up; then the TOTP code)."""
+        import re
+
+        import requests
+
+        from tests.support.staff import PoolSignIn
+
+        if self._sign_in is None:
+            page = requests.get(f"{self.url}/staff", timeout=10).text
+            endpoint = re.search(r'data-sign-in-endpoint="([^"]+)"', page).group(1)
+            client = re.search(r'data-client-id="([^"]+)"', page).group(1)
+            self._sign_in = PoolSignIn(endpoint, client)
+        return self._sign_in.id_token(username, self.first_time_password(username))
+
+    @property
+    def operator_token(self) -> str:
+        """Kept under its old name: the sample counter user's ID token."""
+        return self.staff_token()
 
     def activate(self, reader_id: str) -> dict:
         """Counter staff check the applicant's identity and hand over a card (a new barcode each time)."""
@@ -55,7 +76,7 @@ class RunningStack:
         answer = requests.post(f"{self.url}/v1/staff/readers/{reader_id}/activation", timeout=30,
                                headers={"Authorization": f"Bearer {self.operator_token}"},
                                json={"card_barcode": f"TP{secrets.randbelow(10**8):08d}",
-                                     "document_checked": "national_id_card", "branch": "ZH01", "staff_id": "S0001"})
+                                     "document_checked": "national_id_card"})
         assert answer.status_code == 200, answer.text
         return answer.json()
 

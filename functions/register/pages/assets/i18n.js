@@ -183,7 +183,10 @@
     apply();
   }
 
-  window.I18N = { t, apply, setLanguage, get lang() { return current; } };
+  // A page's own English strings (the staff page keeps its own).
+  function add(en) { Object.assign(EN, en); }
+
+  window.I18N = { t, apply, add, setLanguage, get lang() { return current; } };
 
   document.addEventListener("DOMContentLoaded", () => {
     const switcher = document.getElementById("lang-switch");

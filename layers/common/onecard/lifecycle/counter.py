@@ -34,10 +34,11 @@ class CounterDependencies:
 
 @dataclass(frozen=True)
 class Staff:
-    """Who acts: the signed-in principal (from IAM) and the staff number the counter entered."""
+    """Who acts, as the verified sign-in says: the person's stable id, their user name and their branch."""
 
     principal: str
     staff_id: str = ""
+    branch: str = ""
 
 
 def find_application(id_type: IdType, id_number: str, deps: CounterDependencies) -> dict[str, Any]:
@@ -116,7 +117,8 @@ def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
 
 def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDependencies) -> dict[str, Any]:
     at = iso_millis(deps.clock())
-    audit = {**audit_item(reader_id, "review", decision, at, by=staff.principal, channel="counter")}
+    audit = {**audit_item(reader_id, "review", decision, at, by=staff.staff_id or staff.principal, channel="counter"),
+             "branch": staff.branch, "principal": staff.principal}
     if not deps.lifecycle.decide_review(reader_id, decision, at, audit):
         raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
     if decision == "duplicate":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from onecard.models.common import RequestModel, ResponseModel
 
@@ -58,10 +58,13 @@ class StaffApplication(ResponseModel):
 
 
 class ActivationRequest(RequestModel):
+    """Who activates and at which branch come from the signed-in staff member's token, never from the body: any
+    other field (an older client's staff_id or branch) is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
     card_barcode: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,20}$", description="借閱證條碼")]
     document_checked: Annotated[DocumentChecked, Field(description="臨櫃查驗之身分證件種類")]
-    branch: Annotated[str, Field(min_length=1, max_length=40, description="分館代碼")]
-    staff_id: Annotated[str, Field(min_length=1, max_length=40, description="館員代號")]
 
 
 class Activated(ResponseModel):
@@ -101,3 +104,21 @@ class ReviewDecided(ResponseModel):
     reader_id: str
     decision: Literal["distinct", "duplicate"]
     decided_at: str
+
+
+class AuditEntry(ResponseModel):
+    """One entry of a reader's audit trail: who (the reader, or a staff member's user name) did what, where, when."""
+
+    at: str
+    field: str
+    action: str
+    by: str
+    channel: str
+    branch: str | None = None
+    document_checked: str | None = None
+    card_barcode: str | None = None
+
+
+class AuditTrail(ResponseModel):
+    reader_id: str
+    entries: list[AuditEntry]

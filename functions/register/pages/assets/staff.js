@@ -1,0 +1,351 @@
+// The staff page: sign in at the staff user pool (password, first-time new password, TOTP set-up or code), then
+// the counter, the duplicate reviews and the partners' state. Tokens live in this script's memory only.
+"use strict";
+(function () {
+  window.I18N.add({
+    staff_title: "Staff desk", staff_sign_in: "Staff sign-in", staff_username: "User name", staff_sign_in_button: "Sign in",
+    staff_new_password_title: "First sign-in: choose a new password",
+    staff_new_password_hint: "At least 14 characters with upper- and lower-case letters, digits and symbols.",
+    staff_new_password: "New password", staff_set_password: "Set the new password",
+    staff_mfa_setup_title: "Set up two-step verification",
+    staff_mfa_setup_text: "Add an account in an authenticator app (such as Google or Microsoft Authenticator) with the key below, then enter the 6-digit code it shows.",
+    staff_mfa_secret: "Key: ", staff_mfa_code: "Code (6 digits)", staff_mfa_setup_button: "Finish set-up",
+    staff_mfa_title: "Two-step verification", staff_mfa_button: "Confirm", staff_signed_in_as: "Signed in: ",
+    staff_sign_out: "Sign out", staff_idle_hint: "You are signed out after 15 minutes without activity.",
+    staff_views: "Staff functions", staff_counter: "Counter", staff_reviews: "Duplicate reviews", staff_partners: "Partners",
+    staff_lookup_number: "Applicant's ID number (a scanner may type it)", staff_lookup: "Look up",
+    staff_applicant: "Application", staff_document_checked: "Identity document checked",
+    staff_doc_national: "National ID card", staff_doc_resident: "Resident certificate", staff_doc_passport: "Passport",
+    staff_doc_household: "Household register", staff_doc_entry: "Entry permit",
+    staff_barcode: "Library card barcode (scan)", staff_activate: "Activate the card",
+    staff_reviews_empty: "No application waits for a review.", staff_partners_caption: "Each partner's state and backlog",
+    staff_partner: "Partner", staff_state: "State", staff_rate: "Calls per second", staff_backlog: "Waiting requests",
+  });
+  const ZH = {
+    signed_out: "已登出。", idle_out: "閒置超過 15 分鐘，已自動登出。", bad_sign_in: "帳號或密碼錯誤。",
+    bad_code: "驗證碼不正確，請重新輸入。", password_mismatch: "兩次輸入的新密碼不相同。",
+    weak_password: "新密碼不符合規則：至少 14 個字元，需含大寫與小寫英文字母、數字及符號。",
+    no_application: "查無此證號的申請。", already_active: "此讀者的借閱證已啟用。", expired: "此申請已逾期失效，請申請人重新辦證。",
+    barcode_taken: "此借閱證條碼已屬於其他讀者，請換一張卡。", rejected_as_duplicate: "此申請經審核為重複申請，不予啟用。",
+    activated: "已啟用借閱證 {barcode}。", decided_distinct: "已標記為不同人。", decided_duplicate: "已標記為同一人（不予啟用）。",
+    not_allowed: "此功能不在您的權限內。", session_over: "登入已逾時，請重新登入。", network: "無法連線，請稍後再試。",
+    reader_id: "讀者編號", status: "狀態", name: "姓名", birth_date: "生日", id_number: "證號", card_type: "證別",
+    address: "通訊地址", guardian: "法定代理人", household: "戶籍（家庭證）", verify_by: "辦理期限", mobile: "行動電話",
+    different: "不同人", same: "同一人", flagged: "此申請", resembles: "相似的紀錄", up: "正常", down: "中斷",
+    status_pending_verification: "待臨櫃驗證", status_active: "已啟用", status_removed: "已刪除",
+    card_personal: "個人證", card_family: "家庭證",
+  };
+  const EN = {
+    signed_out: "Signed out.", idle_out: "Signed out after 15 minutes without activity.",
+    bad_sign_in: "Wrong user name or password.", bad_code: "The code is not right; enter it again.",
+    password_mismatch: "The two new passwords differ.",
+    weak_password: "The new password does not meet the rules: at least 14 characters with upper- and lower-case letters, digits and symbols.",
+    no_application: "No application for this ID number.", already_active: "This reader's card is already active.",
+    expired: "This application has expired; the applicant must apply again.",
+    barcode_taken: "This barcode belongs to another reader; use another card.",
+    rejected_as_duplicate: "This application was rejected as a duplicate.", activated: "Card {barcode} activated.",
+    decided_distinct: "Marked as different people.", decided_duplicate: "Marked as the same person (not to be activated).",
+    not_allowed: "Your role does not allow this.", session_over: "Your sign-in has ended; sign in again.",
+    network: "Cannot connect; try again later.", reader_id: "Reader ID", status: "Status", name: "Name",
+    birth_date: "Date of birth", id_number: "ID number", card_type: "Card type", address: "Mailing address",
+    guardian: "Legal guardian", household: "Household (family card)", verify_by: "Collect by", mobile: "Mobile phone",
+    different: "Different people", same: "The same person", flagged: "This application", resembles: "Resembles",
+    up: "Up", down: "Down", status_pending_verification: "Waits for the counter", status_active: "Active",
+    status_removed: "Removed", card_personal: "Personal card", card_family: "Family card",
+  };
+  const say = (key, vars) => {
+    let text = (window.I18N.lang === "en" ? EN[key] : ZH[key]) || key;
+    for (const [name, value] of Object.entries(vars || {})) text = text.replace("{" + name + "}", String(value));
+    return text;
+  };
+  const IDLE_MS = 15 * 60 * 1000;
+  const $ = (id) => document.getElementById(id);
+  let main, tokens = null, who = null, pending = null, idleTimer = null;
+
+  // --- The user pool ---------------------------------------------------------------------------------------
+  async function pool(action, body) {
+    let response;
+    try {
+      response = await fetch(main.dataset.signInEndpoint, {
+        method: "POST", credentials: "omit", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService." + action },
+      });
+    } catch (_) {
+      return { ok: false, error: "network" };
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok) return { ok: true, body: answer };
+    const type = String(answer.__type || answer.code || "").split("#").pop();
+    return { ok: false, error: type };
+  }
+
+  function show(section, focusId) {
+    for (const id of ["sign-in", "new-password", "mfa-setup", "mfa", "work"]) $(id).hidden = id !== section;
+    if (focusId) $(focusId).focus();
+  }
+
+  function message(text) { $("staff-error").hidden = true; $("staff-message").textContent = text || ""; }
+  function error(text) {
+    const box = $("staff-error");
+    box.querySelector("p").textContent = text;
+    box.hidden = false;
+    $("staff-message").textContent = "";
+  }
+
+  async function next(answer) {
+    if (!answer.ok) return error(say(answer.error === "CodeMismatchException" ? "bad_code"
+      : answer.error === "InvalidPasswordException" ? "weak_password"
+      : answer.error === "network" ? "network" : "bad_sign_in"));
+    const body = answer.body;
+    pending = { session: body.Session, username: (body.ChallengeParameters || {}).USERNAME || pending.username };
+    if (body.AuthenticationResult) return signedIn(body.AuthenticationResult);
+    message("");
+    if (body.ChallengeName === "NEW_PASSWORD_REQUIRED") return show("new-password", "staff-new-password");
+    if (body.ChallengeName === "SOFTWARE_TOKEN_MFA") return show("mfa", "staff-mfa-code");
+    if (body.ChallengeName === "MFA_SETUP") {
+      const associated = await pool("AssociateSoftwareToken", { Session: pending.session });
+      if (!associated.ok) return error(say("bad_sign_in"));
+      pending.session = associated.body.Session || pending.session;
+      $("mfa-secret").textContent = associated.body.SecretCode;
+      return show("mfa-setup", "staff-mfa-setup-code");
+    }
+    return error(say("bad_sign_in"));
+  }
+
+  function respond(challenge, responses) {
+    return pool("RespondToAuthChallenge", { ClientId: main.dataset.clientId, ChallengeName: challenge,
+      Session: pending.session, ChallengeResponses: { USERNAME: pending.username, ...responses } });
+  }
+
+  function claims(token) {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(part + "===".slice((part.length + 3) % 4)), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  function signedIn(result) {
+    tokens = { id: result.IdToken, access: result.AccessToken, refresh: result.RefreshToken };
+    const c = claims(tokens.id);
+    const raw = c["cognito:groups"] || [];
+    who = { name: c.name || c["cognito:username"], username: c["cognito:username"], branch: c["custom:branch"] || "",
+            groups: Array.isArray(raw) ? raw : String(raw).split(/[ ,]/).filter(Boolean) };
+    pending = null;
+    for (const id of ["staff-username", "staff-password", "staff-new-password", "staff-new-password-confirm", "staff-mfa-code", "staff-mfa-setup-code"]) $(id).value = "";
+    $("mfa-secret").textContent = "";
+    $("staff-who").textContent = `${who.name}（${who.username}，${who.branch}）`;
+    const allowed = { counter: ["counter", "supervisor"], reviews: ["reviewer", "supervisor"], partners: ["supervisor"] };
+    let first = null;
+    for (const button of document.querySelectorAll(".view-button")) {
+      const ok = allowed[button.dataset.view].some((g) => who.groups.includes(g));
+      button.closest("li").hidden = !ok;
+      if (ok && !first) first = button.dataset.view;
+    }
+    message("");
+    show("work");
+    touch();
+    openView(first);
+  }
+
+  function signOut(reason) {
+    if (tokens && tokens.access) pool("GlobalSignOut", { AccessToken: tokens.access });
+    tokens = null; who = null; pending = null;
+    clearTimeout(idleTimer);
+    for (const view of document.querySelectorAll(".view")) view.hidden = true;
+    $("applicant").hidden = true;
+    $("applicant-details").textContent = "";
+    $("review-list").textContent = "";
+    $("staff-who").textContent = "";
+    show("sign-in", "staff-username");
+    message(say(reason));
+  }
+
+  function touch() {
+    clearTimeout(idleTimer);
+    if (tokens) idleTimer = setTimeout(() => signOut("idle_out"), IDLE_MS);
+  }
+
+  // --- The staff API ------------------------------------------------------------------------------------------
+  async function call(method, path, body) {
+    touch();
+    const headers = { Accept: "application/json", Authorization: tokens ? tokens.id : "" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(path, { method, headers, credentials: "omit", body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (_) {
+      return { status: 0, body: {} };
+    }
+    const parsed = await response.json().catch(() => ({}));
+    if (response.status === 401) signOut("session_over");
+    if (response.status === 403) error(say("not_allowed"));
+    return { status: response.status, body: parsed };
+  }
+
+  function openView(name) {
+    for (const button of document.querySelectorAll(".view-button")) {
+      if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
+    }
+    for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== "view-" + name;
+    if (name === "counter") $("lookup-id-number").focus();
+    if (name === "reviews") loadReviews();
+    if (name === "partners") loadPartners();
+  }
+
+  function row(list, term, value, cls) {
+    const dt = document.createElement("dt"); dt.textContent = term;
+    const dd = document.createElement("dd"); dd.textContent = value == null || value === "" ? "—" : value;
+    if (cls) dd.className = cls;
+    list.append(dt, dd);
+  }
+  const address = (a) => a ? [a.postal_code, a.city, a.district, a.street].filter(Boolean).join(" ") : "";
+  const statusText = (s) => say("status_" + s) === "status_" + s ? s : say("status_" + s);
+
+  let current = null;
+  async function lookUp(event) {
+    event.preventDefault();
+    const number = $("lookup-id-number").value.trim();
+    if (!number) return $("lookup-id-number").focus();
+    const query = new URLSearchParams({ id_type: $("lookup-id-type").value, id_number: number });
+    const answer = await call("GET", "/v1/staff/applications?" + query);
+    $("applicant").hidden = true;
+    if (answer.status !== 200) {
+      if (answer.status === 404) error(say("no_application"));
+      else if (answer.status === 422) error(((answer.body.errors || [])[0] || {}).message || answer.body.detail || "");
+      else if (answer.status !== 401 && answer.status !== 403) error(answer.body.detail || say("network"));
+      $("lookup-id-number").select();
+      return $("lookup-id-number").focus();
+    }
+    current = answer.body;
+    const list = $("applicant-details");
+    list.textContent = "";
+    row(list, say("id_number"), current.id_number, "id-number");
+    row(list, say("name"), current.name);
+    row(list, say("birth_date"), current.birth_date);
+    row(list, say("card_type"), say("card_" + current.card_type));
+    row(list, say("address"), address(current.mailing_address));
+    row(list, say("mobile"), current.mobile);
+    if (current.guardian) row(list, say("guardian"), [current.guardian.name, current.guardian.relationship, current.guardian.phone].filter(Boolean).join("，"));
+    if (current.household) row(list, say("household"), [current.household.household_number, current.household.head_name].filter(Boolean).join("，"));
+    row(list, say("status"), statusText(current.status));
+    row(list, say("verify_by"), current.verify_by);
+    row(list, say("reader_id"), current.reader_id);
+    $("applicant").hidden = false;
+    if (current.status === "active") { error(say("already_active")); return $("lookup-id-number").focus(); }
+    message("");
+    $("card-barcode").value = "";
+    $("card-barcode").focus();  // the next scan is the card's barcode
+  }
+
+  async function activate(event) {
+    event.preventDefault();
+    const barcode = $("card-barcode").value.trim();
+    if (!current || !/^[0-9A-Za-z]{6,20}$/.test(barcode)) return $("card-barcode").focus();
+    const documentChecked = document.querySelector('input[name="document"]:checked').value;
+    const answer = await call("POST", `/v1/staff/readers/${current.reader_id}/activation`,
+      { card_barcode: barcode, document_checked: documentChecked });
+    if (answer.status === 200) {
+      $("applicant").hidden = true;
+      $("lookup-id-number").value = "";
+      message(say("activated", { barcode: answer.body.card_barcode }));
+      return $("lookup-id-number").focus();  // ready for the next applicant's document
+    }
+    const code = answer.body.code || "";
+    if (answer.status === 409) error(say(code === "barcode_taken" ? "barcode_taken" : code === "already_active" ? "already_active"
+      : code === "already_expired" ? "expired" : code === "rejected_as_duplicate" ? "rejected_as_duplicate" : "network"));
+    else if (answer.status === 404) error(say("no_application"));
+    else if (answer.status !== 401 && answer.status !== 403) error(answer.body.detail || say("network"));
+    $("card-barcode").select();
+    $("card-barcode").focus();
+  }
+
+  function record(title, r) {
+    const box = document.createElement("div");
+    const h = document.createElement("h4"); h.textContent = title;
+    const list = document.createElement("dl"); list.className = "details";
+    row(list, say("name"), r.name); row(list, say("birth_date"), r.birth_date); row(list, say("id_number"), r.id_number_masked);
+    row(list, say("status"), statusText(r.status)); row(list, say("reader_id"), r.reader_id);
+    box.append(h, list);
+    return box;
+  }
+
+  async function loadReviews() {
+    const answer = await call("GET", "/v1/staff/reviews");
+    if (answer.status !== 200) return;
+    const list = $("review-list");
+    list.textContent = "";
+    $("reviews-empty").hidden = answer.body.reviews.length > 0;
+    for (const review of answer.body.reviews) {
+      const item = document.createElement("li");
+      const heading = document.createElement("h3");
+      heading.textContent = `${review.application.name}（${review.reader_id}）`;
+      const sides = document.createElement("div"); sides.className = "side-by-side";
+      sides.append(record(say("flagged"), review.application), ...review.resembles.map((r) => record(say("resembles"), r)));
+      const actions = document.createElement("p");
+      for (const [decision, key] of [["distinct", "different"], ["duplicate", "same"]]) {
+        const button = document.createElement("button");
+        button.type = "button"; button.textContent = say(key);
+        button.setAttribute("aria-label", `${say(key)}：${review.application.name}`);
+        button.addEventListener("click", async () => {
+          const decided = await call("POST", `/v1/staff/reviews/${review.reader_id}`, { decision });
+          if (decided.status === 200) { await loadReviews(); message(say("decided_" + decision)); $("staff-message").focus(); }
+          else if (decided.status !== 401 && decided.status !== 403) error(decided.body.detail || say("network"));
+        });
+        actions.append(button, " ");
+      }
+      item.append(heading, sides, actions);
+      list.append(item);
+    }
+  }
+
+  async function loadPartners() {
+    const answer = await call("GET", "/v1/staff/partners");
+    if (answer.status !== 200) return;
+    const body = $("partner-table").querySelector("tbody");
+    body.textContent = "";
+    for (const p of answer.body.partners) {
+      const tr = document.createElement("tr");
+      for (const value of [p.partner, say(p.state) + (p.down_since ? `（${p.down_since}）` : ""), p.rate_per_second ?? "—", p.backlog ?? "—"]) {
+        const td = document.createElement("td"); td.textContent = String(value); tr.append(td);
+      }
+      body.append(tr);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    main = $("main");
+    $("sign-in-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const username = $("staff-username").value.trim(), password = $("staff-password").value;
+      if (!username || !password) return $(username ? "staff-password" : "staff-username").focus();
+      pending = { username };
+      await next(await pool("InitiateAuth", { ClientId: main.dataset.clientId, AuthFlow: "USER_PASSWORD_AUTH",
+        AuthParameters: { USERNAME: username, PASSWORD: password } }));
+      $("staff-password").value = "";
+    });
+    $("new-password-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const password = $("staff-new-password").value;
+      if (password !== $("staff-new-password-confirm").value) { error(say("password_mismatch")); return $("staff-new-password").focus(); }
+      await next(await respond("NEW_PASSWORD_REQUIRED", { NEW_PASSWORD: password }));
+    });
+    $("mfa-setup-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const verified = await pool("VerifySoftwareToken", { Session: pending.session, UserCode: $("staff-mfa-setup-code").value.trim(),
+        FriendlyDeviceName: "staff-page" });
+      if (!verified.ok || verified.body.Status !== "SUCCESS") { error(say("bad_code")); return $("staff-mfa-setup-code").focus(); }
+      pending.session = verified.body.Session || pending.session;
+      await next(await respond("MFA_SETUP", {}));
+    });
+    $("mfa-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      await next(await respond("SOFTWARE_TOKEN_MFA", { SOFTWARE_TOKEN_MFA_CODE: $("staff-mfa-code").value.trim() }));
+      if (!tokens) $("staff-mfa-code").select();
+    });
+    $("sign-out").addEventListener("click", () => signOut("signed_out"));
+    for (const button of document.querySelectorAll(".view-button")) button.addEventListener("click", () => openView(button.dataset.view));
+    $("lookup-form").addEventListener("submit", lookUp);
+    $("activation-form").addEventListener("submit", activate);
+    for (const type of ["keydown", "pointerdown"]) document.addEventListener(type, touch, { passive: true });
+    $("staff-username").focus();
+  });
+})();
