@@ -16,7 +16,7 @@ from onecard.consent.revisions import outdated_agreements
 from onecard.domain.people import TAIPEI
 from onecard.config import settings
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.registration.service import identity_index, iso_millis
+from onecard.registration.service import iso_millis
 from onecard.sessions import service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
@@ -52,7 +52,7 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
     keys = wiring.keyring()
     token, session = service.login(request.id_number, request.password, service.LoginDependencies(
         sessions=wiring.session_store(), lockout=wiring.lockout(), reader_for_identity=_reader_for_identity,
-        identity_index=lambda number: identity_index(keys.blind_index_key(), number)))
+        identity_index=keys.identity_indexes().identity))
     body = SessionCreated(reader_id=session.reader_id, csrf_token=session.csrf_token,
                           expires_at=session.expires_at(), idle_timeout_seconds=IDLE_SECONDS)
     return Response(201, "application/json", body.model_dump(mode="json"),

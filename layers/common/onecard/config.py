@@ -43,6 +43,8 @@ class Settings(BaseModel):
     partner_rate_limits: str = "ntpc=20,klcpl=10,taipei-card=20"
     application_expiry_days: int = Field(default=30, ge=8)
     mail_sender: str = ""
+    secret_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    """How long a container keeps a secret it read; a key rotation waits at least this long between its steps."""
 
     def partner_base_urls(self) -> dict[str, str]:
         return {"ntpc": self.ntpc_base_url, "klcpl": self.klcpl_base_url, "taipei-card": self.taipei_card_base_url}

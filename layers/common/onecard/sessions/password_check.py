@@ -10,18 +10,28 @@ from onecard.web import problems
 LOCKED = "登入失敗次數過多，帳號暫時鎖定，請稍後再試 (Too many failed logins)"
 
 
-def check_password(account: str, stored_hash: str | None, password: str, lockout: Any, at: int) -> bool:
+def check_password(account: Any, stored_hash: str | None, password: str, lockout: Any, at: int) -> bool:
     """One password check under the account's lockout: always exactly one argon2 verification when not locked
     (against a dummy hash when there is no account), so a wrong number answers as slowly as a wrong password.
 
+    ``account`` is the identity's index, or its indexes under every live key version during a rotation of the
+    blind-index key (onecard.security.identity_indexes.Indexes): then the attempt is counted under each and
+    refused while any of them is locked. A container that knows both versions therefore counts every attempt
+    under the old index (which every container still counts under) and under the new one, so the new counter
+    holds every attempt of the last lockout window by the time the old version is retired (the rotation keeps
+    both live for longer than the cache's age plus the lockout window): a rotation neither resets nor splits a
+    lock.
+
     Raises the 429 problem while the account is locked; a failure counts towards the lock.
     """
-    locked = lockout.reserve(account, at)
+    accounts = [account] if isinstance(account, str) else list(account)
+    locked = max([lockout.reserve(one, at) for one in accounts])
     if locked:
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
     correct = verify_password(stored_hash or dummy_hash(), password) and stored_hash is not None
-    if correct:
-        lockout.succeed(account, at)
-    else:
-        lockout.fail(account, at)
+    for one in accounts:
+        if correct:
+            lockout.succeed(one, at)
+        else:
+            lockout.fail(one, at)
     return correct
