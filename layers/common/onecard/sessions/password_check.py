@@ -16,11 +16,10 @@ def check_password(account: Any, stored_hash: str | None, password: str, lockout
 
     ``account`` is the identity's index, or its indexes under every live key version during a rotation of the
     blind-index key (onecard.security.identity_indexes.Indexes): then the attempt is counted under each and
-    refused while any of them is locked. A container that knows both versions therefore counts every attempt
-    under the old index (which every container still counts under) and under the new one, so the new counter
-    holds every attempt of the last lockout window by the time the old version is retired (the rotation keeps
-    both live for longer than the cache's age plus the lockout window): a rotation neither resets nor splits a
-    lock.
+    refused while any of them is locked. Every container counts under the old index until it is retired, and
+    once all know the new key (the cache's age) every attempt is counted under the new one too; the rotation
+    keeps both live the cache's age plus a lockout window plus a lock's length, so when the old index is retired
+    no attempt or lock counted only under it matters any more: a rotation neither resets nor splits a lock.
 
     Raises the 429 problem while the account is locked; a failure counts towards the lock.
     """
