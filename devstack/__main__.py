@@ -32,6 +32,8 @@ def main() -> int:
         print(f"operator token for /v1/staff/… (Authorization: Bearer …): {stack.operator_token} "
               "(set ONECARD_OPERATOR_TOKEN to choose it)", flush=True)
     print(f"mail the service sends: GET {stack.url}/_local/mail", flush=True)
+    print(f"AWS emulation on {stack.aws_endpoint} (scripts/rotate_key.py --local {stack.aws_endpoint}; "
+          "AWS_EMULATION_PORT chooses its port)", flush=True)
     print(f"listening on {stack.url}", flush=True)
     try:
         stop.wait()
