@@ -205,3 +205,64 @@ def test_a_verification_mail_committed_before_a_rotation_links_to_a_working_toke
     token = token_in(mail_to(read_mail, address)[0])  # the relay sends it after the rotation started
 
     assert api.post("/v1/email-verifications", {"token": token}).status == 200
+
+
+def test_a_captcha_solved_just_before_its_key_was_rotated_is_accepted_once_and_refused_after_retirement(api, aws):
+    from tests.support.applications import personal_application
+
+    clock = Clock()
+    solved_before = solved_captcha(api)
+    runner.rotate_captcha(options(clock))
+    containers_reread_secrets()
+
+    accepted = api.post("/v1/readers", personal_application(solved_before))
+    replayed = api.post("/v1/readers", personal_application(solved_before))
+    assert accepted.status == 201, accepted.body
+    assert replayed.status == 422 and replayed.json()["errors"][0]["code"] == "captcha_used"
+
+    clock.sleep(600 + 60 + 1)
+    assert runner.rotate_captcha(options(clock))["phase"] == "done"
+    containers_reread_secrets()
+    versions = aws.client("secretsmanager").get_secret_value(
+        SecretId=aws.resources.secret_ids["CaptchaKeySecret"])["SecretString"]
+    assert list(json.loads(versions)["keys"]) == ["2"]
+    assert api.post("/v1/readers", personal_application(solved_captcha(api))).status == 201  # signed by the new key
+
+
+def test_a_callback_signed_with_the_partners_old_secret_is_accepted_inside_the_window_and_refused_after(api, aws):
+    from onecard import wiring
+    from tests.integration.test_partner_callbacks import pending_link, send
+    from tests.integration.test_partner_secrets import set_secret
+
+    old, new = b"old-" + b"o" * 40, b"new-" + b"n" * 40
+    set_secret(aws, "NtpcPartnerSecret", old.decode())
+    first = pending_link(api)
+    clock = Clock()
+    runner.rotate_partner("ntpc", new, int(time.time()) + 120, 600, options(clock))
+    containers_reread_secrets()
+
+    assert wiring.partner_secret("ntpc") == old  # the worker signs with the old secret until the switch time
+    assert send(api, "ntpc", {"event_id": "E-old", "request_id": first, "status": "active"}, old).status == 204
+    assert send(api, "ntpc", {"event_id": "E-new", "request_id": first, "status": "active"}, new).status == 204
+
+    clock.sleep(120 + 600 + 1)
+    assert runner.rotate_partner("ntpc", None, None, 600, options(clock))["phase"] == "done"
+    containers_reread_secrets()
+
+    assert wiring.partner_secret("ntpc") == new
+    refused = send(api, "ntpc", {"event_id": "E-old-2", "request_id": first, "status": "active"}, old)
+    assert refused.status == 401
+    assert send(api, "ntpc", {"event_id": "E-new-2", "request_id": first, "status": "active"}, new).status == 204
+
+
+def test_the_worker_signs_with_the_new_partner_secret_from_the_switch_time(aws):
+    from onecard import wiring
+    from tests.integration.test_partner_secrets import set_secret
+
+    old, new = b"old-" + b"o" * 40, b"new-" + b"n" * 40
+    set_secret(aws, "NtpcPartnerSecret", old.decode())
+    runner.rotate_partner("ntpc", new, int(time.time()) - 1, 600, options(Clock()))
+    containers_reread_secrets()
+
+    assert wiring.partner_secret("ntpc") == new
+    assert wiring.partner_secrets("ntpc").live_keys() == [new, old]
