@@ -266,3 +266,22 @@ def test_the_worker_signs_with_the_new_partner_secret_from_the_switch_time(aws):
 
     assert wiring.partner_secret("ntpc") == new
     assert wiring.partner_secrets("ntpc").live_keys() == [new, old]
+
+
+def test_a_lock_set_before_the_rotation_still_holds_inside_the_window_and_attempts_count_under_both(api, aws):
+    from onecard import wiring
+
+    body, _ = apply(api)
+    for _ in range(5):
+        assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Wrong000"}).status == 401
+    runner.BlindIndexRotation(options(Clock())).run()
+    containers_reread_secrets()
+
+    locked = api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]})
+
+    assert locked.status == 429
+    both = wiring.identity_indexes().identity(body["id_number"])
+    assert wiring.lockout().locked_for(both.all[1], int(time.time())) > 0
+    table = aws.resources.table_names["SessionsTable"]
+    new_counter = aws.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": f"LOCK#{both.current}"}})
+    assert "Item" in new_counter  # the attempt was counted under the new index too
