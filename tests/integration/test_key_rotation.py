@@ -7,11 +7,11 @@ import json
 import time
 
 import pytest
-
 from onecard.infra import secrets as secret_cache
 from onecard.rotation import runner
 from onecard.security.identity_indexes import version_of
 from onecard.sessions import service as sessions
+
 from tests.integration.test_family_and_minor_applications import family
 from tests.support.applications import new_national_id
 from tests.support.captcha import solved_captcha
@@ -231,6 +231,7 @@ def test_a_captcha_solved_just_before_its_key_was_rotated_is_accepted_once_and_r
 
 def test_a_callback_signed_with_the_partners_old_secret_is_accepted_inside_the_window_and_refused_after(api, aws):
     from onecard import wiring
+
     from tests.integration.test_partner_callbacks import pending_link, send
     from tests.integration.test_partner_secrets import set_secret
 
@@ -257,6 +258,7 @@ def test_a_callback_signed_with_the_partners_old_secret_is_accepted_inside_the_w
 
 def test_the_worker_signs_with_the_new_partner_secret_from_the_switch_time(aws):
     from onecard import wiring
+
     from tests.integration.test_partner_secrets import set_secret
 
     old, new = b"old-" + b"o" * 40, b"new-" + b"n" * 40

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from onecard.lifecycle.duplicates import person_index
 from onecard.lifecycle.email_verification import new_outbox_token, token_for_nonce, token_from_nonce
 from onecard.registration.service import identity_index

@@ -50,7 +50,7 @@ class Indexes:
         return iter(self.all)
 
 
-def as_indexes(value: "str | Indexes") -> Indexes:
+def as_indexes(value: str | Indexes) -> Indexes:
     return value if isinstance(value, Indexes) else Indexes((value,))
 
 

@@ -37,7 +37,7 @@ class VersionedKeys:
             raise KeyVersionsInvalid("a key version is empty")
 
     @classmethod
-    def parse(cls, text: str) -> "VersionedKeys":
+    def parse(cls, text: str) -> VersionedKeys:
         stripped = text.strip()
         if not stripped.startswith("{"):
             return cls(current=1, keys={1: text.encode("utf-8")})
@@ -93,17 +93,17 @@ class VersionedKeys:
         return self.current
 
     def with_new_version(self, value: bytes, *, switch_at: int | None = None,
-                         extra: Mapping[str, object] | None = None) -> "VersionedKeys":
+                         extra: Mapping[str, object] | None = None) -> VersionedKeys:
         """A rotation's start: ``value`` becomes the next version and current; the others stay live."""
         version = max(self.keys) + 1
         return VersionedKeys(current=version, keys={**self.keys, version: value}, switch_at=switch_at,
                              extra={**self.extra, **(extra or {})})
 
-    def retired(self) -> "VersionedKeys":
+    def retired(self) -> VersionedKeys:
         """A rotation's end: only the current version is left."""
         return VersionedKeys(current=self.current, keys={self.current: self.current_key})
 
-    def rolled_back(self) -> "VersionedKeys":
+    def rolled_back(self) -> VersionedKeys:
         """Before the old version is retired: it becomes current again (the newer version stays live until the
         same steps as a rotation retire it)."""
         older = [v for v in self.keys if v < self.current]
