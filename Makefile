@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requi
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(shell cksum < requirements-sam.txt | cut -d' ' -f1)
 
-.PHONY: run test unit integration e2e openapi bench load fuzz install browser clean-state lint
+.PHONY: run test unit integration e2e openapi bench load fuzz install browser clean-state lint rotate
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -28,8 +28,11 @@ install: $(STAMP) $(SAM_STAMP)
 browser:
 	@bash scripts/install-browser.sh
 
+# The local stack's AWS emulation listens here, so that `make rotate` finds it.
+AWS_EMULATION_PORT ?= 4566
+
 run: $(STAMP)
-	$(BIN)/python -m devstack
+	AWS_EMULATION_PORT=$(AWS_EMULATION_PORT) $(BIN)/python -m devstack
 
 test: install browser
 	$(BIN)/python -m pytest
@@ -54,6 +57,12 @@ load: install
 
 fuzz: install
 	ONECARD_FUZZ_PROFILE=long $(BIN)/python -m pytest tests/e2e/test_fuzz_openapi.py -p no:randomly
+
+# A key rotation against the local stack that `make run` started, e.g. `make rotate KEY=captcha`; with STACK=<name>,
+# against a deployed stack (AWS credentials as usual). More arguments in ROTATE_ARGS (--status, --rollback, --no-wait).
+KEY ?= blind-index
+rotate: $(STAMP)
+	$(BIN)/python scripts/rotate_key.py $(KEY) $(if $(STACK),--stack $(STACK),--local http://127.0.0.1:$(AWS_EMULATION_PORT)) $(ROTATE_ARGS)
 
 clean-state:
 	rm -rf .local-state

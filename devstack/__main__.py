@@ -32,6 +32,8 @@ def main() -> int:
         print(f"staff account {username}: first-time password {password} "
               f"(sign in at {stack.url}/staff: a new password, then MFA set-up)", flush=True)
     print(f"mail the service sends: GET {stack.url}/_local/mail", flush=True)
+    print(f"AWS emulation on {stack.aws_endpoint} (scripts/rotate_key.py --local {stack.aws_endpoint}; "
+          "AWS_EMULATION_PORT chooses its port)", flush=True)
     print(f"listening on {stack.url}", flush=True)
     try:
         stop.wait()

@@ -145,7 +145,11 @@ class LocalStack:
     def _partner_secrets(self) -> dict[str, bytes]:
         client = self.session.client("secretsmanager")
         names = {"ntpc": "NtpcPartnerSecret", "klcpl": "KlcplPartnerSecret", "taipei-card": "TaipeiCardPartnerSecret"}
-        return {partner: client.get_secret_value(SecretId=self.resources.secret_ids[name])["SecretString"].encode()
+        from onecard.security.key_versions import VersionedKeys
+
+        # The simulated partners sign with the current version of a secret restored from a rotation.
+        return {partner: VersionedKeys.parse(client.get_secret_value(
+                    SecretId=self.resources.secret_ids[name])["SecretString"]).current_key
                 for partner, name in names.items() if name in self.resources.secret_ids}
 
     def _start_event_sources(self) -> None:

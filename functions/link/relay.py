@@ -30,7 +30,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     message = json.loads(str(image["message"]))
     if message.get("kind") == VERIFICATION_MAIL:
-        send_from_outbox(message, wiring.keyring().blind_index_key(), wiring.mailer(), wiring.verification_link)
+        send_from_outbox(message, wiring.identity_indexes(), wiring.mailer(), wiring.verification_link)
         client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
         return
     request_id = str(image["sk"]).split("#", 1)[1]

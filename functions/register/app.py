@@ -43,8 +43,8 @@ def _dependencies() -> service.RegistrationDependencies:
     return service.RegistrationDependencies(
         readers=wiring.readers(),
         cipher=wiring.cipher(),
-        blind_index_key=keys.blind_index_key,
-        captcha_key=keys.captcha_hmac_key,
+        indexes=keys.identity_indexes,
+        captcha_key=keys.captcha_verification_keys,
         consent=wiring.consent(),
         link_requests=_link_requests,
         lifecycle=wiring.lifecycle(),

@@ -21,7 +21,7 @@ from onecard.ils import LibrarySystemUnavailable
 from onecard.observability import logger
 from onecard.readers import library_patrons
 from onecard.registration.records import BarcodeTaken
-from onecard.registration.service import identity_index, iso_millis, new_reader_id
+from onecard.registration.service import iso_millis, new_reader_id
 from onecard.security.blind_index import blind_index
 from onecard.sessions import service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
@@ -43,14 +43,15 @@ def _reader_for_barcode(barcode: str) -> dict | None:
 
 def _adopt_patron(patron, id_number: str) -> dict:  # noqa: ANN001 - an onecard.ils.Patron
     """The reader record of a card holder the library system vouched for, kept here from their patron record."""
-    index = identity_index(wiring.keyring().blind_index_key(), id_number)
+    indexes = wiring.keyring().identity_indexes().identity(id_number)
     now = dt.datetime.now(dt.UTC)
     reader_id = new_reader_id()
     profile = library_patrons.patron_profile(
-        patron, reader_id=reader_id, id_number=id_number, identity_index=index, now=now, created_at=iso_millis(now),
+        patron, reader_id=reader_id, id_number=id_number, identity_index=indexes.current, now=now,
+        created_at=iso_millis(now),
         encrypted_id_number=wiring.cipher().encrypt(id_number, associated_data=f"{reader_id}:id_number"))
     try:
-        return wiring.readers().adopt_patron(profile, {**library_patrons.patron_fields(patron),
+        return wiring.readers().adopt_patron(profile, indexes, {**library_patrons.patron_fields(patron),
                                                        "patron_synced_at": iso_millis(now)})
     except BarcodeTaken:
         raise problems.Conflict("此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
@@ -93,7 +94,7 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
     credentials = service.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
     token, session = service.login(credentials, service.LoginDependencies(
         sessions=wiring.session_store(), lockout=wiring.lockout(), reader_for_identity=_reader_for_identity,
-        identity_index=lambda number: identity_index(keys.blind_index_key(), number),
+        identity_index=keys.identity_indexes().identity,
         library=library_system_or_503, reader_for_barcode=_reader_for_barcode, adopt_patron=_adopt_patron,
         barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode)))
     body = SessionCreated(reader_id=session.reader_id, csrf_token=session.csrf_token,

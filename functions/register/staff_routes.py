@@ -47,7 +47,7 @@ def _release_waiting_links(reader_id: str, now: dt.datetime) -> list[dict]:
 def _deps() -> counter.CounterDependencies:
     cipher = wiring.cipher()
     return counter.CounterDependencies(
-        readers=wiring.readers(), lifecycle=wiring.lifecycle(), blind_index_key=wiring.keyring().blind_index_key,
+        readers=wiring.readers(), lifecycle=wiring.lifecycle(), indexes=wiring.identity_indexes,
         decrypt_id_number=lambda profile: cipher.decrypt(profile["id_number_encrypted"],
                                                          associated_data=f"{profile['reader_id']}:id_number"),
         release_waiting_links=_release_waiting_links,

@@ -45,7 +45,9 @@ def create_challenge(hmac_key: bytes, *, max_number: int, ttl_seconds: int, now:
     }
 
 
-def verify_solution(payload: str, hmac_key: bytes, *, now: dt.datetime) -> VerifiedSolution:
+def verify_solution(payload: str, hmac_key: bytes | list[bytes], *, now: dt.datetime) -> VerifiedSolution:
+    """``hmac_key`` may be every live version of the key: a challenge signed just before a rotation stays valid
+    until it expires."""
     import altcha
 
     fields = _decode(payload)
@@ -54,8 +56,8 @@ def verify_solution(payload: str, hmac_key: bytes, *, now: dt.datetime) -> Verif
         raise CaptchaRejected("captcha_invalid", "驗證資料不正確，請重新驗證")
     if expires_at < now.timestamp():
         raise CaptchaRejected("captcha_expired", "驗證已逾時，請重新驗證")
-    ok, _ = altcha.verify_solution_v1(fields, hmac_key, check_expires=False)
-    if not ok:
+    keys = [hmac_key] if isinstance(hmac_key, bytes) else list(hmac_key)
+    if not any(altcha.verify_solution_v1(fields, key, check_expires=False)[0] for key in keys):
         raise CaptchaRejected("captcha_invalid", "驗證資料不正確，請重新驗證")
     marker = hashlib.sha256(str(fields["challenge"]).encode("utf-8")).hexdigest()
     return VerifiedSolution(replay_marker=marker, expires_at=expires_at)

@@ -55,6 +55,8 @@ class Settings(BaseModel):
         """Which SIP2 field carries which patron datum at this library system (``IlsPatronFields``)."""
         pairs = (pair.split("=", 1) for pair in self.ils_patron_fields.split(",") if "=" in pair)
         return {name.strip(): field.strip() for name, field in pairs}
+    secret_cache_seconds: int = Field(default=300, ge=0, le=3600)
+    """How long a container keeps a secret it read; a key rotation waits at least this long between its steps."""
 
     def partner_base_urls(self) -> dict[str, str]:
         return {"ntpc": self.ntpc_base_url, "klcpl": self.klcpl_base_url, "taipei-card": self.taipei_card_base_url}

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from onecard.links.status import LinkStatus
     from onecard.mail.mailer import Mailer
     from onecard.partners.client import PartnerClient
+    from onecard.security.identity_indexes import IdentityIndexes
+    from onecard.security.key_versions import VersionedKeys
 
 
 @functools.cache
@@ -66,20 +68,40 @@ def link_status() -> "LinkStatus":
     return LinkStatus(client("dynamodb"), settings().readers_table)
 
 
-def partner_secret(partner: str) -> bytes:
-    """The secret shared with ``partner``, as operators set it (cached like every secret, so a rotation is seen
-    within minutes); PartnerSecretNotSet while it is missing or still the stack's placeholder."""
+def identity_indexes() -> "IdentityIndexes":
+    """The blind indexes under every live version of the blind-index key (read from the cached secret each time,
+    so a rotation is seen within the cache's age)."""
+    return keyring().identity_indexes()
+
+
+def partner_secrets(partner: str) -> "VersionedKeys":
+    """The secret(s) shared with ``partner``, as operators set them (cached like every secret, so a rotation is seen
+    within minutes): during a rotation window both versions, with the time the new one starts signing.
+    PartnerSecretNotSet while it is missing, unreadable or (any version of it) still the stack's placeholder."""
     from aws_lambda_powertools.utilities.parameters import GetParameterError
 
-    from onecard.infra.secrets import secret_bytes
+    from onecard.infra.secrets import secret_text
     from onecard.partners.protocol import PartnerSecretNotSet, usable_secret
+    from onecard.security.key_versions import KeyVersionsInvalid, VersionedKeys
 
     secret_id = settings().partner_secret_ids()[partner]
     try:
-        value = secret_bytes(secret_id)
+        versions = VersionedKeys.parse(secret_text(secret_id))
     except GetParameterError as error:
         raise PartnerSecretNotSet(partner, secret_id, f"it cannot be read ({error})") from None
-    return usable_secret(partner, secret_id, value)
+    except KeyVersionsInvalid as error:
+        raise PartnerSecretNotSet(partner, secret_id, str(error)) from None
+    for value in versions.keys.values():
+        usable_secret(partner, secret_id, value)
+    return versions
+
+
+def partner_secret(partner: str) -> bytes:
+    """The secret that signs a request to ``partner`` now: the new one from the switch time agreed with them."""
+    import time
+
+    versions = partner_secrets(partner)
+    return versions.key(versions.signing_version(time.time()))
 
 
 @functools.cache

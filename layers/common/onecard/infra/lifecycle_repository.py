@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
 from onecard.infra.readers_repository import barcode_key, reader_key, reference_put
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
+from onecard.security.identity_indexes import Indexes, as_indexes
 
 PENDING = "pending_verification"
 PENDING_INDEX = "PendingByVerifyBy"
@@ -112,15 +113,27 @@ class LifecycleRepository:
             raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_superseded") from None
 
     # --- possible duplicates ---------------------------------------------------------------------------------
-    def readers_with_person(self, person_index: str, limit: int = RESEMBLING_SHOWN) -> list[str]:
-        """Up to ``limit`` readers: enough for staff to compare, and a common name cannot grow every flag."""
-        answer = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk", Limit=limit,
-                                ExpressionAttributeValues=to_item({":pk": f"PERSON#{person_index}"}), ConsistentRead=True)
-        return [from_item(item)["reader_id"] for item in answer.get("Items", [])]
+    def readers_with_person(self, person_index: str | Indexes, limit: int = RESEMBLING_SHOWN) -> list[str]:
+        """Up to ``limit`` readers: enough for staff to compare, and a common name cannot grow every flag. Found
+        under each live key version's index (one Query outside a rotation)."""
+        found: list[str] = []
+        for index in as_indexes(person_index):
+            answer = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk", Limit=limit,
+                                    ExpressionAttributeValues=to_item({":pk": f"PERSON#{index}"}), ConsistentRead=True)
+            found += [r for r in (from_item(item)["reader_id"] for item in answer.get("Items", [])) if r not in found]
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
-    def person_actions(self, person_index: str, reader_id: str, review: dict[str, Any] | None) -> list[dict[str, Any]]:
-        actions = [{"Put": {"TableName": self._table, "Item": to_item({**person_key(person_index, reader_id),
-                                                                        "reader_id": reader_id})}}]
+    def person_actions(self, person_index: str | Indexes, reader_id: str,
+                       review: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The reader's entry under each live key version's index (an older version's noted in the reader's
+        partition, so an erasure removes it; the profile names the current one), and the review flag."""
+        indexes = as_indexes(person_index)
+        actions = [{"Put": {"TableName": self._table, "Item": to_item({**person_key(index, reader_id),
+                                                                        "reader_id": reader_id})}}
+                   for index in indexes]
+        actions += [reference_put(self._table, reader_id, person_key(index, reader_id)) for index in indexes.others]
         if review:
             actions.append({"Put": {"TableName": self._table, "Item": to_item({**review_key(reader_id),
                                                                                "reader_id": reader_id, **review})}})

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from onecard.infra.dynamo import (cancellation_codes, delete_keys, from_item, is_transaction_cancelled, query_all,
                                   to_item)
 from onecard.registration.records import BarcodeTaken, CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
+from onecard.security.identity_indexes import Indexes, as_indexes
 
 
 def reader_key(reader_id: str) -> dict[str, str]:
@@ -21,6 +22,10 @@ def identity_key(identity_index: str) -> dict[str, str]:
 
 def barcode_key(barcode: str) -> dict[str, str]:
     return {"pk": f"BARCODE#{barcode}", "sk": "BARCODE"}
+
+
+def household_key(household_index: str) -> dict[str, str]:
+    return {"pk": f"HOUSEHOLD#{household_index}", "sk": "HOUSEHOLD"}
 
 
 def reference_put(table: str, reader_id: str, key: dict[str, str]) -> dict[str, Any]:
@@ -37,41 +42,46 @@ class ReaderRepository:
         self._sessions = sessions_table
         self._consent = consent_table
 
-    def reader_id_for_identity(self, identity_index: str) -> str | None:
-        answer = self._db.get_item(TableName=self._readers, Key=to_item(identity_key(identity_index)), ConsistentRead=True)
-        item = answer.get("Item")
-        return from_item(item)["reader_id"] if item else None
+    def reader_id_for_identity(self, identity_index: str | Indexes) -> str | None:
+        """The reader of an identity, found under any live key version's index (the current one first: outside a
+        rotation there is only that one, and one read)."""
+        for index in as_indexes(identity_index):
+            answer = self._db.get_item(TableName=self._readers, Key=to_item(identity_key(index)), ConsistentRead=True)
+            item = answer.get("Item")
+            if item:
+                return from_item(item)["reader_id"]
+        return None
 
     def reader_id_for_barcode(self, barcode: str) -> str | None:
         """The reader a card barcode belongs to here (activated at a counter, or a card holder who logged in)."""
         item = self._db.get_item(TableName=self._readers, Key=to_item(barcode_key(barcode)), ConsistentRead=True)
         return from_item(item["Item"])["reader_id"] if "Item" in item else None
 
-    def adopt_patron(self, profile: dict[str, Any], refreshed: dict[str, Any]) -> dict[str, Any]:
+    def adopt_patron(self, profile: dict[str, Any], indexes: str | Indexes, refreshed: dict[str, Any]) -> dict[str, Any]:
         """Keeps the record of a card holder the library system vouched for: ``profile`` for one seen here for the
-        first time (with its identity guard and barcode pointer, atomically); otherwise the stored reader of that
+        first time (with its identity guards and barcode pointer, atomically); otherwise the stored reader of that
         identity, with ``refreshed`` (what the library system says now) written over it. Returns the profile."""
+        reader_id = profile["reader_id"]
         for _ in range(3):
-            existing = self.reader_id_for_identity(profile["identity_index"])
+            existing = self.reader_id_for_identity(indexes)
             if existing:
                 return self.refresh_patron(existing, refreshed)
+            guards = guard_actions(self._readers, reader_id, [identity_key(i) for i in as_indexes(indexes)])
             try:
                 self._db.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self._readers, "Item": to_item({**reader_key(profile["reader_id"]), **profile}),
+                    {"Put": {"TableName": self._readers, "Item": to_item({**reader_key(reader_id), **profile}),
                              "ConditionExpression": "attribute_not_exists(pk)"}},
                     {"Put": {"TableName": self._readers,
-                             "Item": to_item({**identity_key(profile["identity_index"]), "reader_id": profile["reader_id"]}),
+                             "Item": to_item({**barcode_key(profile["card_barcode"]), "reader_id": reader_id}),
                              "ConditionExpression": "attribute_not_exists(pk)"}},
-                    {"Put": {"TableName": self._readers,
-                             "Item": to_item({**barcode_key(profile["card_barcode"]), "reader_id": profile["reader_id"]}),
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    *guards,
                 ])
                 return profile
             except ClientError as error:
                 if not is_transaction_cancelled(error):
                     raise
                 codes = cancellation_codes(error)
-                if codes[2] == "ConditionalCheckFailed" and codes[1] != "ConditionalCheckFailed":
+                if codes[1] == "ConditionalCheckFailed" and "ConditionalCheckFailed" not in codes[2:]:
                     raise BarcodeTaken() from None
                 # Another login of the same card holder created the record meanwhile: refresh that one.
         raise IdentityTaken()
@@ -151,31 +161,34 @@ class ReaderRepository:
         Raises IdentityTaken or HouseholdTaken; on either nothing is written.
         """
         reader_id = new.profile["reader_id"]
-        not_there = "attribute_not_exists(pk)"
         actions: list[dict[str, Any]] = [
             {"Put": {"TableName": self._readers, "Item": to_item({**reader_key(reader_id), **new.profile}),
-                     "ConditionExpression": not_there}},
-            {"Put": {"TableName": self._readers,
-                     "Item": to_item({**identity_key(new.identity_index), "reader_id": reader_id}),
-                     "ConditionExpression": not_there}},
-        ]
-        if new.household_index:
-            actions.append({"Put": {"TableName": self._readers,
-                                    "Item": to_item({"pk": f"HOUSEHOLD#{new.household_index}", "sk": "HOUSEHOLD",
-                                                     "reader_id": reader_id}),
-                                    "ConditionExpression": not_there}})
-        actions += new.extra_actions
+                     "ConditionExpression": "attribute_not_exists(pk)"}}]
+        identities = guard_actions(self._readers, reader_id, [identity_key(i) for i in as_indexes(new.identity_index)])
+        households = guard_actions(self._readers, reader_id, [household_key(i) for i in as_indexes(new.household_index)]
+                                   ) if new.household_index else []
+        actions += identities + households + new.extra_actions
         try:
             self._db.transact_write_items(TransactItems=actions)
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
-            codes = cancellation_codes(error)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            failed = {i for i, code in enumerate(cancellation_codes(error)) if code == "ConditionalCheckFailed"}
+            if failed & set(range(1, 1 + len(identities))):
                 raise IdentityTaken() from None
-            if new.household_index and len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            if failed & set(range(1 + len(identities), 1 + len(identities) + len(households))):
                 raise HouseholdTaken() from None
             raise
+
+
+def guard_actions(table: str, reader_id: str, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """A uniqueness guard under each live key version's index (the current first), each refused when another
+    reader holds it: a container that knows the new key and one that still knows only the old one collide on the
+    old version's guard. Each guard of an older version is noted in the reader's partition (REF#), so an erasure
+    or expiry deletes it; the profile names the current one. Guards come first, then their notes."""
+    guards = [{"Put": {"TableName": table, "Item": to_item({**key, "reader_id": reader_id}),
+                       "ConditionExpression": "attribute_not_exists(pk)"}} for key in keys]
+    return guards + [reference_put(table, reader_id, key) for key in keys[1:]]
 
 
 def delete_reader_items(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str,

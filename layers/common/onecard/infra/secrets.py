@@ -6,13 +6,21 @@ from aws_lambda_powertools.utilities import parameters
 
 from onecard.infra.aws import client
 
-_MAX_AGE_SECONDS = 300
+
+
+def max_age_seconds() -> int:
+    """How long a container keeps a secret (SECRET_CACHE_SECONDS, default 300): a rotation waits this out."""
+    from onecard.config import settings
+
+    return settings().secret_cache_seconds
+
+
+def secret_text(secret_id: str) -> str:
+    return str(_provider().get(secret_id, max_age=max_age_seconds()))
 
 
 def secret_bytes(secret_id: str) -> bytes:
-    provider = _provider()
-    value = provider.get(secret_id, max_age=_MAX_AGE_SECONDS)
-    return str(value).encode("utf-8")
+    return secret_text(secret_id).encode("utf-8")
 
 
 _cached_provider: parameters.SecretsProvider | None = None

@@ -13,7 +13,7 @@ from typing import Any
 from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
 from onecard.lifecycle.records import ActivationRefused
 from onecard.readers.personal_data import audit_item
-from onecard.registration.service import identity_index, iso_millis
+from onecard.registration.service import iso_millis
 from onecard.web import problems
 
 PENDING = "pending_verification"
@@ -24,7 +24,8 @@ class CounterDependencies:
     readers: Any
     lifecycle: Any
     decrypt_id_number: Callable[[dict[str, Any]], str]
-    blind_index_key: Callable[[], bytes]
+    indexes: Callable[[], Any]
+    """onecard.security.identity_indexes.IdentityIndexes: every live version of the blind-index key."""
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     release_waiting_links: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
     """Actions that send the reader's waiting links, written with the activation (the identity is checked now)."""
@@ -46,7 +47,7 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
     issue = id_number_issue(id_type, number)
     if issue:
         raise problems.InvalidFields([issue])
-    reader_id = deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), number))
+    reader_id = deps.readers.reader_id_for_identity(deps.indexes().identity(number))
     profile = deps.readers.get_profile(reader_id) if reader_id else None
     if profile is None or profile.get("id_type") != id_type.value:
         raise problems.NotFound("查無此證號之申請或讀者 (No application for this ID number)")

@@ -59,8 +59,23 @@ def token_from_nonce(key: bytes, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def new_outbox_token(now: dt.datetime, key: bytes) -> tuple[IssuedToken, str]:
-    nonce = secrets.token_urlsafe(16)
+def nonce_key_version(nonce: str) -> int:
+    """The blind-index key version a nonce was issued under: ``v<n>.`` in front, none for version 1 (as before
+    key versions existed)."""
+    head, dot, _ = nonce.partition(".")
+    return int(head[1:]) if dot and head.startswith("v") and head[1:].isdigit() else 1
+
+
+def token_for_nonce(indexes: Any, nonce: str) -> str:
+    """The token of a nonce, made with the key version it was issued under (``indexes`` is an IdentityIndexes):
+    a rotation of the blind-index key between the application and the relay's mail breaks no link."""
+    _, key = indexes.token_key(nonce_key_version(nonce))
+    return token_from_nonce(key, nonce)
+
+
+def new_outbox_token(now: dt.datetime, indexes: Any) -> tuple[IssuedToken, str]:
+    version, key = indexes.token_key()
+    nonce = secrets.token_urlsafe(16) if version == 1 else f"v{version}.{secrets.token_urlsafe(16)}"
     token = token_from_nonce(key, nonce)
     return IssuedToken(token, token_sha256(token), int(now.timestamp()) + VALID_HOURS * 3600), nonce
 
@@ -70,8 +85,8 @@ def verification_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any
     return {"kind": VERIFICATION_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
 
 
-def send_from_outbox(message: dict[str, Any], key: bytes, mailer: Mailer, link_for: Callable[[str], str]) -> None:
-    token = token_from_nonce(key, message["nonce"])
+def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link_for: Callable[[str], str]) -> None:
+    token = token_for_nonce(indexes, message["nonce"])
     mailer.send(messages.verification(message["to"], link_for(token), token, VALID_HOURS))
 
 

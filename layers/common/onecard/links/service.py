@@ -131,13 +131,13 @@ def apply_callback(partner: str, headers: dict[str, str], body: bytes, callback:
     if partner not in settings().partner_secret_ids():
         raise problems.NotFound("沒有這個合作館 (Unknown partner)")
     try:
-        secret = wiring.partner_secret(partner)
+        secrets = wiring.partner_secrets(partner).live_keys()  # both while a rotation's window is open
     except protocol.PartnerSecretNotSet as error:
         # Verifying with the stack's placeholder would accept callbacks forged by anyone who read the template.
         logger.error("partner callback refused: partner secret not set", extra={"partner": partner,
                                                                                  "reason": str(error)})
         raise problems.ServiceUnavailable("此合作館尚未完成設定 (This partner is not configured yet)") from None
-    signed_at = protocol.verify(secret, headers, body, time.time())
+    signed_at = protocol.verify_any(secrets, headers, body, time.time())
     if signed_at is None:
         raise problems.Unauthenticated("簽章錯誤或逾時 (Bad or stale signature)")
     request = wiring.link_status().request(callback.request_id)

@@ -61,6 +61,15 @@ def verify(secret: bytes, headers: Mapping[str, str], body: bytes, now: float) -
     return int(timestamp)
 
 
+def verify_any(secrets: list[bytes], headers: Mapping[str, str], body: bytes, now: float) -> int | None:
+    """As verify, with the first of ``secrets`` that the signature matches (a rotation's window accepts both)."""
+    for secret in secrets:
+        signed_at = verify(secret, headers, body, now)
+        if signed_at is not None:
+            return signed_at
+    return None
+
+
 def minimised(profile: Mapping[str, Any], data_fields: tuple[str, ...], id_number: str) -> dict[str, Any]:
     """Only what the partner's consent document lists: data minimisation."""
     values = {**profile, "id_number": id_number}

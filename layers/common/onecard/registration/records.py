@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from onecard.security.identity_indexes import Indexes
 
 
 class IdentityTaken(Exception):
@@ -27,7 +30,8 @@ class NewReader:
     """Everything one application writes, in one transaction."""
 
     profile: dict[str, Any]
-    identity_index: str
-    household_index: str | None = None
+    identity_index: "str | Indexes"
+    """The identity's index, or one per live key version during a rotation (a guard is written under each)."""
+    household_index: "str | Indexes | None" = None
     extra_actions: list[dict[str, Any]] = field(default_factory=list)
     """Further DynamoDB transaction actions written with the reader (consent receipts, link requests)."""

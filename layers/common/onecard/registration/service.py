@@ -19,6 +19,7 @@ from onecard.domain.registration import normalise_register_number
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.security.blind_index import blind_index
+from onecard.security.identity_indexes import IdentityIndexes
 from onecard.security.passwords import hash_password
 from onecard.web import problems
 from onecard.web.language import EN, ZH_TW
@@ -68,7 +69,8 @@ class Cipher(Protocol):
 class RegistrationDependencies:
     readers: Readers
     cipher: Cipher
-    blind_index_key: Callable[[], bytes]
+    indexes: Callable[[], IdentityIndexes]
+    """The blind indexes under every live key version (onecard.security.identity_indexes)."""
     captcha_key: Callable[[], bytes]
     consent: ConsentLedger | None = None
     link_requests: Callable[..., list[dict[str, Any]]] | None = None
@@ -100,7 +102,7 @@ def iso_millis(moment: dt.datetime) -> str:
 
 def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
     """Registered here, or a card holder of the library system (who logs into 個人書房 with its password)."""
-    if deps.readers.reader_id_for_identity(identity_index(deps.blind_index_key(), id_number)) is not None:
+    if deps.readers.reader_id_for_identity(deps.indexes().identity(id_number)) is not None:
         return True
     return deps.holds_card_elsewhere(id_number)
 
@@ -135,9 +137,9 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     password_hash = _HASHING.submit(hash_password, request.password)
     id_number = identity.normalise_id_number(request.id_number)
     # No look-up first: the identity guard in the application's transaction refuses a registered number (409).
-    index = identity_index(deps.blind_index_key(), id_number)
+    index = deps.indexes().identity(id_number)  # one per live key version; guarded under each
     reader_id = new_reader_id()
-    profile = _profile(request, reader_id, id_number, index, deps.cipher, now)
+    profile = _profile(request, reader_id, id_number, index.current, deps.cipher, now)
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
     lifecycle_actions = _lifecycle(profile, request, deps, now)
     profile["password_hash"] = password_hash.result()
@@ -146,13 +148,13 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     household_index = None
     if request.household is not None:
         register_number = normalise_register_number(request.household.register_number)
-        household_index = blind_index(deps.blind_index_key(), HOUSEHOLD_PURPOSE, register_number)
+        household_index = deps.indexes().household(register_number)
         profile["household"] = {
             "register_number_encrypted": deps.cipher.encrypt(register_number, f"{reader_id}:register_number"),
             "head_name": people.normalise_name(request.household.head_name),
             "head_id_number_encrypted": deps.cipher.encrypt(
                 identity.normalise_id_number(request.household.head_id_number), f"{reader_id}:head_id_number"),
-            "household_index": household_index,
+            "household_index": household_index.current,
         }
     if request.guardian is not None:
         profile["guardian"] = {
@@ -193,14 +195,13 @@ def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: Regi
                now: dt.datetime) -> list[dict[str, Any]]:
     """The verification link of the e-mail address, and the duplicate index with a review flag when the same
     name and birth date already belong to another reader (the applicant is not told: that would reveal them)."""
-    from onecard.lifecycle.duplicates import person_index
     from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
 
     if deps.lifecycle is None:
         return []
     reader_id = profile["reader_id"]
-    person = person_index(deps.blind_index_key(), profile["name"], request.birth_date)
-    profile["person_index"] = person
+    person = deps.indexes().person(profile["name"], request.birth_date)
+    profile["person_index"] = person.current
     resembles = deps.lifecycle.readers_with_person(person)
     review = {"status": "open", "resembles": resembles, "flagged_at": iso_millis(now)} if resembles else None
     profile["review"] = review
@@ -208,7 +209,7 @@ def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: Regi
     if profile.get("email"):
         # The mail leaves through the outbox once the application commits: never for an application that failed,
         # never lost after one that succeeded, and no mail service on the applicant's wait.
-        issued, nonce = new_outbox_token(now, deps.blind_index_key())
+        issued, nonce = new_outbox_token(now, deps.indexes())
         profile["email_verified"] = False
         profile["email_token_sha256"] = issued.sha256
         actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)

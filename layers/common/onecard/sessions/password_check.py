@@ -12,20 +12,34 @@ from onecard.web import problems
 LOCKED = "登入失敗次數過多，帳號暫時鎖定，請稍後再試 (Too many failed logins)"
 
 
-def check_password(account: str, stored_hash: str | None, password: str, lockout: Any, at: int) -> bool:
+def _each(account: Any) -> list[str]:
+    """The lockout's accounts: one index, or one per live key version during a rotation (see check_password)."""
+    return [account] if isinstance(account, str) else list(account)
+
+
+def check_password(account: Any, stored_hash: str | None, password: str, lockout: Any, at: int) -> bool:
     """One password check under the account's lockout: always exactly one argon2 verification when not locked
     (against a dummy hash when there is no account), so a wrong number answers as slowly as a wrong password.
 
+    ``account`` is the identity's index, or its indexes under every live key version during a rotation of the
+    blind-index key (onecard.security.identity_indexes.Indexes): then the attempt is counted under each and
+    refused while any of them is locked. Every container counts under the old index until it is retired, and
+    once all know the new key (the cache's age) every attempt is counted under the new one too; the rotation
+    keeps both live the cache's age plus a lockout window plus a lock's length, so when the old index is retired
+    no attempt or lock counted only under it matters any more: a rotation neither resets nor splits a lock.
+
     Raises the 429 problem while the account is locked; a failure counts towards the lock.
     """
-    locked = lockout.reserve(account, at)
+    accounts = _each(account)
+    locked = max([lockout.reserve(one, at) for one in accounts])
     if locked:
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
     correct = verify_password(stored_hash or dummy_hash(), password) and stored_hash is not None
-    if correct:
-        lockout.succeed(account, at)
-    else:
-        lockout.fail(account, at)
+    for one in accounts:
+        if correct:
+            lockout.succeed(one, at)
+        else:
+            lockout.fail(one, at)
     return correct
 
 
@@ -35,16 +49,19 @@ def check_with_library(account: str, identifier: str, password: str, lockout: An
     Returns its PatronCheck. Raises the 429 problem while the account is locked, and the 503 problem when the library
     system does not answer; that attempt is not counted (a wrong password is, as everywhere).
     """
-    locked = lockout.reserve(account, at)
+    accounts = _each(account)
+    locked = max([lockout.reserve(one, at) for one in accounts])
     if locked:
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
     try:
         check = library.check_password(identifier, password)
     except LibrarySystemUnavailable:
-        lockout.release(account)
+        for one in accounts:
+            lockout.release(one)
         raise library_unavailable() from None
-    if check.password_valid:
-        lockout.succeed(account, at)
-    else:
-        lockout.fail(account, at)
+    for one in accounts:
+        if check.password_valid:
+            lockout.succeed(one, at)
+        else:
+            lockout.fail(one, at)
     return check
