@@ -41,8 +41,11 @@ def _reader_for_barcode(barcode: str) -> dict | None:
     return wiring.readers().get_profile(reader_id) if reader_id else None
 
 
-def _adopt_patron(patron, id_number: str) -> dict:  # noqa: ANN001 - an onecard.ils.Patron
-    """The reader record of a card holder the library system vouched for, kept here from their patron record."""
+def _adopt_patron(patron, id_number: str, known: dict | None) -> dict:  # noqa: ANN001 - an onecard.ils.Patron
+    """The reader record of a card holder the library system vouched for, kept here from their patron record:
+    the record this login found, brought up to date, or a new one."""
+    if known is not None:
+        return wiring.readers().refresh_patron(known, library_patrons.patron_fields(patron))
     indexes = wiring.keyring().identity_indexes().identity(id_number)
     now = dt.datetime.now(dt.UTC)
     reader_id = new_reader_id()
@@ -51,8 +54,7 @@ def _adopt_patron(patron, id_number: str) -> dict:  # noqa: ANN001 - an onecard.
         created_at=iso_millis(now),
         encrypted_id_number=wiring.cipher().encrypt(id_number, associated_data=f"{reader_id}:id_number"))
     try:
-        return wiring.readers().adopt_patron(profile, indexes, {**library_patrons.patron_fields(patron),
-                                                       "patron_synced_at": iso_millis(now)})
+        return wiring.readers().adopt_patron(profile, indexes, library_patrons.patron_fields(patron))
     except BarcodeTaken:
         raise problems.Conflict("此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
                                 extra={"code": "barcode_taken"}) from None

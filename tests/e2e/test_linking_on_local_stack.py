@@ -163,3 +163,35 @@ def test_an_applications_links_wait_for_the_counter_then_each_partner_links(stac
 
     for partner in ("ntpc", "klcpl", "taipei-card"):
         wait_for(http, stack, partner, "active")
+
+
+def test_an_existing_card_holder_links_with_the_fields_of_the_patron_record(stack):
+    faults(stack, "klcpl")
+    http = requests.Session()
+    login = http.post(f"{stack.url}/v1/sessions", json={"card_barcode": "TP90000001", "password": "tpml2024"}, timeout=10)
+    assert login.status_code == 201, login.text
+    http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    reader_id = login.json()["reader_id"]
+    document = http.get(f"{stack.url}/v1/consent-documents/klcpl", timeout=5).json()
+
+    asked = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "klcpl", "document_sha256": document["sha256"]},
+                      timeout=10)
+
+    assert asked.status_code == 202 and asked.json()["status"] == "pending"
+    wait_for(http, stack, "klcpl", "active")
+    [sent] = [s for s in partner_view(stack, "klcpl")["seen"] if s["reader_id"] == reader_id and s["action"] == "link"]
+    assert "name" in sent["fields"] and set(sent["fields"]) <= {"request_id", "reader_id", *document["data_fields"]}
+
+
+def test_an_expired_card_holder_is_told_to_renew_and_the_partner_hears_nothing(stack):
+    http = requests.Session()
+    login = http.post(f"{stack.url}/v1/sessions", json={"id_number": "L118159085", "password": "exp12345"}, timeout=10)
+    assert login.status_code == 201, login.text
+    http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    sha = http.get(f"{stack.url}/v1/consent-documents/ntpc", timeout=5).json()["sha256"]
+
+    asked = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": sha}, timeout=10)
+
+    assert asked.status_code == 409 and asked.json()["code"] == "card_expired"
+    time.sleep(1)
+    assert login.json()["reader_id"] not in str(partner_view(stack, "ntpc"))

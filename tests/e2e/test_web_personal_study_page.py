@@ -188,3 +188,39 @@ def test_a_revised_consent_document_is_announced_and_agreeing_again_is_recorded(
         assert (receipts[0]["partner"], receipts[0]["decision"], receipts[0]["document_version"]) == ("ntpc", "agree", 2)
     finally:
         after.stop(timeout=30)
+
+
+def test_an_existing_card_holder_logs_in_with_the_card_barcode_and_enables_the_one_card_service(stack, page):
+    reset_partner(stack, "ntpc")
+    page.goto(f"{stack.url}/login")
+    page.get_by_label("以借閱證條碼登入").check()
+    page.get_by_label("借閱證條碼", exact=True).fill("TP90000002")
+    page.get_by_label("密碼").fill("book5678")
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_url(f"{stack.url}/me")
+    expect(page.get_by_text("王美玲")).to_be_visible()
+    expect(page.get_by_text("本館圖書館系統管理")).to_be_attached()  # where to change the password
+
+    page.get_by_role("button", name="啟用雙北市立圖書館一證通用服務").click()
+    page.get_by_role("dialog").get_by_role("button", name="同意", exact=True).click()
+
+    card = partner_card(page, "新北市立圖書館")
+    expect(card.get_by_role("status")).to_contain_text("已啟用", timeout=20_000)
+    seen = requests.get(f"{stack.simulator_url}/_control/ntpc/seen", timeout=5).json()["seen"]
+    assert any(entry.get("fields") and "name" in entry["fields"] for entry in seen)
+
+
+def test_a_wrong_password_of_a_card_holder_and_an_unreachable_library_system_are_told_apart(stack, page):
+    page.goto(f"{stack.url}/login")
+    page.get_by_label("證號", exact=True).fill("F131104093")
+    page.get_by_label("密碼").fill("wrong999")
+    page.get_by_role("button", name="登入").click()
+    expect(page.locator("#error-summary")).to_contain_text("密碼錯誤")
+
+    requests.post(f"{stack.simulator_url}/_control/ils", json={"down": True}, timeout=5).raise_for_status()
+    try:
+        page.get_by_label("密碼").fill("tpml2024")
+        page.get_by_role("button", name="登入").click()
+        expect(page.locator("#error-summary")).to_contain_text("無法連線本館圖書館系統")
+    finally:
+        requests.post(f"{stack.simulator_url}/_control/ils", json={}, timeout=5).raise_for_status()

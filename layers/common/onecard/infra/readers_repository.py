@@ -86,13 +86,15 @@ class ReaderRepository:
                 # Another login of the same card holder created the record meanwhile: refresh that one.
         raise IdentityTaken()
 
-    def refresh_patron(self, reader_id: str, refreshed: dict[str, Any]) -> dict[str, Any]:
-        profile = self.get_profile(reader_id) or {}
+    def refresh_patron(self, reader: str | dict[str, Any], refreshed: dict[str, Any]) -> dict[str, Any]:
+        """What the library system says now, written over the stored record where it differs (nothing written when
+        nothing changed). ``reader``: the stored profile, or its reader id."""
+        profile = reader if isinstance(reader, dict) else (self.get_profile(reader) or {})
         if profile.get("password_hash"):  # applied here: this service's record and password stay as they are
             return profile
         changes = {name: value for name, value in refreshed.items() if profile.get(name) != value}
         if changes:
-            self.update_profile(reader_id, changes, [])
+            self.update_profile(profile["reader_id"], changes, [])
         return {**profile, **changes}
 
     def get_profile(self, reader_id: str) -> dict[str, Any] | None:

@@ -99,7 +99,7 @@ def _card_holders_card_is_usable(profile: dict[str, Any]) -> None:
         raise problems.Conflict("圖書館系統查無您的借閱證，請洽各分館櫃檯 (The library system does not know this card)",
                                 extra={"code": "card_unknown"})
     library_patrons.refuse_unusable_card(patron)
-    wiring.readers().refresh_patron(profile["reader_id"], library_patrons.patron_fields(patron))
+    wiring.readers().refresh_patron(profile, library_patrons.patron_fields(patron))
 
 
 def request_unlink(reader_id: str, partner: str) -> tuple[str, str]:

@@ -75,7 +75,6 @@ def patron_profile(patron: Patron, *, reader_id: str, id_number: str, identity_i
         "id_number_masked": identity.mask_id_number(id_number),
         "identity_index": identity_index,
         "email_verified": None,
-        "patron_synced_at": created_at,
         **patron_fields(patron),
     }
 

@@ -43,8 +43,9 @@ class LoginDependencies:
     reader_for_barcode: Callable[[str], dict[str, Any] | None] = lambda barcode: None
     barcode_index: Callable[[str], str] = lambda barcode: barcode
     """The lockout's account for a card barcode not known here yet."""
-    adopt_patron: Callable[[Any, str], dict[str, Any]] = lambda patron, id_number: {}
-    """Keeps (or refreshes) the reader record of a card holder the library system vouched for; the profile."""
+    adopt_patron: Callable[[Any, str, dict[str, Any] | None], dict[str, Any]] = lambda patron, number, known: {}
+    """Keeps (or refreshes) the reader record of a card holder the library system vouched for (``known``: the
+    record this login already found); the profile."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     if number is None:
         raise problems.Conflict("圖書館系統未提供您的證號，請改以證號登入 (Please log in with your ID number)",
                                 extra={"code": "log_in_with_id_number"})
-    adopted = deps.adopt_patron(check.patron, number)
+    adopted = deps.adopt_patron(check.patron, number, profile)
     return deps.sessions.create(adopted["reader_id"], at)
 
 

@@ -1,0 +1,109 @@
+"""Warm 個人書房 login of an existing card holder, whose password the library system holds, against the one thing
+it cannot avoid: one SIP2 Patron Information round trip (63/64) to the library system.
+
+The simulated library system answers after ILS_LATENCY_MS, a typical SIP2 answer across a library's network (a real
+ILS checks the password in its own database); on loopback with no delay the round trip would be a fraction of a
+millisecond and every DynamoDB request would weigh more than in AWS. The emulation runs in a process of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+
+RUNS = 30
+ILS_LATENCY_MS = 30
+
+
+def run() -> list[tuple[str, float, float]]:
+    from devstack.in_process import emulated_aws_elsewhere
+
+    with emulated_aws_elsewhere() as aws:
+        from ils_simulator import IlsSimulator  # it speaks SIP2 with the layer's codec: after the layer is on the path
+
+        with IlsSimulator().running() as library:
+            return _measure(aws, library)
+
+
+def _measure(aws, library) -> list[tuple[str, float, float]]:  # noqa: ANN001 - the emulation and the simulator
+    import boto3
+
+    from devstack.functions import api_routes
+
+    from onecard import wiring
+    from onecard.infra.sip2_library import Sip2LibrarySystem
+    from tests.support.api import ApiClient
+    from tests.support.library_system import library_environment
+
+    os.environ.update({**library_environment(library), "ILS_TIMEOUT_SECONDS": "3"})
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
+        SecretString=json.dumps({"login": library.account.login, "password": library.account.password}))
+    wiring.reset()
+    library.set_faults(latency_ms=ILS_LATENCY_MS)
+    api = ApiClient(api_routes(aws.specs), aws.invoke)
+    credentials = {"card_barcode": "TP90000001", "password": "tpml2024"}
+    requests_made = []
+    boto3.setup_default_session()
+    try:
+        for _ in range(3):  # the first login keeps the reader record; then warm containers and connections
+            api.cookies.clear()
+            assert api.post("/v1/sessions", credentials).status == 201
+        login_times = []
+        for _ in range(RUNS):
+            api.cookies.clear()
+            count = _DynamoDbRequests()
+            started = time.perf_counter()
+            with count:
+                answer = api.post("/v1/sessions", credentials)
+            login_times.append(time.perf_counter() - started)
+            requests_made.append(count.made)
+            assert answer.status == 201, answer.body
+
+        adapter = Sip2LibrarySystem("127.0.0.1", library.port, institution_id=library.institution_id,
+                                    login_user=library.account.login, login_password=library.account.password)
+        adapter.check_password("TP90000001", "tpml2024")  # connected and logged in, as a warm container is
+        round_trips = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            adapter.check_password("TP90000001", "tpml2024")
+            round_trips.append(time.perf_counter() - started)
+        adapter.close()
+    finally:
+        for name in library_environment(library):
+            os.environ.pop(name, None)
+        wiring.reset()
+    baseline, login = statistics.median(round_trips), statistics.median(login_times)
+    return [(f"one SIP2 Patron Information round trip, ILS answering in {ILS_LATENCY_MS} ms (baseline, median)",
+         baseline, 1.0),
+        (f"warm card-holder login through the handler (median; {statistics.mean(requests_made):.1f} DynamoDB "
+         "requests each)", login, login / baseline)]
+
+
+class _DynamoDbRequests:
+    """Counts the DynamoDB requests made by any client of this process while it is entered."""
+
+    def __enter__(self) -> "_DynamoDbRequests":
+        from botocore.client import BaseClient
+
+        self.made, self._original = 0, BaseClient._make_api_call
+
+        def counted(client, operation, params):  # noqa: ANN001, ANN202 - botocore's own signature
+            if client.meta.service_model.service_name == "dynamodb":
+                self.made += 1
+            return self._original(client, operation, params)
+
+        BaseClient._make_api_call = counted
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        from botocore.client import BaseClient
+
+        BaseClient._make_api_call = self._original
+
+
+if __name__ == "__main__":
+    for name, seconds, ratio in run():
+        print(f"{name}: {seconds * 1000:.1f} ms, ratio {ratio:.2f}")
