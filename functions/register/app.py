@@ -24,12 +24,10 @@ from onecard.links.requests import new_request_id, waiting_link_actions
 from onecard.openapi import committed_document
 from onecard.registration import service
 from onecard.web import problems
-from onecard.ils import LibrarySystemUnavailable
-from onecard.readers import library_patrons
+from onecard.readers.library_access import ask_library
 from onecard.web.language import response_headers
 from onecard.web.resolver import create_resolver, http_handler, request_language
 from register import email_routes, page_routes, reader_routes, session_routes
-from register.session_routes import library_system_or_503
 
 app = create_resolver({"POST /v1/readers": registration_rules})
 app.include_router(session_routes.router)
@@ -58,13 +56,7 @@ def _dependencies() -> service.RegistrationDependencies:
 def _holds_card_at_the_library(id_number: str) -> bool:
     """Asks the library system (when the stack has one); 503 when it cannot answer, since an existing reader must
     not get a second card by applying while it is down."""
-    library = library_system_or_503()
-    if library is None:
-        return False
-    try:
-        return library.find_patron(id_number) is not None
-    except LibrarySystemUnavailable:
-        raise library_patrons.library_unavailable() from None
+    return bool(ask_library(lambda library: library.find_patron(id_number) is not None))
 
 
 def _draw_attempt(address: str):  # noqa: ANN202 - a rate-limit Verdict

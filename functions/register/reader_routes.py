@@ -25,7 +25,7 @@ from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
 from onecard.readers import personal_data
 from register.email_routes import verification_dependencies, verification_mail_budget
-from register.session_routes import library_system_or_503
+from onecard.readers.library_access import library_system_or_503
 from onecard.web.auth import current_session
 
 router = Router()

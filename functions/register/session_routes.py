@@ -17,9 +17,8 @@ from onecard.domain.people import TAIPEI
 from onecard.config import settings
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
 from onecard.domain.issues import FieldIssue
-from onecard.ils import LibrarySystemUnavailable
-from onecard.observability import logger
 from onecard.readers import library_patrons
+from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
 from onecard.security.blind_index import blind_index
@@ -58,14 +57,6 @@ def _adopt_patron(patron, id_number: str, known: dict | None) -> dict:  # noqa: 
     except BarcodeTaken:
         raise problems.Conflict("此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
                                 extra={"code": "barcode_taken"}) from None
-
-
-def library_system_or_503():  # noqa: ANN202 - a LibrarySystem or None
-    try:
-        return wiring.library_system()
-    except LibrarySystemUnavailable:
-        logger.error("library system not usable: its SIP account is not set")
-        raise library_patrons.library_unavailable() from None
 
 
 def _cookies(token: str, csrf: str, max_age: int) -> list[Cookie]:

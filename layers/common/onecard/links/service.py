@@ -88,13 +88,9 @@ def request_link(reader_id: str, partner: str, document_sha256: str) -> tuple[st
 def _card_holders_card_is_usable(profile: dict[str, Any]) -> None:
     """An existing card holder's card, as the library system reports it now: an expired or blocked card is not
     linked (nothing is sent); the partner gets the patron record as it is today."""
-    from onecard.ils import LibrarySystemUnavailable
+    from onecard.readers.library_access import ask_library
 
-    try:
-        library = wiring.library_system()
-        patron = library.find_patron(profile["card_barcode"]) if library else None
-    except LibrarySystemUnavailable:
-        raise library_patrons.library_unavailable() from None
+    patron = ask_library(lambda library: library.find_patron(profile["card_barcode"]))
     if patron is None:
         raise problems.Conflict("圖書館系統查無您的借閱證，請洽各分館櫃檯 (The library system does not know this card)",
                                 extra={"code": "card_unknown"})
