@@ -126,7 +126,7 @@ def _dead_letters(emulation: str) -> int:
                ["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def run(seconds: float, rate: float) -> tuple[str, bool]:
+def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool]:
     import random
 
     from devstack.emulation import free_port
@@ -211,6 +211,10 @@ def run(seconds: float, rate: float) -> tuple[str, bool]:
                 if p != DOWN and since <= a.activated_at < until and not quiet[0] <= a.activated_at < quiet[1]
                 and (a.reader_id, p) in accepted_at]
 
+    if raw is not None:  # every link: when its application was activated, when the partner accepted it (run-relative)
+        raw.write_text(json.dumps({"phases": {k: v - start for k, v in phases.items()}, "back_at": back_at - start,
+                                   "links": [[a.activated_at - start, p, accepted_at.get((a.reader_id, p), start) - start]
+                                             for a in tally.applicants for p in a.partners]}), encoding="utf-8")
     baseline = latencies(start, phases["down_from"])
     outage = latencies(phases["down_from"], phases["arrivals_end"])
     p95_ratio = _p95(outage) / _p95(baseline) if baseline and outage else float("nan")
@@ -259,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=150, help="the whole run, arrivals and draining (150)")
     parser.add_argument("--rate", type=float, default=1.0, help="applications a second while they arrive (1)")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--raw", type=Path, help="also write every link's timings to this JSON file")
     options = parser.parse_args(argv)
-    report, passed = run(options.seconds, options.rate)
+    report, passed = run(options.seconds, options.rate, options.raw)
     print(report)
     if not options.no_write:
         (Path(__file__).resolve().parent / "CAMPAIGN.md").write_text(report, encoding="utf-8")
