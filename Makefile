@@ -55,7 +55,7 @@ bench: install
 load: install
 	$(BIN)/python -m bench.load
 
-# A scaled-down application campaign on a fresh local stack (CAMPAIGN_ARGS, e.g. --seconds 120 --rate 1).
+# A scaled-down application campaign on a fresh local stack (CAMPAIGN_ARGS, e.g. --seconds 120 --rate 0.5).
 campaign: install
 	$(BIN)/python -m bench.campaign $(CAMPAIGN_ARGS)
 

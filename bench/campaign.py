@@ -186,6 +186,8 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
             refused_by_aws = requests.get(f"{control}/aws", timeout=10).json()["refused"]
         finally:
             stack.stop(timeout=30)
+            if raw is not None:
+                raw.with_suffix(".log").write_text(stack.output(), encoding="utf-8")
 
     # Calls each partner received, in whole seconds (accepted and refused alike).
     per_second = {p: Counter(math.floor(c["at"]) for c in seen[p]["seen"] + seen[p]["refused"]) for p in PARTNERS}
@@ -261,7 +263,7 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=150, help="the whole run, arrivals and draining (150)")
-    parser.add_argument("--rate", type=float, default=1.0, help="applications a second while they arrive (1)")
+    parser.add_argument("--rate", type=float, default=0.5, help="applications a second while they arrive (0.5)")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     parser.add_argument("--raw", type=Path, help="also write every link's timings to this JSON file")
     options = parser.parse_args(argv)
