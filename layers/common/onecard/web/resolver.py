@@ -29,6 +29,8 @@ THROTTLING_CODES = frozenset({
     "ProvisionedThroughputExceededException", "RequestLimitExceeded", "TooManyRequestsException",
     "TransactionInProgressException", "LimitExceededException", "SlowDown",
 })
+# A cancelled DynamoDB transaction names each item's reason; these mean "too busy now", not "refused".
+THROTTLED_TRANSACTION_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 THROTTLED_RETRY_AFTER_SECONDS = 2
 
 
@@ -39,7 +41,9 @@ def is_throttling(error: BaseException) -> bool:
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         reasons = {r.get("Code") for r in error.response.get("CancellationReasons", []) or []}
-        return code in THROTTLING_CODES or (code == "TransactionCanceledException" and bool(reasons & THROTTLING_CODES))
+        return code in THROTTLING_CODES or (code == "TransactionCanceledException"
+                                             and bool(reasons & (THROTTLING_CODES | THROTTLED_TRANSACTION_REASONS))
+                                             and "ConditionalCheckFailed" not in reasons)
     return False
 CrossFieldRules = Callable[[Mapping[str, Any]], list[FieldIssue]]
 
