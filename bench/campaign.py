@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +64,7 @@ def _p95(values: list[float]) -> float:
 
 def _apply(url: str, token: str, documents: dict[str, str], tally: Tally, partners: list[str]) -> None:
     from onecard.captcha import solve
+
     from tests.support.applications import personal_application
 
     try:
@@ -229,12 +230,12 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
         return "met" if ok else "MISSED"
 
     lines = [f"# Campaign on the local stack ({seconds:.0f} s; {rate:g} applications/s for {arrivals:.0f} s)", "",
-             f"PartnerRateLimits {', '.join(f'{p}={r}' for p, r in RATES.items())} req/s; {SLOW} "
-             f"{SLOW_FAULTS['latency_ms']} ms slow throughout; {DOWN} down (503 to every call) from "
-             f"{phases['down_from'] - start:.0f} s to {back_at - start:.0f} s; DynamoDB and SQS throttled "
-             f"({THROTTLE['throttle_rate']:.0%} of the functions' calls) from {phases['throttle_from'] - start:.0f} s "
-             f"to {phases['throttle_to'] - start:.0f} s; calls refused by the throttling: "
-             f"{json.dumps(refused_by_aws)}.", "",
+             (f"PartnerRateLimits {', '.join(f'{p}={r}' for p, r in RATES.items())} req/s; {SLOW} "
+              f"{SLOW_FAULTS['latency_ms']} ms slow throughout; {DOWN} down (503 to every call) from "
+              f"{phases['down_from'] - start:.0f} s to {back_at - start:.0f} s; DynamoDB and SQS throttled "
+              f"({THROTTLE['throttle_rate']:.0%} of the functions' calls) from {phases['throttle_from'] - start:.0f} s "
+              f"to {phases['throttle_to'] - start:.0f} s; calls refused by the throttling: "
+              f"{json.dumps(refused_by_aws)}."), "",
              "| measurement | value | goal | result |", "| --- | --- | --- | --- |",
              f"| applications accepted (201) / sent | {accepted} / {applied} | — | — |",
              f"| link requests (activated applications × partners asked) | {len(wanted)} | — | — |"]
@@ -242,11 +243,11 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
         lines.append(f"| {p}: most calls in one second ÷ its rate | {peak[p]} ÷ {RATES[p]} = {peak[p] / RATES[p]:.2f} "
                      f"| ≤ 1.0 | {goal(peak[p] <= RATES[p])} |")
     lines += [
-        f"| {DOWN}: drain time ÷ (backlog ÷ rate) | {drain_seconds:.1f} s ÷ ({len(backlog)} ÷ {RATES[DOWN]} = "
-        f"{ideal:.1f} s) = {drain_ratio:.2f} | ≤ 1.2 | {goal(drain_ratio <= 1.2)} |",
-        f"| healthy partners' p95 activation → accepted, {DOWN} down ÷ all up | {_p95(outage):.2f} s ÷ "
-        f"{_p95(baseline):.2f} s = {p95_ratio:.2f} (n = {len(outage)} / {len(baseline)}) | ≤ 1.5 | "
-        f"{goal(p95_ratio <= 1.5)} |",
+        (f"| {DOWN}: drain time ÷ (backlog ÷ rate) | {drain_seconds:.1f} s ÷ ({len(backlog)} ÷ {RATES[DOWN]} = "
+         f"{ideal:.1f} s) = {drain_ratio:.2f} | ≤ 1.2 | {goal(drain_ratio <= 1.2)} |"),
+        (f"| healthy partners' p95 activation → accepted, {DOWN} down ÷ all up | {_p95(outage):.2f} s ÷ "
+         f"{_p95(baseline):.2f} s = {p95_ratio:.2f} (n = {len(outage)} / {len(baseline)}) | ≤ 1.5 | "
+         f"{goal(p95_ratio <= 1.5)} |"),
         f"| links lost (not final at the end) | {lost} | 0 | {goal(lost == 0)} |",
         f"| links failed | {statuses['failed']} | 0 | {goal(statuses['failed'] == 0)} |",
         f"| messages dead-lettered | {dead} | 0 | {goal(dead == 0)} |",
