@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requi
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(shell cksum < requirements-sam.txt | cut -d' ' -f1)
 
-.PHONY: run test unit integration e2e openapi bench load fuzz install browser clean-state lint rotate
+.PHONY: run test unit integration e2e openapi bench load campaign fuzz install browser clean-state lint rotate
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -54,6 +54,10 @@ bench: install
 
 load: install
 	$(BIN)/python -m bench.load
+
+# A scaled-down application campaign on a fresh local stack (CAMPAIGN_ARGS, e.g. --seconds 120 --rate 0.5).
+campaign: install
+	$(BIN)/python -m bench.campaign $(CAMPAIGN_ARGS)
 
 fuzz: install
 	ONECARD_FUZZ_PROFILE=long $(BIN)/python -m pytest tests/e2e/test_fuzz_openapi.py -p no:randomly

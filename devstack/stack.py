@@ -70,7 +70,14 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint
 
         self.template = load_template()
-        self.session = boto3.Session(region_name=REGION)
+        import botocore.session
+
+        from devstack.emulation import INTERNAL_USER_AGENT
+
+        # The stack's own calls (set-up, pollers) stand for AWS's own machinery: the throttling switch spares them.
+        internal = botocore.session.get_session()
+        internal.user_agent_extra = INTERNAL_USER_AGENT
+        self.session = boto3.Session(region_name=REGION, botocore_session=internal)
         add_layers_to_path(self.template)
         from ils_simulator import IlsSimulator
         from partner_simulator.server import PartnerSimulator
@@ -79,7 +86,7 @@ class LocalStack:
         self.ils_simulator = IlsSimulator(port=int(os.environ.get("ILS_SIMULATOR_PORT", "0")))
         self.simulator = PartnerSimulator({}, f"http://{self.host}:{self.port}",
                                           port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")),
-                                          ils=self.ils_simulator)
+                                          ils=self.ils_simulator, aws_throttling=self._moto.throttling)
         simulated = f"http://127.0.0.1:{self.simulator.port}"
         self.parameters = {"NtpcBaseUrl": f"{simulated}/ntpc", "KlcplBaseUrl": f"{simulated}/klcpl",
                            "PublicBaseUrl": f"http://{self.host}:{self.port}",

@@ -7,6 +7,10 @@ Given the simulated library system (``ils_simulator``), the same port also contr
 faults (``{"down": true}``, ``{"latency_ms": 500}``, ``{"drop_mid_answer": true}``; ``{}`` restores),
 POST /_control/ils/patrons/{barcode} with ``{"password": "…"}`` changes a patron's password as a counter would,
 GET /_control/ils/patrons lists the patrons (without passwords) and GET /_control/ils the faults.
+
+Given the AWS emulation's throttling switch, POST /_control/aws ``{"throttle_rate": 0.2, "services": ["dynamodb",
+"sqs"], "for_seconds": 30}`` refuses that share of the functions' DynamoDB/SQS calls as AWS throttles them, for that
+long (``{}`` turns it off); GET /_control/aws tells the settings, the seconds left and how many calls were refused.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ _ACTIONS = {path: action for action, path in protocol.PATHS.items()}
 
 class PartnerSimulator:
     def __init__(self, secrets: dict[str, bytes], callback_base_url: str, host: str = "127.0.0.1", port: int = 3100,
-                 ils: IlsSimulator | None = None):
+                 ils: IlsSimulator | None = None, aws_throttling: Any = None):
         self.secrets = secrets
         self.ils = ils
+        self.aws_throttling = aws_throttling
         self.callback_base_url = callback_base_url.rstrip("/")
         self.partners = SimulatedPartners()
         self._server = ThreadingHTTPServer((host, port), self._handler())
@@ -130,8 +135,27 @@ class PartnerSimulator:
                 else:
                     self._reply(404, {"reason": "not found"})
 
+            def _control_aws(self, method: str, body: bytes) -> None:
+                throttling = simulator.aws_throttling
+                if throttling is None:
+                    self._reply(404, {"reason": "no AWS emulation"})
+                    return
+                if method == "GET":
+                    self._reply(200, throttling.settings())
+                    return
+                try:
+                    settings = json.loads(body or b"{}")
+                    if not isinstance(settings, dict):
+                        raise TypeError("the body is not a JSON object")
+                    self._reply(200, throttling.set(**settings))
+                except (TypeError, ValueError) as refused:
+                    self._reply(400, {"reason": str(refused)})
+
             def do_GET(self) -> None:  # noqa: N802
                 parts = self.path.strip("/").split("/")
+                if parts == ["_control", "aws"]:
+                    self._control_aws("GET", b"")
+                    return
                 if parts[:2] == ["_control", "ils"]:
                     self._control_ils("GET", parts[2:], b"")
                     return
@@ -144,6 +168,9 @@ class PartnerSimulator:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.strip("/").split("/") == ["_control", "aws"]:
+                    self._control_aws("POST", body)
+                    return
                 if self.path.strip("/").split("/")[:2] == ["_control", "ils"]:
                     self._control_ils("POST", self.path.strip("/").split("/")[2:], body)
                     return

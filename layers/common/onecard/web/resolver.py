@@ -13,14 +13,38 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
     ResponseValidationError,
 )
+from botocore.exceptions import ClientError
 
 from onecard.domain.issues import FieldIssue
+from onecard.infra.dynamo import WritesUnfinished
 from onecard.observability import logger
 from onecard.web import problems
 from onecard.web.language import language_of_headers, localise_problem, response_headers
 from onecard.web.validation import is_body_shape_error, issues_from_errors
 
 READER_ROUTES_PREFIX = "/v1/readers/me"
+# What AWS answers when it throttles a call; botocore has retried it by the time it reaches the resolver.
+THROTTLING_CODES = frozenset({
+    "ThrottlingException", "Throttling", "ThrottledException", "RequestThrottled", "RequestThrottledException",
+    "ProvisionedThroughputExceededException", "RequestLimitExceeded", "TooManyRequestsException",
+    "TransactionInProgressException", "LimitExceededException", "SlowDown",
+})
+# A cancelled DynamoDB transaction names each item's reason; these mean "too busy now", not "refused".
+THROTTLED_TRANSACTION_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
+THROTTLED_RETRY_AFTER_SECONDS = 2
+
+
+def is_throttling(error: BaseException) -> bool:
+    """An AWS call refused for its rate even after the SDK's retries (or a batch left unfinished for that reason)."""
+    if isinstance(error, WritesUnfinished):
+        return True
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        reasons = {r.get("Code") for r in error.response.get("CancellationReasons", []) or []}
+        return code in THROTTLING_CODES or (code == "TransactionCanceledException"
+                                             and bool(reasons & (THROTTLING_CODES | THROTTLED_TRANSACTION_REASONS))
+                                             and "ConditionalCheckFailed" not in reasons)
+    return False
 CrossFieldRules = Callable[[Mapping[str, Any]], list[FieldIssue]]
 
 SECURITY_HEADERS = {
@@ -100,6 +124,11 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if is_throttling(error):  # the one place a throttled AWS call becomes an answer: 503, try again shortly
+            logger.warning("AWS throttled a call after the SDK's retries", extra={"error_type": type(error).__name__})
+            return answer(problems.ServiceUnavailable(
+                "系統忙碌中，請稍後再試 (We are busy; please try again shortly)",
+                headers={"Retry-After": str(THROTTLED_RETRY_AFTER_SECONDS)}))
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
         return answer(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
 
