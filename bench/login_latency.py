@@ -20,6 +20,7 @@ def run() -> list[tuple[str, float, float]]:
         session, resources = aws.session, aws.resources
         from onecard.captcha import solve
         from onecard.security.passwords import hash_password, verify_password
+
         from tests.support.api import ApiClient
         from tests.support.applications import personal_application
         from tests.support.lifecycle import unique_person

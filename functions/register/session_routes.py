@@ -36,7 +36,7 @@ def _reader_for_identity(account: str) -> dict | None:
     return wiring.readers().get_profile(reader_id) if reader_id else None
 
 
-def _reader_and_locks(account) -> tuple[dict | None, dict[str, dict]]:  # noqa: ANN001 - an index or Indexes
+def _reader_and_locks(account) -> tuple[dict | None, dict[str, dict]]:  # account: an index or Indexes
     """The reader of an identity and the lockout items of its account(s), read in one request."""
     accounts = [account] if isinstance(account, str) else list(account)
     lockout = wiring.lockout()

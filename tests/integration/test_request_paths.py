@@ -51,6 +51,7 @@ def test_no_route_makes_more_requests_than_its_maximum(counts):
 
 def test_a_successful_login_of_a_reader_who_applied_here_makes_five_requests(api):
     from onecard.infra.aws import client
+
     from tests.support.applications import personal_application
     from tests.support.captcha import solved_captcha
 

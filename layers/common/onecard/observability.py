@@ -29,7 +29,7 @@ def tracing_disabled() -> bool:
 
 
 @functools.cache
-def tracer() -> "Tracer":
+def tracer() -> Tracer:
     """The Tracer, created (and the traced modules patched) on first use."""
     from aws_lambda_powertools import Tracer
 

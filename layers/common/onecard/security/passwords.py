@@ -15,7 +15,7 @@ _PARALLELISM = 1
 
 
 @functools.cache
-def _hasher() -> "PasswordHasher":
+def _hasher() -> PasswordHasher:
     # argon2 is imported by the first request that hashes or verifies, not at a cold start.
     from argon2 import PasswordHasher
 
