@@ -8,11 +8,12 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import (card_holder_login, cold_start, link_worker, local_stack_throughput, registration_latency,
-                   request_counts)
+from bench import (card_holder_login, cold_start, link_worker, local_stack_throughput, login_latency,
+                   registration_latency, request_counts)
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-GOALS = {"cold import": 1.5, "warm POST /v1/readers": 1.3, "link worker": 2.0, "card-holder login": 1.5}
+GOALS = {"cold import": 1.25, "warm POST /v1/readers": 1.3, "warm POST /v1/sessions": 1.3, "link worker": 2.0,
+         "card-holder login": 1.5}
 
 
 def _machine() -> str:
@@ -24,8 +25,9 @@ def _machine() -> str:
 
 
 def ratio_table() -> tuple[str, list[str]]:
-    rows = (cold_start.run(["RegisterFunction", "ConsentFunction", "LinkFunction", "LinkWorkerFunction"])
-            + registration_latency.run() + card_holder_login.run() + link_worker.run())
+    rows = (cold_start.run(["RegisterFunction", "StaffFunction", "ExpiryFunction", "ConsentFunction", "LinkFunction",
+                            "LinkWorkerFunction", "LinkOutboxRelayFunction"])
+            + registration_latency.run() + login_latency.run() + card_holder_login.run() + link_worker.run())
     lines = ["| measurement | seconds | ratio to its baseline | goal |", "| --- | --- | --- | --- |"]
     missed = []
     for name, seconds, ratio in rows:

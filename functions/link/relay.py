@@ -16,6 +16,7 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
 from onecard.lifecycle.email_verification import VERIFICATION_MAIL, send_from_outbox
+from onecard.observability import start_tracing
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -40,4 +41,5 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    start_tracing()
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

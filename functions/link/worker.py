@@ -24,7 +24,7 @@ from onecard.config import settings
 from onecard.consent.documents import default_library
 from onecard.infra.aws import client
 from onecard.links import retry_policy
-from onecard.observability import logger, metrics
+from onecard.observability import logger, metrics, start_tracing
 from onecard.partners.client import PartnerAnswer, PartnerClient
 from onecard.partners.protocol import PartnerSecretNotSet, minimised
 
@@ -240,6 +240,7 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
 
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    start_tracing()
     idempotency.register_lambda_context(context)
     return async_process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                           context=context)

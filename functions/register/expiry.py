@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from onecard.lifecycle import expiry_job
-from onecard.observability import logger
+from onecard.observability import logger, start_tracing
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    start_tracing()
     report = expiry_job.run_on()
     summary = {"day": report.day, "reminded": len(report.reminded), "expired": len(report.expired),
                "partners_told": report.partners_told, "unfinished": len(report.unfinished)}

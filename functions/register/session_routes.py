@@ -35,6 +35,15 @@ def _reader_for_identity(account: str) -> dict | None:
     return wiring.readers().get_profile(reader_id) if reader_id else None
 
 
+def _reader_and_locks(account) -> tuple[dict | None, dict[str, dict]]:  # account: an index or Indexes
+    """The reader of an identity and the lockout items of its account(s), read in one request."""
+    accounts = [account] if isinstance(account, str) else list(account)
+    lockout = wiring.lockout()
+    reader_id, locks = wiring.readers().reader_id_for_identity_reading(account, [lockout.key(a) for a in accounts])
+    profile = wiring.readers().get_profile(reader_id) if reader_id else None
+    return profile, {a: lock or {} for a, lock in zip(accounts, locks)}
+
+
 def _reader_for_barcode(barcode: str) -> dict | None:
     reader_id = wiring.readers().reader_id_for_barcode(barcode)
     return wiring.readers().get_profile(reader_id) if reader_id else None
@@ -87,6 +96,7 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
     credentials = service.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
     token, session = service.login(credentials, service.LoginDependencies(
         sessions=wiring.session_store(), lockout=wiring.lockout(), reader_for_identity=_reader_for_identity,
+        reader_and_locks=_reader_and_locks,
         identity_index=keys.identity_indexes().identity,
         library=library_system_or_503, reader_for_barcode=_reader_for_barcode, adopt_patron=_adopt_patron,
         barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-
 from onecard.domain.issues import FieldIssue
 
 
 def normalise_email(raw: str) -> str | None:
+    # Imported on first use: its tables take a noticeable part of a cold start that most requests do not need.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError:

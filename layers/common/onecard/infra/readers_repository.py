@@ -52,6 +52,35 @@ class ReaderRepository:
                 return from_item(item)["reader_id"]
         return None
 
+    def reader_id_for_identity_reading(self, identity_index: str | Indexes, session_keys: list[dict[str, str]]
+                                       ) -> tuple[str | None, list[dict[str, Any] | None]]:
+        """reader_id_for_identity, reading in the same request (one BatchGetItem, consistent) the items of the
+        sessions table under ``session_keys`` (e.g. the lockout's); each is None when absent."""
+        indexes = list(as_indexes(identity_index))
+        wanted = {self._readers: [identity_key(i) for i in indexes], self._sessions: list(session_keys)}
+        found: dict[str, list[dict[str, Any]]] = {table: [] for table in wanted}
+        request = {table: {"Keys": [to_item(k) for k in keys], "ConsistentRead": True}
+                   for table, keys in wanted.items() if keys}
+        for _ in range(5):
+            answer = self._db.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                found[table] += [from_item(item) for item in items]
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:  # DynamoDB kept some back: read them one by one
+            for table, unread in request.items():
+                for key in unread["Keys"]:
+                    item = self._db.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+                    found[table] += [from_item(item)] if item else []
+
+        def item_at(table: str, key: dict[str, str]) -> dict[str, Any] | None:
+            return next((i for i in found[table] if all(i.get(n) == v for n, v in key.items())), None)
+
+        guards = [item_at(self._readers, identity_key(i)) for i in indexes]  # the current version's first
+        reader_id = next((g["reader_id"] for g in guards if g), None)
+        return reader_id, [item_at(self._sessions, key) for key in session_keys]
+
     def reader_id_for_barcode(self, barcode: str) -> str | None:
         """The reader a card barcode belongs to here (activated at a counter, or a card holder who logged in)."""
         item = self._db.get_item(TableName=self._readers, Key=to_item(barcode_key(barcode)), ConsistentRead=True)

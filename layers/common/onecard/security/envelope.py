@@ -12,7 +12,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+def _aesgcm(key: bytes) -> Any:
+    # cryptography is imported by the first request that encrypts or decrypts, not at a cold start.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
 
 _DATA_KEY_MAX_AGE_SECONDS = 300
 _DATA_KEY_MAX_USES = 1000
@@ -38,7 +44,7 @@ class EnvelopeCipher:
     def encrypt(self, plaintext: str, associated_data: str) -> dict[str, str]:
         key = self._data_key_for_encryption()
         nonce = os.urandom(12)
-        ciphertext = AESGCM(key.plaintext).encrypt(nonce, plaintext.encode("utf-8"), associated_data.encode("utf-8"))
+        ciphertext = _aesgcm(key.plaintext).encrypt(nonce, plaintext.encode("utf-8"), associated_data.encode("utf-8"))
         return {
             "v": "1",
             "edk": base64.b64encode(key.encrypted).decode("ascii"),
@@ -49,7 +55,7 @@ class EnvelopeCipher:
     def decrypt(self, envelope: dict[str, str], associated_data: str) -> str:
         encrypted_key = base64.b64decode(envelope["edk"])
         key = self._plaintext_key(encrypted_key)
-        plaintext = AESGCM(key).decrypt(
+        plaintext = _aesgcm(key).decrypt(
             base64.b64decode(envelope["nonce"]), base64.b64decode(envelope["ct"]), associated_data.encode("utf-8")
         )
         return plaintext.decode("utf-8")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 _MEMORY_KIB = 19 * 1024
@@ -15,6 +16,9 @@ _PARALLELISM = 1
 
 @functools.cache
 def _hasher() -> PasswordHasher:
+    # argon2 is imported by the first request that hashes or verifies, not at a cold start.
+    from argon2 import PasswordHasher
+
     return PasswordHasher(time_cost=_TIME_COST, memory_cost=_MEMORY_KIB, parallelism=_PARALLELISM)
 
 
@@ -23,6 +27,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):

@@ -43,42 +43,81 @@ class Lockout:
         """Seconds the account stays locked (0 when it is not)."""
         return max(0, int(self._record(account).get("locked_until", 0)) - now)
 
+    def key(self, account: str) -> dict[str, Any]:
+        """The lockout item's key (in the sessions table, plain values), for reading it with other items."""
+        return {"pk": f"LOCK#{account}"}
+
     def reserve(self, account: str, now: int) -> int:
         """Counts one password check about to be made. Returns 0 when it may go ahead, otherwise the seconds to
         wait (the account is locked, or its window's attempts are used up by checks still in flight)."""
-        values = {":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS, ":max": MAX_FAILURES}
+        return self.reserve_attempt(account, now)[0]
+
+    def reserve_attempt(self, account: str, now: int, known: dict[str, Any] | None = None) -> tuple[int, int]:
+        """As reserve, also returning how many attempts the window holds with this one (0 when refused).
+
+        ``known``: the lockout item as just read ({} when there is none), so that the one update that fits it is
+        tried first (one request instead of two when no window is open); None when it was not read."""
+        if known is not None and int(known.get("locked_until", 0)) > now:
+            return int(known["locked_until"]) - now, 0
+        window_open = known is not None and int(known.get("window_start", 0)) > now - WINDOW_SECONDS
+        tries = (self._count_in_window, self._start_window) if known is None or window_open else \
+            (self._start_window, self._count_in_window)
         for _ in range(_RACE_RETRIES):
-            try:  # an open window: one more attempt in it, while there is room
-                self._db.update_item(
-                    TableName=self._table, Key=self._key(account), UpdateExpression="ADD attempts :one",
-                    ConditionExpression=f"window_start > :cutoff AND {_NOT_LOCKED} AND "
-                                        "(attribute_not_exists(attempts) OR attempts < :max)",
-                    ExpressionAttributeValues=to_item(values))
-                return 0
-            except ClientError as error:
-                if not _is_condition_failure(error):
-                    raise
-            try:  # no window, or an old one: start a new window with this attempt (a current lock is kept)
-                self._db.update_item(
-                    TableName=self._table, Key=self._key(account),
-                    UpdateExpression="SET attempts = :one, window_start = :now, expires_at = :expires, "
-                                     "locked_until = if_not_exists(locked_until, :zero)",
-                    ConditionExpression=f"attribute_not_exists(pk) OR (window_start <= :cutoff AND {_NOT_LOCKED})",
-                    ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS,
-                                                       ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}))
-                return 0
-            except ClientError as error:
-                if not _is_condition_failure(error):
-                    raise
+            for attempt in tries:
+                counted = attempt(account, now)
+                if counted:
+                    return 0, counted
             record = self._record(account)
             locked = int(record.get("locked_until", 0)) - now
             if locked > 0:
-                return locked
+                return locked, 0
             if int(record.get("window_start", 0)) > now - WINDOW_SECONDS and int(record.get("attempts", 0)) >= MAX_FAILURES:
                 # Every attempt of this window is taken by checks still running; answer as a lock would.
-                return max(1, int(record["window_start"]) + WINDOW_SECONDS - now)
+                return max(1, int(record["window_start"]) + WINDOW_SECONDS - now), 0
             # Otherwise another request changed the item between our two tries: try again.
-        return LOCK_SECONDS
+        return LOCK_SECONDS, 0
+
+    def _count_in_window(self, account: str, now: int) -> int:
+        """An open window: one more attempt in it, while there is room. The attempts it now holds, or 0."""
+        values = {":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS, ":max": MAX_FAILURES}
+        try:
+            answer = self._db.update_item(
+                TableName=self._table, Key=self._key(account), UpdateExpression="ADD attempts :one",
+                ConditionExpression=f"window_start > :cutoff AND {_NOT_LOCKED} AND "
+                                    "(attribute_not_exists(attempts) OR attempts < :max)",
+                ExpressionAttributeValues=to_item(values), ReturnValues="UPDATED_NEW")
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return 0
+        return max(1, int(from_item(answer.get("Attributes") or {}).get("attempts", 1)))
+
+    def _start_window(self, account: str, now: int) -> int:
+        """No window, or an old one: start a new window with this attempt (a current lock is kept). 1, or 0."""
+        try:
+            self._db.update_item(
+                TableName=self._table, Key=self._key(account),
+                UpdateExpression="SET attempts = :one, window_start = :now, expires_at = :expires, "
+                                 "locked_until = if_not_exists(locked_until, :zero)",
+                ConditionExpression=f"attribute_not_exists(pk) OR (window_start <= :cutoff AND {_NOT_LOCKED})",
+                ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS,
+                                                   ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}))
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return 0
+        return 1
+
+    def give_back_action(self, account: str, now: int) -> dict[str, Any]:
+        """A transaction action for the right password when its attempt was the window's only one: the attempt
+        is given back (written with the session, so a success costs no request of its own). Unconditional, so it
+        cannot cancel the login: after a lock set meanwhile the count goes below zero, which the next window's
+        start overwrites; an item deleted meanwhile comes back with an old window and its expiry, as if new."""
+        return {"Update": {
+            "TableName": self._table, "Key": self._key(account),
+            "UpdateExpression": "ADD attempts :minus SET window_start = if_not_exists(window_start, :zero), "
+                                "expires_at = if_not_exists(expires_at, :expires)",
+            "ExpressionAttributeValues": to_item({":minus": -1, ":zero": 0, ":expires": now + WINDOW_SECONDS + 60})}}
 
     def fail(self, account: str, now: int) -> None:
         """A reserved check failed: its attempt stays counted; the one that fills the window locks the account."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from onecard.domain.identity import normalise_id_number
 from onecard.sessions.lockout import Lockout
-from onecard.sessions.password_check import check_password, check_with_library
+from onecard.sessions.password_check import check_login_password, check_with_library
 from onecard.sessions.store import Session, SessionStore
 from onecard.web import problems
 
@@ -46,6 +46,9 @@ class LoginDependencies:
     adopt_patron: Callable[[Any, str, dict[str, Any] | None], dict[str, Any]] = lambda patron, number, known: {}
     """Keeps (or refreshes) the reader record of a card holder the library system vouched for (``known``: the
     record this login already found); the profile."""
+    reader_and_locks: Callable[[Any], tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] | None = None
+    """The reader of an identity's account(s) and the lockout items of those accounts ({} for none), read
+    together; None: the reader is found with reader_for_identity and the lockout items are not read first."""
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,22 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     barcode = normalise_barcode(credentials.card_barcode) if credentials.card_barcode else None
     if id_number is not None:
         account = deps.identity_index(id_number)
-        profile = deps.reader_for_identity(account)
+        if deps.reader_and_locks is not None:
+            profile, locks = deps.reader_and_locks(account)
+        else:
+            profile, locks = deps.reader_for_identity(account), None
     else:
+        locks = None
         profile = deps.reader_for_barcode(barcode or "")
         account = profile["identity_index"] if profile else deps.barcode_index(barcode or "")
     library = None if profile is not None and profile.get("password_hash") else deps.library()
     if library is None:
         stored_hash = profile.get("password_hash") if profile else None
-        if not check_password(account, stored_hash, password=credentials.password, lockout=deps.lockout, at=at) \
-                or profile is None:
+        correct, clear_lockout = check_login_password(account, stored_hash, credentials.password, deps.lockout, at,
+                                                      locks)
+        if not correct or profile is None:
             raise problems.Unauthenticated(LOGIN_FAILED)
-        return deps.sessions.create(profile["reader_id"], at)
+        return deps.sessions.create(profile["reader_id"], at, also=clear_lockout)
     check = check_with_library(account, id_number or barcode or "", credentials.password, deps.lockout, library, at)
     if not check.password_valid or check.patron is None:
         raise problems.Unauthenticated(LOGIN_FAILED)

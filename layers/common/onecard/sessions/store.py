@@ -60,12 +60,14 @@ class SessionStore:
         self._sessions = sessions_table
         self._readers = readers_table
 
-    def create(self, reader_id: str, now: int) -> tuple[str, Session]:
+    def create(self, reader_id: str, now: int, also: list[dict[str, Any]] | None = None) -> tuple[str, Session]:
+        """A new session and its pointer under the reader, in one transaction with the ``also`` actions."""
         token, session = new_session(reader_id, now)
         self._db.transact_write_items(TransactItems=[
             {"Put": {"TableName": self._sessions, "Item": to_item(self._record(session)),
                      "ConditionExpression": "attribute_not_exists(pk)"}},
             {"Put": {"TableName": self._readers, "Item": to_item(self._pointer(session))}},
+            *(also or []),
         ])
         return token, session
 

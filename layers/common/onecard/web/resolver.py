@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from onecard.domain.issues import FieldIssue
 from onecard.infra.dynamo import WritesUnfinished
-from onecard.observability import logger
+from onecard.observability import logger, start_tracing
 from onecard.web import problems
 from onecard.web.language import language_of_headers, localise_problem, response_headers
 from onecard.web.validation import is_body_shape_error, issues_from_errors
@@ -196,6 +196,7 @@ def http_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
 
     @logger.inject_lambda_context(clear_state=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        start_tracing()
         request_id = request_id_of(event, context)
         logger.append_keys(request_id=request_id, route=f"{event.get('httpMethod')} {event.get('resource')}")
         if is_head(event):
