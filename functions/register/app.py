@@ -28,13 +28,14 @@ from onecard.ils import LibrarySystemUnavailable
 from onecard.readers import library_patrons
 from onecard.web.language import response_headers
 from onecard.web.resolver import create_resolver, http_handler, request_language
-from register import email_routes, page_routes, reader_routes, session_routes
+from register import email_routes, page_routes, password_reset_routes, reader_routes, session_routes
 from register.session_routes import library_system_or_503
 
 app = create_resolver({"POST /v1/readers": registration_rules})
 app.include_router(session_routes.router)
 app.include_router(reader_routes.router)
 app.include_router(email_routes.router)
+app.include_router(password_reset_routes.router)
 app.include_router(page_routes.router)
 
 
