@@ -76,6 +76,10 @@ class LifecycleRepository:
         self._db = dynamodb
         self._table = readers_table
 
+    @property
+    def table(self) -> str:
+        return self._table
+
     # --- e-mail verification ---------------------------------------------------------------------------------
     def token_actions(self, reader_id: str, token_sha256: str, valid_until: int) -> list[dict[str, Any]]:
         """The link's pointer, written with whatever else records the token (the application, or a new link)."""

@@ -79,3 +79,19 @@ def security_notice(to: str, what_zh: str, what_en: str, study_link: str) -> Mes
             f"{SIGNATURE}\n"
         ),
     )
+
+
+def notice(to: str, subject_zh: str, subject_en: str, body_zh: str, body_en: str, study_link: str,
+           can_turn_off: bool = True) -> Message:
+    """A notice the reader may turn off in 個人書房 (links, consent revisions), or a welcome."""
+    off_zh = "（可於個人書房關閉此類通知）\n" if can_turn_off else ""
+    off_en = "(You can turn off notices like this one in 個人書房.)\n" if can_turn_off else ""
+    return Message(
+        to=to,
+        subject=f"臺北市立圖書館：{subject_zh} ({subject_en})",
+        text=(
+            f"您好：\n\n{body_zh}\n個人書房：{study_link}\n{off_zh}\n"
+            f"Hello,\n\n{body_en}\n個人書房 (your account): {study_link}\n{off_en}\n"
+            f"{SIGNATURE}\n"
+        ),
+    )
