@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-
 from onecard import wiring
 from onecard.domain.issues import FieldIssue
 from onecard.lifecycle import password_reset

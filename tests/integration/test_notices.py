@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 
 from tests.integration.test_consent_revisions import revise  # noqa: F401 - the fixture
-from tests.support.applications import personal_application
-from tests.support.captcha import solved_captcha
 from tests.support.lifecycle import activate, apply, log_in, mail_to, token_in, unique_person
 
 

@@ -25,8 +25,8 @@ SECURITY = {
                        "your password was reset through “forgot password” and every session was logged out"),
     "password_changed": ("密碼已變更", "your password was changed"),
     "data_corrected": ("個人資料已更正", "your personal data was corrected"),
-    "erasure_requested": ("已申請刪除個人資料，帳號與資料將予刪除", "erasure of your personal data was requested; "
-                          "your account and data are being deleted"),
+    "erasure_requested": ("已申請刪除個人資料，帳號與資料將予刪除",
+                          ("erasure of your personal data was requested; your account and data are being deleted")),
 }
 # The notices a reader may turn off (PATCH /v1/readers/me {"notices": {...}}): kind → preference.
 PREFERENCE_OF = {"link_active": "links", "link_rejected": "links", "link_failed": "links",
