@@ -32,6 +32,8 @@ BODIES = {
     ("POST", "/v1/partners/{partner}/callbacks"): {"event_id": "E-1", "request_id": "LR0123456789ABCDEF0123", "status": "active",
                                                    "partner_card_number": "NTPC-0001"},
     ("POST", "/v1/email-verifications"): {"token": "<token from the verification mail>"},
+    ("POST", "/v1/password-resets"): {"id_number": "A123456789"},
+    ("POST", "/v1/password-resets/{token}"): {"password": "book2027", "password_confirm": "book2027"},
     ("POST", "/v1/staff/readers/{reader_id}/activation"): {"card_barcode": "TP10000001",
                                                             "document_checked": "national_id_card"},
     ("POST", "/v1/staff/reviews/{reader_id}"): {"decision": "distinct"},
@@ -39,7 +41,8 @@ BODIES = {
 QUERIES = {("GET", "/v1/staff/applications"): "?id_type=national_id&id_number=A123456789",
            ("GET", "/v1/staff/audit"): "?reader_id=R0123456789ABCDEF0123"}
 PARAMETERS = {"partner": "ntpc", "version": "1", "receipt_id": "CR0123456789ABCDEF0123",
-              "reader_id": "R0123456789ABCDEF0123", "name": "site.css"}
+              "reader_id": "R0123456789ABCDEF0123", "name": "site.css",
+              "token": "<token from the password-reset mail>"}
 
 
 # What API Gateway passes of a supervisor's ID token (every value a string). For `sam local invoke`, set the

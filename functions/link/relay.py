@@ -15,7 +15,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
+from onecard.lifecycle import password_reset
 from onecard.lifecycle.email_verification import VERIFICATION_MAIL, send_from_outbox
+from onecard.mail import notices
 from onecard.observability import start_tracing
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -30,8 +32,15 @@ def record_handler(record: DynamoDBRecord) -> None:
     if "Item" not in client("dynamodb").get_item(TableName=settings().readers_table, Key=key, ConsistentRead=True):
         return
     message = json.loads(str(image["message"]))
-    if message.get("kind") == VERIFICATION_MAIL:
-        send_from_outbox(message, wiring.identity_indexes(), wiring.mailer(), wiring.verification_link)
+    kind = message.get("kind")
+    if kind in (VERIFICATION_MAIL, password_reset.RESET_MAIL, notices.NOTICE_MAIL):
+        if kind == VERIFICATION_MAIL:
+            send_from_outbox(message, wiring.identity_indexes(), wiring.mailer(), wiring.verification_link)
+        elif kind == password_reset.RESET_MAIL:
+            password_reset.send_from_outbox(message, wiring.identity_indexes(), wiring.mailer(),
+                                            wiring.password_reset_link)
+        else:
+            notices.send_notice(message, wiring.mailer(), wiring.personal_study_link)
         client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
         return
     request_id = str(image["sk"]).split("#", 1)[1]

@@ -27,12 +27,13 @@ from onecard.web import problems
 from onecard.readers.library_access import ask_library
 from onecard.web.language import response_headers
 from onecard.web.resolver import create_resolver, http_handler, request_language
-from register import email_routes, page_routes, reader_routes, session_routes
+from register import email_routes, page_routes, password_reset_routes, reader_routes, session_routes
 
 app = create_resolver({"POST /v1/readers": registration_rules})
 app.include_router(session_routes.router)
 app.include_router(reader_routes.router)
 app.include_router(email_routes.router)
+app.include_router(password_reset_routes.router)
 app.include_router(page_routes.router)
 
 

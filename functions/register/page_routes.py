@@ -76,6 +76,10 @@ PAGES = {
     "/login": Page("login.html", "個人書房登入 - 臺北市立圖書館", ("i18n.js", "common.js", "login.js"), current="study"),
     "/email-verification": Page("email-verification.html", "電子信箱驗證 - 臺北市立圖書館",
                                 ("i18n.js", "common.js", "verify-email.js")),
+    "/password-reset": Page("password-reset.html", "忘記密碼 - 臺北市立圖書館",
+                            ("i18n.js", "common.js", "password-reset.js"), current="study"),
+    "/password-reset/new": Page("new-password.html", "設定新密碼 - 臺北市立圖書館",
+                                ("i18n.js", "common.js", "new-password.js"), current="study"),
     "/me": Page("me.html", "個人書房 - 臺北市立圖書館", ("i18n.js", "common.js", "me.js"), current="study",
                 study_href="/me", consent_dialog=True),
 }

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from onecard import wiring
+from onecard.mail import notices
 from onecard.config import settings
 from onecard.infra.aws import client
 from onecard.consent.documents import default_library
@@ -36,12 +37,17 @@ def _decrypt(profile: dict) -> str:
 
 
 def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) -> None:
+    # The security notice's address is taken now, before the data goes; the notice is written with the erasure's
+    # completion record, outside the reader's partition (which the erasure empties).
+    notice = notices.notice_for(profile, "erasure_requested", int(dt.datetime.now(dt.UTC).timestamp()))
+    if notice:
+        notice = {**notice, "pk": f"NOTICE#{request_id}"}
     withdraw_open_links(reader_id, at, channel=Channel.PERSONAL_STUDY, decided_by="reader")
     s = settings()
     try:
         erase_reader(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
                      reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at,
-                     extra_keys=index_keys_of(profile))
+                     extra_keys=index_keys_of(profile), notice=notice)
     except WritesUnfinished:
         logger.warning("erasure cut short by throttling; the reader may ask again", extra={"request_id": request_id})
         raise problems.ServiceUnavailable(
@@ -66,7 +72,7 @@ def _deps() -> personal_data.PersonalDataDependencies:
         verification_mail_budget=verification_mail_budget,
         decrypt_id_number=_decrypt, lockout=wiring.lockout(), library=library_system_or_503,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
-        delete_everything=_delete_everything)
+        delete_everything=_delete_everything, table=settings().readers_table)
 
 
 def _profile_view(profile: dict) -> ReaderProfile:

@@ -14,6 +14,7 @@ from onecard import wiring
 from onecard.consent.documents import default_library
 from onecard.consent.revisions import outdated_agreements
 from onecard.domain.people import TAIPEI
+from onecard.mail import notices as mail_notices
 from onecard.config import settings
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
 from onecard.domain.issues import FieldIssue
@@ -130,7 +131,13 @@ def _revision_notices(reader_id: str) -> list[dict]:
     """Revised documents the reader agreed to an older version of; the first showing of each is recorded."""
     today = dt.datetime.now(TAIPEI).date()
     notices = outdated_agreements(wiring.consent().receipts(reader_id), default_library(), today)
+    profile = wiring.readers().get_profile(reader_id) if notices else None
+    now = dt.datetime.now(dt.UTC)
     for notice in notices:
+        # The revision's mail is written with its first showing, once per revision per reader (README: 通知信).
+        mail = mail_notices.notice_for(profile, "consent_revised", int(now.timestamp()), partner=notice["partner"],
+                                       version=notice["current_version"],
+                                       summary_zh=notice.get("summary_of_changes") or "")
         notice["first_shown_at"] = wiring.readers().first_shown(
-            reader_id, f"{notice['partner']}#{notice['current_version']}", iso_millis(dt.datetime.now(dt.UTC)))
+            reader_id, f"{notice['partner']}#{notice['current_version']}", iso_millis(now), mail)
     return notices

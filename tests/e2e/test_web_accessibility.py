@@ -23,7 +23,7 @@ from tests.support.web import fill_birth_date, log_in, registered_reader
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/register", "/login", "/me", "/email-verification"]
+PAGES = ["/", "/register", "/login", "/me", "/email-verification", "/password-reset", "/password-reset/new"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "pages"
 
@@ -80,7 +80,19 @@ def personal_study_dialog(page, stack):
     expect(page.get_by_role("dialog")).to_be_visible()
 
 
+def new_password_page(page, stack):
+    page.goto(f"{stack.url}/password-reset/new#token=x")
+    page.wait_for_load_state("networkidle")
+
+
+def password_reset_with_errors(page, stack):
+    page.goto(f"{stack.url}/password-reset")
+    page.get_by_role("button", name="寄送重設連結").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+
+
 STATES = [plain("/"), plain("/register"), plain("/login"), plain("/email-verification?token=x"), register_with_errors,
+          plain("/password-reset"), password_reset_with_errors, new_password_page,
           register_consent_dialog,
           register_in_english, personal_study, personal_study_dialog]
 

@@ -143,6 +143,13 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
     assert api.post("/v1/readers/me/email-verification", headers=csrf).status == 202  # a new link
     newest = token_in(mail_to(read_mail, "life@example.com")[0])
     assert api.post("/v1/email-verifications", {"token": newest}).status == 200
+    assert api.get("/password-reset").status == 200 and api.get("/password-reset/new").status == 200
+    api.cookies.clear()
+    assert api.post("/v1/password-resets", {"id_number": body["id_number"]}).status == 202  # 忘記密碼
+    reset = token_in([m for m in mail_to(read_mail, "life@example.com") if "/password-reset/" in m["text"]][0])
+    assert api.post(f"/v1/password-resets/{reset}", {"password": "Reset2027", "password_confirm": "Reset2027"}).status == 200
+    assert len(read_mail()) > 0  # the reset's security notice, relayed
+    body = {**body, "password": "Reset2027"}
     twin, _ = apply(api, name=body["name"], birth_date=body["birth_date"])  # same name and birthday: flagged
     assert staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": body["id_number"]},
                      headers=STAFF).status == 200

@@ -199,3 +199,12 @@ def reset() -> None:
                    _sip2_library_system):
         cached.cache_clear()
     secrets.forget()
+
+
+def password_reset_link(token: str) -> str:
+    """The page that sets a new password; the token is in the fragment, which is never sent to a server."""
+    return f"{settings().public_base_url.rstrip('/')}/password-reset/new#token={token}"
+
+
+def personal_study_link() -> str:
+    return f"{settings().public_base_url.rstrip('/')}/me"

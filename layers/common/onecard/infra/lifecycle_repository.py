@@ -2,6 +2,8 @@
 
 Keys (none holds personal data in clear):
   EMAILTOKEN#<sha256 of token> / EMAILTOKEN      which reader a verification link belongs to, until when, used when
+  RESETTOKEN#<sha256 of token> / RESETTOKEN      which reader a password-reset link belongs to (none for a request
+                                                 that mailed nothing), until when, used when; TTL a day after
   PERSON#<blind index of name+birth> / READER#<id> readers sharing a normalised name and birth date
   REVIEWS / OPEN#<reader id>                     applications flagged as possible duplicates, for staff
   BARCODE#<card barcode> / BARCODE               the reader a card barcode belongs to (one reader each)
@@ -30,6 +32,13 @@ TOKEN_KEEP_SECONDS = 30 * 86400  # a spent or stale link still answers "used"/"e
 
 def token_key(token_sha256: str) -> dict[str, str]:
     return {"pk": f"EMAILTOKEN#{token_sha256}", "sk": "EMAILTOKEN"}
+
+
+def reset_token_key(token_sha256: str) -> dict[str, str]:
+    return {"pk": f"RESETTOKEN#{token_sha256}", "sk": "RESETTOKEN"}
+
+
+RESET_TOKEN_KEEP_SECONDS = 86400  # a spent or stale reset link answers "used"/"expired" for a day, then TTL
 
 
 def person_key(person_index: str, reader_id: str) -> dict[str, str]:
@@ -66,6 +75,10 @@ class LifecycleRepository:
     def __init__(self, dynamodb: Any, readers_table: str):
         self._db = dynamodb
         self._table = readers_table
+
+    @property
+    def table(self) -> str:
+        return self._table
 
     # --- e-mail verification ---------------------------------------------------------------------------------
     def token_actions(self, reader_id: str, token_sha256: str, valid_until: int) -> list[dict[str, Any]]:
@@ -111,6 +124,54 @@ class LifecycleRepository:
                 raise
             codes = cancellation_codes(error)
             raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_superseded") from None
+
+    # --- password reset ---------------------------------------------------------------------------------------
+    def reset_request(self, reader_id: str | None, token_sha256: str, valid_until: int,
+                      mail: dict[str, Any] | None, nonce: str) -> None:
+        """One password-reset request, written alike whoever asked: the link's pointer and a second item, the
+        outbox mail for a reader who gets one, otherwise a void stand-in (no reader, never relayed). The same two
+        puts in one transaction either way, so the answer tells nothing by its work."""
+        pointer = {**reset_token_key(token_sha256), "valid_until": valid_until,
+                   "expires_at": valid_until + RESET_TOKEN_KEEP_SECONDS}
+        if reader_id and mail:
+            pointer["reader_id"] = reader_id
+            second = {"pk": f"READER#{reader_id}", "sk": f"OUTBOX#MAIL-{nonce}", "message": json.dumps(mail),
+                      "expires_at": valid_until}
+        else:
+            second = {"pk": f"RESETVOID#{token_sha256}", "sk": "RESETVOID", "expires_at": valid_until}
+        self._db.transact_write_items(TransactItems=[
+            {"Put": {"TableName": self._table, "Item": to_item(pointer), "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": self._table, "Item": to_item(second)}}])
+
+    def reset_token(self, token_sha256: str) -> dict[str, Any] | None:
+        item = self._db.get_item(TableName=self._table, Key=to_item(reset_token_key(token_sha256)),
+                                 ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def use_reset_token(self, token_sha256: str, reader_id: str, now_epoch: int, at: str,
+                        profile_changes: dict[str, Any], extra_items: list[dict[str, Any]]) -> None:
+        """Spends the reset link and sets the new password hash (with the audit entry and the notice), all or
+        nothing. Raises TokenRefused("token_used") when the link was spent (or ran out) meanwhile."""
+        names = {f"#f{i}": name for i, name in enumerate(profile_changes)}
+        values = {f":v{i}": value for i, value in enumerate(profile_changes.values())}
+        try:
+            self._db.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self._table, "Key": to_item(reset_token_key(token_sha256)),
+                            "UpdateExpression": "SET used_at = :at",
+                            "ConditionExpression": "attribute_not_exists(used_at) AND valid_until >= :now "
+                                                   "AND reader_id = :reader",
+                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch, ":reader": reader_id})}},
+                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                            "UpdateExpression": "SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(names)),
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item(values)}},
+                *({"Put": {"TableName": self._table, "Item": to_item(item)}} for item in extra_items),
+            ])
+        except ClientError as error:
+            if not is_transaction_cancelled(error):
+                raise
+            codes = cancellation_codes(error)
+            raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_unknown") from None
 
     # --- possible duplicates ---------------------------------------------------------------------------------
     def readers_with_person(self, person_index: str | Indexes, limit: int = RESEMBLING_SHOWN) -> list[str]:

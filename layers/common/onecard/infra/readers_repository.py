@@ -160,15 +160,23 @@ class ReaderRepository:
             for item in audit_items] + list(extra_actions or [])
         self._db.transact_write_items(TransactItems=actions)
 
-    def first_shown(self, reader_id: str, notice: str, now_iso: str) -> str:
-        """When the reader was first shown a notice (recorded now if this is the first time)."""
+    def first_shown(self, reader_id: str, notice: str, now_iso: str, mail: dict[str, Any] | None = None) -> str:
+        """When the reader was first shown a notice (recorded now if this is the first time). ``mail``, an outbox
+        item, is written only with that first record, in its transaction: one mail per notice per reader."""
         key = {"pk": f"READER#{reader_id}", "sk": f"NOTICE#{notice}"}
         try:
-            self._db.put_item(TableName=self._readers, Item=to_item({**key, "first_shown_at": now_iso}),
-                              ConditionExpression="attribute_not_exists(pk)")
+            if mail is None:
+                self._db.put_item(TableName=self._readers, Item=to_item({**key, "first_shown_at": now_iso}),
+                                  ConditionExpression="attribute_not_exists(pk)")
+            else:
+                self._db.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self._readers, "Item": to_item({**key, "first_shown_at": now_iso}),
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self._readers, "Item": to_item(mail)}}])
             return now_iso
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            code = error.response.get("Error", {}).get("Code")
+            if code not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                 raise
         item = self._db.get_item(TableName=self._readers, Key=to_item(key), ConsistentRead=True)["Item"]
         return from_item(item)["first_shown_at"]
@@ -240,7 +248,8 @@ def delete_reader_items(dynamodb: Any, *, readers_table: str, sessions_table: st
 
 
 def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str, identity_index: str,
-                 request_id: str, at: str, extra_keys: list[dict[str, str]] | None = None) -> None:
+                 request_id: str, at: str, extra_keys: list[dict[str, str]] | None = None,
+                 notice: dict[str, Any] | None = None) -> None:
     """Deletes every personal item of a reader. Left behind: a tombstone of the blind index (to honour and audit a
     later re-registration) and the completion record; consent receipts live in their own table and hold no
     personal data."""
@@ -248,6 +257,11 @@ def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, read
                         identity_index=identity_index, extra_keys=extra_keys)
     dynamodb.put_item(TableName=readers_table, Item=to_item({
         "pk": f"ERASED#{identity_index}", "sk": f"ERASURE#{request_id}", "erased_at": at}))
-    dynamodb.put_item(TableName=readers_table, Item=to_item({
-        "pk": f"ERASURE#{request_id}", "sk": "ERASURE", "request_id": request_id, "requested_at": at,
-        "completed_at": at, "status": "completed"}))
+    completion = {"pk": f"ERASURE#{request_id}", "sk": "ERASURE", "request_id": request_id, "requested_at": at,
+                  "completed_at": at, "status": "completed"}
+    if notice is None:
+        dynamodb.put_item(TableName=readers_table, Item=to_item(completion))
+        return
+    # The security notice (to the address captured before the deletion) commits with the completion record.
+    dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": readers_table, "Item": to_item(item)}}
+                                                 for item in (completion, notice)])

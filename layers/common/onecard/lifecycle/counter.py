@@ -12,6 +12,7 @@ from typing import Any
 
 from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
 from onecard.lifecycle.records import ActivationRefused
+from onecard.mail import notices
 from onecard.readers.personal_data import audit_item
 from onecard.registration.service import iso_millis
 from onecard.web import problems
@@ -77,7 +78,9 @@ def activate(reader_id: str, barcode: str, document_checked: str, branch: str, s
              "branch": branch, "document_checked": document_checked, "principal": staff.principal,
              "card_barcode": code}
     try:
-        deps.lifecycle.activate(reader_id, code, at, audit, deps.release_waiting_links(reader_id, now))
+        welcome = notices.notice_for(profile, "card_activated", int(now.timestamp()), card_barcode=code)
+        deps.lifecycle.activate(reader_id, code, at, audit, deps.release_waiting_links(reader_id, now)
+                                + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []))
     except ActivationRefused as refused:
         if refused.code == "links_changed":  # the reader ended a waiting link while the counter was busy
             raise problems.Conflict("讀者的一證通用申請剛有變更，請再按一次啟用 (The reader's links changed; activate again)",

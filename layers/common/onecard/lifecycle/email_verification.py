@@ -52,10 +52,11 @@ def new_token(now: dt.datetime) -> IssuedToken:
     return IssuedToken(token, token_sha256(token), int(now.timestamp()) + VALID_HOURS * 3600)
 
 
-def token_from_nonce(key: bytes, nonce: str) -> str:
+def token_from_nonce(key: bytes, nonce: str, purpose: str = TOKEN_PURPOSE) -> str:
     """The link's token, made from a random nonce with the service's key: a mail waiting in the outbox keeps only
-    the nonce, so the token itself is never stored, only its hash."""
-    digest = hmac.new(key, f"{TOKEN_PURPOSE}:{nonce}".encode(), hashlib.sha256).digest()
+    the nonce, so the token itself is never stored, only its hash. ``purpose`` keeps the tokens of different
+    links (this one, a password reset) apart."""
+    digest = hmac.new(key, f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -66,18 +67,21 @@ def nonce_key_version(nonce: str) -> int:
     return int(head[1:]) if dot and head.startswith("v") and head[1:].isdigit() else 1
 
 
-def token_for_nonce(indexes: Any, nonce: str) -> str:
+def token_for_nonce(indexes: Any, nonce: str, purpose: str = TOKEN_PURPOSE) -> str:
     """The token of a nonce, made with the key version it was issued under (``indexes`` is an IdentityIndexes):
     a rotation of the blind-index key between the application and the relay's mail breaks no link."""
     _, key = indexes.token_key(nonce_key_version(nonce))
-    return token_from_nonce(key, nonce)
+    return token_from_nonce(key, nonce, purpose)
 
 
-def new_outbox_token(now: dt.datetime, indexes: Any) -> tuple[IssuedToken, str]:
+def new_outbox_token(now: dt.datetime, indexes: Any, *, purpose: str = TOKEN_PURPOSE,
+                     valid_seconds: int = VALID_HOURS * 3600) -> tuple[IssuedToken, str]:
+    """A one-time link's token whose mail goes through the outbox: the token, its hash, and the nonce the outbox
+    message keeps instead of the token."""
     version, key = indexes.token_key()
     nonce = secrets.token_urlsafe(16) if version == 1 else f"v{version}.{secrets.token_urlsafe(16)}"
-    token = token_from_nonce(key, nonce)
-    return IssuedToken(token, token_sha256(token), int(now.timestamp()) + VALID_HOURS * 3600), nonce
+    token = token_from_nonce(key, nonce, purpose)
+    return IssuedToken(token, token_sha256(token), int(now.timestamp()) + valid_seconds), nonce
 
 
 def verification_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:

@@ -42,3 +42,56 @@ def reminder(to: str, verify_by: dt.date) -> Message:
             f"{SIGNATURE}\n"
         ),
     )
+
+
+def password_reset(to: str, link: str, valid_minutes: int) -> Message:
+    return Message(
+        to=to,
+        subject="臺北市立圖書館：重設個人書房密碼 (Reset your password)",
+        text=(
+            "您好：\n\n"
+            f"有人為您的個人書房帳號申請重設密碼。請於 {valid_minutes} 分鐘內開啟下列連結，"
+            f"並在頁面上設定新密碼（連結僅能使用一次）：\n{link}\n\n"
+            "若您並未申請，請忽略本信，您的密碼不會變更。\n\n"
+            "Hello,\n\n"
+            f"Someone asked to reset the password of your 個人書房 account. Open the link above within {valid_minutes} "
+            "minutes and choose a new password on that page (the link works once). If it was not you, ignore this "
+            "message: your password stays as it is.\n\n"
+            f"{SIGNATURE}\n"
+        ),
+    )
+
+
+def security_notice(to: str, what_zh: str, what_en: str, study_link: str) -> Message:
+    """A change to the reader's account that the reader should know of, whether or not they turned notices off."""
+    return Message(
+        to=to,
+        subject=f"臺北市立圖書館：{what_zh} ({what_en})",
+        text=(
+            "您好：\n\n"
+            f"您的個人書房帳號：{what_zh}。\n"
+            "若這不是您本人所為，請儘速聯絡本館或至各分館櫃檯洽詢。\n"
+            f"個人書房：{study_link}\n\n"
+            "Hello,\n\n"
+            f"On your 個人書房 account: {what_en}.\n"
+            "If this was not you, please contact the library or any branch counter at once.\n"
+            f"個人書房 (your account): {study_link}\n\n"
+            f"{SIGNATURE}\n"
+        ),
+    )
+
+
+def notice(to: str, subject_zh: str, subject_en: str, body_zh: str, body_en: str, study_link: str,
+           can_turn_off: bool = True) -> Message:
+    """A notice the reader may turn off in 個人書房 (links, consent revisions), or a welcome."""
+    off_zh = "（可於個人書房關閉此類通知）\n" if can_turn_off else ""
+    off_en = "(You can turn off notices like this one in 個人書房.)\n" if can_turn_off else ""
+    return Message(
+        to=to,
+        subject=f"臺北市立圖書館：{subject_zh} ({subject_en})",
+        text=(
+            f"您好：\n\n{body_zh}\n個人書房：{study_link}\n{off_zh}\n"
+            f"Hello,\n\n{body_en}\n個人書房 (your account): {study_link}\n{off_en}\n"
+            f"{SIGNATURE}\n"
+        ),
+    )

@@ -122,3 +122,29 @@ class AuditEntry(ResponseModel):
 class AuditTrail(ResponseModel):
     reader_id: str
     entries: list[AuditEntry]
+
+
+class PasswordResetRequest(RequestModel):
+    """證號 or 借閱證條碼 (exactly one)."""
+
+    id_number: Annotated[str | None, Field(min_length=1, max_length=40, description="證號")] = None
+    card_barcode: Annotated[str | None, Field(min_length=4, max_length=20, pattern=r"^\s*[A-Za-z0-9-]+\s*$",
+                                              description="借閱證條碼")] = None
+
+
+class PasswordResetAccepted(ResponseModel):
+    """The same answer whoever asked: a link is mailed only to a verified address of a reader whose password this
+    service holds."""
+
+    accepted: Literal[True]
+    valid_minutes: int
+
+
+class PasswordResetCompletion(RequestModel):
+    password: Annotated[str, Field(min_length=1, max_length=64)]
+    password_confirm: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class PasswordResetDone(ResponseModel):
+    password_reset: Literal[True]
+    sessions_ended: Literal[True]

@@ -28,6 +28,18 @@ class SessionCreated(ResponseModel):
     idle_timeout_seconds: int
 
 
+class NoticePreferences(RequestModel):
+    """Which notices by mail the reader wants (security notices always go)."""
+
+    links: Annotated[bool | None, Field(description="一證通用結合完成、未獲同意或失敗")] = None
+    consent_revisions: Annotated[bool | None, Field(description="已同意之個資同意書修訂")] = None
+
+
+class NoticeSettings(ResponseModel):
+    links: bool = True
+    consent_revisions: bool = True
+
+
 class ReaderProfile(ResponseModel):
     reader_id: str
     card_type: str
@@ -58,6 +70,7 @@ class ReaderProfile(ResponseModel):
     created_at: str
     links: list[dict[str, Any]] = []
     consent_revisions: list[dict[str, Any]] = []
+    notices: Annotated[NoticeSettings, Field(description="通知信設定 (security notices always go)")] = NoticeSettings()
 
 
 class ConsentReceiptList(ResponseModel):
@@ -84,6 +97,7 @@ class CorrectionRequest(RequestModel):
     birth_date: Annotated[str | None, Field(max_length=20, description="不可線上修改（請至櫃檯）")] = None
     id_type: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
     nationality_type: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
+    notices: Annotated[NoticePreferences | None, Field(description="通知信設定：links、consent_revisions 可關閉")] = None
 
 
 class PasswordChange(RequestModel):

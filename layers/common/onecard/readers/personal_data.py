@@ -12,6 +12,7 @@ from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
+from onecard.mail import notices
 from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
 from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
@@ -40,6 +41,31 @@ class PersonalDataDependencies:
     verification_mail_budget: Callable[[str], Any] = lambda reader_id: None
     """Draws one mail from the reader's budget of verification mails (a rate-limit verdict)."""
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    table: str = ""
+    """The readers table, where a notice's outbox item is put in the change's own transaction."""
+
+
+def _notice_actions(profile: dict[str, Any] | None, kind: str, now: dt.datetime, table: str) -> list[dict[str, Any]]:
+    item = notices.notice_for(profile, kind, int(now.timestamp()))
+    return [notices.put_action(table, item)] if item and table else []
+
+
+def _with_notice_preferences(reader_id: str, profile: dict[str, Any], changes: dict[str, Any],
+                             deps: PersonalDataDependencies) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stores the reader's choice of notices (links, consent revisions; security notices cannot be turned off)
+    and returns the other changes and the profile as it is now."""
+    if "notices" not in changes:
+        return changes, profile
+    changes = dict(changes)
+    asked = changes.pop("notices") or {}
+    current = dict(profile.get("notices") or {})
+    wanted = {**{name: True for name in notices.PREFERENCES}, **current,
+              **{k: bool(v) for k, v in asked.items() if k in notices.PREFERENCES and v is not None}}
+    if wanted != {**{name: True for name in notices.PREFERENCES}, **current}:
+        deps.readers.update_profile(reader_id, {"notices": wanted},
+                                    [audit_item(reader_id, "notices", "changed", iso_millis(deps.clock()))])
+        profile = {**profile, "notices": wanted}
+    return changes, profile
 
 
 def audit_item(reader_id: str, field: str, action: str, at: str, by: str = "reader",
@@ -109,6 +135,7 @@ def normalised_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependencies) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
+    changes, profile = _with_notice_preferences(reader_id, profile, changes, deps)
     now = deps.clock()
     issues = correction_issues(profile, changes, now.date())
     if issues:
@@ -127,7 +154,9 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
         # A new address is unverified until its own link is used; the old address's link stops working.
         updates["email_verified"] = False if updates["email"] else None
         updates["email_token_sha256"] = None
-    deps.readers.update_profile(reader_id, updates, audit, deps.partner_updates(reader_id, int(now.timestamp())))
+    # The security notice goes to the address verified before the change (a new address is not verified yet).
+    deps.readers.update_profile(reader_id, updates, audit, deps.partner_updates(reader_id, int(now.timestamp()))
+                                + _notice_actions(profile, "data_corrected", now, deps.table))
     if updates.get("email"):
         deps.email_changed(reader_id, updates["email"])
     return deps.readers.get_profile(reader_id)
@@ -166,9 +195,11 @@ def change_password(reader_id: str, current: str, new: str, confirm: str, keep_s
                              birth_date=dt.date.fromisoformat(profile["birth_date"]))
     if issues:
         raise problems.InvalidFields(issues)
-    at = iso_millis(deps.clock())
+    now = deps.clock()
+    at = iso_millis(now)
     deps.readers.update_profile(reader_id, {"password_hash": hash_password(new)},
-                                [audit_item(reader_id, "password", "changed", at)])
+                                [audit_item(reader_id, "password", "changed", at)],
+                                _notice_actions(profile, "password_changed", now, deps.table))
     for pointer in deps.readers.partition(reader_id, "SESSION#"):
         token_hash = pointer["sk"].split("#", 1)[1]
         if token_hash != keep_session:

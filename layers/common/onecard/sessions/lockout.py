@@ -147,6 +147,11 @@ class Lockout:
             if not _is_condition_failure(error):
                 raise
 
+    def clear(self, account: str) -> None:
+        """Forgets the failures and lifts a lock: the reader proved control of the verified address and set a new
+        password (a password reset), so guesses at the old one no longer matter."""
+        self._db.delete_item(TableName=self._table, Key=self._key(account))
+
     def succeed(self, account: str, now: int) -> None:
         """The right password: the failures before it are forgotten. A lock set meanwhile by other, failed
         attempts stays in force for everyone else."""

@@ -190,6 +190,10 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "password_mismatch": "The two passwords differ; please check them",
     "password_wrong": "The current password is not right",
     "identifier_required": "Give either your ID number or your card barcode",
+    # 忘記密碼
+    "reset_token_unknown": "Unknown password-reset link: check that the link is complete, or ask for a new one",
+    "reset_token_used": "This password-reset link was already used: log in with the new password or ask again",
+    "reset_token_expired": "This password-reset link is more than 30 minutes old: ask for a new one",
     # contact
     "mobile_format": "The mobile number is not right: 10 digits starting with 09",
     "phone_format": [(r"法定代理人", lambda m: "The guardian's phone number is not right"),

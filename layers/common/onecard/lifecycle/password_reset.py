@@ -1,0 +1,144 @@
+"""忘記密碼: a one-time link to the reader's verified address, valid 30 minutes, of which only a hash is stored.
+
+Asking never tells whether the reader exists: every request does the same work (one pointer read, one profile
+read, one transaction of two puts, the same rate-limit counters) and gets the same 202. Only a reader whose password
+this service holds and whose address is verified is mailed; the link's token is made from a nonce with the
+service's key, as for e-mail verification, and the outbox mail keeps only the nonce.
+
+Setting the new password spends the link, stores the new hash, records it in the audit trail and writes the
+security notice, in one transaction; then every session of the reader ends and the login lockout is cleared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from onecard.domain.issues import FieldIssue
+from onecard.domain.password import password_issues
+from onecard.lifecycle import email_verification
+from onecard.lifecycle.records import TokenRefused
+from onecard.mail import messages, notices
+from onecard.mail.mailer import Mailer
+from onecard.readers.library_patrons import holds_password
+from onecard.readers.personal_data import audit_item
+from onecard.registration.service import iso_millis
+from onecard.security.passwords import hash_password
+from onecard.web import problems
+
+VALID_MINUTES = 30
+TOKEN_PURPOSE = "password-reset"
+RESET_MAIL = "password_reset_mail"
+LIMIT_PER_ADDRESS_PER_HOUR = 10
+LIMIT_PER_READER_PER_HOUR = 3
+NO_READER = "-"  # the profile read for an identity that has no reader: it finds nothing, as it should
+
+REFUSALS = {
+    "reset_token_unknown": "此重設密碼連結無效，請確認連結完整，或重新申請 (Unknown password-reset link)",
+    "reset_token_used": "此重設密碼連結已使用過，請以新密碼登入或重新申請 (This link was already used)",
+    "reset_token_expired": f"此重設密碼連結已逾 {VALID_MINUTES} 分鐘，請重新申請 (This link has expired; ask for a new one)",
+}
+TOO_MANY = "重設密碼申請次數過多，請稍後再試 (Too many requests; try later)"
+
+
+def now() -> dt.datetime:
+    """The one clock of reset links (tests replace it to move time forward)."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ResetDependencies:
+    readers: Any
+    lifecycle: Any
+    indexes: Callable[[], Any]
+    """The IdentityIndexes: the identity's blind index, and the key that makes tokens from nonces."""
+    rate_limit: Callable[[str, str], Any]
+    """(bucket, client) → a rate-limit verdict, counted per client address and per identity."""
+    sessions: Any = None
+    lockout: Any = None
+    decrypt_id_number: Callable[[dict[str, Any]], str] = lambda profile: ""
+    clock: Callable[[], dt.datetime] = lambda: now()
+
+
+def reset_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
+    return {"kind": RESET_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
+
+
+def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link_for: Callable[[str], str]) -> None:
+    token = email_verification.token_for_nonce(indexes, message["nonce"], TOKEN_PURPOSE)
+    mailer.send(messages.password_reset(message["to"], link_for(token), VALID_MINUTES))
+
+
+def may_reset_here(profile: dict[str, Any] | None) -> bool:
+    """A reader whose password this service holds, with a verified address to mail the link to."""
+    return bool(profile) and not holds_password(profile) and bool(profile.get("password_hash")) \
+        and notices.notice_address(profile) is not None
+
+
+def request_reset(client_address: str, id_number: str | None, card_barcode: str | None, deps: ResetDependencies) -> None:
+    """Mails a link when the reader may reset here; otherwise the same work and answer, and no mail."""
+    indexes = deps.indexes()
+    if id_number is not None:
+        account = indexes.identity(id_number)
+        identity = account.current if hasattr(account, "current") else str(account)
+    else:
+        identity = f"barcode:{card_barcode}"
+    for bucket, client in (("password-reset-address", client_address), ("password-reset-reader", identity)):
+        limit = LIMIT_PER_ADDRESS_PER_HOUR if bucket.endswith("address") else LIMIT_PER_READER_PER_HOUR
+        verdict = deps.rate_limit(bucket, client, limit)
+        if not verdict.allowed:
+            raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=verdict.retry_after_seconds)
+    reader_id = deps.readers.reader_id_for_identity(account) if id_number is not None \
+        else deps.readers.reader_id_for_barcode(card_barcode or "")
+    profile = deps.readers.get_profile(reader_id or NO_READER)
+    issued, nonce = email_verification.new_outbox_token(deps.clock(), indexes, purpose=TOKEN_PURPOSE,
+                                                        valid_seconds=VALID_MINUTES * 60)
+    if may_reset_here(profile):
+        deps.lifecycle.reset_request(profile["reader_id"], issued.sha256, issued.valid_until,
+                                     reset_mail(profile["reader_id"], profile["email"], nonce), nonce)
+    else:
+        deps.lifecycle.reset_request(None, issued.sha256, issued.valid_until, None, nonce)
+
+
+def complete_reset(token: str, password: str, password_confirm: str, deps: ResetDependencies) -> str:
+    """Sets the new password with the link's token. Returns the reader id. Refused (422, the code says which:
+    unknown, used, expired) with nothing changed."""
+    hashed = email_verification.token_sha256(token.strip())
+    pointer = deps.lifecycle.reset_token(hashed)
+    at = deps.clock()
+    if pointer is None or not pointer.get("reader_id"):
+        _refuse("reset_token_unknown")
+    if pointer.get("used_at"):
+        _refuse("reset_token_used")
+    if int(pointer["valid_until"]) < int(at.timestamp()):
+        _refuse("reset_token_expired")
+    reader_id = pointer["reader_id"]
+    profile = deps.readers.get_profile(reader_id)
+    if not profile or holds_password(profile):
+        _refuse("reset_token_unknown")
+    birth = profile.get("birth_date")
+    issues = password_issues(password, password_confirm, id_number=deps.decrypt_id_number(profile),
+                             birth_date=dt.date.fromisoformat(birth) if birth else None)
+    if issues:
+        raise problems.InvalidFields(issues)
+    stamp = iso_millis(at)
+    extra = [audit_item(reader_id, "password", "reset", stamp, channel="password_reset")]
+    address = notices.notice_address(profile)
+    if address:
+        extra.append(notices.notice_item(reader_id, address, "password_reset", int(at.timestamp())))
+    try:
+        deps.lifecycle.use_reset_token(hashed, reader_id, int(at.timestamp()), stamp,
+                                       {"password_hash": hash_password(password), "password_changed_at": stamp}, extra)
+    except TokenRefused as refused:
+        _refuse(f"reset_{refused.code}")
+    deps.sessions.revoke_all(reader_id)
+    account = profile.get("identity_index")
+    if account:
+        deps.lockout.clear(account)
+    return reader_id
+
+
+def _refuse(code: str) -> None:
+    raise problems.InvalidFields([FieldIssue("token", code, REFUSALS[code])], detail=REFUSALS[code])
