@@ -34,8 +34,11 @@ AWS_EMULATION_PORT ?= 4566
 run: $(STAMP)
 	AWS_EMULATION_PORT=$(AWS_EMULATION_PORT) $(BIN)/python -m devstack
 
+# Unit and integration tests share nothing between cases, so they use both cores; the end-to-end tests share one
+# running stack (and a browser) per session, so they run in one process.
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests/unit tests/integration -n 2
+	$(BIN)/python -m pytest tests/e2e
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
