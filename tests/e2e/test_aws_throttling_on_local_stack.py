@@ -4,7 +4,6 @@ its PROFILE)."""
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,22 +11,14 @@ import boto3
 import pytest
 import requests
 
-from devstack.emulation import free_port
 from tests.support.applications import personal_application
-from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, RunningStack, start_stack
+from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, RunningStack, stack_with_its_emulation
 
 
 @pytest.fixture(scope="module")
 def throttled_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
-    emulation_port = free_port()
-    running = start_stack(tmp_path_factory.mktemp("throttled") / "state",
-                          extra_env={**ONE_ADDRESS_MANY_CLIENTS, "AWS_EMULATION_PORT": str(emulation_port)})
-    yield running, f"http://127.0.0.1:{emulation_port}"
-    try:
-        running.stop(timeout=30)
-    except subprocess.TimeoutExpired:
-        running.process.kill()
-        raise
+    with stack_with_its_emulation(tmp_path_factory.mktemp("throttled") / "state", ONE_ADDRESS_MANY_CLIENTS) as running:
+        yield running
 
 
 def _readers_items(emulation: str) -> list[dict]:

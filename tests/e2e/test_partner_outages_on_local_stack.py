@@ -4,7 +4,6 @@ a second."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -13,9 +12,8 @@ import boto3
 import pytest
 import requests
 
-from devstack.emulation import free_port
 from tests.e2e.test_linking_on_local_stack import faults, partner_view, reader_session
-from tests.support.running_stack import RunningStack, eventually, start_stack
+from tests.support.running_stack import RunningStack, eventually, stack_with_its_emulation
 
 PROBE_SECONDS = 2
 PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
@@ -25,15 +23,9 @@ PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 Link
 
 @pytest.fixture(scope="module")
 def small_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
-    emulation_port = free_port()
-    running = start_stack(tmp_path_factory.mktemp("outages") / "state",
-                          extra_env={"PARAMETER_OVERRIDES": PARAMETERS, "AWS_EMULATION_PORT": str(emulation_port)})
-    yield running, f"http://127.0.0.1:{emulation_port}"
-    try:
-        running.stop(timeout=30)
-    except subprocess.TimeoutExpired:
-        running.process.kill()
-        raise
+    with stack_with_its_emulation(tmp_path_factory.mktemp("outages") / "state",
+                                  {"PARAMETER_OVERRIDES": PARAMETERS}) as running:
+        yield running
 
 
 def staff_partners(stack) -> dict[str, dict]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,22 @@ def start_stack(state_dir: Path, port: int | None = None, extra_env: dict[str, s
         process.kill()
         raise RuntimeError(f"local stack did not start:\n{log_path.read_text()}")
     return RunningStack(url, state_dir, process, port, log_path)
+
+
+@contextlib.contextmanager
+def stack_with_its_emulation(state_dir: Path, extra_env: dict[str, str] | None = None
+                             ) -> Iterator[tuple[RunningStack, str]]:
+    """A running stack of its own whose AWS emulation listens on a known port (its URL given too), stopped after."""
+    emulation_port = free_port()
+    running = start_stack(state_dir, extra_env={**(extra_env or {}), "AWS_EMULATION_PORT": str(emulation_port)})
+    try:
+        yield running, f"http://127.0.0.1:{emulation_port}"
+    finally:
+        try:
+            running.stop(timeout=30)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            raise
 
 
 def eventually(check, seconds: float = 20, what="the condition"):

@@ -230,5 +230,14 @@
     };
   }
 
-  window.OneCard = { api, csrfToken, showErrors, clearErrors, problemErrors, askConsent, setupAddress, t };
+  // The outcome of a one-step page (a link from a mail): a success or a warning, announced and focused.
+  function showResult(result, text, ok) {
+    result.textContent = text;
+    result.classList.toggle("success", ok);
+    result.classList.toggle("warning", !ok);
+    result.hidden = false;
+    result.focus();
+  }
+
+  window.OneCard = { api, csrfToken, showErrors, clearErrors, problemErrors, askConsent, setupAddress, showResult, t };
 })();

@@ -10,13 +10,7 @@
     const form = $("newpw-form");
     const summary = $("error-summary");
     const result = $("newpw-result");
-    const show = (text, ok) => {
-      result.textContent = text;
-      result.classList.toggle("success", ok);
-      result.classList.toggle("warning", !ok);
-      result.hidden = false;
-      result.focus();
-    };
+    const show = (text, ok) => window.OneCard.showResult(result, text, ok);
     if (!token) {
       form.hidden = true;
       show(t("newpw_no_token"), false);

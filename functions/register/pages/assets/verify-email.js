@@ -8,13 +8,7 @@
     const token = new URLSearchParams(window.location.search).get("token") || "";
     const button = document.getElementById("verify-button");
     const result = document.getElementById("verify-result");
-    const show = (text, ok) => {
-      result.textContent = text;
-      result.classList.toggle("success", ok);
-      result.classList.toggle("warning", !ok);
-      result.hidden = false;
-      result.focus();
-    };
+    const show = (text, ok) => window.OneCard.showResult(result, text, ok);
     if (!token) {
       button.hidden = true;
       show(t("verify_no_token"), false);
