@@ -100,10 +100,9 @@ def _apply(url: str, token: str, documents: dict[str, str], tally: Tally, partne
 
 def _links(emulation: str) -> dict[tuple[str, str], str]:
     """(reader, partner) → the link's status, read from the readers table."""
-    import boto3
+    from tests.support.running_stack import emulation_client
 
-    dynamodb = boto3.client("dynamodb", endpoint_url=emulation, region_name="ap-northeast-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb = emulation_client(emulation, "dynamodb")
     table = next(name for name in dynamodb.list_tables()["TableNames"] if "Readers" in name)
     found, start = {}, {}
     while True:
@@ -117,23 +116,13 @@ def _links(emulation: str) -> dict[tuple[str, str], str]:
         start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
-def _dead_letters(emulation: str) -> int:
-    import boto3
-
-    sqs = boto3.client("sqs", endpoint_url=emulation, region_name="ap-northeast-1", aws_access_key_id="local",
-                       aws_secret_access_key="local")
-    url = next(u for u in sqs.list_queues()["QueueUrls"] if "LinkDeadLetterQueue" in u)
-    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-               ["Attributes"]["ApproximateNumberOfMessages"])
-
-
 def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool]:
     import random
 
     from devstack.emulation import free_port
     from devstack.stack import add_layers_to_path
     from devstack.template import load_template
-    from tests.support.running_stack import start_stack
+    from tests.support.running_stack import dead_letter_count, start_stack
 
     add_layers_to_path(load_template())
     arrivals = seconds * 0.55  # the rest is for draining
@@ -182,7 +171,7 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
                 if all(links.get(k) in FINAL for k in wanted) or time.time() > deadline:
                     break
                 time.sleep(2)
-            dead = _dead_letters(emulation)
+            dead = dead_letter_count(emulation)
             seen = {p: requests.get(f"{control}/{p}/seen", timeout=10).json() for p in PARTNERS}
             refused_by_aws = requests.get(f"{control}/aws", timeout=10).json()["refused"]
         finally:

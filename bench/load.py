@@ -139,10 +139,9 @@ def _wait_for_final_links(url: str, tally: Tally, seconds: float) -> Counter:
 def _dead_letters(emulation: str) -> list[str]:
     import json
 
-    import boto3
+    from tests.support.running_stack import emulation_client
 
-    sqs = boto3.client("sqs", endpoint_url=emulation, region_name="ap-northeast-1", aws_access_key_id="local",
-                       aws_secret_access_key="local")
+    sqs = emulation_client(emulation, "sqs")
     url = next(u for u in sqs.list_queues()["QueueUrls"] if "LinkDeadLetterQueue" in u)
     found: dict[str, str] = {}
     for _ in range(50):

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 
 from tests.support.applications import personal_application
-from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, RunningStack, stack_with_its_emulation
+from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, RunningStack, emulation_client, stack_with_its_emulation
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +21,7 @@ def throttled_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
 
 
 def _readers_items(emulation: str) -> list[dict]:
-    dynamodb = boto3.client("dynamodb", endpoint_url=emulation, region_name="ap-northeast-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb = emulation_client(emulation, "dynamodb")
     table = next(name for name in dynamodb.list_tables()["TableNames"] if "Readers" in name)
     items, start = [], {}
     while True:

@@ -8,12 +8,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 
 from tests.e2e.test_linking_on_local_stack import faults, partner_view, reader_session
-from tests.support.running_stack import RunningStack, eventually, stack_with_its_emulation
+from tests.support.running_stack import RunningStack, dead_letter_count, eventually, stack_with_its_emulation
 
 PROBE_SECONDS = 2
 PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
@@ -33,14 +32,6 @@ def staff_partners(stack) -> dict[str, dict]:
                           headers={"Authorization": f"Bearer {stack.staff_token('staff-supervisor')}"})
     answer.raise_for_status()
     return {p["partner"]: p for p in answer.json()["partners"]}
-
-
-def dead_letters(endpoint: str) -> int:
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="ap-northeast-1", aws_access_key_id="local",
-                       aws_secret_access_key="local")
-    url = next(u for u in sqs.list_queues()["QueueUrls"] if "LinkDeadLetterQueue" in u)
-    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-               ["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def link_request(stack, partner):
@@ -76,7 +67,7 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
                what="every held link becoming active")
     assert staff_partners(stack)["ntpc"]["state"] == "up"
     assert link_of(stack, http, "ntpc")["partner_available"] is True
-    assert dead_letters(emulation) == 0
+    assert dead_letter_count(emulation) == 0
     ours = {request_id for _, _, request_id in readers}
     refused = sorted(r["at"] for r in partner_view(stack, "ntpc")["refused"] if r["request_id"] in ours)
     # Once the breaker has tripped: probes only, one every PROBE_SECONDS.
@@ -98,7 +89,7 @@ def test_held_requests_go_out_no_faster_than_the_partners_rate_with_two_workers(
     arrivals = [s["at"] for s in partner_view(stack, "klcpl")["seen"] if s["request_id"] in ours]
     per_second = Counter(int(at) for at in arrivals)
     assert len(arrivals) == 12 and max(per_second.values()) <= 3, per_second
-    assert dead_letters(emulation) == 0
+    assert dead_letter_count(emulation) == 0
 
 
 def test_a_refusing_partner_still_ends_rejected_at_once(small_stack):

@@ -121,6 +121,22 @@ def stack_with_its_emulation(state_dir: Path, extra_env: dict[str, str] | None =
             raise
 
 
+def emulation_client(endpoint: str, service: str) -> Any:
+    """A boto3 client of a running stack's AWS emulation (its endpoint URL, as stack_with_its_emulation gives it)."""
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint, region_name="ap-northeast-1", aws_access_key_id="local",
+                        aws_secret_access_key="local")
+
+
+def dead_letter_count(endpoint: str) -> int:
+    """How many link requests wait in the running stack's dead-letter queue."""
+    sqs = emulation_client(endpoint, "sqs")
+    url = next(u for u in sqs.list_queues()["QueueUrls"] if "LinkDeadLetterQueue" in u)
+    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+               ["Attributes"]["ApproximateNumberOfMessages"])
+
+
 def eventually(check, seconds: float = 20, what="the condition"):
     """Polls ``check`` until it answers something truthy, and returns that; fails with ``what`` after ``seconds``."""
     deadline = time.monotonic() + seconds
