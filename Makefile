@@ -71,5 +71,11 @@ KEY ?= blind-index
 rotate: $(STAMP)
 	$(BIN)/python scripts/rotate_key.py $(KEY) $(if $(STACK),--stack $(STACK),--local http://127.0.0.1:$(AWS_EMULATION_PORT)) $(ROTATE_ARGS)
 
+# Style and types: ruff's lint and format check, then mypy (strict on the domain rules and security, basic elsewhere).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 clean-state:
 	rm -rf .local-state

@@ -8,26 +8,54 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import (card_holder_login, cold_start, link_worker, local_stack_throughput, login_latency,
-                   registration_latency, request_counts)
+from bench import (
+    card_holder_login,
+    cold_start,
+    link_worker,
+    local_stack_throughput,
+    login_latency,
+    registration_latency,
+    request_counts,
+)
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-GOALS = {"cold import": 1.25, "warm POST /v1/readers": 1.3, "warm POST /v1/sessions": 1.3, "link worker": 2.0,
-         "card-holder login": 1.5}
+GOALS = {
+    "cold import": 1.25,
+    "warm POST /v1/readers": 1.3,
+    "warm POST /v1/sessions": 1.3,
+    "link worker": 2.0,
+    "card-holder login": 1.5,
+}
 
 
 def _machine() -> str:
     memory = ""
     if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
         memory = f", {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
-    return (f"{platform.machine()}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def ratio_table() -> tuple[str, list[str]]:
-    rows = (cold_start.run(["RegisterFunction", "StaffFunction", "ExpiryFunction", "ConsentFunction", "LinkFunction",
-                            "LinkWorkerFunction", "LinkOutboxRelayFunction"])
-            + registration_latency.run() + login_latency.run() + card_holder_login.run() + link_worker.run())
+    rows = (
+        cold_start.run(
+            [
+                "RegisterFunction",
+                "StaffFunction",
+                "ExpiryFunction",
+                "ConsentFunction",
+                "LinkFunction",
+                "LinkWorkerFunction",
+                "LinkOutboxRelayFunction",
+            ]
+        )
+        + registration_latency.run()
+        + login_latency.run()
+        + card_holder_login.run()
+        + link_worker.run()
+    )
     lines = ["| measurement | seconds | ratio to its baseline | goal |", "| --- | --- | --- | --- |"]
     missed = []
     for name, seconds, ratio in rows:
@@ -48,10 +76,15 @@ def main() -> int:
     ratios, missed = ratio_table()
     requests = request_table()  # raises when any request path scans a table
     throughput = local_stack_throughput.table(local_stack_throughput.run())
-    report = (f"# Benchmarks ({dt.date.today().isoformat()}; {_machine()})\n\n"
-              "## Ratios to a baseline measured in the same run\n\n" + ratios +
-              "\n## DynamoDB requests per call (no request path may Scan)\n\n" + requests +
-              "\n## Local stack over loopback (baseline: GET /v1/health, one client)\n\n" + throughput)
+    report = (
+        f"# Benchmarks ({dt.date.today().isoformat()}; {_machine()})\n\n"
+        "## Ratios to a baseline measured in the same run\n\n"
+        + ratios
+        + "\n## DynamoDB requests per call (no request path may Scan)\n\n"
+        + requests
+        + "\n## Local stack over loopback (baseline: GET /v1/health, one client)\n\n"
+        + throughput
+    )
     print(report)
     RESULTS.write_text(report, encoding="utf-8")
     if missed:

@@ -35,9 +35,11 @@ RATES = {"ntpc": 5, "klcpl": 3, "taipei-card": 5}
 DOWN, SLOW = "ntpc", "klcpl"
 SLOW_FAULTS = {"latency_ms": 400}
 THROTTLE = {"throttle_rate": 0.2, "services": ["dynamodb", "sqs"]}
-PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
-              "LinkRetryMaxDelaySeconds=4 PartnerTripAfterFailures=3 PartnerProbeSeconds=2 "
-              "PartnerRateLimits=" + ",".join(f"{p}={r}" for p, r in RATES.items()))
+PARAMETERS = (
+    "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
+    "LinkRetryMaxDelaySeconds=4 PartnerTripAfterFailures=3 PartnerProbeSeconds=2 "
+    "PartnerRateLimits=" + ",".join(f"{p}={r}" for p, r in RATES.items())
+)
 FINAL = {"active", "rejected", "failed", "unlinked"}
 SETTLE_AFTER_THROTTLE_SECONDS = 5
 
@@ -64,7 +66,6 @@ def _p95(values: list[float]) -> float:
 
 def _apply(url: str, token: str, documents: dict[str, str], tally: Tally, partners: list[str]) -> None:
     from onecard.captcha import solve
-
     from tests.support.applications import personal_application
 
     try:
@@ -80,9 +81,11 @@ def _apply(url: str, token: str, documents: dict[str, str], tally: Tally, partne
         reader_id = answer.json()["reader_id"]
         for _ in range(5):  # the counter tries again after a 503 (throttling), as staff would
             activated = requests.post(
-                f"{url}/v1/staff/readers/{reader_id}/activation", timeout=60,
+                f"{url}/v1/staff/readers/{reader_id}/activation",
+                timeout=60,
                 headers={"Authorization": f"Bearer {token}"},
-                json={"card_barcode": f"TP{secrets.randbelow(10**8):08d}", "document_checked": "national_id_card"})
+                json={"card_barcode": f"TP{secrets.randbelow(10**8):08d}", "document_checked": "national_id_card"},
+            )
             with tally.lock:
                 tally.statuses[("activate", activated.status_code)] += 1
             if activated.status_code == 200:
@@ -109,8 +112,9 @@ def _links(emulation: str) -> dict[tuple[str, str], str]:
         page = dynamodb.scan(TableName=table, **start)
         for item in page["Items"]:
             if item["sk"]["S"].startswith("LINK#") and item["pk"]["S"].startswith("READER#"):
-                found[(item["pk"]["S"].removeprefix("READER#"), item["sk"]["S"].removeprefix("LINK#"))] = \
-                    item.get("status", {}).get("S", "?")
+                found[(item["pk"]["S"].removeprefix("READER#"), item["sk"]["S"].removeprefix("LINK#"))] = item.get(
+                    "status", {}
+                ).get("S", "?")
         if "LastEvaluatedKey" not in page:
             return found
         start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
@@ -129,19 +133,26 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
     emulation_port = free_port()
     pick = random.Random(16)
     with tempfile.TemporaryDirectory() as scratch:
-        stack = start_stack(Path(scratch) / "state", extra_env={
-            "AWS_EMULATION_PORT": str(emulation_port), "PARAMETER_OVERRIDES": PARAMETERS})
+        stack = start_stack(
+            Path(scratch) / "state",
+            extra_env={"AWS_EMULATION_PORT": str(emulation_port), "PARAMETER_OVERRIDES": PARAMETERS},
+        )
         emulation = f"http://127.0.0.1:{emulation_port}"
         control = f"{stack.simulator_url}/_control"
         try:
             requests.post(f"{control}/{SLOW}", json=SLOW_FAULTS, timeout=10).raise_for_status()
-            documents = {p: requests.get(f"{stack.url}/v1/consent-documents/{p}", timeout=10).json()["sha256"]
-                         for p in PARTNERS}
+            documents = {
+                p: requests.get(f"{stack.url}/v1/consent-documents/{p}", timeout=10).json()["sha256"] for p in PARTNERS
+            }
             token = stack.staff_token()
             tally = Tally()
             start = time.time()
-            phases = {"down_from": start + 0.30 * arrivals, "throttle_from": start + 0.45 * arrivals,
-                      "throttle_to": start + 0.60 * arrivals, "arrivals_end": start + arrivals}
+            phases = {
+                "down_from": start + 0.30 * arrivals,
+                "throttle_from": start + 0.45 * arrivals,
+                "throttle_to": start + 0.60 * arrivals,
+                "arrivals_end": start + arrivals,
+            }
             workers: list[threading.Thread] = []
             down = throttled = False
             n = 0
@@ -151,8 +162,9 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
                     requests.post(f"{control}/{DOWN}", json={"error_rate": 1.0}, timeout=10).raise_for_status()
                     down = True
                 if not throttled and now >= phases["throttle_from"]:
-                    requests.post(f"{control}/aws", json={
-                        **THROTTLE, "for_seconds": phases["throttle_to"] - now}, timeout=10).raise_for_status()
+                    requests.post(
+                        f"{control}/aws", json={**THROTTLE, "for_seconds": phases["throttle_to"] - now}, timeout=10
+                    ).raise_for_status()
                     throttled = True
                 partners = pick.sample(PARTNERS, pick.randint(1, 3))
                 thread = threading.Thread(target=_apply, args=(stack.url, token, documents, tally, partners))
@@ -190,8 +202,11 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
                 accepted_at[key] = min(accepted_at.get(key, call["at"]), call["at"])
     by_reader = {a.reader_id: a for a in tally.applicants}
     # ntpc's backlog: its requests activated before it came back and not accepted before then.
-    backlog = [k for k in wanted if k[1] == DOWN and by_reader[k[0]].activated_at < back_at
-               and accepted_at.get(k, math.inf) >= back_at]
+    backlog = [
+        k
+        for k in wanted
+        if k[1] == DOWN and by_reader[k[0]].activated_at < back_at and accepted_at.get(k, math.inf) >= back_at
+    ]
     drained = [accepted_at[k] for k in backlog if k in accepted_at]
     drain_seconds = (max(drained) - back_at) if drained and len(drained) == len(backlog) else math.inf
     ideal = len(backlog) / RATES[DOWN]
@@ -199,14 +214,31 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
 
     def latencies(since: float, until: float) -> list[float]:
         quiet = (phases["throttle_from"], phases["throttle_to"] + SETTLE_AFTER_THROTTLE_SECONDS)
-        return [accepted_at[(a.reader_id, p)] - a.activated_at for a in tally.applicants for p in a.partners
-                if p != DOWN and since <= a.activated_at < until and not quiet[0] <= a.activated_at < quiet[1]
-                and (a.reader_id, p) in accepted_at]
+        return [
+            accepted_at[(a.reader_id, p)] - a.activated_at
+            for a in tally.applicants
+            for p in a.partners
+            if p != DOWN
+            and since <= a.activated_at < until
+            and not quiet[0] <= a.activated_at < quiet[1]
+            and (a.reader_id, p) in accepted_at
+        ]
 
     if raw is not None:  # every link: when its application was activated, when the partner accepted it (run-relative)
-        raw.write_text(json.dumps({"phases": {k: v - start for k, v in phases.items()}, "back_at": back_at - start,
-                                   "links": [[a.activated_at - start, p, accepted_at.get((a.reader_id, p), start) - start]
-                                             for a in tally.applicants for p in a.partners]}), encoding="utf-8")
+        raw.write_text(
+            json.dumps(
+                {
+                    "phases": {k: v - start for k, v in phases.items()},
+                    "back_at": back_at - start,
+                    "links": [
+                        [a.activated_at - start, p, accepted_at.get((a.reader_id, p), start) - start]
+                        for a in tally.applicants
+                        for p in a.partners
+                    ],
+                }
+            ),
+            encoding="utf-8",
+        )
     baseline = latencies(start, phases["down_from"])
     outage = latencies(phases["down_from"], phases["arrivals_end"])
     p95_ratio = _p95(outage) / _p95(baseline) if baseline and outage else float("nan")
@@ -218,35 +250,58 @@ def run(seconds: float, rate: float, raw: Path | None = None) -> tuple[str, bool
     def goal(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
-    lines = [f"# Campaign on the local stack ({seconds:.0f} s; {rate:g} applications/s for {arrivals:.0f} s)", "",
-             (f"PartnerRateLimits {', '.join(f'{p}={r}' for p, r in RATES.items())} req/s; {SLOW} "
-              f"{SLOW_FAULTS['latency_ms']} ms slow throughout; {DOWN} down (503 to every call) from "
-              f"{phases['down_from'] - start:.0f} s to {back_at - start:.0f} s; DynamoDB and SQS throttled "
-              f"({THROTTLE['throttle_rate']:.0%} of the functions' calls) from {phases['throttle_from'] - start:.0f} s "
-              f"to {phases['throttle_to'] - start:.0f} s; calls refused by the throttling: "
-              f"{json.dumps(refused_by_aws)}."), "",
-             "| measurement | value | goal | result |", "| --- | --- | --- | --- |",
-             f"| applications accepted (201) / sent | {accepted} / {applied} | — | — |",
-             f"| link requests (activated applications × partners asked) | {len(wanted)} | — | — |"]
+    lines = [
+        f"# Campaign on the local stack ({seconds:.0f} s; {rate:g} applications/s for {arrivals:.0f} s)",
+        "",
+        (
+            f"PartnerRateLimits {', '.join(f'{p}={r}' for p, r in RATES.items())} req/s; {SLOW} "
+            f"{SLOW_FAULTS['latency_ms']} ms slow throughout; {DOWN} down (503 to every call) from "
+            f"{phases['down_from'] - start:.0f} s to {back_at - start:.0f} s; DynamoDB and SQS throttled "
+            f"({THROTTLE['throttle_rate']:.0%} of the functions' calls) from {phases['throttle_from'] - start:.0f} s "
+            f"to {phases['throttle_to'] - start:.0f} s; calls refused by the throttling: "
+            f"{json.dumps(refused_by_aws)}."
+        ),
+        "",
+        "| measurement | value | goal | result |",
+        "| --- | --- | --- | --- |",
+        f"| applications accepted (201) / sent | {accepted} / {applied} | — | — |",
+        f"| link requests (activated applications × partners asked) | {len(wanted)} | — | — |",
+    ]
     for p in PARTNERS:
-        lines.append(f"| {p}: most calls in one second ÷ its rate | {peak[p]} ÷ {RATES[p]} = {peak[p] / RATES[p]:.2f} "
-                     f"| ≤ 1.0 | {goal(peak[p] <= RATES[p])} |")
+        lines.append(
+            f"| {p}: most calls in one second ÷ its rate | {peak[p]} ÷ {RATES[p]} = {peak[p] / RATES[p]:.2f} "
+            f"| ≤ 1.0 | {goal(peak[p] <= RATES[p])} |"
+        )
     lines += [
-        (f"| {DOWN}: drain time ÷ (backlog ÷ rate) | {drain_seconds:.1f} s ÷ ({len(backlog)} ÷ {RATES[DOWN]} = "
-         f"{ideal:.1f} s) = {drain_ratio:.2f} | ≤ 1.2 | {goal(drain_ratio <= 1.2)} |"),
-        (f"| healthy partners' p95 activation → accepted, {DOWN} down ÷ all up | {_p95(outage):.2f} s ÷ "
-         f"{_p95(baseline):.2f} s = {p95_ratio:.2f} (n = {len(outage)} / {len(baseline)}) | ≤ 1.5 | "
-         f"{goal(p95_ratio <= 1.5)} |"),
+        (
+            f"| {DOWN}: drain time ÷ (backlog ÷ rate) | {drain_seconds:.1f} s ÷ ({len(backlog)} ÷ {RATES[DOWN]} = "
+            f"{ideal:.1f} s) = {drain_ratio:.2f} | ≤ 1.2 | {goal(drain_ratio <= 1.2)} |"
+        ),
+        (
+            f"| healthy partners' p95 activation → accepted, {DOWN} down ÷ all up | {_p95(outage):.2f} s ÷ "
+            f"{_p95(baseline):.2f} s = {p95_ratio:.2f} (n = {len(outage)} / {len(baseline)}) | ≤ 1.5 | "
+            f"{goal(p95_ratio <= 1.5)} |"
+        ),
         f"| links lost (not final at the end) | {lost} | 0 | {goal(lost == 0)} |",
         f"| links failed | {statuses['failed']} | 0 | {goal(statuses['failed'] == 0)} |",
         f"| messages dead-lettered | {dead} | 0 | {goal(dead == 0)} |",
-        "", "| answer | count |", "| --- | --- |",
+        "",
+        "| answer | count |",
+        "| --- | --- |",
         *[f"| {action} {status} | {count} |" for (action, status), count in sorted(tally.statuses.items())],
-        *[f"| links {status} | {count} |" for status, count in sorted(statuses.items())]]
+        *[f"| links {status} | {count} |" for status, count in sorted(statuses.items())],
+    ]
     if tally.errors:
         lines += ["", "Errors:", *[f"- {e}" for e in tally.errors[:20]]]
-    passed = (all(peak[p] <= RATES[p] for p in PARTNERS) and drain_ratio <= 1.2 and p95_ratio <= 1.5
-              and lost == 0 and statuses["failed"] == 0 and dead == 0 and not tally.errors)
+    passed = (
+        all(peak[p] <= RATES[p] for p in PARTNERS)
+        and drain_ratio <= 1.2
+        and p95_ratio <= 1.5
+        and lost == 0
+        and statuses["failed"] == 0
+        and dead == 0
+        and not tally.errors
+    )
     return "\n".join(lines) + "\n", passed
 
 

@@ -27,11 +27,10 @@ def run() -> list[tuple[str, float, float]]:
             return _measure(aws, library)
 
 
-def _measure(aws, library) -> list[tuple[str, float, float]]:  # noqa: ANN001 - the emulation and the simulator
+def _measure(aws, library) -> list[tuple[str, float, float]]:
     import boto3
 
     from devstack.functions import api_routes
-
     from onecard import wiring
     from onecard.infra.sip2_library import Sip2LibrarySystem
     from tests.support.api import ApiClient
@@ -40,7 +39,8 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:  # noqa: ANN001 - 
     os.environ.update({**library_environment(library), "ILS_TIMEOUT_SECONDS": "3"})
     aws.client("secretsmanager").put_secret_value(
         SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
-        SecretString=json.dumps({"login": library.account.login, "password": library.account.password}))
+        SecretString=json.dumps({"login": library.account.login, "password": library.account.password}),
+    )
     wiring.reset()
     library.set_faults(latency_ms=ILS_LATENCY_MS)
     api = ApiClient(api_routes(aws.specs), aws.invoke)
@@ -62,8 +62,13 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:  # noqa: ANN001 - 
             requests_made.append(count.made)
             assert answer.status == 201, answer.body
 
-        adapter = Sip2LibrarySystem("127.0.0.1", library.port, institution_id=library.institution_id,
-                                    login_user=library.account.login, login_password=library.account.password)
+        adapter = Sip2LibrarySystem(
+            "127.0.0.1",
+            library.port,
+            institution_id=library.institution_id,
+            login_user=library.account.login,
+            login_password=library.account.password,
+        )
         adapter.check_password("TP90000001", "tpml2024")  # connected and logged in, as a warm container is
         round_trips = []
         for _ in range(RUNS):
@@ -76,21 +81,30 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:  # noqa: ANN001 - 
             os.environ.pop(name, None)
         wiring.reset()
     baseline, login = statistics.median(round_trips), statistics.median(login_times)
-    return [(f"one SIP2 Patron Information round trip, ILS answering in {ILS_LATENCY_MS} ms (baseline, median)",
-         baseline, 1.0),
-        (f"warm card-holder login through the handler (median; {statistics.mean(requests_made):.1f} DynamoDB "
-         "requests each)", login, login / baseline)]
+    return [
+        (
+            f"one SIP2 Patron Information round trip, ILS answering in {ILS_LATENCY_MS} ms (baseline, median)",
+            baseline,
+            1.0,
+        ),
+        (
+            f"warm card-holder login through the handler (median; {statistics.mean(requests_made):.1f} DynamoDB "
+            "requests each)",
+            login,
+            login / baseline,
+        ),
+    ]
 
 
 class _DynamoDbRequests:
     """Counts the DynamoDB requests made by any client of this process while it is entered."""
 
-    def __enter__(self) -> "_DynamoDbRequests":
+    def __enter__(self) -> _DynamoDbRequests:
         from botocore.client import BaseClient
 
         self.made, self._original = 0, BaseClient._make_api_call
 
-        def counted(client, operation, params):  # noqa: ANN001, ANN202 - botocore's own signature
+        def counted(client, operation, params):
             if client.meta.service_model.service_name == "dynamodb":
                 self.made += 1
             return self._original(client, operation, params)

@@ -30,8 +30,14 @@ def _fresh(function: str, code: str) -> float:
     import path and environment."""
     lambda_like = cold_import(function)
     source = _TIMED.format(preamble=lambda_like.preamble(), code=code)
-    output = subprocess.run([sys.executable, "-c", source], check=True, capture_output=True, text=True,
-                            cwd=ROOT, env=lambda_like.environment)
+    output = subprocess.run(
+        [sys.executable, "-c", source],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=lambda_like.environment,
+    )
     return float(output.stdout.strip().splitlines()[-1])
 
 

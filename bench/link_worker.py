@@ -29,13 +29,34 @@ def run() -> list[tuple[str, float, float]]:
             records = []
             for i in range(size):
                 reader_id, request_id = f"RB{prefix}{i}", f"LRB{prefix}{i}"
-                dynamodb.put_item(TableName=table, Item=to_item({"pk": f"READER#{reader_id}", "sk": "LINK#ntpc",
-                                                                 "status": "pending", "request_id": request_id,
-                                                                 "status_at": 0}))
-                body = json.dumps({"request_id": request_id, "action": "unlink", "reader_id": reader_id, "partner": "ntpc"})
-                records.append({"messageId": request_id, "receiptHandle": "h", "body": body,
-                                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                                "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": REGION})
+                dynamodb.put_item(
+                    TableName=table,
+                    Item=to_item(
+                        {
+                            "pk": f"READER#{reader_id}",
+                            "sk": "LINK#ntpc",
+                            "status": "pending",
+                            "request_id": request_id,
+                            "status_at": 0,
+                        }
+                    ),
+                )
+                body = json.dumps(
+                    {"request_id": request_id, "action": "unlink", "reader_id": reader_id, "partner": "ntpc"}
+                )
+                records.append(
+                    {
+                        "messageId": request_id,
+                        "receiptHandle": "h",
+                        "body": body,
+                        "attributes": {"ApproximateReceiveCount": "1"},
+                        "messageAttributes": {},
+                        "md5OfBody": "",
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn",
+                        "awsRegion": REGION,
+                    }
+                )
             return {"Records": records}
 
         context = LambdaContext(specs["LinkWorkerFunction"])
@@ -47,8 +68,10 @@ def run() -> list[tuple[str, float, float]]:
         started = time.perf_counter()
         worker.lambda_handler(ten_event, context)
         ten = time.perf_counter() - started
-    return [("one partner call through the worker (baseline)", one, 1.0),
-            (f"link worker: a batch of 10 with {LATENCY_MS} ms partner latency", ten, ten / one)]
+    return [
+        ("one partner call through the worker (baseline)", one, 1.0),
+        (f"link worker: a batch of 10 with {LATENCY_MS} ms partner latency", ten, ten / one),
+    ]
 
 
 if __name__ == "__main__":

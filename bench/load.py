@@ -25,8 +25,14 @@ CLIENTS = int(os.environ.get("LOAD_CLIENTS", "6"))
 FINAL = {"active", "rejected", "failed", "unlinked"}
 FAULTS = {
     "ntpc": {"error_rate": 0.2, "latency_ms": 300},
-    "klcpl": {"error_rate": 0.2, "latency_ms": 200, "mode": "callback", "callback_delay_ms": 300,
-              "duplicate_callbacks": True, "out_of_order": True},
+    "klcpl": {
+        "error_rate": 0.2,
+        "latency_ms": 200,
+        "mode": "callback",
+        "callback_delay_ms": 300,
+        "duplicate_callbacks": True,
+        "out_of_order": True,
+    },
     "taipei-card": {"error_rate": 0.2, "latency_ms": 500, "reject_rate": 0.05},
 }
 
@@ -85,8 +91,14 @@ class Client:
 
     def log_in(self, reader: Reader) -> None:
         http = requests.Session()
-        answer = self.tally.record("login", http.post(f"{self.url}/v1/sessions", timeout=60, json={
-            "id_number": reader.body["id_number"], "password": reader.body["password"]}))
+        answer = self.tally.record(
+            "login",
+            http.post(
+                f"{self.url}/v1/sessions",
+                timeout=60,
+                json={"id_number": reader.body["id_number"], "password": reader.body["password"]},
+            ),
+        )
         if answer.status_code == 201:
             reader.http, reader.csrf = http, answer.json()["csrf_token"]
 
@@ -96,9 +108,15 @@ class Client:
             return
         partner = self.random.choice(free)
         reader.partners.add(partner)
-        self.tally.record("link", reader.http.post(
-            f"{self.url}/v1/readers/me/links", json={"partner": partner, "document_sha256": self.documents[partner]},
-            headers={"X-CSRF-Token": reader.csrf}, timeout=60))
+        self.tally.record(
+            "link",
+            reader.http.post(
+                f"{self.url}/v1/readers/me/links",
+                json={"partner": partner, "document_sha256": self.documents[partner]},
+                headers={"X-CSRF-Token": reader.csrf},
+                timeout=60,
+            ),
+        )
 
     def export(self, reader: Reader) -> None:
         if reader.http is not None:
@@ -161,13 +179,15 @@ def run() -> tuple[str, bool]:
     add_layers_to_path(load_template())
     emulation_port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
-        stack = start_stack(Path(scratch) / "state",
-                            extra_env={"AWS_EMULATION_PORT": str(emulation_port), **ONE_ADDRESS_MANY_CLIENTS})
+        stack = start_stack(
+            Path(scratch) / "state", extra_env={"AWS_EMULATION_PORT": str(emulation_port), **ONE_ADDRESS_MANY_CLIENTS}
+        )
         try:
             for partner, faults in FAULTS.items():
                 requests.post(f"{stack.simulator_url}/_control/{partner}", json=faults, timeout=10).raise_for_status()
-            documents = {p: requests.get(f"{stack.url}/v1/consent-documents/{p}", timeout=10).json()["sha256"]
-                         for p in FAULTS}
+            documents = {
+                p: requests.get(f"{stack.url}/v1/consent-documents/{p}", timeout=10).json()["sha256"] for p in FAULTS
+            }
             tally = Tally()
             stop = time.monotonic() + SECONDS
 
@@ -188,10 +208,12 @@ def run() -> tuple[str, bool]:
             stack.stop(timeout=30)
     # Refused on every try: never accepted, and never refused for good (a 422 ends as `rejected`, not in the DLQ).
     refused_every_time = sorted(
-        request_id for view in seen.values()
+        request_id
+        for view in seen.values()
         for request_id in {r["request_id"] for r in view["refused"]}
         - {r["request_id"] for r in view["refused"] if r["status"] == 422}
-        - {s["request_id"] for s in view["seen"]})
+        - {s["request_id"] for s in view["seen"]}
+    )
     callbacks = Counter(status for view in seen.values() for status in view["callback_answers"])
     duplicates = [n for n, count in tally.created.items() if count > 1]
     checks = {
@@ -201,15 +223,26 @@ def run() -> tuple[str, bool]:
         "every link request ended in a final state": set(links) <= FINAL,
         "the DLQ holds exactly the requests refused on every try": dead == refused_every_time,
     }
-    lines = [f"# Load and faults ({SECONDS:.0f} s, {CLIENTS} clients; partners: 20 % 503, 200–500 ms)", "",
-             "| request | status | count |", "| --- | --- | --- |"]
+    lines = [
+        f"# Load and faults ({SECONDS:.0f} s, {CLIENTS} clients; partners: 20 % 503, 200–500 ms)",
+        "",
+        "| request | status | count |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| {action} | {status} | {count} |" for (action, status), count in sorted(tally.statuses.items())]
     lines += [f"| partner callback | {status} | {count} |" for status, count in sorted(callbacks.items())]
-    lines += ["", "| outcome | count |", "| --- | --- |",
-              f"| readers created | {len(tally.created)} |",
-              *[f"| links {status} | {count} |" for status, count in sorted(links.items())],
-              f"| partner calls refused (5xx/timeouts/422) | {sum(len(v['refused']) for v in seen.values())} |",
-              f"| messages in the DLQ | {len(dead)} |", "", "| check | result |", "| --- | --- |"]
+    lines += [
+        "",
+        "| outcome | count |",
+        "| --- | --- |",
+        f"| readers created | {len(tally.created)} |",
+        *[f"| links {status} | {count} |" for status, count in sorted(links.items())],
+        f"| partner calls refused (5xx/timeouts/422) | {sum(len(v['refused']) for v in seen.values())} |",
+        f"| messages in the DLQ | {len(dead)} |",
+        "",
+        "| check | result |",
+        "| --- | --- |",
+    ]
     lines += [f"| {name} | {'pass' if ok else 'FAIL'} |" for name, ok in checks.items()]
     if dead != refused_every_time:
         lines += ["", f"in the DLQ: {dead}", f"refused on every try: {refused_every_time}"]

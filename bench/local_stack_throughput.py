@@ -9,10 +9,10 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -30,7 +30,7 @@ class Run:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     @property
     def throughput(self) -> float:
@@ -63,8 +63,14 @@ def measure(url: str) -> list[Run]:
     health = requests.Session()
     for _ in range(5):
         health.get(f"{url}/v1/health", timeout=10)
-    runs.append(_measure("GET /v1/health (baseline)", 1,
-                         [lambda: health.get(f"{url}/v1/health", timeout=10).status_code] * REQUESTS_PER_LEVEL, 200))
+    runs.append(
+        _measure(
+            "GET /v1/health (baseline)",
+            1,
+            [lambda: health.get(f"{url}/v1/health", timeout=10).status_code] * REQUESTS_PER_LEVEL,
+            200,
+        )
+    )
 
     def application() -> dict:
         return personal_application(solve(requests.get(f"{url}/v1/captcha", timeout=10).json()))
@@ -73,29 +79,51 @@ def measure(url: str) -> list[Run]:
     for clients in CONCURRENCY:
         bodies = [application() for _ in range(REQUESTS_PER_LEVEL)]  # solved before timing, as a browser does
         readers += bodies
-        runs.append(_measure("POST /v1/readers", clients, [
-            lambda b=b: requests.post(f"{url}/v1/readers", json=b, timeout=30).status_code for b in bodies], 201))
+        runs.append(
+            _measure(
+                "POST /v1/readers",
+                clients,
+                [lambda b=b: requests.post(f"{url}/v1/readers", json=b, timeout=30).status_code for b in bodies],
+                201,
+            )
+        )
 
     sessions: list[tuple[requests.Session, str]] = []
 
     def log_in(body: dict) -> int:
         http = requests.Session()
-        answer = http.post(f"{url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]},
-                           timeout=30)
+        answer = http.post(
+            f"{url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=30
+        )
         if answer.status_code == 201:
             sessions.append((http, answer.json()["csrf_token"]))
         return answer.status_code
 
     for level, clients in enumerate(CONCURRENCY):
-        batch = readers[level * REQUESTS_PER_LEVEL:(level + 1) * REQUESTS_PER_LEVEL]
+        batch = readers[level * REQUESTS_PER_LEVEL : (level + 1) * REQUESTS_PER_LEVEL]
         runs.append(_measure("POST /v1/sessions", clients, [lambda b=b: log_in(b) for b in batch], 201))
 
     sha = requests.get(f"{url}/v1/consent-documents/ntpc", timeout=10).json()["sha256"]
     for level, clients in enumerate(CONCURRENCY):
-        batch = sessions[level * REQUESTS_PER_LEVEL:(level + 1) * REQUESTS_PER_LEVEL]
-        runs.append(_measure("POST /v1/readers/me/links", clients, [
-            lambda h=h, c=c: h.post(f"{url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": sha},
-                                    headers={"X-CSRF-Token": c}, timeout=30).status_code for h, c in batch], 202))
+        batch = sessions[level * REQUESTS_PER_LEVEL : (level + 1) * REQUESTS_PER_LEVEL]
+        runs.append(
+            _measure(
+                "POST /v1/readers/me/links",
+                clients,
+                [
+                    lambda h=h, c=c: (
+                        h.post(
+                            f"{url}/v1/readers/me/links",
+                            json={"partner": "ntpc", "document_sha256": sha},
+                            headers={"X-CSRF-Token": c},
+                            timeout=30,
+                        ).status_code
+                    )
+                    for h, c in batch
+                ],
+                202,
+            )
+        )
     return runs
 
 
@@ -112,12 +140,16 @@ def run() -> list[Run]:
 
 def table(runs: list[Run]) -> str:
     baseline = statistics.median(runs[0].latencies)
-    lines = ["| operation | clients | requests/s | p50 | p95 | p99 | p50 ÷ baseline p50 | errors |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| operation | clients | requests/s | p50 | p95 | p99 | p50 ÷ baseline p50 | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for r in runs:
-        lines.append(f"| {r.operation} | {r.clients} | {r.throughput:.1f} | {r.percentile(50) * 1000:.0f} ms | "
-                     f"{r.percentile(95) * 1000:.0f} ms | {r.percentile(99) * 1000:.0f} ms | "
-                     f"{r.percentile(50) / baseline:.1f} | {r.errors} |")
+        lines.append(
+            f"| {r.operation} | {r.clients} | {r.throughput:.1f} | {r.percentile(50) * 1000:.0f} ms | "
+            f"{r.percentile(95) * 1000:.0f} ms | {r.percentile(99) * 1000:.0f} ms | "
+            f"{r.percentile(50) / baseline:.1f} | {r.errors} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -20,7 +20,6 @@ def run() -> list[tuple[str, float, float]]:
         session, resources = aws.session, aws.resources
         from onecard.captcha import solve
         from onecard.security.passwords import hash_password, verify_password
-
         from tests.support.api import ApiClient
         from tests.support.applications import personal_application
         from tests.support.lifecycle import unique_person
@@ -30,8 +29,12 @@ def run() -> list[tuple[str, float, float]]:
             return ApiClient(api_routes(aws.specs), aws.invoke, source_ip=f"198.51.{number // 250}.{number % 250 + 1}")
 
         api = client(0)
-        body = personal_application(captcha=solve(api.get("/v1/captcha").json()), password=PASSWORD,
-                                    password_confirm=PASSWORD, **unique_person())
+        body = personal_application(
+            captcha=solve(api.get("/v1/captcha").json()),
+            password=PASSWORD,
+            password_confirm=PASSWORD,
+            **unique_person(),
+        )
         assert api.post("/v1/readers", body).status == 201
         credentials = {"id_number": body["id_number"], "password": PASSWORD}
         for number in range(3):  # warm the container: keys, clients
@@ -51,10 +54,13 @@ def run() -> list[tuple[str, float, float]]:
         for _ in range(RUNS):
             started = time.perf_counter()
             assert verify_password(stored, PASSWORD)
-            dynamodb.put_item(TableName=table, Item={"pk": {"S": f"B#{uuid.uuid4()}"}},
-                              ConditionExpression="attribute_not_exists(pk)")
+            dynamodb.put_item(
+                TableName=table, Item={"pk": {"S": f"B#{uuid.uuid4()}"}}, ConditionExpression="attribute_not_exists(pk)"
+            )
             baseline_times.append(time.perf_counter() - started)
     baseline = statistics.median(baseline_times)
     handler = statistics.median(handler_times)
-    return [("argon2id verify + one DynamoDB write (baseline, median)", baseline, 1.0),
-            ("warm POST /v1/sessions through the handler (median)", handler, handler / baseline)]
+    return [
+        ("argon2id verify + one DynamoDB write (baseline, median)", baseline, 1.0),
+        ("warm POST /v1/sessions through the handler (median)", handler, handler / baseline),
+    ]

@@ -58,14 +58,28 @@ def run() -> list[tuple[str, float, float]]:
             started = time.perf_counter()
             hash_password("read2026")
             key = str(uuid.uuid4())
-            dynamodb.transact_write_items(TransactItems=[
-                {"Put": {"TableName": table, "Item": {"pk": {"S": f"B#{key}"}, "sk": {"S": "A"}},
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Put": {"TableName": table, "Item": {"pk": {"S": f"B#{key}"}, "sk": {"S": "B"}},
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-            ])
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": {"pk": {"S": f"B#{key}"}, "sk": {"S": "A"}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": {"pk": {"S": f"B#{key}"}, "sk": {"S": "B"}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
             baseline_times.append(time.perf_counter() - started)
     baseline = statistics.median(baseline_times)
     handler = statistics.median(handler_times)
-    return [("argon2id hash + one DynamoDB transaction (baseline, median)", baseline, 1.0),
-            ("warm POST /v1/readers through the handler (median)", handler, handler / baseline)]
+    return [
+        ("argon2id hash + one DynamoDB transaction (baseline, median)", baseline, 1.0),
+        ("warm POST /v1/readers through the handler (median)", handler, handler / baseline),
+    ]

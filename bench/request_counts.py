@@ -43,12 +43,12 @@ def count_requests() -> RequestCounts:
 
     counts = RequestCounts()
     with emulated_aws() as aws, tempfile.TemporaryDirectory() as mail_folder:
+        from ils_simulator import IlsSimulator
         from onecard import wiring
         from onecard.config import settings
         from onecard.mail.local_sink import read_messages
         from onecard.partners.client import HttpPartnerClient
         from tests.support.api import ApiClient
-        from ils_simulator import IlsSimulator
         from tests.support.flows import card_holder_flow, every_flow, lifecycle_flow, relay_outbox
         from tests.support.library_system import library_environment, use_library_system
         from tests.support.lifecycle import OPERATOR_TOKEN

@@ -25,15 +25,26 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stack.start()
     print(f"data kept in {state_dir} (delete it to start afresh)", flush=True)
-    print(f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True)
-    print(f"library system (SIP2) simulator on 127.0.0.1:{stack.ils_simulator.port} "
-          "(faults: POST /_control/ils on the partner simulator)", flush=True)
+    print(
+        f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True
+    )
+    print(
+        f"library system (SIP2) simulator on 127.0.0.1:{stack.ils_simulator.port} "
+        "(faults: POST /_control/ils on the partner simulator)",
+        flush=True,
+    )
     for username, password in stack.first_time_passwords.items():
-        print(f"staff account {username}: first-time password {password} "
-              f"(sign in at {stack.url}/staff: a new password, then MFA set-up)", flush=True)
+        print(
+            f"staff account {username}: first-time password {password} "
+            f"(sign in at {stack.url}/staff: a new password, then MFA set-up)",
+            flush=True,
+        )
     print(f"mail the service sends: GET {stack.url}/_local/mail", flush=True)
-    print(f"AWS emulation on {stack.aws_endpoint} (scripts/rotate_key.py --local {stack.aws_endpoint}; "
-          "AWS_EMULATION_PORT chooses its port)", flush=True)
+    print(
+        f"AWS emulation on {stack.aws_endpoint} (scripts/rotate_key.py --local {stack.aws_endpoint}; "
+        "AWS_EMULATION_PORT chooses its port)",
+        flush=True,
+    )
     print(f"listening on {stack.url}", flush=True)
     try:
         stop.wait()

@@ -8,10 +8,10 @@ import re
 import time
 import traceback
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from devstack.authorizers import CognitoAuthorizer, unauthorized
@@ -42,7 +42,9 @@ def compile_routes(routes: list[ApiRoute]) -> list[CompiledRoute]:
             elif segment:
                 regex += "/" + re.escape(segment)
                 literal_segments += 1
-        compiled.append(CompiledRoute(route, re.compile(f"^{regex or '/'}$"), (literal_segments, -route.path.count("{"))))
+        compiled.append(
+            CompiledRoute(route, re.compile(f"^{regex or '/'}$"), (literal_segments, -route.path.count("{")))
+        )
     # API Gateway prefers literal path segments over parameters, and parameters over greedy ones.
     return sorted(compiled, key=lambda c: c.specificity, reverse=True)
 
@@ -60,8 +62,9 @@ def match(routes: list[CompiledRoute], method: str, path: str) -> tuple[Compiled
     return None, {}, path_exists
 
 
-def authorize(route: ApiRoute, headers: list[tuple[str, str]],
-              authorizers: Mapping[str, CognitoAuthorizer]) -> dict[str, Any] | None:
+def authorize(
+    route: ApiRoute, headers: list[tuple[str, str]], authorizers: Mapping[str, CognitoAuthorizer]
+) -> dict[str, Any] | None:
     """requestContext.authorizer for a route with an authorizer ({} for a route without), or None when API Gateway
     answers 401 itself (no, expired or forged token; an authorizer the local stack does not know)."""
     if not route.authorizer:
@@ -70,9 +73,17 @@ def authorize(route: ApiRoute, headers: list[tuple[str, str]],
     return authorizer.authorize(headers) if authorizer else None
 
 
-def proxy_event(route: ApiRoute, method: str, raw_path: str, path_parameters: dict[str, str],
-                headers: list[tuple[str, str]], body: bytes, source_ip: str, stage: str,
-                authorizer: dict[str, Any] | None = None) -> dict[str, Any]:
+def proxy_event(
+    route: ApiRoute,
+    method: str,
+    raw_path: str,
+    path_parameters: dict[str, str],
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    stage: str,
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     split = urlsplit(raw_path)
     query = parse_qs(split.query, keep_blank_values=True)
     single_headers: dict[str, str] = {}
@@ -105,10 +116,15 @@ def proxy_event(route: ApiRoute, method: str, raw_path: str, path_parameters: di
             "protocol": "HTTP/1.1",
             "accountId": "123456789012",
             "apiId": "local",
-            "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent") or single_headers.get("user-agent")},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": single_headers.get("User-Agent") or single_headers.get("user-agent"),
+            },
             **({"authorizer": authorizer} if authorizer else {}),
         },
-        "body": (body.decode("utf-8", errors="replace") if is_text else base64.b64encode(body).decode()) if body else None,
+        "body": (body.decode("utf-8", errors="replace") if is_text else base64.b64encode(body).decode())
+        if body
+        else None,
         "isBase64Encoded": bool(body) and not is_text,
     }
 
@@ -130,9 +146,15 @@ def response_parts(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]], 
     return status, headers, payload
 
 
-def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, stage: str,
-                local_routes: LocalRoute | None = None,
-                authorizers: Mapping[str, CognitoAuthorizer] | None = None) -> ThreadingHTTPServer:
+def make_server(
+    host: str,
+    port: int,
+    routes: list[ApiRoute],
+    invoke: Invoke,
+    stage: str,
+    local_routes: LocalRoute | None = None,
+    authorizers: Mapping[str, CognitoAuthorizer] | None = None,
+) -> ThreadingHTTPServer:
     compiled = compile_routes(routes)
 
     class Handler(BaseHTTPRequestHandler):
@@ -141,7 +163,7 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
         # Headers and body leave in separate writes; with Nagle's algorithm each keep-alive answer waited ~40 ms.
         disable_nagle_algorithm = True
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _handle(self) -> None:
@@ -158,8 +180,12 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
                 # API Gateway answers unknown routes itself, before any function runs (template.yaml's
                 # GatewayResponses give them the problem+json shape).
                 status = 405 if path_exists else 404
-                problem = {"type": "about:blank", "title": "Not Found" if status == 404 else "Method Not Allowed",
-                           "status": status, "detail": "No such route"}
+                problem = {
+                    "type": "about:blank",
+                    "title": "Not Found" if status == 404 else "Method Not Allowed",
+                    "status": status,
+                    "detail": "No such route",
+                }
                 headers = [("Content-Type", "application/problem+json")]
                 if status == 405:
                     allowed = sorted({c.route.method for c in compiled if c.pattern.match(path)})
@@ -170,15 +196,28 @@ def make_server(host: str, port: int, routes: list[ApiRoute], invoke: Invoke, st
             if context is None:
                 self._send(*unauthorized())
                 return
-            event = proxy_event(compiled_route.route, self.command, self.path, parameters, list(self.headers.items()),
-                                body, self.client_address[0], stage, context)
+            event = proxy_event(
+                compiled_route.route,
+                self.command,
+                self.path,
+                parameters,
+                list(self.headers.items()),
+                body,
+                self.client_address[0],
+                stage,
+                context,
+            )
             try:
                 result = invoke(compiled_route.route.function, event)
                 status, headers, payload = response_parts(result)
-            except Exception:  # noqa: BLE001 - API Gateway turns a crashed function into a 502
+            except Exception:
                 # CloudWatch would hold the crash; here it goes to the stack's own output.
                 traceback.print_exc()
-                status, headers, payload = 502, [("Content-Type", "application/json")], b'{"message": "Internal server error"}'
+                status, headers, payload = (
+                    502,
+                    [("Content-Type", "application/json")],
+                    b'{"message": "Internal server error"}',
+                )
             self._send(status, headers, payload)
 
         def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:

@@ -31,8 +31,9 @@ def public_keys(jwks: Mapping[str, Any]) -> dict[str, rsa.RSAPublicKey]:
     keys = {}
     for key in jwks.get("keys", []):
         if key.get("kty") == "RSA" and key.get("kid"):
-            numbers = rsa.RSAPublicNumbers(int.from_bytes(_b64url(key["e"]), "big"),
-                                           int.from_bytes(_b64url(key["n"]), "big"))
+            numbers = rsa.RSAPublicNumbers(
+                int.from_bytes(_b64url(key["e"]), "big"), int.from_bytes(_b64url(key["n"]), "big")
+            )
             keys[key["kid"]] = numbers.public_key()
     return keys
 
@@ -115,9 +116,12 @@ def template_authorizers(template: dict[str, Any], resolver: Any) -> dict[str, d
             arn = spec.get("UserPoolArn")
             if isinstance(arn, Intrinsic) and arn.name == "GetAtt":
                 pool = arn.value[0]
-                pool_clients = [c for c, r in clients.items()
-                                if isinstance(r["Properties"].get("UserPoolId"), Intrinsic)
-                                and r["Properties"]["UserPoolId"].value == pool]
+                pool_clients = [
+                    c
+                    for c, r in clients.items()
+                    if isinstance(r["Properties"].get("UserPoolId"), Intrinsic)
+                    and r["Properties"]["UserPoolId"].value == pool
+                ]
                 found[name] = {"pool": pool, "clients": pool_clients}
     return found
 
@@ -128,8 +132,9 @@ def local_authorizers(template: dict[str, Any], refs: Mapping[str, str], region:
     made = {}
     for name, spec in template_authorizers(template, None).items():
         if spec["pool"] in refs:
-            made[name] = CognitoAuthorizer(region, refs[spec["pool"]],
-                                           frozenset(refs[c] for c in spec["clients"] if c in refs), keys)
+            made[name] = CognitoAuthorizer(
+                region, refs[spec["pool"]], frozenset(refs[c] for c in spec["clients"] if c in refs), keys
+            )
     return made
 
 

@@ -40,9 +40,17 @@ def cold_import(function: str) -> ColdImport:
     template = load_template()
     specs = functions.function_specs(template, placeholder_resources(template).resolver)
     spec = specs[function]
-    layers = [str(ROOT / layer["Properties"]["ContentUri"])
-              for layer in resources_of_type(template, "AWS::Serverless::LayerVersion").values()]
-    environment = {"PATH": os.environ.get("PATH", ""), **RUNTIME_ENVIRONMENT, **spec.environment,
-                   "LAMBDA_TASK_ROOT": str(spec.code_uri), "AWS_LAMBDA_FUNCTION_NAME": function}
-    return ColdImport(module=spec.handler.rsplit(".", 1)[0], path=(str(spec.code_uri), *layers),
-                      environment=environment)
+    layers = [
+        str(ROOT / layer["Properties"]["ContentUri"])
+        for layer in resources_of_type(template, "AWS::Serverless::LayerVersion").values()
+    ]
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        **RUNTIME_ENVIRONMENT,
+        **spec.environment,
+        "LAMBDA_TASK_ROOT": str(spec.code_uri),
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+    }
+    return ColdImport(
+        module=spec.handler.rsplit(".", 1)[0], path=(str(spec.code_uri), *layers), environment=environment
+    )

@@ -52,8 +52,9 @@ class Throttling:
         self.rate, self.services, self.until = 0.0, frozenset[str](), 0.0
         self.refused: dict[str, int] = {}
 
-    def set(self, throttle_rate: float = 0.0, services: Iterable[str] = THROTTLED_SERVICES,
-            for_seconds: float = 60.0) -> dict[str, Any]:
+    def set(
+        self, throttle_rate: float = 0.0, services: Iterable[str] = THROTTLED_SERVICES, for_seconds: float = 60.0
+    ) -> dict[str, Any]:
         rate, seconds, wanted = float(throttle_rate), float(for_seconds), frozenset(services)
         if not 0.0 <= rate <= 1.0 or seconds < 0 or not wanted <= set(THROTTLED_SERVICES):
             raise ValueError(f"throttle_rate in [0, 1], for_seconds >= 0, services among {list(THROTTLED_SERVICES)}")
@@ -64,8 +65,12 @@ class Throttling:
     def settings(self) -> dict[str, Any]:
         with self._lock:
             left = max(0.0, self.until - self._clock())
-            return {"throttle_rate": self.rate if left else 0.0, "services": sorted(self.services),
-                    "seconds_left": round(left, 1), "refused": dict(self.refused)}
+            return {
+                "throttle_rate": self.rate if left else 0.0,
+                "services": sorted(self.services),
+                "seconds_left": round(left, 1),
+                "refused": dict(self.refused),
+            }
 
     def refuses(self, service: str) -> bool:
         with self._lock:
@@ -78,23 +83,36 @@ class Throttling:
 def _service_of(environ: dict[str, Any]) -> str:
     """The service a SigV4-signed call is for: the credential scope names it (…/region/service/aws4_request)."""
     authorization = environ.get("HTTP_AUTHORIZATION", "")
-    scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/") if "Credential=" in authorization else []
+    scope = (
+        authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/") if "Credential=" in authorization else []
+    )
     return scope[3] if len(scope) >= 5 else ""
 
 
 def _throttled_answer(service: str, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if service == "dynamodb":
-        kind = "ProvisionedThroughputExceededException" if "Item" in target or "Query" in target else "ThrottlingException"
-        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{kind}",
-                           "message": "Rate of requests exceeds the allowed throughput."}).encode()
+        kind = (
+            "ProvisionedThroughputExceededException" if "Item" in target or "Query" in target else "ThrottlingException"
+        )
+        body = json.dumps(
+            {
+                "__type": f"com.amazonaws.dynamodb.v20120810#{kind}",
+                "message": "Rate of requests exceeds the allowed throughput.",
+            }
+        ).encode()
         return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], body
     if target:  # SQS over its JSON protocol
         body = json.dumps({"__type": "com.amazonaws.sqs#ThrottlingException", "message": "Rate exceeded"}).encode()
-        return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"),
-                                   ("x-amzn-query-error", "ThrottlingException;Sender")], body
-    body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>RequestThrottled</Code><Message>Rate exceeded</Message>"
-            b"</Error><RequestId>throttled</RequestId></ErrorResponse>")
+        return (
+            "400 Bad Request",
+            [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-query-error", "ThrottlingException;Sender")],
+            body,
+        )
+    body = (
+        b"<ErrorResponse><Error><Type>Sender</Type><Code>RequestThrottled</Code><Message>Rate exceeded</Message>"
+        b"</Error><RequestId>throttled</RequestId></ErrorResponse>"
+    )
     return "400 Bad Request", [("Content-Type", "text/xml")], body
 
 
@@ -104,8 +122,11 @@ class _ThrottledApplication:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         service = _service_of(environ)
-        if (service in THROTTLED_SERVICES and INTERNAL_USER_AGENT not in environ.get("HTTP_USER_AGENT", "")
-                and self.throttling.refuses(service)):
+        if (
+            service in THROTTLED_SERVICES
+            and INTERNAL_USER_AGENT not in environ.get("HTTP_USER_AGENT", "")
+            and self.throttling.refuses(service)
+        ):
             length = int(environ.get("CONTENT_LENGTH") or 0)
             if length:
                 environ["wsgi.input"].read(length)  # the connection stays usable for the next call
@@ -123,8 +144,12 @@ class Emulation:
         partition_queries.install()
         self.throttling = Throttling()
         self._server = make_server(
-            host, port, _ThrottledApplication(DomainDispatcherApplication(create_backend_app), self.throttling),
-            threaded=False, request_handler=_QuietHandler)
+            host,
+            port,
+            _ThrottledApplication(DomainDispatcherApplication(create_backend_app), self.throttling),
+            threaded=False,
+            request_handler=_QuietHandler,
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulation", daemon=True)
 
     @property
@@ -132,7 +157,7 @@ class Emulation:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Emulation":
+    def start(self) -> Emulation:
         self._thread.start()
         return self
 

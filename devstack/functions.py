@@ -9,9 +9,10 @@ import queue
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from devstack.template import ROOT, Resolver, resources_of_type
 
@@ -65,8 +66,11 @@ def _reserved_concurrency(resolver: Resolver, props: dict[str, Any]) -> int | No
 
 
 def api_routes(specs: dict[str, FunctionSpec]) -> list[ApiRoute]:
-    return [ApiRoute(spec.name, str(e["Method"]).upper(), e["Path"], (e.get("Auth") or {}).get("Authorizer"))
-            for spec in specs.values() for e in spec.events_of_type("Api").values()]
+    return [
+        ApiRoute(spec.name, str(e["Method"]).upper(), e["Path"], (e.get("Auth") or {}).get("Authorizer"))
+        for spec in specs.values()
+        for e in spec.events_of_type("Api").values()
+    ]
 
 
 def merged_environment(specs: dict[str, FunctionSpec]) -> dict[str, str]:
@@ -75,8 +79,10 @@ def merged_environment(specs: dict[str, FunctionSpec]) -> dict[str, str]:
     for spec in specs.values():
         for key, value in spec.environment.items():
             if key in merged and merged[key] != value:
-                raise ValueError(f"{key} differs between functions ({merged[key]!r} vs {value!r}); "
-                                 "the local stack runs them in one process and needs one value")
+                raise ValueError(
+                    f"{key} differs between functions ({merged[key]!r} vs {value!r}); "
+                    "the local stack runs them in one process and needs one value"
+                )
             merged[key] = value
     return merged
 

@@ -81,7 +81,6 @@ def _functions_on_the_emulation(pool_size: int) -> Iterator[EmulatedAws]:
     from devstack.functions import FunctionPool
     from devstack.resources import REGION, create_resources
     from devstack.stack import prepare_for_import
-
     from devstack.staff_accounts import create_sample_users
 
     session = boto3.Session(region_name=REGION)

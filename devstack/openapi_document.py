@@ -35,7 +35,6 @@ def generate() -> str:
     specs = prepare_for_import()
     merger = OpenAPIMerge(title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION, on_conflict="error")
     from devstack.functions import load_module
-
     from onecard.web.documented_problems import with_documented_problems
 
     for spec in specs.values():

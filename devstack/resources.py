@@ -28,9 +28,12 @@ class LocalResources:
     resolver: Resolver | None = None
 
 
-def create_resources(session: Any, template: dict[str, Any] | None = None,
-                     secret_values: dict[str, str] | None = None,
-                     parameters: dict[str, str] | None = None) -> LocalResources:
+def create_resources(
+    session: Any,
+    template: dict[str, Any] | None = None,
+    secret_values: dict[str, str] | None = None,
+    parameters: dict[str, str] | None = None,
+) -> LocalResources:
     """``session`` is a boto3 Session pointed at the emulation. ``secret_values`` restores secrets kept from a
     previous run (so data written then can still be read); missing ones are generated as the template says."""
     template = template or load_template()
@@ -46,8 +49,9 @@ def create_resources(session: Any, template: dict[str, Any] | None = None,
     for name, resource in resources_of_type(template, "AWS::SSM::Parameter").items():
         props = resolver.resolve(resource["Properties"])
         ssm_name = props.get("Name") or f"/onecard/local/{name}"
-        session.client("ssm").put_parameter(Name=ssm_name, Value=props.get("Value", ""), Type=props.get("Type", "String"),
-                                            Overwrite=True)
+        session.client("ssm").put_parameter(
+            Name=ssm_name, Value=props.get("Value", ""), Type=props.get("Type", "String"), Overwrite=True
+        )
         local.refs[name] = ssm_name
     _refresh(resolver, local)
     for name, resource in resources_of_type(template, "AWS::DynamoDB::Table").items():
@@ -136,15 +140,19 @@ def _create_table(dynamodb: Any, name: str, props: dict[str, Any], local: LocalR
         request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     sse = props.get("SSESpecification")
     if sse and sse.get("SSEEnabled"):
-        request["SSESpecification"] = {"Enabled": True, "SSEType": sse.get("SSEType", "KMS"),
-                                       **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse.get("KMSMasterKeyId") else {})}
+        request["SSESpecification"] = {
+            "Enabled": True,
+            "SSEType": sse.get("SSEType", "KMS"),
+            **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse.get("KMSMasterKeyId") else {}),
+        }
     if "DeletionProtectionEnabled" in props:
         request["DeletionProtectionEnabled"] = bool(props["DeletionProtectionEnabled"])
     description = dynamodb.create_table(**request)["TableDescription"]
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
-        dynamodb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
-            "AttributeName": ttl["AttributeName"], "Enabled": True})
+        dynamodb.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+        )
     local.refs[name] = table_name
     local.table_names[name] = table_name
     local.attributes[(name, "Arn")] = description["TableArn"]
@@ -153,8 +161,15 @@ def _create_table(dynamodb: Any, name: str, props: dict[str, Any], local: LocalR
 
 
 _QUEUE_ATTRIBUTES = {
-    "DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
-    "VisibilityTimeout", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "FifoQueue",
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "SqsManagedSseEnabled",
+    "FifoQueue",
     "ContentBasedDeduplication",
 }
 
@@ -181,11 +196,29 @@ def _attribute_text(value: Any) -> str:
 
 # CreateUserPool's own parameters among a template's AWS::Cognito::UserPool Properties (EnabledMfas is
 # CloudFormation's: it becomes SetUserPoolMfaConfig).
-_USER_POOL_PARAMETERS = ("Policies", "AdminCreateUserConfig", "UsernameConfiguration", "AccountRecoverySetting",
-                         "DeletionProtection", "AutoVerifiedAttributes", "UsernameAttributes", "AliasAttributes")
-_CLIENT_PARAMETERS = ("GenerateSecret", "ExplicitAuthFlows", "PreventUserExistenceErrors", "EnableTokenRevocation",
-                      "IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity", "TokenValidityUnits",
-                      "AuthSessionValidity", "ReadAttributes", "WriteAttributes")
+_USER_POOL_PARAMETERS = (
+    "Policies",
+    "AdminCreateUserConfig",
+    "UsernameConfiguration",
+    "AccountRecoverySetting",
+    "DeletionProtection",
+    "AutoVerifiedAttributes",
+    "UsernameAttributes",
+    "AliasAttributes",
+)
+_CLIENT_PARAMETERS = (
+    "GenerateSecret",
+    "ExplicitAuthFlows",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "IdTokenValidity",
+    "AccessTokenValidity",
+    "RefreshTokenValidity",
+    "TokenValidityUnits",
+    "AuthSessionValidity",
+    "ReadAttributes",
+    "WriteAttributes",
+)
 
 
 def _create_user_pools(cognito: Any, template: dict[str, Any], resolver: Resolver, local: LocalResources) -> None:
@@ -198,22 +231,30 @@ def _create_user_pools(cognito: Any, template: dict[str, Any], resolver: Resolve
         pool = cognito.create_user_pool(PoolName=props.get("UserPoolName") or name, **request)["UserPool"]
         if props.get("MfaConfiguration"):
             cognito.set_user_pool_mfa_config(
-                UserPoolId=pool["Id"], MfaConfiguration=props["MfaConfiguration"],
-                SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", [])})
+                UserPoolId=pool["Id"],
+                MfaConfiguration=props["MfaConfiguration"],
+                SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", [])},
+            )
         local.refs[name] = pool["Id"]
         local.user_pools[name] = pool["Id"]
-        local.attributes.update({(name, "Arn"): pool["Arn"], (name, "ProviderName"): f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"})
+        local.attributes.update(
+            {(name, "Arn"): pool["Arn"], (name, "ProviderName"): f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"}
+        )
     resolver.refs.update(local.refs)
     for name, resource in resources_of_type(template, "AWS::Cognito::UserPoolClient").items():
         props = resolver.resolve(resource["Properties"])
         request = {k: props[k] for k in _CLIENT_PARAMETERS if k in props}
-        client = cognito.create_user_pool_client(UserPoolId=props["UserPoolId"], ClientName=props.get("ClientName") or name,
-                                                 **request)["UserPoolClient"]
+        client = cognito.create_user_pool_client(
+            UserPoolId=props["UserPoolId"], ClientName=props.get("ClientName") or name, **request
+        )["UserPoolClient"]
         local.refs[name] = client["ClientId"]
     for name, resource in resources_of_type(template, "AWS::Cognito::UserPoolGroup").items():
         props = resolver.resolve(resource["Properties"])
-        cognito.create_group(UserPoolId=props["UserPoolId"], GroupName=props["GroupName"],
-                             **{k: props[k] for k in ("Description", "Precedence") if k in props})
+        cognito.create_group(
+            UserPoolId=props["UserPoolId"],
+            GroupName=props["GroupName"],
+            **{k: props[k] for k in ("Description", "Precedence") if k in props},
+        )
         local.refs[name] = props["GroupName"]
 
 
@@ -234,5 +275,6 @@ def cognito_refs(session: Any) -> dict[str, str]:
         pool = refs.get(props["UserPoolId"].value) if isinstance(props["UserPoolId"], Intrinsic) else None
         if pool:
             clients = cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"]
-            refs.update({name: c["ClientId"] for c in clients if c["ClientName"] == (props.get("ClientName") or name)})
+            wanted = props.get("ClientName") or name
+            refs.update((name, c["ClientId"]) for c in clients if c["ClientName"] == wanted)
     return refs

@@ -8,9 +8,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from devstack import functions, staff_accounts, state
 from devstack.api_gateway import make_server
@@ -34,8 +35,17 @@ LOCAL_ENVIRONMENT = {
 
 COGNITO_ROUTE = "/_local/cognito-idp/"
 # What a browser may ask a user pool without AWS credentials (the staff page's sign-in and sign-out).
-PUBLIC_COGNITO_ACTIONS = frozenset({"InitiateAuth", "RespondToAuthChallenge", "AssociateSoftwareToken",
-                                    "VerifySoftwareToken", "GlobalSignOut", "RevokeToken", "GetUser"})
+PUBLIC_COGNITO_ACTIONS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "GlobalSignOut",
+        "RevokeToken",
+        "GetUser",
+    }
+)
 
 
 @dataclass
@@ -84,19 +94,29 @@ class LocalStack:
 
         # The library system (ILS) over SIP2; its account (login, password) is .ils_simulator.account.
         self.ils_simulator = IlsSimulator(port=int(os.environ.get("ILS_SIMULATOR_PORT", "0")))
-        self.simulator = PartnerSimulator({}, f"http://{self.host}:{self.port}",
-                                          port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")),
-                                          ils=self.ils_simulator, aws_throttling=self._moto.throttling)
+        self.simulator = PartnerSimulator(
+            {},
+            f"http://{self.host}:{self.port}",
+            port=int(os.environ.get("PARTNER_SIMULATOR_PORT", "0")),
+            ils=self.ils_simulator,
+            aws_throttling=self._moto.throttling,
+        )
         simulated = f"http://127.0.0.1:{self.simulator.port}"
-        self.parameters = {"NtpcBaseUrl": f"{simulated}/ntpc", "KlcplBaseUrl": f"{simulated}/klcpl",
-                           "PublicBaseUrl": f"http://{self.host}:{self.port}",
-                           "TaipeiCardBaseUrl": f"{simulated}/taipei-card", "LinkRetryBaseSeconds": "1",
-                           "IlsHost": "127.0.0.1", "IlsPort": str(self.ils_simulator.port),
-                           "IlsInstitutionId": self.ils_simulator.institution_id,
-                           **self.parameters}
+        self.parameters = {
+            "NtpcBaseUrl": f"{simulated}/ntpc",
+            "KlcplBaseUrl": f"{simulated}/klcpl",
+            "PublicBaseUrl": f"http://{self.host}:{self.port}",
+            "TaipeiCardBaseUrl": f"{simulated}/taipei-card",
+            "LinkRetryBaseSeconds": "1",
+            "IlsHost": "127.0.0.1",
+            "IlsPort": str(self.ils_simulator.port),
+            "IlsInstitutionId": self.ils_simulator.institution_id,
+            **self.parameters,
+        }
         saved = state.load_state(self.state_dir) if self.state_dir else {}
         self.resources: LocalResources = create_resources(
-            self.session, self.template, secret_values=state.saved_secret_values(saved), parameters=self.parameters)
+            self.session, self.template, secret_values=state.saved_secret_values(saved), parameters=self.parameters
+        )
         if saved:
             state.restore(self.session, self.resources, saved)
         self._give_the_functions_the_ils_account()
@@ -112,9 +132,15 @@ class LocalStack:
             pool.warm()
 
         stage = self.resources.resolver.ref("Stage")
-        self._server = make_server(self.host, self.port, functions.api_routes(self.specs), self.invoke, stage,
-                                   local_routes=self.local_route,
-                                   authorizers=local_authorizers(self.template, self.resources.refs, REGION))
+        self._server = make_server(
+            self.host,
+            self.port,
+            functions.api_routes(self.specs),
+            self.invoke,
+            stage,
+            local_routes=self.local_route,
+            authorizers=local_authorizers(self.template, self.resources.refs, REGION),
+        )
         self.port = self._server.server_address[1]
         # The staff page signs in at the emulated user pool through the local route below (same origin).
         os.environ["STAFF_SIGN_IN_ENDPOINT"] = f"{self.url}{COGNITO_ROUTE}"
@@ -135,7 +161,8 @@ class LocalStack:
             account = self.ils_simulator.account
             self.session.client("secretsmanager").put_secret_value(
                 SecretId=self.resources.secret_ids["IlsSipAccountSecret"],
-                SecretString=json.dumps({"login": account.login, "password": account.password}))
+                SecretString=json.dumps({"login": account.login, "password": account.password}),
+            )
 
     def _staff_accounts(self, saved: dict[str, Any]) -> None:
         """One sample user per group at first start; afterwards the accounts as they were left."""
@@ -147,7 +174,9 @@ class LocalStack:
             self.first_time_passwords = staff_accounts.create_sample_users(cognito, pool)
 
     def staff_users(self) -> list[dict[str, Any]]:
-        return staff_accounts.saved_users(self.session.client("cognito-idp"), self.resources.user_pools["StaffUserPool"])
+        return staff_accounts.saved_users(
+            self.session.client("cognito-idp"), self.resources.user_pools["StaffUserPool"]
+        )
 
     def _partner_secrets(self) -> dict[str, bytes]:
         client = self.session.client("secretsmanager")
@@ -155,9 +184,13 @@ class LocalStack:
         from onecard.security.key_versions import VersionedKeys
 
         # The simulated partners sign with the current version of a secret restored from a rotation.
-        return {partner: VersionedKeys.parse(client.get_secret_value(
-                    SecretId=self.resources.secret_ids[name])["SecretString"]).current_key
-                for partner, name in names.items() if name in self.resources.secret_ids}
+        return {
+            partner: VersionedKeys.parse(
+                client.get_secret_value(SecretId=self.resources.secret_ids[name])["SecretString"]
+            ).current_key
+            for partner, name in names.items()
+            if name in self.resources.secret_ids
+        }
 
     def _start_event_sources(self) -> None:
         """SQS and DynamoDB stream events of template.yaml, polled as Lambda's event source mappings would."""
@@ -172,12 +205,16 @@ class LocalStack:
                 url, arn = self.resources.queue_urls[queue], attributes[(queue, "Arn")]
                 # Lambda polls a queue with several concurrent batches, up to the function's reserved concurrency.
                 for poller in range(min(spec.reserved_concurrency or self.pool_size, self.pool_size)):
-                    self.run_in_background(f"{spec.name}-{name}-{poller}", lambda stop, s=spec, p=props, u=url, a=arn:
-                                           poll_queue(sqs, s, p, u, a, self.invoke, stop))
+                    self.run_in_background(
+                        f"{spec.name}-{name}-{poller}",
+                        lambda stop, s=spec, p=props, u=url, a=arn: poll_queue(sqs, s, p, u, a, self.invoke, stop),
+                    )
             for name, props in spec.events_of_type("DynamoDB").items():
                 table = self.resources.table_names[props["Stream"].value[0]]
-                self.run_in_background(f"{spec.name}-{name}", lambda stop, s=spec, p=props, t=table:
-                                       poll_stream(t, s, p, self.invoke, stop))
+                self.run_in_background(
+                    f"{spec.name}-{name}",
+                    lambda stop, s=spec, p=props, t=table: poll_stream(t, s, p, self.invoke, stop),
+                )
 
     @property
     def url(self) -> str:
@@ -195,12 +232,18 @@ class LocalStack:
         if path.rstrip("/") != "/_local/mail":
             return None
         if method != "GET":
-            return 405, {"Content-Type": "application/problem+json", "Allow": "GET"}, json.dumps(
-                {"type": "about:blank", "title": "Method Not Allowed", "status": 405}).encode()
+            return (
+                405,
+                {"Content-Type": "application/problem+json", "Allow": "GET"},
+                json.dumps({"type": "about:blank", "title": "Method Not Allowed", "status": 405}).encode(),
+            )
         from onecard.mail.local_sink import read_messages
 
-        return 200, {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, json.dumps(
-            read_messages(self.mail_dir), ensure_ascii=False).encode("utf-8")
+        return (
+            200,
+            {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
+            json.dumps(read_messages(self.mail_dir), ensure_ascii=False).encode("utf-8"),
+        )
 
     def _cognito(self, method: str, headers: dict[str, str], body: bytes) -> Any:
         import urllib.error
@@ -209,15 +252,32 @@ class LocalStack:
         target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
         action = target.removeprefix("AWSCognitoIdentityProviderService.")
         if method != "POST" or action not in PUBLIC_COGNITO_ACTIONS:
-            return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
-                {"__type": "InvalidParameterException", "message": "Not a public user pool action"}).encode()
-        request = urllib.request.Request(f"{self.aws_endpoint}/", data=body, method="POST", headers={
-            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+            return (
+                400,
+                {"Content-Type": "application/x-amz-json-1.1"},
+                json.dumps(
+                    {"__type": "InvalidParameterException", "message": "Not a public user pool action"}
+                ).encode(),
+            )
+        request = urllib.request.Request(
+            f"{self.aws_endpoint}/",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
-                return answer.status, {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"}, answer.read()
+                return (
+                    answer.status,
+                    {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"},
+                    answer.read(),
+                )
         except urllib.error.HTTPError as refused:
-            return refused.code, {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"}, refused.read()
+            return (
+                refused.code,
+                {"Content-Type": "application/x-amz-json-1.1", "Cache-Control": "no-store"},
+                refused.read(),
+            )
 
     def run_in_background(self, name: str, run: Callable[[threading.Event], None]) -> None:
         job = Background(name, run)

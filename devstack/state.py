@@ -38,21 +38,26 @@ def restore(session: Any, local: LocalResources, state: dict[str, Any]) -> None:
         if table is None:
             continue
         for start in range(0, len(items), 25):
-            batch = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
+            batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
             dynamodb.batch_write_item(RequestItems={table: batch})
     sqs = session.client("sqs")
     for logical, messages in state.get("queues", {}).items():
         url = local.queue_urls.get(logical)
         for message in messages if url else []:
-            sqs.send_message(QueueUrl=url, MessageBody=message["body"],
-                             **({"MessageAttributes": message["attributes"]} if message.get("attributes") else {}))
+            sqs.send_message(
+                QueueUrl=url,
+                MessageBody=message["body"],
+                **({"MessageAttributes": message["attributes"]} if message.get("attributes") else {}),
+            )
 
 
 def save_state(folder: Path, session: Any, local: LocalResources, extra: dict[str, Any] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     state = {
-        "secrets": {name: session.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-                    for name, arn in local.secret_ids.items()},
+        "secrets": {
+            name: session.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+            for name, arn in local.secret_ids.items()
+        },
         "kms": _saved_keys(local),
         "tables": {name: _all_items(session.client("dynamodb"), table) for name, table in local.table_names.items()},
         "queues": {name: _queued_messages(url) for name, url in local.queue_urls.items()},
@@ -81,8 +86,10 @@ def _kms_backend() -> Any:
 
 def _saved_keys(local: LocalResources) -> dict[str, dict[str, str]]:
     backend = _kms_backend()
-    return {name: {"key_id": key_id, "material": base64.b64encode(backend.keys[key_id].key_material).decode()}
-            for name, key_id in local.key_ids.items()}
+    return {
+        name: {"key_id": key_id, "material": base64.b64encode(backend.keys[key_id].key_material).decode()}
+        for name, key_id in local.key_ids.items()
+    }
 
 
 def _restore_keys(local: LocalResources, saved: dict[str, dict[str, str]]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from devstack.functions import FunctionSpec
 
@@ -55,8 +56,14 @@ def _plain(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "dynamodb": dynamodb, "awsRegion": "ap-northeast-1"}
 
 
-def poll_stream(table_name: str, spec: FunctionSpec, properties: dict[str, Any], invoke: Invoke,
-                stop: threading.Event, idle_wait: float = 0.2) -> None:
+def poll_stream(
+    table_name: str,
+    spec: FunctionSpec,
+    properties: dict[str, Any],
+    invoke: Invoke,
+    stop: threading.Event,
+    idle_wait: float = 0.2,
+) -> None:
     patterns = _filters(properties)
     batch_size = int(properties.get("BatchSize", 100))
     delivered: set[str] = set()
@@ -75,17 +82,19 @@ def poll_stream(table_name: str, spec: FunctionSpec, properties: dict[str, Any],
                     wanted.append(record)
             complete = True
             for first in range(0, len(wanted), batch_size):
-                batch = wanted[first:first + batch_size]
+                batch = wanted[first : first + batch_size]
                 result = invoke(spec.name, {"Records": [_plain(r) for r in batch]}) or {}
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
                 # From the first failure on, records are delivered again on the next pass, as Lambda retries.
                 first_failed = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed), None)
-                delivered.update(r["eventID"] for r in batch[: first_failed if first_failed is not None else len(batch)])
+                delivered.update(
+                    r["eventID"] for r in batch[: first_failed if first_failed is not None else len(batch)]
+                )
                 if first_failed is not None:
                     complete = False
                     break
             if complete:
                 position = len(records)
             stop.wait(idle_wait)
-        except Exception:  # noqa: BLE001 - keep relaying; the records stay in the stream
+        except Exception:
             stop.wait(idle_wait)

@@ -41,15 +41,31 @@ def _tag_constructor(name: str):
     return construct
 
 
-for _name in ("Ref", "GetAtt", "Sub", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap",
-              "ImportValue", "GetAZs", "Base64", "Condition"):
+for _name in (
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "Join",
+    "Select",
+    "Split",
+    "FindInMap",
+    "ImportValue",
+    "GetAZs",
+    "Base64",
+    "Condition",
+):
     _Loader.add_constructor(f"!{_name}", _tag_constructor(_name))
 
 
 @functools.cache
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass with CloudFormation tags
+        return yaml.load(handle, Loader=_Loader)
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -59,15 +75,25 @@ def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str,
 class Resolver:
     """Resolves intrinsics with the values the local resources got (Ref and GetAtt) and the parameters' defaults."""
 
-    def __init__(self, template: dict[str, Any], refs: dict[str, str], attributes: dict[tuple[str, str], str],
-                 parameters: dict[str, str] | None = None):
+    def __init__(
+        self,
+        template: dict[str, Any],
+        refs: dict[str, str],
+        attributes: dict[tuple[str, str], str],
+        parameters: dict[str, str] | None = None,
+    ):
         self.template = template
         self.refs = dict(refs)
         self.attributes = dict(attributes)
         self.parameters = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
         self.parameters.update(parameters or {})
-        self.pseudo = {"AWS::Region": "ap-northeast-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
-                       "AWS::StackName": "onecard-local", "AWS::URLSuffix": "amazonaws.com"}
+        self.pseudo = {
+            "AWS::Region": "ap-northeast-1",
+            "AWS::AccountId": "123456789012",
+            "AWS::Partition": "aws",
+            "AWS::StackName": "onecard-local",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
 
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.template.get("Conditions", {})[name]))

@@ -60,8 +60,11 @@ def _capture(backend: Any, transact_items: list[dict[str, Any]]) -> list[_Before
         range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
         current = table.get_item(hash_value, range_value)
         shard = table.stream_shard
-        kept.append(_Before(table, hash_value, range_value, copy.deepcopy(current),
-                            len(shard.items) if shard is not None else None))
+        kept.append(
+            _Before(
+                table, hash_value, range_value, copy.deepcopy(current), len(shard.items) if shard is not None else None
+            )
+        )
     return kept
 
 
@@ -81,7 +84,7 @@ def _restore(kept: list[_Before]) -> None:
                 items[before.hash_value][before.range_value] = before.item
         shard = before.table.stream_shard
         if shard is not None and before.stream_length is not None:
-            del shard.items[before.stream_length:]
+            del shard.items[before.stream_length :]
 
 
 def install() -> None:

@@ -21,8 +21,9 @@ import socket
 import socketserver
 import struct
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Iterator
+from typing import Any
 
 from onecard.infra import sip2_codec as codec
 
@@ -63,9 +64,16 @@ class SimulatedPatron:
 
     def public(self) -> dict[str, Any]:
         """What GET /_control/ils/patrons shows: everything but the password."""
-        return {"barcode": self.barcode, "id_number": self.id_number, "name": self.name,
-                "birth_date": self.birth_date.isoformat(), "card_expires": self.card_expires.isoformat(),
-                "email": self.email, "phone": self.phone, "address": self.address}
+        return {
+            "barcode": self.barcode,
+            "id_number": self.id_number,
+            "name": self.name,
+            "birth_date": self.birth_date.isoformat(),
+            "card_expires": self.card_expires.isoformat(),
+            "email": self.email,
+            "phone": self.phone,
+            "address": self.address,
+        }
 
 
 def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
@@ -73,21 +81,35 @@ def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
     today = today or dt.date.today()
     later = dt.date(today.year + 2, 12, 31)
     return [
-        SimulatedPatron("TP90000001", "F131104093", "tpml2024", "陳大文", dt.date(1985, 3, 2), later,
-                        phone="0912345678", address="臺北市大安區建國南路二段1號"),
-        SimulatedPatron("TP90000002", "A234567893", "book5678", "王美玲", dt.date(1992, 11, 20), later,
-                        email="wang@example.com"),
-        SimulatedPatron("TP90000003", "L118159085", "exp12345", "李小華", dt.date(1978, 7, 15),
-                        dt.date(2024, 12, 31)),
+        SimulatedPatron(
+            "TP90000001",
+            "F131104093",
+            "tpml2024",
+            "陳大文",
+            dt.date(1985, 3, 2),
+            later,
+            phone="0912345678",
+            address="臺北市大安區建國南路二段1號",
+        ),
+        SimulatedPatron(
+            "TP90000002", "A234567893", "book5678", "王美玲", dt.date(1992, 11, 20), later, email="wang@example.com"
+        ),
+        SimulatedPatron("TP90000003", "L118159085", "exp12345", "李小華", dt.date(1978, 7, 15), dt.date(2024, 12, 31)),
     ]
 
 
 class IlsSimulator:
     extension_fields = EXTENSION_FIELDS
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, account: Account | None = None,
-                 institution_id: str = INSTITUTION_ID, patrons: list[SimulatedPatron] | None = None,
-                 encoding: str = "utf-8"):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account: Account | None = None,
+        institution_id: str = INSTITUTION_ID,
+        patrons: list[SimulatedPatron] | None = None,
+        encoding: str = "utf-8",
+    ):
         self.host = host
         self.account = account or Account("onecard", secrets.token_urlsafe(12))
         self.institution_id = institution_id
@@ -108,10 +130,12 @@ class IlsSimulator:
         unknown = set(settings) - known
         if unknown:
             raise ValueError(f"unknown faults: {', '.join(sorted(unknown))}")
-        self.faults = IlsFaults(down=bool(settings.get("down", False)),
-                                latency_ms=max(0, int(settings.get("latency_ms", 0))),
-                                drop_mid_answer=bool(settings.get("drop_mid_answer", False)),
-                                corrupt_checksum=bool(settings.get("corrupt_checksum", False)))
+        self.faults = IlsFaults(
+            down=bool(settings.get("down", False)),
+            latency_ms=max(0, int(settings.get("latency_ms", 0))),
+            drop_mid_answer=bool(settings.get("drop_mid_answer", False)),
+            corrupt_checksum=bool(settings.get("corrupt_checksum", False)),
+        )
         if self.faults.down:
             self.drop_connections()
         return self.faults
@@ -139,8 +163,9 @@ class IlsSimulator:
 
     def serve(self, stop: threading.Event) -> None:
         """Answers until ``stop`` is set, then closes the port and every connection."""
-        thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                  name="ils-simulator", daemon=True)
+        thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="ils-simulator", daemon=True
+        )
         thread.start()
         stop.wait()
         self._stopping.set()
@@ -194,10 +219,14 @@ class IlsSimulator:
         answer = [("AO", self.institution_id), ("AA", patron.barcode), ("AE", patron.name), ("BL", "Y")]
         if password is not None:
             answer.append(("CQ", "Y" if secrets.compare_digest(password.encode(), patron.password.encode()) else "N"))
-        answer += [(fid, value) for fid, value in (("BD", patron.address), ("BE", patron.email),
-                                                  ("BF", patron.phone)) if value]
-        answer += [("PB", patron.birth_date.strftime("%Y%m%d")), ("PA", patron.card_expires.strftime("%Y%m%d")),
-                   ("XI", patron.id_number)]
+        answer += [
+            (fid, value) for fid, value in (("BD", patron.address), ("BE", patron.email), ("BF", patron.phone)) if value
+        ]
+        answer += [
+            ("PB", patron.birth_date.strftime("%Y%m%d")),
+            ("PA", patron.card_expires.strftime("%Y%m%d")),
+            ("XI", patron.id_number),
+        ]
         if expired:
             answer.append(("AF", "借閱證已逾期"))
         return codec.Message("64", (_CHARGE_DENIED if expired else _NO_STATUS) + head, tuple(answer))
@@ -234,7 +263,7 @@ class IlsSimulator:
                             return
                         buffer += chunk
                         continue
-                    raw, buffer = buffer[:end + 1], buffer[end + 1:]
+                    raw, buffer = buffer[: end + 1], buffer[end + 1 :]
                     if simulator.faults.down:
                         return
                     if raw.startswith(b"97"):
@@ -259,7 +288,7 @@ class IlsSimulator:
                         digit = reply[-2:-1]
                         reply = reply[:-2] + (b"0" if digit != b"0" else b"1") + b"\r"
                     if faults.drop_mid_answer:
-                        connection.sendall(reply[:len(reply) // 2])
+                        connection.sendall(reply[: len(reply) // 2])
                         connection.shutdown(socket.SHUT_WR)  # end of stream in the middle of the answer
                         return
                     connection.sendall(reply)
@@ -275,12 +304,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 def _abort(connection: socket.socket) -> None:
     """Closes with a reset (no lingering FIN handshake): the client sees the connection fail at once."""
-    try:
+    with contextlib.suppress(OSError):
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     connection.close()

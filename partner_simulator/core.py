@@ -14,12 +14,12 @@ from onecard.partners.client import PartnerAnswer, answer_from_http
 
 @dataclass
 class Faults:
-    error_rate: float = 0.0          # share of calls answered with `error_status`
+    error_rate: float = 0.0  # share of calls answered with `error_status`
     error_status: int = 503
-    reject_rate: float = 0.0         # share of link calls refused with 422
-    timeout_rate: float = 0.0        # share of calls that hang past the client's timeout
+    reject_rate: float = 0.0  # share of link calls refused with 422
+    timeout_rate: float = 0.0  # share of calls that hang past the client's timeout
     latency_ms: int = 0
-    mode: str = "immediate"          # immediate: 200 now; callback: 202 now, a signed callback later
+    mode: str = "immediate"  # immediate: 200 now; callback: 202 now, a signed callback later
     callback_delay_ms: int = 300
     duplicate_callbacks: bool = False
     out_of_order: bool = False
@@ -47,14 +47,22 @@ class SimulatedPartner:
                 self.refused.append({"action": action, "request_id": request_id, "status": 0, "at": at})
                 return 0, {}
             if roll < self.faults.timeout_rate + self.faults.error_rate:
-                self.refused.append({"action": action, "request_id": request_id, "status": self.faults.error_status,
-                                     "at": at})
+                self.refused.append(
+                    {"action": action, "request_id": request_id, "status": self.faults.error_status, "at": at}
+                )
                 return self.faults.error_status, {"reason": "simulated failure"}
             if action == "link" and self._random.random() < self.faults.reject_rate:
                 self.refused.append({"action": action, "request_id": request_id, "status": 422, "at": at})
                 return 422, {"reason": "simulated refusal"}
-            self.seen.append({"action": action, "request_id": request_id, "reader_id": payload.get("reader_id"),
-                              "fields": sorted(payload), "at": at})
+            self.seen.append(
+                {
+                    "action": action,
+                    "request_id": request_id,
+                    "reader_id": payload.get("reader_id"),
+                    "fields": sorted(payload),
+                    "at": at,
+                }
+            )
             reader = str(payload.get("reader_id"))
             if action == "link":
                 card = self.linked.setdefault(reader, f"{self.name.upper()}-{secrets.token_hex(4).upper()}")

@@ -20,9 +20,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from onecard.partners import protocol
 from partner_simulator.core import Faults, SimulatedPartners
@@ -34,8 +35,15 @@ _ACTIONS = {path: action for action, path in protocol.PATHS.items()}
 
 
 class PartnerSimulator:
-    def __init__(self, secrets: dict[str, bytes], callback_base_url: str, host: str = "127.0.0.1", port: int = 3100,
-                 ils: IlsSimulator | None = None, aws_throttling: Any = None):
+    def __init__(
+        self,
+        secrets: dict[str, bytes],
+        callback_base_url: str,
+        host: str = "127.0.0.1",
+        port: int = 3100,
+        ils: IlsSimulator | None = None,
+        aws_throttling: Any = None,
+    ):
         self.secrets = secrets
         self.ils = ils
         self.aws_throttling = aws_throttling
@@ -52,13 +60,18 @@ class PartnerSimulator:
         self._server.shutdown()
         self._server.server_close()
 
-    def _callback(self, partner: str, request_id: str, body: dict[str, Any], delay: float, copies: int,
-                  stale_first: bool) -> None:
+    def _callback(
+        self, partner: str, request_id: str, body: dict[str, Any], delay: float, copies: int, stale_first: bool
+    ) -> None:
         def post(status_body: dict[str, Any], at: int) -> None:
             payload = json.dumps(status_body).encode()
             headers = protocol.signed_headers(self.secrets[partner], request_id, at, payload)
-            request = urllib.request.Request(f"{self.callback_base_url}/v1/partners/{partner}/callbacks", data=payload,
-                                             headers=headers, method="POST")
+            request = urllib.request.Request(
+                f"{self.callback_base_url}/v1/partners/{partner}/callbacks",
+                data=payload,
+                headers=headers,
+                method="POST",
+            )
             try:
                 with urllib.request.urlopen(request, timeout=5) as answer:
                     status = answer.status
@@ -70,8 +83,12 @@ class PartnerSimulator:
 
         def later() -> None:
             time.sleep(delay)
-            event = {"event_id": f"E-{request_id}", "request_id": request_id, "status": body["status"],
-                     **({"partner_card_number": body["partner_card_number"]} if body.get("partner_card_number") else {})}
+            event = {
+                "event_id": f"E-{request_id}",
+                "request_id": request_id,
+                "status": body["status"],
+                **({"partner_card_number": body["partner_card_number"]} if body.get("partner_card_number") else {}),
+            }
             now = int(time.time())
             for _ in range(copies):
                 post(event, now)
@@ -87,7 +104,7 @@ class PartnerSimulator:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # one answer = two writes; without this each waits for a delayed ACK
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _reply(self, status: int, body: Any) -> None:
@@ -151,7 +168,7 @@ class PartnerSimulator:
                 except (TypeError, ValueError) as refused:
                     self._reply(400, {"reason": str(refused)})
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = self.path.strip("/").split("/")
                 if parts == ["_control", "aws"]:
                     self._control_aws("GET", b"")
@@ -159,14 +176,27 @@ class PartnerSimulator:
                 if parts[:2] == ["_control", "ils"]:
                     self._control_ils("GET", parts[2:], b"")
                     return
-                if len(parts) == 3 and parts[0] == "_control" and parts[2] == "seen" and parts[1] in simulator.partners.partners:
+                if (
+                    len(parts) == 3
+                    and parts[0] == "_control"
+                    and parts[2] == "seen"
+                    and parts[1] in simulator.partners.partners
+                ):
                     partner = simulator.partners.partners[parts[1]]
-                    self._reply(200, {"seen": partner.seen, "refused": partner.refused, "faults": asdict(partner.faults),
-                                     "linked": partner.linked, "callback_answers": partner.callback_answers})
+                    self._reply(
+                        200,
+                        {
+                            "seen": partner.seen,
+                            "refused": partner.refused,
+                            "faults": asdict(partner.faults),
+                            "linked": partner.linked,
+                            "callback_answers": partner.callback_answers,
+                        },
+                    )
                 else:
                     self._reply(404, {"reason": "not found"})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path.strip("/").split("/") == ["_control", "aws"]:
                     self._control_aws("POST", body)
@@ -178,7 +208,9 @@ class PartnerSimulator:
                 if parts[0] == "_control" and len(parts) == 2 and parts[1] in simulator.partners.partners:
                     settings = json.loads(body or b"{}")
                     known = {f.name for f in fields(Faults)}
-                    simulator.partners.partners[parts[1]].faults = Faults(**{k: v for k, v in settings.items() if k in known})
+                    simulator.partners.partners[parts[1]].faults = Faults(
+                        **{k: v for k, v in settings.items() if k in known}
+                    )
                     self._reply(200, asdict(simulator.partners.partners[parts[1]].faults))
                     return
                 name, path = parts[0], "/" + (parts[1] if len(parts) > 1 else "")
@@ -197,8 +229,14 @@ class PartnerSimulator:
                     return
                 if status == 202:
                     faults = partner.faults
-                    simulator._callback(name, request_id, answer, faults.callback_delay_ms / 1000,
-                                        2 if faults.duplicate_callbacks else 1, faults.out_of_order)
+                    simulator._callback(
+                        name,
+                        request_id,
+                        answer,
+                        faults.callback_delay_ms / 1000,
+                        2 if faults.duplicate_callbacks else 1,
+                        faults.out_of_order,
+                    )
                     self._reply(202, {"status": "accepted"})
                     return
                 self._reply(status, answer)

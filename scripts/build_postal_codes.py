@@ -53,8 +53,13 @@ def read_package(package_dir: Path) -> tuple[str, dict[str, Any]]:
         raise DataError(f"{package_dir} holds {manifest.get('name')!r}, not {PACKAGE}")
     if manifest.get("license") != LICENSE:
         raise DataError(f"{PACKAGE} {manifest.get('version')} is licensed {manifest.get('license')!r}, not {LICENSE}")
-    done = subprocess.run(["node", "-e", _READ_MODULES, str(package_dir.resolve())],
-                          check=True, capture_output=True, text=True, encoding="utf-8")
+    done = subprocess.run(
+        ["node", "-e", _READ_MODULES, str(package_dir.resolve())],
+        check=True,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
     return manifest["version"], json.loads(done.stdout)
 
 
@@ -109,11 +114,15 @@ def build(version: str, data: dict[str, Any]) -> dict[str, Any]:
     if empty:
         raise DataError(f"no districts for {', '.join(empty)}")
 
-    note = ("Taiwan's cities and counties with their townships/districts and 3-digit postal codes, in the package's "
-            "order; 臺 used for 台; English names as the package publishes them.")
+    note = (
+        "Taiwan's cities and counties with their townships/districts and 3-digit postal codes, in the package's "
+        "order; 臺 used for 台; English names as the package publishes them."
+    )
     if island_groups:
-        note += (" Kept because the post office gives them a postal code, though they are island groups rather than "
-                 "districts: " + ", ".join(island_groups) + ".")
+        note += (
+            " Kept because the post office gives them a postal code, though they are island groups rather than "
+            "districts: " + ", ".join(island_groups) + "."
+        )
     return {"source": {"package": PACKAGE, "version": version, "license": LICENSE, "note": note}, "cities": cities}
 
 
@@ -141,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(text, encoding="utf-8", newline="\n")
     document = json.loads(text)
     count = sum(len(c["districts"]) for c in document["cities"])
-    print(f"{args.output.name}: {len(document['cities'])} cities, {count} districts "
-          f"from {PACKAGE} {document['source']['version']}")
+    print(
+        f"{args.output.name}: {len(document['cities'])} cities, {count} districts "
+        f"from {PACKAGE} {document['source']['version']}"
+    )
     return 0
 
 

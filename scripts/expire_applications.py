@@ -16,13 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers/common"))
 
-from onecard.lifecycle import expiry_job  # noqa: E402
+from onecard.lifecycle import expiry_job
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--date", type=dt.date.fromisoformat, default=None,
-                        help="the day to run as (YYYY-MM-DD, a date in Taipei)")
+    parser.add_argument(
+        "--date", type=dt.date.fromisoformat, default=None, help="the day to run as (YYYY-MM-DD, a date in Taipei)"
+    )
     arguments = parser.parse_args(argv)
     report = expiry_job.run_on(arguments.date)
     print(json.dumps(asdict(report), ensure_ascii=False))

@@ -28,9 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers/common")
 
 # The environment variable of each resource the rotation uses, and its logical id in template.yaml.
 RESOURCES = {
-    "READERS_TABLE": "ReadersTable", "SESSIONS_TABLE": "SessionsTable", "CONSENT_TABLE": "ConsentTable",
-    "DATA_KEY_ID": "DataKey", "BLIND_INDEX_SECRET_ID": "BlindIndexKeySecret", "CAPTCHA_SECRET_ID": "CaptchaKeySecret",
-    "NTPC_SECRET_ID": "NtpcPartnerSecret", "KLCPL_SECRET_ID": "KlcplPartnerSecret",
+    "READERS_TABLE": "ReadersTable",
+    "SESSIONS_TABLE": "SessionsTable",
+    "CONSENT_TABLE": "ConsentTable",
+    "DATA_KEY_ID": "DataKey",
+    "BLIND_INDEX_SECRET_ID": "BlindIndexKeySecret",
+    "CAPTCHA_SECRET_ID": "CaptchaKeySecret",
+    "NTPC_SECRET_ID": "NtpcPartnerSecret",
+    "KLCPL_SECRET_ID": "KlcplPartnerSecret",
     "TAIPEI_CARD_SECRET_ID": "TaipeiCardPartnerSecret",
 }
 
@@ -51,9 +56,14 @@ def locate_deployed(stack: str) -> dict[str, str]:
 
 def locate_local(endpoint: str) -> dict[str, str]:
     """The local stack names tables and secrets by their logical ids, and gives the data key an alias."""
-    return {**{variable: logical for variable, logical in RESOURCES.items()}, "DATA_KEY_ID": "alias/DataKey",
-            "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1")}
+    return {
+        **dict(RESOURCES.items()),
+        "DATA_KEY_ID": "alias/DataKey",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
+    }
 
 
 def parse_time(text: str) -> int:
@@ -72,16 +82,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status", action="store_true", help="only report where the rotation stands")
     parser.add_argument("--rollback", action="store_true", help="before the old version is retired: go back to it")
     parser.add_argument("--no-wait", action="store_true", help="stop at the first wait and say when to run again")
-    parser.add_argument("--settle-seconds", type=float, default=None,
-                        help="how long functions may use a secret they read before (default: their cache age + 30)")
-    parser.add_argument("--lockout-seconds", type=float, default=None,
-                        help="blind index: how long both versions count login attempts (default: window + lock)")
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=None,
+        help="how long functions may use a secret they read before (default: their cache age + 30)",
+    )
+    parser.add_argument(
+        "--lockout-seconds",
+        type=float,
+        default=None,
+        help="blind index: how long both versions count login attempts (default: window + lock)",
+    )
     parser.add_argument("--rate", type=float, default=50.0, help="readers re-indexed per second at most")
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--new-secret-file", type=Path, help="partner: the new secret agreed with the partner")
     parser.add_argument("--switch-at", type=parse_time, help="partner: when the new secret starts signing (ISO time)")
-    parser.add_argument("--window-minutes", type=float, default=10.0,
-                        help="partner: both secrets are accepted until this long after the switch")
+    parser.add_argument(
+        "--window-minutes",
+        type=float,
+        default=10.0,
+        help="partner: both secrets are accepted until this long after the switch",
+    )
     arguments = parser.parse_args(argv)
 
     if arguments.stack:
@@ -95,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.status:
             print(json.dumps(runner.status(arguments.key), ensure_ascii=False, default=str))
             return 0
-        options = runner.Options(wait=not arguments.no_wait, rollback=arguments.rollback, rate=arguments.rate,
-                                 page_size=arguments.page_size)
+        options = runner.Options(
+            wait=not arguments.no_wait, rollback=arguments.rollback, rate=arguments.rate, page_size=arguments.page_size
+        )
         if arguments.settle_seconds is not None:
             options.settle_seconds = arguments.settle_seconds
         if arguments.lockout_seconds is not None:
@@ -107,16 +130,22 @@ def main(argv: list[str] | None = None) -> int:
             outcome = runner.rotate_captcha(options)
         elif arguments.key.startswith("partner:"):
             secret = arguments.new_secret_file.read_bytes().strip() if arguments.new_secret_file else None
-            outcome = runner.rotate_partner(arguments.key.split(":", 1)[1], secret, arguments.switch_at,
-                                            arguments.window_minutes * 60, options)
+            outcome = runner.rotate_partner(
+                arguments.key.split(":", 1)[1], secret, arguments.switch_at, arguments.window_minutes * 60, options
+            )
         else:
             parser.error(f"unknown key {arguments.key!r}")
     except runner.RotationError as error:
         print(json.dumps({"error": str(error)}, ensure_ascii=False), file=sys.stderr)
         return 2
     finished = outcome.get("phase") == "done"
-    print(json.dumps({"finished": finished, **{k: v for k, v in outcome.items() if k not in ("pk", "sk")}},
-                     ensure_ascii=False, default=str))
+    print(
+        json.dumps(
+            {"finished": finished, **{k: v for k, v in outcome.items() if k not in ("pk", "sk")}},
+            ensure_ascii=False,
+            default=str,
+        )
+    )
     return 0 if finished else 3
 
 

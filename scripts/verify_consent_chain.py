@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers/common"))
 
-from onecard import wiring  # noqa: E402
-from onecard.consent.receipts import verify_chain  # noqa: E402
+from onecard import wiring
+from onecard.consent.receipts import verify_chain
 
 
 def main(reader_id: str) -> int:

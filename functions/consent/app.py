@@ -39,9 +39,15 @@ def _today() -> dt.date:
 
 
 def _summary(document: ConsentDocument) -> dict:
-    return {"partner": document.partner, "version": document.version, "title": document.title,
-            "title_en": document.title_en, "effective_from": document.effective_from.isoformat(),
-            "sha256": document.sha256, "data_fields": list(document.data_fields)}
+    return {
+        "partner": document.partner,
+        "version": document.version,
+        "title": document.title,
+        "title_en": document.title_en,
+        "effective_from": document.effective_from.isoformat(),
+        "sha256": document.sha256,
+        "data_fields": list(document.data_fields),
+    }
 
 
 def _full(document: ConsentDocument) -> Response[ConsentDocumentText]:
@@ -49,8 +55,12 @@ def _full(document: ConsentDocument) -> Response[ConsentDocumentText]:
     headers = {"ETag": etag, "Cache-Control": _CACHE}
     if app.current_event.headers.get("If-None-Match") == etag:
         raise NotModified(headers)
-    body = {**_summary(document), "text_zh": document.text_zh, "text_en": document.text_en,
-            "summary_of_changes": document.summary_of_changes}
+    body = {
+        **_summary(document),
+        "text_zh": document.text_zh,
+        "text_en": document.text_en,
+        "summary_of_changes": document.summary_of_changes,
+    }
     return Response(200, "application/json", body, headers=headers)
 
 
@@ -65,8 +75,10 @@ def _lookup(partner: str, version: int | None = None) -> ConsentDocument:
 
 
 _DOCUMENT_ANSWERS = {
-    200: {"description": "The document (ETag: its sha256)",
-          "content": {"application/json": {"model": ConsentDocumentText}}},
+    200: {
+        "description": "The document (ETag: its sha256)",
+        "content": {"application/json": {"model": ConsentDocumentText}},
+    },
     304: {"description": "Not modified since the ETag sent in If-None-Match"},
 }
 
@@ -78,16 +90,25 @@ def list_documents() -> Response[ConsentDocumentList]:
     return Response(200, "application/json", {"documents": documents}, headers={"Cache-Control": _CACHE})
 
 
-@app.get("/v1/consent-documents/<partner>", summary="The current full text of a partner's document",
-         tags=["個資同意書"], responses={**_DOCUMENT_ANSWERS, 404: {"description": "Unknown partner"}})
+@app.get(
+    "/v1/consent-documents/<partner>",
+    summary="The current full text of a partner's document",
+    tags=["個資同意書"],
+    responses={**_DOCUMENT_ANSWERS, 404: {"description": "Unknown partner"}},
+)
 def current_document(partner: Annotated[str, Path(max_length=20)]) -> Response[ConsentDocumentText]:
     return _full(_lookup(partner))
 
 
-@app.get("/v1/consent-documents/<partner>/versions/<version>", summary="One version of a partner's document",
-         tags=["個資同意書"], responses={**_DOCUMENT_ANSWERS, 404: {"description": "Unknown partner or version"}})
-def document_version(partner: Annotated[str, Path(max_length=20)],
-                     version: Annotated[int, Path(ge=1, le=9999)]) -> Response[ConsentDocumentText]:
+@app.get(
+    "/v1/consent-documents/<partner>/versions/<version>",
+    summary="One version of a partner's document",
+    tags=["個資同意書"],
+    responses={**_DOCUMENT_ANSWERS, 404: {"description": "Unknown partner or version"}},
+)
+def document_version(
+    partner: Annotated[str, Path(max_length=20)], version: Annotated[int, Path(ge=1, le=9999)]
+) -> Response[ConsentDocumentText]:
     return _full(_lookup(partner, version))
 
 
@@ -105,25 +126,43 @@ def _receipt_view(record: dict) -> dict:
             "piiPrincipalId": record["reader_id"],
             "piiControllers": [{"piiController": "臺北市立圖書館 Taipei Public Library"}],
             "policyUrl": f"/v1/consent-documents/{document.partner}/versions/{document.version}",
-            "services": [{"service": document.title_en, "purposes": [{"purpose": document.title,
-                          "consentType": "EXPLICIT", "piiCategory": list(document.data_fields),
-                          "primaryPurpose": True, "termination": "withdrawal in 個人書房 or at a counter",
-                          "thirdPartyDisclosure": True}]}],
+            "services": [
+                {
+                    "service": document.title_en,
+                    "purposes": [
+                        {
+                            "purpose": document.title,
+                            "consentType": "EXPLICIT",
+                            "piiCategory": list(document.data_fields),
+                            "primaryPurpose": True,
+                            "termination": "withdrawal in 個人書房 or at a counter",
+                            "thirdPartyDisclosure": True,
+                        }
+                    ],
+                }
+            ],
             "sensitive": False,
             "state": record["decision"],
         },
     }
 
 
-@app.get("/v1/readers/me/consents", summary="The logged-in reader's consent decisions, newest first",
-         tags=["個資同意書", "個人書房"])
+@app.get(
+    "/v1/readers/me/consents",
+    summary="The logged-in reader's consent decisions, newest first",
+    tags=["個資同意書", "個人書房"],
+)
 def my_consents() -> ConsentReceiptList:
     session = current_session(app)
     return ConsentReceiptList(receipts=[_receipt_view(r) for r in wiring.consent().receipts(session.reader_id)])
 
 
-@app.get("/v1/readers/me/consents/<receipt_id>", summary="One consent receipt of the logged-in reader",
-         tags=["個資同意書", "個人書房"], responses={404: {"description": "No such receipt of this reader"}})
+@app.get(
+    "/v1/readers/me/consents/<receipt_id>",
+    summary="One consent receipt of the logged-in reader",
+    tags=["個資同意書", "個人書房"],
+    responses={404: {"description": "No such receipt of this reader"}},
+)
 def my_consent(receipt_id: Annotated[str, Path(max_length=40)]) -> dict:
     session = current_session(app)
     record = wiring.consent().receipt(session.reader_id, receipt_id)
@@ -132,8 +171,12 @@ def my_consent(receipt_id: Annotated[str, Path(max_length=40)]) -> dict:
     return _receipt_view(record)
 
 
-@app.post("/v1/readers/me/consents", summary="同意 / 不同意 a revised consent document", tags=["個資同意書", "個人書房"],
-          responses={201: {"description": "Recorded"}, 409: {"description": "Not the document in force"}})
+@app.post(
+    "/v1/readers/me/consents",
+    summary="同意 / 不同意 a revised consent document",
+    tags=["個資同意書", "個人書房"],
+    responses={201: {"description": "Recorded"}, 409: {"description": "Not the document in force"}},
+)
 def decide(request: Annotated[ConsentDecisionRequest, Body()]) -> Response[dict]:
     from onecard.links.service import decide_on_revision
 

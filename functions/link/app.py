@@ -18,14 +18,24 @@ from onecard.web.resolver import create_resolver, http_handler
 app = create_resolver()
 
 
-@app.post("/v1/readers/me/links", summary="啟用一證通用服務: agree to the partner's document and ask it to link",
-          tags=["一證通用"], responses={202: {"description": "Requested: `pending` (sent to the partner), or "
-                                                            "`waiting_for_verification` (sent once the card is "
-                                                            "collected at a counter)",
-                                             "content": {"application/json": {"model": LinkAccepted}}},
-                                       409: {"description": "Already open, the document was revised, or the card "
-                                                            "is expired or blocked at the library system"},
-                                       503: {"description": "The library system cannot be reached; see Retry-After"}})
+@app.post(
+    "/v1/readers/me/links",
+    summary="啟用一證通用服務: agree to the partner's document and ask it to link",
+    tags=["一證通用"],
+    responses={
+        202: {
+            "description": "Requested: `pending` (sent to the partner), or "
+            "`waiting_for_verification` (sent once the card is "
+            "collected at a counter)",
+            "content": {"application/json": {"model": LinkAccepted}},
+        },
+        409: {
+            "description": "Already open, the document was revised, or the card "
+            "is expired or blocked at the library system"
+        },
+        503: {"description": "The library system cannot be reached; see Retry-After"},
+    },
+)
 def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccepted]:
     session = current_session(app)
     request_id, status = service.request_link(session.reader_id, request.partner, request.document_sha256)
@@ -38,14 +48,26 @@ def my_links() -> LinkList:
     session = current_session(app)
     links = wiring.link_status().links(session.reader_id)
     health = wiring.partner_breakers().read_many([link["partner"] for link in links])
-    return LinkList(links=[LinkView(**{k: v for k, v in link.items() if k in LinkView.model_fields},
-                                    partner_available=not health[link["partner"]].down) for link in links])
+    return LinkList(
+        links=[
+            LinkView(
+                **{k: v for k, v in link.items() if k in LinkView.model_fields},
+                partner_available=not health[link["partner"]].down,
+            )
+            for link in links
+        ]
+    )
 
 
-@app.delete("/v1/readers/me/links/<partner>", summary="End a link: withdraws the consent and tells the partner",
-            tags=["一證通用"], responses={202: {"description": "Unlink requested",
-                                               "content": {"application/json": {"model": LinkAccepted}}},
-                                          404: {"description": "No link with this partner to end"}})
+@app.delete(
+    "/v1/readers/me/links/<partner>",
+    summary="End a link: withdraws the consent and tells the partner",
+    tags=["一證通用"],
+    responses={
+        202: {"description": "Unlink requested", "content": {"application/json": {"model": LinkAccepted}}},
+        404: {"description": "No link with this partner to end"},
+    },
+)
 def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
     session = current_session(app)
     request_id, status = service.request_unlink(session.reader_id, partner)
@@ -53,19 +75,27 @@ def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
     return Response(202, "application/json", body.model_dump(mode="json"))
 
 
-@app.post("/v1/partners/<partner>/callbacks", summary="A partner's signed answer to a link request",
-          tags=["Partners"], responses={204: {"description": "Recorded (or already recorded)"},
-                                        401: {"description": "Bad, missing or stale signature"},
-                                        404: {"description": "Unknown partner or request"}})
+@app.post(
+    "/v1/partners/<partner>/callbacks",
+    summary="A partner's signed answer to a link request",
+    tags=["Partners"],
+    responses={
+        204: {"description": "Recorded (or already recorded)"},
+        401: {"description": "Bad, missing or stale signature"},
+        404: {"description": "Unknown partner or request"},
+    },
+)
 def callback(
     partner: Annotated[str, Path(max_length=20)],
     event: Annotated[PartnerCallback, Body()],
     # Declared so that the document (and the fuzzing that reads it) shows them; verified from the raw headers,
     # where anything malformed is a 401.
-    signed_at: Annotated[str | None, Header(alias=protocol.TIMESTAMP_HEADER,
-                                             description="Unix seconds of the signature")] = None,
-    signature: Annotated[str | None, Header(alias=protocol.SIGNATURE_HEADER,
-                                             description='hex HMAC-SHA256 of "timestamp.body"')] = None,
+    signed_at: Annotated[
+        str | None, Header(alias=protocol.TIMESTAMP_HEADER, description="Unix seconds of the signature")
+    ] = None,
+    signature: Annotated[
+        str | None, Header(alias=protocol.SIGNATURE_HEADER, description='hex HMAC-SHA256 of "timestamp.body"')
+    ] = None,
 ) -> Response[None]:
     raw = app.current_event.raw_event
     body = (app.current_event.body or "").encode("utf-8")

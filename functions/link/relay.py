@@ -37,15 +37,19 @@ def record_handler(record: DynamoDBRecord) -> None:
         if kind == VERIFICATION_MAIL:
             send_from_outbox(message, wiring.identity_indexes(), wiring.mailer(), wiring.verification_link)
         elif kind == password_reset.RESET_MAIL:
-            password_reset.send_from_outbox(message, wiring.identity_indexes(), wiring.mailer(),
-                                            wiring.password_reset_link)
+            password_reset.send_from_outbox(
+                message, wiring.identity_indexes(), wiring.mailer(), wiring.password_reset_link
+            )
         else:
             notices.send_notice(message, wiring.mailer(), wiring.personal_study_link)
         client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
         return
     request_id = str(image["sk"]).split("#", 1)[1]
-    client("sqs").send_message(QueueUrl=settings().link_queue_url, MessageBody=str(image["message"]),
-                               MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}})
+    client("sqs").send_message(
+        QueueUrl=settings().link_queue_url,
+        MessageBody=str(image["message"]),
+        MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}},
+    )
     client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
 
 

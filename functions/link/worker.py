@@ -8,15 +8,14 @@ import json
 import math
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function)
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from onecard import wiring
@@ -72,8 +71,9 @@ class OverRate(Exception):
         self.count = count
 
 
-def _send(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]],
-          quick_retry: bool) -> PartnerAnswer:
+def _send(
+    message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]], quick_retry: bool
+) -> PartnerAnswer:
     """Each call takes a slot of the partner's rate right before it goes (nothing slow in between)."""
     allowed, count = take_slot()
     if not allowed:
@@ -89,17 +89,24 @@ def _send(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[
 
 
 @idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
-def handle(message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]],
-           probe: bool = False) -> dict[str, Any]:
+def handle(
+    message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]], probe: bool = False
+) -> dict[str, Any]:
     """A probe of a down partner makes one call only (no quick second try)."""
     answer = _send(message, payload, take_slot, quick_retry=not probe)
     if answer.outcome == "retry":
         raise PartnerUnavailable(answer.reason or "partner unavailable")
     status = {"active": "active", "unlinked": "unlinked", "rejected": "rejected"}.get(answer.outcome)
     if status:
-        wiring.link_status().set(message["reader_id"], message["partner"], message["request_id"], status,
-                                 int(time.time() * 1000), partner_card_number=answer.partner_card_number,
-                                 reason=answer.reason)
+        wiring.link_status().set(
+            message["reader_id"],
+            message["partner"],
+            message["request_id"],
+            status,
+            int(time.time() * 1000),
+            partner_card_number=answer.partner_card_number,
+            reason=answer.reason,
+        )
     return {"outcome": answer.outcome}
 
 
@@ -117,8 +124,9 @@ def _first_sent_at(record: SQSRecord, message: dict[str, Any]) -> float:
 
 
 def _put_back(record: SQSRecord, seconds: int) -> None:
-    client("sqs").change_message_visibility(QueueUrl=settings().link_queue_url, ReceiptHandle=record.receipt_handle,
-                                            VisibilityTimeout=seconds)
+    client("sqs").change_message_visibility(
+        QueueUrl=settings().link_queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds
+    )
 
 
 def _partner_metric(name: str, partner: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
@@ -144,8 +152,14 @@ def _fail_for_good(record: SQSRecord, message: dict[str, Any], why: str) -> dict
     """Past the budget: the link is failed and the request moves to the dead-letter queue (sent there by the
     worker, since the number of receives says nothing about the time spent)."""
     s = settings()
-    wiring.link_status().set(message["reader_id"], message["partner"], message["request_id"], "failed",
-                             int(time.time() * 1000), reason=f"合作館暫時無法回應 ({why})")
+    wiring.link_status().set(
+        message["reader_id"],
+        message["partner"],
+        message["request_id"],
+        "failed",
+        int(time.time() * 1000),
+        reason=f"合作館暫時無法回應 ({why})",
+    )
     metrics.add_metric(name="LinkFailed", unit=MetricUnit.Count, value=1)
     logger.warning("link request failed for good", extra={"request_id": message["request_id"], "reason": why})
     client("sqs").send_message(QueueUrl=s.link_dead_letter_queue_url, MessageBody=record.body)
@@ -184,40 +198,76 @@ def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
         _partner_metric("PartnerDownSeconds", partner, now - float(health.down_since or now), MetricUnit.Seconds)
         if retry_policy.out_of_budget(first_sent_at, now, s.link_retry_for_seconds):
             return _fail_for_good(record, message, "合作館停止服務超過重試期限")
-        raise _waiting(record, partner, min(
-            retry_policy.hold_delay(first_sent_at, now, probe_seconds=s.partner_probe_seconds,
-                                    cap=s.link_retry_max_delay_seconds, draw=random.random()),
-            max(1, math.ceil(retry_policy.deadline(first_sent_at, s.link_retry_for_seconds) - now))))
+        raise _waiting(
+            record,
+            partner,
+            min(
+                retry_policy.hold_delay(
+                    first_sent_at,
+                    now,
+                    probe_seconds=s.partner_probe_seconds,
+                    cap=s.link_retry_max_delay_seconds,
+                    draw=random.random(),
+                ),
+                max(1, math.ceil(retry_policy.deadline(first_sent_at, s.link_retry_for_seconds) - now)),
+            ),
+        )
     try:
         payload = _payload(message)
         wiring.partner_secret(partner)  # read now (or from the cache), so nothing slow comes between slot and call
-        result = handle(message=message, payload=payload, take_slot=lambda: _take_rate_slot(partner),
-                        probe=decision is retry_policy.Gate.PROBE)
+        result = handle(
+            message=message,
+            payload=payload,
+            take_slot=lambda: _take_rate_slot(partner),
+            probe=decision is retry_policy.Gate.PROBE,
+        )
     except OverRate as over:
         _partner_metric("PartnerRateWaits", partner, 1)
-        raise _waiting(record, partner, retry_policy.rate_wait_delay(
-            over.count, s.partner_rates()[partner], random.random())) from None
+        raise _waiting(
+            record, partner, retry_policy.rate_wait_delay(over.count, s.partner_rates()[partner], random.random())
+        ) from None
     except PartnerSecretNotSet as error:
         # An operator's task, not a partner outage: the request waits (within its budget) rather than failing.
-        logger.error("link request not sent: partner secret not set",
-                     extra={"request_id": message["request_id"], "partner": partner, "reason": str(error)})
+        logger.error(
+            "link request not sent: partner secret not set",
+            extra={"request_id": message["request_id"], "partner": partner, "reason": str(error)},
+        )
         if retry_policy.out_of_budget(first_sent_at, time.time(), s.link_retry_for_seconds):
             return _fail_for_good(record, message, "合作館金鑰未設定")
-        raise _waiting(record, partner, retry_policy.retry_delay(
-            first_sent_at, time.time(), base=s.link_retry_base_seconds, cap=s.link_retry_max_delay_seconds,
-            retry_for=s.link_retry_for_seconds, draw=random.random())) from error
+        raise _waiting(
+            record,
+            partner,
+            retry_policy.retry_delay(
+                first_sent_at,
+                time.time(),
+                base=s.link_retry_base_seconds,
+                cap=s.link_retry_max_delay_seconds,
+                retry_for=s.link_retry_for_seconds,
+                draw=random.random(),
+            ),
+        ) from error
     except PartnerUnavailable as error:
         now = time.time()
-        after, tripped = breakers.record_failure(partner, now, trip_after=s.partner_trip_after_failures,
-                                                 probe_seconds=s.partner_probe_seconds)
+        after, tripped = breakers.record_failure(
+            partner, now, trip_after=s.partner_trip_after_failures, probe_seconds=s.partner_probe_seconds
+        )
         if tripped:
             _partner_metric("PartnerDown", partner, 1)
             logger.warning("partner marked down", extra={"partner": partner, "failures": after.failures})
         if retry_policy.out_of_budget(first_sent_at, now, s.link_retry_for_seconds):
             return _fail_for_good(record, message, str(error))
-        raise _waiting(record, partner, retry_policy.retry_delay(
-            first_sent_at, now, base=s.link_retry_base_seconds, cap=s.link_retry_max_delay_seconds,
-            retry_for=s.link_retry_for_seconds, draw=random.random())) from error
+        raise _waiting(
+            record,
+            partner,
+            retry_policy.retry_delay(
+                first_sent_at,
+                now,
+                base=s.link_retry_base_seconds,
+                cap=s.link_retry_max_delay_seconds,
+                retry_for=s.link_retry_for_seconds,
+                draw=random.random(),
+            ),
+        ) from error
     if health.failures or health.down:
         down_since = breakers.record_answer(partner)
         if down_since is not None:
@@ -231,7 +281,8 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
     message = json.loads(record.body)
     try:
         return await asyncio.get_running_loop().run_in_executor(
-            _calls, functools.partial(_gated_call, record=record, message=message))
+            _calls, functools.partial(_gated_call, record=record, message=message)
+        )
     except IdempotencyAlreadyInProgressError:
         # The same request is being handled by another delivery right now: look again shortly.
         _put_back(record, max(1, settings().link_retry_base_seconds))
@@ -242,5 +293,6 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     start_tracing()
     idempotency.register_lambda_context(context)
-    return async_process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                          context=context)
+    return async_process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from onecard import captcha, wiring
 from onecard.config import settings
 from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
+from onecard.links.requests import new_request_id, waiting_link_actions
 from onecard.models.readers import (
     Availability,
     CaptchaChallenge,
@@ -20,11 +21,10 @@ from onecard.models.readers import (
     RegistrationRequest,
     registration_rules,
 )
-from onecard.links.requests import new_request_id, waiting_link_actions
 from onecard.openapi import committed_document
+from onecard.readers.library_access import ask_library
 from onecard.registration import service
 from onecard.web import problems
-from onecard.readers.library_access import ask_library
 from onecard.web.language import response_headers
 from onecard.web.resolver import create_resolver, http_handler, request_language
 from register import email_routes, page_routes, password_reset_routes, reader_routes, session_routes
@@ -60,16 +60,18 @@ def _holds_card_at_the_library(id_number: str) -> bool:
     return bool(ask_library(lambda library: library.find_patron(id_number) is not None))
 
 
-def _draw_attempt(address: str):  # noqa: ANN202 - a rate-limit Verdict
+def _draw_attempt(address: str):
     """讀者證號是否辦過 and 網路辦證 share one budget per client address: both can tell whether a number is taken."""
-    return wiring.rate_limiter().hit("availability", address, limit=settings().availability_limit_per_minute,
-                                     window_seconds=60)
+    return wiring.rate_limiter().hit(
+        "availability", address, limit=settings().availability_limit_per_minute, window_seconds=60
+    )
 
 
 def _link_requests(reader_id: str, partner: str, version: int, receipt_id: str, now_iso: str, now_epoch: int) -> list:
     # An application's identity is checked at the counter first: its links wait for the activation.
-    return waiting_link_actions(settings().readers_table, reader_id, partner, version, receipt_id, new_request_id(),
-                                now_iso, now_epoch)
+    return waiting_link_actions(
+        settings().readers_table, reader_id, partner, version, receipt_id, new_request_id(), now_iso, now_epoch
+    )
 
 
 @app.get("/v1/health", summary="Health check", tags=["Service"])
@@ -78,7 +80,7 @@ def health() -> Health:
 
 
 @app.get("/v1/openapi.json", summary="This API's OpenAPI 3.1 document", tags=["Service"], include_in_schema=False)
-def openapi_document():  # noqa: ANN201 - a pre-rendered document, outside the contract
+def openapi_document():
     return Response(200, "application/json", committed_document(), headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -97,10 +99,12 @@ def new_captcha() -> CaptchaChallenge:
 @app.get(
     "/v1/readers/availability",
     summary="讀者證號是否辦過: whether an ID number already holds a card, here or at the library system "
-            "(rate-limited per address)",
+    "(rate-limited per address)",
     tags=["網路辦證"],
-    responses={429: {"description": "Too many checks from this address; see Retry-After"},
-               503: {"description": "The library system cannot be reached; see Retry-After"}},
+    responses={
+        429: {"description": "Too many checks from this address; see Retry-After"},
+        503: {"description": "The library system cannot be reached; see Retry-After"},
+    },
 )
 def availability(
     id_type: Annotated[IdType, Query(description="證件種類")],

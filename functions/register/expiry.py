@@ -12,8 +12,13 @@ from onecard.observability import logger, start_tracing
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     start_tracing()
     report = expiry_job.run_on()
-    summary = {"day": report.day, "reminded": len(report.reminded), "expired": len(report.expired),
-               "partners_told": report.partners_told, "unfinished": len(report.unfinished)}
+    summary = {
+        "day": report.day,
+        "reminded": len(report.reminded),
+        "expired": len(report.expired),
+        "partners_told": report.partners_told,
+        "unfinished": len(report.unfinished),
+    }
     logger.info("expiry run", extra=summary)
     if report.unfinished:  # an error, so the function's error alarm tells the operators; tomorrow's run resumes
         raise RuntimeError(f"{len(report.unfinished)} expiries could not finish: {summary}")

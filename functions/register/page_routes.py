@@ -35,18 +35,20 @@ CONTENT_TYPES = {
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(css|js|json|svg)$")
 
 # Only our own scripts, styles and API; no inline script or style, no framing, no plugins.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "worker-src 'self'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -71,17 +73,36 @@ class Page:
 
 PAGES = {
     "/": Page("index.html", "臺北市立圖書館 網路辦證與個人書房", ("i18n.js",)),
-    "/register": Page("register.html", "網路辦證 - 臺北市立圖書館", ("i18n.js", "common.js", "register.js"),
-                      current="register", consent_dialog=True),
-    "/login": Page("login.html", "個人書房登入 - 臺北市立圖書館", ("i18n.js", "common.js", "login.js"), current="study"),
-    "/email-verification": Page("email-verification.html", "電子信箱驗證 - 臺北市立圖書館",
-                                ("i18n.js", "common.js", "verify-email.js")),
-    "/password-reset": Page("password-reset.html", "忘記密碼 - 臺北市立圖書館",
-                            ("i18n.js", "common.js", "password-reset.js"), current="study"),
-    "/password-reset/new": Page("new-password.html", "設定新密碼 - 臺北市立圖書館",
-                                ("i18n.js", "common.js", "new-password.js"), current="study"),
-    "/me": Page("me.html", "個人書房 - 臺北市立圖書館", ("i18n.js", "common.js", "me.js"), current="study",
-                study_href="/me", consent_dialog=True),
+    "/register": Page(
+        "register.html",
+        "網路辦證 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "register.js"),
+        current="register",
+        consent_dialog=True,
+    ),
+    "/login": Page(
+        "login.html", "個人書房登入 - 臺北市立圖書館", ("i18n.js", "common.js", "login.js"), current="study"
+    ),
+    "/email-verification": Page(
+        "email-verification.html", "電子信箱驗證 - 臺北市立圖書館", ("i18n.js", "common.js", "verify-email.js")
+    ),
+    "/password-reset": Page(
+        "password-reset.html",
+        "忘記密碼 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "password-reset.js"),
+        current="study",
+    ),
+    "/password-reset/new": Page(
+        "new-password.html", "設定新密碼 - 臺北市立圖書館", ("i18n.js", "common.js", "new-password.js"), current="study"
+    ),
+    "/me": Page(
+        "me.html",
+        "個人書房 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "me.js"),
+        current="study",
+        study_href="/me",
+        consent_dialog=True,
+    ),
 }
 
 
@@ -95,8 +116,12 @@ def _navigation(page: Page) -> str:
         current = ' aria-current="page"' if page.current == name else ""
         return f'      <li><a href="{href}"{current} data-i18n="{key}">{label}</a></li>'
 
-    return "\n".join([entry("/register", "nav_register", "網路辦證", "register"),
-                      entry(page.study_href, "nav_study", "個人書房", "study")])
+    return "\n".join(
+        [
+            entry("/register", "nav_register", "網路辦證", "register"),
+            entry(page.study_href, "nav_study", "個人書房", "study"),
+        ]
+    )
 
 
 @lru_cache(maxsize=8)
@@ -107,9 +132,13 @@ def render(path: str) -> str:
 def compose(page: Page) -> str:
     """The page's <main> in the shared layout."""
     scripts = "\n".join(f'<script src="/assets/{name}" defer></script>' for name in page.scripts)
-    parts = {"{{title}}": page.title, "{{scripts}}": scripts, "{{nav}}": _navigation(page),
-             "{{main}}": _read(PAGES_DIR / page.main).rstrip("\n"),
-             "{{after_main}}": _read(PAGES_DIR / "consent-dialog.html") if page.consent_dialog else ""}
+    parts = {
+        "{{title}}": page.title,
+        "{{scripts}}": scripts,
+        "{{nav}}": _navigation(page),
+        "{{main}}": _read(PAGES_DIR / page.main).rstrip("\n"),
+        "{{after_main}}": _read(PAGES_DIR / "consent-dialog.html") if page.consent_dialog else "",
+    }
     html = _read(PAGES_DIR / "layout.html")
     for placeholder, value in parts.items():
         html = html.replace(placeholder, value)
@@ -117,7 +146,9 @@ def compose(page: Page) -> str:
 
 
 def _file_response(path: Path, cache_control: str) -> Response[str]:
-    return Response(200, CONTENT_TYPES[path.suffix], _read(path), headers={**PAGE_HEADERS, "Cache-Control": cache_control})
+    return Response(
+        200, CONTENT_TYPES[path.suffix], _read(path), headers={**PAGE_HEADERS, "Cache-Control": cache_control}
+    )
 
 
 def _page(path: str) -> Response[str]:

@@ -10,24 +10,24 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from onecard import wiring
-from onecard.mail import notices
 from onecard.config import settings
-from onecard.infra.aws import client
 from onecard.consent.documents import default_library
-from onecard.infra.dynamo import WritesUnfinished
-from onecard.infra.readers_repository import erase_reader
-from onecard.observability import logger
-from onecard.web import problems
 from onecard.consent.receipts import Channel
+from onecard.infra.aws import client
+from onecard.infra.dynamo import WritesUnfinished
 from onecard.infra.lifecycle_repository import index_keys_of
+from onecard.infra.readers_repository import erase_reader
 from onecard.lifecycle import email_verification
 from onecard.links.requests import update_request_actions
 from onecard.links.withdrawal import withdraw_open_links
+from onecard.mail import notices
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
+from onecard.observability import logger
 from onecard.readers import personal_data
-from register.email_routes import verification_dependencies, verification_mail_budget
 from onecard.readers.library_access import library_system_or_503
+from onecard.web import problems
 from onecard.web.auth import current_session
+from register.email_routes import verification_dependencies, verification_mail_budget
 
 router = Router()
 
@@ -45,14 +45,23 @@ def _delete_everything(reader_id: str, profile: dict, request_id: str, at: str) 
     withdraw_open_links(reader_id, at, channel=Channel.PERSONAL_STUDY, decided_by="reader")
     s = settings()
     try:
-        erase_reader(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
-                     reader_id=reader_id, identity_index=profile["identity_index"], request_id=request_id, at=at,
-                     extra_keys=index_keys_of(profile), notice=notice)
+        erase_reader(
+            client("dynamodb"),
+            readers_table=s.readers_table,
+            sessions_table=s.sessions_table,
+            reader_id=reader_id,
+            identity_index=profile["identity_index"],
+            request_id=request_id,
+            at=at,
+            extra_keys=index_keys_of(profile),
+            notice=notice,
+        )
     except WritesUnfinished:
         logger.warning("erasure cut short by throttling; the reader may ask again", extra={"request_id": request_id})
         raise problems.ServiceUnavailable(
             "資料刪除尚未完成，請稍後再按一次「刪除我的資料」(The erasure could not finish; please ask again shortly)",
-            headers={"Retry-After": "30"}) from None
+            headers={"Retry-After": "30"},
+        ) from None
 
 
 def _partner_updates(reader_id: str, now_epoch: int) -> list[dict]:
@@ -65,63 +74,93 @@ def _partner_updates(reader_id: str, now_epoch: int) -> list[dict]:
 
 def _deps() -> personal_data.PersonalDataDependencies:
     return personal_data.PersonalDataDependencies(
-        readers=wiring.readers(), consent=wiring.consent(), sessions=wiring.session_store(),
+        readers=wiring.readers(),
+        consent=wiring.consent(),
+        sessions=wiring.session_store(),
         partner_updates=_partner_updates,
         email_changed=lambda reader_id, address: email_verification.issue_and_send(
-            reader_id, address, verification_dependencies()),
+            reader_id, address, verification_dependencies()
+        ),
         verification_mail_budget=verification_mail_budget,
-        decrypt_id_number=_decrypt, lockout=wiring.lockout(), library=library_system_or_503,
+        decrypt_id_number=_decrypt,
+        lockout=wiring.lockout(),
+        library=library_system_or_503,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
-        delete_everything=_delete_everything, table=settings().readers_table)
+        delete_everything=_delete_everything,
+        table=settings().readers_table,
+    )
 
 
 def _profile_view(profile: dict) -> ReaderProfile:
     return ReaderProfile(**{k: v for k, v in profile.items() if k in ReaderProfile.model_fields})
 
 
-@router.patch("/v1/readers/me", summary="補充或更正: correct the reader's own data (all errors at once)",
-              tags=["個人書房"], responses={
-                  200: {"description": "The corrected profile", "content": {"application/json": {"model": ReaderProfile}}},
-                  422: {"description": "Invalid fields, or fields only a counter may change"},
-                  429: {"description": "A changed e-mail address over the budget of verification mails (3 an hour)"}})
+@router.patch(
+    "/v1/readers/me",
+    summary="補充或更正: correct the reader's own data (all errors at once)",
+    tags=["個人書房"],
+    responses={
+        200: {"description": "The corrected profile", "content": {"application/json": {"model": ReaderProfile}}},
+        422: {"description": "Invalid fields, or fields only a counter may change"},
+        429: {"description": "A changed e-mail address over the budget of verification mails (3 an hour)"},
+    },
+)
 def correct(request: Annotated[CorrectionRequest, Body()]) -> ReaderProfile:
     session = current_session(router)
     changes = request.model_dump(mode="json", exclude_unset=True)
     return _profile_view(personal_data.correct(session.reader_id, changes, _deps()))
 
 
-_LOCKED = {429: {"description": "Locked after too many wrong passwords (shared with the login's lockout); see Retry-After"}}
+_LOCKED = {
+    429: {"description": "Locked after too many wrong passwords (shared with the login's lockout); see Retry-After"}
+}
 
 
-@router.put("/v1/readers/me/password", summary="Change the password; other sessions are logged out", tags=["個人書房"],
-            responses={204: {"description": "Changed"},
-                       409: {"description": "The library system holds this reader's password: change it there"},
-                       **_LOCKED})
+@router.put(
+    "/v1/readers/me/password",
+    summary="Change the password; other sessions are logged out",
+    tags=["個人書房"],
+    responses={
+        204: {"description": "Changed"},
+        409: {"description": "The library system holds this reader's password: change it there"},
+        **_LOCKED,
+    },
+)
 def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None]:
     session = current_session(router)
-    personal_data.change_password(session.reader_id, request.current_password, request.password,
-                                  request.password_confirm, session.token_hash, _deps())
+    personal_data.change_password(
+        session.reader_id,
+        request.current_password,
+        request.password,
+        request.password_confirm,
+        session.token_hash,
+        _deps(),
+    )
     return Response(204, None, "")
 
 
-@router.get("/v1/readers/me/export", summary="查詢、閱覽、製給複製本: a complete copy of the reader's data",
-            tags=["個人書房"])
+@router.get(
+    "/v1/readers/me/export", summary="查詢、閱覽、製給複製本: a complete copy of the reader's data", tags=["個人書房"]
+)
 def export() -> Response[dict]:
     session = current_session(router)
     copy = personal_data.export(session.reader_id, _deps())
     name = f"tpml-reader-data-{dt.date.today().isoformat()}.json"
-    return Response(200, "application/json", copy,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(200, "application/json", copy, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/v1/readers/me/erasure", summary="停止蒐集、處理或利用及刪除: erase the reader's personal data",
-             tags=["個人書房"], responses={202: {"description": "Erased",
-                                                "content": {"application/json": {"model": ErasureAccepted}}},
-                                           503: {"description": "Not finished (throttled): nothing is reported "
-                                                                "erased; ask again after Retry-After"}, **_LOCKED})
+@router.post(
+    "/v1/readers/me/erasure",
+    summary="停止蒐集、處理或利用及刪除: erase the reader's personal data",
+    tags=["個人書房"],
+    responses={
+        202: {"description": "Erased", "content": {"application/json": {"model": ErasureAccepted}}},
+        503: {"description": "Not finished (throttled): nothing is reported erased; ask again after Retry-After"},
+        **_LOCKED,
+    },
+)
 def erase(request: Annotated[ErasureRequest, Body()]) -> Response[ErasureAccepted]:
     session = current_session(router)
     request_id = router.current_event.request_context.request_id
     done = personal_data.erase(session.reader_id, request.password, request_id, _deps())
-    return Response(202, "application/json", ErasureAccepted(**done).model_dump(mode="json"),
-                    cookies=[])
+    return Response(202, "application/json", ErasureAccepted(**done).model_dump(mode="json"), cookies=[])

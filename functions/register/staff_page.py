@@ -24,8 +24,11 @@ def sign_in_endpoint() -> str:
 
 @lru_cache(maxsize=4)
 def _render(endpoint: str, client_id: str) -> str:
-    return (compose(STAFF_PAGE).replace("{{sign_in_endpoint}}", html.escape(endpoint, quote=True))
-            .replace("{{client_id}}", html.escape(client_id, quote=True)))
+    return (
+        compose(STAFF_PAGE)
+        .replace("{{sign_in_endpoint}}", html.escape(endpoint, quote=True))
+        .replace("{{client_id}}", html.escape(client_id, quote=True))
+    )
 
 
 def content_security_policy(endpoint: str) -> str:
@@ -38,5 +41,9 @@ def content_security_policy(endpoint: str) -> str:
 @router.get("/staff", include_in_schema=False)
 def staff_page() -> Response[str]:
     endpoint, client_id = sign_in_endpoint(), os.environ.get("STAFF_PAGE_CLIENT_ID", "")
-    headers = {**PAGE_HEADERS, "Content-Security-Policy": content_security_policy(endpoint), "Cache-Control": PAGE_CACHE}
+    headers = {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": content_security_policy(endpoint),
+        "Cache-Control": PAGE_CACHE,
+    }
     return Response(200, CONTENT_TYPES[".html"], _render(endpoint, client_id), headers=headers)

@@ -15,7 +15,6 @@ from onecard.domain.identity import IdType
 from onecard.lifecycle import counter
 from onecard.links.requests import WAITING, release_actions
 from onecard.links.withdrawal import withdraw_open_links
-from onecard.registration.service import iso_millis
 from onecard.models.lifecycle import (
     Activated,
     ActivationRequest,
@@ -27,12 +26,15 @@ from onecard.models.lifecycle import (
     StaffApplication,
 )
 from onecard.models.links import PartnerState, PartnerStateList
+from onecard.registration.service import iso_millis
 from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 
 router = Router()
 READER_ID = r"^R[0-9A-F]{20}$"
-STAFF_RESPONSES = {401: {"description": "Not signed in as staff (no, expired or forged token)"},
-                   403: {"description": "The staff member's groups do not allow this"}}
+STAFF_RESPONSES = {
+    401: {"description": "Not signed in as staff (no, expired or forged token)"},
+    403: {"description": "The staff member's groups do not allow this"},
+}
 
 
 def _acting(member: StaffMember) -> counter.Staff:
@@ -47,16 +49,25 @@ def _release_waiting_links(reader_id: str, now: dt.datetime) -> list[dict]:
 def _deps() -> counter.CounterDependencies:
     cipher = wiring.cipher()
     return counter.CounterDependencies(
-        readers=wiring.readers(), lifecycle=wiring.lifecycle(), indexes=wiring.identity_indexes,
-        decrypt_id_number=lambda profile: cipher.decrypt(profile["id_number_encrypted"],
-                                                         associated_data=f"{profile['reader_id']}:id_number"),
+        readers=wiring.readers(),
+        lifecycle=wiring.lifecycle(),
+        indexes=wiring.identity_indexes,
+        decrypt_id_number=lambda profile: cipher.decrypt(
+            profile["id_number_encrypted"], associated_data=f"{profile['reader_id']}:id_number"
+        ),
         release_waiting_links=_release_waiting_links,
-        withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(reader_id, at, channel=Channel.SYSTEM,
-                                                                         decided_by="library"))
+        withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
+            reader_id, at, channel=Channel.SYSTEM, decided_by="library"
+        ),
+    )
 
 
-@router.get("/v1/staff/applications", summary="Counter: an applicant's record, ID number in clear", tags=["館員"],
-            responses={**STAFF_RESPONSES, 404: {"description": "No application for this ID number"}})
+@router.get(
+    "/v1/staff/applications",
+    summary="Counter: an applicant's record, ID number in clear",
+    tags=["館員"],
+    responses={**STAFF_RESPONSES, 404: {"description": "No application for this ID number"}},
+)
 def find_application(
     id_type: Annotated[IdType, Query(description="證件種類")],
     id_number: Annotated[str, Query(min_length=1, max_length=40, description="證號")],
@@ -66,52 +77,87 @@ def find_application(
     return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
 
 
-@router.post("/v1/staff/readers/<reader_id>/activation", summary="Counter: identity checked, card handed over",
-             tags=["館員"], responses={**STAFF_RESPONSES, 404: {"description": "No such reader"},
-                                      409: {"description": "Not pending, or the barcode belongs to another reader"}})
-def activate(reader_id: Annotated[str, Path(pattern=READER_ID)],
-             request: Annotated[ActivationRequest, Body()]) -> Activated:
+@router.post(
+    "/v1/staff/readers/<reader_id>/activation",
+    summary="Counter: identity checked, card handed over",
+    tags=["館員"],
+    responses={
+        **STAFF_RESPONSES,
+        404: {"description": "No such reader"},
+        409: {"description": "Not pending, or the barcode belongs to another reader"},
+    },
+)
+def activate(
+    reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[ActivationRequest, Body()]
+) -> Activated:
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
-    return Activated(**counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch,
-                                        staff, _deps()))
+    return Activated(
+        **counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
+    )
 
 
-@router.get("/v1/staff/reviews", summary="Applications flagged as possible duplicates", tags=["館員"],
-            responses=STAFF_RESPONSES)
+@router.get(
+    "/v1/staff/reviews", summary="Applications flagged as possible duplicates", tags=["館員"], responses=STAFF_RESPONSES
+)
 def reviews() -> ReviewList:
     staff_member(router, DECIDE_REVIEWS)
     return ReviewList(reviews=counter.open_reviews(_deps()))
 
 
-@router.post("/v1/staff/reviews/<reader_id>", summary="Decide on a possible duplicate", tags=["館員"],
-             responses={**STAFF_RESPONSES, 404: {"description": "No open review for this reader"}})
-def decide(reader_id: Annotated[str, Path(pattern=READER_ID)],
-           request: Annotated[ReviewDecisionRequest, Body()]) -> ReviewDecided:
+@router.post(
+    "/v1/staff/reviews/<reader_id>",
+    summary="Decide on a possible duplicate",
+    tags=["館員"],
+    responses={**STAFF_RESPONSES, 404: {"description": "No open review for this reader"}},
+)
+def decide(
+    reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[ReviewDecisionRequest, Body()]
+) -> ReviewDecided:
     staff = _acting(staff_member(router, DECIDE_REVIEWS))
     return ReviewDecided(**counter.decide_review(reader_id, request.decision, staff, _deps()))
 
 
-@router.get("/v1/staff/partners", summary="Each partner: up or down since when, its agreed rate, its backlog",
-            tags=["館員"], responses=STAFF_RESPONSES)
+@router.get(
+    "/v1/staff/partners",
+    summary="Each partner: up or down since when, its agreed rate, its backlog",
+    tags=["館員"],
+    responses=STAFF_RESPONSES,
+)
 def partners() -> PartnerStateList:
     staff_member(router, SUPERVISE)
     names, rates = list(settings().partner_base_urls()), settings().partner_rates()
     health = wiring.partner_breakers().read_many(names)
-    return PartnerStateList(partners=[PartnerState(
-        partner=name, state="down" if health[name].down else "up",
-        down_since=_iso(health[name].down_since) if health[name].down else None,
-        failures_in_a_row=health[name].failures, rate_per_second=rates.get(name), backlog=health[name].backlog)
-        for name in names])
+    return PartnerStateList(
+        partners=[
+            PartnerState(
+                partner=name,
+                state="down" if health[name].down else "up",
+                down_since=_iso(health[name].down_since) if health[name].down else None,
+                failures_in_a_row=health[name].failures,
+                rate_per_second=rates.get(name),
+                backlog=health[name].backlog,
+            )
+            for name in names
+        ]
+    )
 
 
-@router.get("/v1/staff/audit", summary="Supervisor: a reader's audit trail (who did what, where, when)",
-            tags=["館員"], responses=STAFF_RESPONSES)
+@router.get(
+    "/v1/staff/audit",
+    summary="Supervisor: a reader's audit trail (who did what, where, when)",
+    tags=["館員"],
+    responses=STAFF_RESPONSES,
+)
 def audit_trail(reader_id: Annotated[str, Query(pattern=READER_ID, description="讀者編號")]) -> AuditTrail:
     staff_member(router, SUPERVISE)
     items = wiring.readers().partition(reader_id, "AUDIT#")
-    return AuditTrail(reader_id=reader_id, entries=[
-        AuditEntry(**{name: item[name] for name in AuditEntry.model_fields if item.get(name) not in (None, "")})
-        for item in sorted(items, key=lambda i: i["sk"])])
+    return AuditTrail(
+        reader_id=reader_id,
+        entries=[
+            AuditEntry(**{name: item[name] for name in AuditEntry.model_fields if item.get(name) not in (None, "")})
+            for item in sorted(items, key=lambda i: i["sk"])
+        ],
+    )
 
 
 def _iso(epoch: float | None) -> str | None:

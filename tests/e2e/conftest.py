@@ -13,8 +13,7 @@ from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, ROOT, RunningS
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("stack") / "state",
-                          extra_env=ONE_ADDRESS_MANY_CLIENTS)
+    running = start_stack(tmp_path_factory.mktemp("stack") / "state", extra_env=ONE_ADDRESS_MANY_CLIENTS)
     yield running
     if running.process.poll() is None:
         try:
@@ -31,8 +30,14 @@ def http() -> Iterator[requests.Session]:
 
 
 # --- A real browser: Debian's Chromium driven by Playwright ---------------------------------------------------
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -52,8 +57,14 @@ def _script_problems(page) -> list[str]:
     """Uncaught errors and Content-Security-Policy refusals (an HTTP error status is the API talking, not a bug)."""
     found: list[str] = []
     page.on("pageerror", lambda error: found.append(f"uncaught: {error}"))
-    page.on("console", lambda message: found.append(message.text) if message.type == "error"
-            and not message.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     return found
 
 

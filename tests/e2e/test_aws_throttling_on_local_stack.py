@@ -11,7 +11,12 @@ import pytest
 import requests
 
 from tests.support.applications import personal_application
-from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, RunningStack, emulation_client, stack_with_its_emulation
+from tests.support.running_stack import (
+    ONE_ADDRESS_MANY_CLIENTS,
+    RunningStack,
+    emulation_client,
+    stack_with_its_emulation,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +42,12 @@ def test_applications_under_heavy_throttling_get_201_or_503_and_nothing_half_wri
 
     stack, emulation = throttled_stack
     control = f"{stack.simulator_url}/_control/aws"
-    bodies = [personal_application(solve(requests.get(f"{stack.url}/v1/captcha", timeout=30).json()))
-              for _ in range(12)]
-    turned_on = requests.post(control, json={"throttle_rate": 0.7, "services": ["dynamodb", "sqs"],
-                                             "for_seconds": 120}, timeout=10)
+    bodies = [
+        personal_application(solve(requests.get(f"{stack.url}/v1/captcha", timeout=30).json())) for _ in range(12)
+    ]
+    turned_on = requests.post(
+        control, json={"throttle_rate": 0.7, "services": ["dynamodb", "sqs"], "for_seconds": 120}, timeout=10
+    )
     assert turned_on.status_code == 200, turned_on.text
     answers = Counter()
     created: list[str] = []

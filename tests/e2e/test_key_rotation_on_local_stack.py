@@ -14,17 +14,18 @@ from collections import Counter
 
 import boto3
 import requests
+
 from onecard.captcha import solve
 from onecard.security.identity_indexes import version_of
-
 from tests.support.applications import new_national_id, personal_application
 from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, ROOT, free_port, start_stack
 
 
 def register(url: str, number: str) -> requests.Response:
     captcha = solve(requests.get(f"{url}/v1/captcha", timeout=10).json())
-    body = personal_application(captcha, id_number=number, name=f"輪替{number[-5:]}", password="Rotate2026",
-                                password_confirm="Rotate2026")
+    body = personal_application(
+        captcha, id_number=number, name=f"輪替{number[-5:]}", password="Rotate2026", password_confirm="Rotate2026"
+    )
     return requests.post(f"{url}/v1/readers", json=body, timeout=30)
 
 
@@ -50,11 +51,13 @@ class Traffic(threading.Thread):
 
     def step(self, turn: int) -> None:
         known = random.choice(self.readers)
-        login = requests.post(f"{self.url}/v1/sessions", json={"id_number": known, "password": "Rotate2026"},
-                              timeout=30)
+        login = requests.post(
+            f"{self.url}/v1/sessions", json={"id_number": known, "password": "Rotate2026"}, timeout=30
+        )
         self.note("login", login, 201, known)
-        found = requests.get(f"{self.url}/v1/readers/availability",
-                             params={"id_type": "national_id", "id_number": known}, timeout=30)
+        found = requests.get(
+            f"{self.url}/v1/readers/availability", params={"id_type": "national_id", "id_number": known}, timeout=30
+        )
         self.note("availability", found, 200, known)
         if found.status_code == 200 and found.json() != {"registered": True}:
             self.failures.append(f"availability of {known}: {found.text}")
@@ -75,8 +78,10 @@ class Traffic(threading.Thread):
 def test_a_blind_index_rotation_under_traffic_locks_nobody_out_and_registers_no_number_twice(tmp_path):
     emulation_port = free_port()
     endpoint = f"http://127.0.0.1:{emulation_port}"
-    running = start_stack(tmp_path / "state", extra_env={**ONE_ADDRESS_MANY_CLIENTS, "SECRET_CACHE_SECONDS": "1",
-                                                         "AWS_EMULATION_PORT": str(emulation_port)})
+    running = start_stack(
+        tmp_path / "state",
+        extra_env={**ONE_ADDRESS_MANY_CLIENTS, "SECRET_CACHE_SECONDS": "1", "AWS_EMULATION_PORT": str(emulation_port)},
+    )
     try:
         readers = [new_national_id() for _ in range(8)]
         for number in readers:
@@ -88,9 +93,28 @@ def test_a_blind_index_rotation_under_traffic_locks_nobody_out_and_registers_no_
 
         started = time.monotonic()
         command = subprocess.run(
-            [sys.executable, "scripts/rotate_key.py", "blind-index", "--local", endpoint, "--settle-seconds", "3",
-             "--lockout-seconds", "2", "--rate", "20", "--page-size", "5"],
-            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300, check=False)
+            [
+                sys.executable,
+                "scripts/rotate_key.py",
+                "blind-index",
+                "--local",
+                endpoint,
+                "--settle-seconds",
+                "3",
+                "--lockout-seconds",
+                "2",
+                "--rate",
+                "20",
+                "--page-size",
+                "5",
+            ],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         took = time.monotonic() - started
         time.sleep(2)  # traffic after the rotation, under the new version only
         traffic.stop.set()
@@ -103,20 +127,32 @@ def test_a_blind_index_rotation_under_traffic_locks_nobody_out_and_registers_no_
         assert traffic.failures == [], traffic.failures[:10]
         assert traffic.outcomes["register 201"] > 0 and traffic.outcomes["duplicate 409"] > 0, traffic.outcomes
 
-        dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-northeast-1",
-                                aws_access_key_id="local", aws_secret_access_key="local")
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="ap-northeast-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         items = [i for page in dynamodb.get_paginator("scan").paginate(TableName="ReadersTable") for i in page["Items"]]
         profiles = [i for i in items if i["sk"]["S"] == "PROFILE"]
         identities = [i for i in items if i["pk"]["S"].startswith("IDENTITY#")]
-        old = [i["pk"]["S"] for i in items
-               if i["pk"]["S"].split("#")[0] in ("IDENTITY", "PERSON", "HOUSEHOLD") and version_of(
-                   i["pk"]["S"].split("#", 1)[1]) == 1]
+        old = [
+            i["pk"]["S"]
+            for i in items
+            if i["pk"]["S"].split("#")[0] in ("IDENTITY", "PERSON", "HOUSEHOLD")
+            and version_of(i["pk"]["S"].split("#", 1)[1]) == 1
+        ]
         assert len(profiles) == len(readers) == len({i["reader_id"]["S"] for i in identities}) == len(identities)
         assert all(version_of(p["identity_index"]["S"]) == 2 for p in profiles)
         assert old == []
-        value = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="ap-northeast-1",
-                             aws_access_key_id="local", aws_secret_access_key="local").get_secret_value(
-            SecretId="BlindIndexKeySecret")["SecretString"]
+        value = boto3.client(
+            "secretsmanager",
+            endpoint_url=endpoint,
+            region_name="ap-northeast-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        ).get_secret_value(SecretId="BlindIndexKeySecret")["SecretString"]
         assert json.loads(value)["current"] == 2 and list(json.loads(value)["keys"]) == ["2"]
         print(f"rotation of {len(profiles)} readers took {took:.1f} s under {dict(traffic.outcomes)}")
     finally:

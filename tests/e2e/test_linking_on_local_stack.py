@@ -18,7 +18,9 @@ def reader_session(stack) -> tuple[requests.Session, str]:
     body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()))
     reader_id = http.post(f"{stack.url}/v1/readers", json=body, timeout=10).json()["reader_id"]
     stack.activate(reader_id)
-    login = http.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10)
+    login = http.post(
+        f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10
+    )
     http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
     return http, reader_id
 
@@ -26,7 +28,9 @@ def reader_session(stack) -> tuple[requests.Session, str]:
 def wait_for(http, stack, partner, status, seconds=20):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        links = {l["partner"]: l for l in http.get(f"{stack.url}/v1/readers/me/links", timeout=5).json()["links"]}
+        links = {
+            link["partner"]: link for link in http.get(f"{stack.url}/v1/readers/me/links", timeout=5).json()["links"]
+        }
         if links.get(partner, {}).get("status") == status:
             return links[partner]
         time.sleep(0.2)
@@ -46,8 +50,12 @@ def test_a_link_requested_in_personal_study_becomes_active_within_seconds(stack)
     http, reader_id = reader_session(stack)
     document = http.get(f"{stack.url}/v1/consent-documents/ntpc", timeout=5).json()
 
-    asked = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": document["sha256"]}, timeout=10)
-    again = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": document["sha256"]}, timeout=10)
+    asked = http.post(
+        f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": document["sha256"]}, timeout=10
+    )
+    again = http.post(
+        f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": document["sha256"]}, timeout=10
+    )
 
     assert asked.status_code == 202 and asked.json()["status"] == "pending"
     assert again.status_code == 409
@@ -55,19 +63,27 @@ def test_a_link_requested_in_personal_study_becomes_active_within_seconds(stack)
     assert link["partner_card_number"].startswith("NTPC-")
     seen = requests.get(f"{stack.simulator_url}/_control/ntpc/seen", timeout=5).json()["seen"]
     mine = [s for s in seen if s["reader_id"] == reader_id]
-    assert len(mine) == 1 and set(mine[0]["fields"]) == {"request_id", "reader_id", *document["data_fields"]} - {"email"} | (
-        {"email"} if "email" in mine[0]["fields"] else set())
+    assert len(mine) == 1 and set(mine[0]["fields"]) == {"request_id", "reader_id", *document["data_fields"]} - {
+        "email"
+    } | ({"email"} if "email" in mine[0]["fields"] else set())
 
 
 def test_taipei_card_receives_only_the_fields_its_document_lists(stack):
     faults(stack, "taipei-card")
     http, reader_id = reader_session(stack)
     document = http.get(f"{stack.url}/v1/consent-documents/taipei-card", timeout=5).json()
-    http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "taipei-card", "document_sha256": document["sha256"]}, timeout=10)
+    http.post(
+        f"{stack.url}/v1/readers/me/links",
+        json={"partner": "taipei-card", "document_sha256": document["sha256"]},
+        timeout=10,
+    )
     wait_for(http, stack, "taipei-card", "active")
 
-    seen = [s for s in requests.get(f"{stack.simulator_url}/_control/taipei-card/seen", timeout=5).json()["seen"]
-            if s["reader_id"] == reader_id]
+    seen = [
+        s
+        for s in requests.get(f"{stack.simulator_url}/_control/taipei-card/seen", timeout=5).json()["seen"]
+        if s["reader_id"] == reader_id
+    ]
     assert set(seen[0]["fields"]) <= {"request_id", *document["data_fields"]}
     assert "mailing_address" not in seen[0]["fields"] and "gender" not in seen[0]["fields"]
 
@@ -98,7 +114,9 @@ def test_with_thirty_percent_5xx_two_hundred_links_all_end_active_and_each_reade
 
     def linked_reader(_):
         http, reader_id = reader_session(stack)
-        answer = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": sha}, timeout=30)
+        answer = http.post(
+            f"{stack.url}/v1/readers/me/links", json={"partner": "ntpc", "document_sha256": sha}, timeout=30
+        )
         assert answer.status_code == 202, answer.text
         return http, reader_id
 
@@ -109,8 +127,11 @@ def test_with_thirty_percent_5xx_two_hundred_links_all_end_active_and_each_reade
 
     def all_active():
         outcome.clear()
-        outcome.update(l["status"] for http, _ in sessions
-                       for l in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"])
+        outcome.update(
+            link["status"]
+            for http, _ in sessions
+            for link in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"]
+        )
         return set(outcome) == {"active"}
 
     eventually(all_active, seconds=240, what=lambda: f"every link becoming active (statuses: {dict(outcome)})")
@@ -129,8 +150,12 @@ def test_a_linked_readers_correction_is_sent_on_to_the_partner(stack):
 
     assert http.patch(f"{stack.url}/v1/readers/me", json={"mobile": "0933222111"}, timeout=10).status_code == 200
 
-    eventually(lambda: any(s["reader_id"] == reader_id and s["action"] == "update"
-                           for s in partner_view(stack, "ntpc")["seen"]), what="the partner receiving the update")
+    eventually(
+        lambda: any(
+            s["reader_id"] == reader_id and s["action"] == "update" for s in partner_view(stack, "ntpc")["seen"]
+        ),
+        what="the partner receiving the update",
+    )
 
 
 def test_erasure_withdraws_every_link_and_tells_the_partner(stack):
@@ -149,13 +174,17 @@ def test_an_applications_links_wait_for_the_counter_then_each_partner_links(stac
     for partner in ("ntpc", "klcpl", "taipei-card"):
         faults(stack, partner)
     http = requests.Session()
-    partners = [{"partner": p, "document_sha256": http.get(f"{stack.url}/v1/consent-documents/{p}", timeout=5).json()["sha256"]}
-                for p in ("ntpc", "klcpl", "taipei-card")]
+    partners = [
+        {"partner": p, "document_sha256": http.get(f"{stack.url}/v1/consent-documents/{p}", timeout=5).json()["sha256"]}
+        for p in ("ntpc", "klcpl", "taipei-card")
+    ]
     body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()), partners=partners)
     applied = http.post(f"{stack.url}/v1/readers", json=body, timeout=10)
     reader_id = applied.json()["reader_id"]
     assert [link["status"] for link in applied.json()["links"]] == ["waiting_for_verification"] * 3
-    http.post(f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10)
+    http.post(
+        f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10
+    )
     time.sleep(1)  # what the relay and worker would have sent by now, had the links not waited
     assert all(reader_id not in str(partner_view(stack, p)) for p in ("ntpc", "klcpl", "taipei-card"))
 
@@ -168,14 +197,17 @@ def test_an_applications_links_wait_for_the_counter_then_each_partner_links(stac
 def test_an_existing_card_holder_links_with_the_fields_of_the_patron_record(stack):
     faults(stack, "klcpl")
     http = requests.Session()
-    login = http.post(f"{stack.url}/v1/sessions", json={"card_barcode": "TP90000001", "password": "tpml2024"}, timeout=10)
+    login = http.post(
+        f"{stack.url}/v1/sessions", json={"card_barcode": "TP90000001", "password": "tpml2024"}, timeout=10
+    )
     assert login.status_code == 201, login.text
     http.headers["X-CSRF-Token"] = login.json()["csrf_token"]
     reader_id = login.json()["reader_id"]
     document = http.get(f"{stack.url}/v1/consent-documents/klcpl", timeout=5).json()
 
-    asked = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": "klcpl", "document_sha256": document["sha256"]},
-                      timeout=10)
+    asked = http.post(
+        f"{stack.url}/v1/readers/me/links", json={"partner": "klcpl", "document_sha256": document["sha256"]}, timeout=10
+    )
 
     assert asked.status_code == 202 and asked.json()["status"] == "pending"
     wait_for(http, stack, "klcpl", "active")

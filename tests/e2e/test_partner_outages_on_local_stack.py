@@ -4,6 +4,7 @@ a second."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,21 +16,27 @@ from tests.e2e.test_linking_on_local_stack import faults, partner_view, reader_s
 from tests.support.running_stack import RunningStack, dead_letter_count, eventually, stack_with_its_emulation
 
 PROBE_SECONDS = 2
-PARAMETERS = ("LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
-              f"LinkRetryMaxDelaySeconds=2 PartnerTripAfterFailures=3 PartnerProbeSeconds={PROBE_SECONDS} "
-              "PartnerRateLimits=ntpc=20,klcpl=3,taipei-card=20")
+PARAMETERS = (
+    "LoginLimitPerMinute=100000 AvailabilityLimitPerMinute=100000 LinkRetryBaseSeconds=1 "
+    f"LinkRetryMaxDelaySeconds=2 PartnerTripAfterFailures=3 PartnerProbeSeconds={PROBE_SECONDS} "
+    "PartnerRateLimits=ntpc=20,klcpl=3,taipei-card=20"
+)
 
 
 @pytest.fixture(scope="module")
 def small_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
-    with stack_with_its_emulation(tmp_path_factory.mktemp("outages") / "state",
-                                  {"PARAMETER_OVERRIDES": PARAMETERS}) as running:
+    with stack_with_its_emulation(
+        tmp_path_factory.mktemp("outages") / "state", {"PARAMETER_OVERRIDES": PARAMETERS}
+    ) as running:
         yield running
 
 
 def staff_partners(stack) -> dict[str, dict]:
-    answer = requests.get(f"{stack.url}/v1/staff/partners", timeout=10,
-                          headers={"Authorization": f"Bearer {stack.staff_token('staff-supervisor')}"})
+    answer = requests.get(
+        f"{stack.url}/v1/staff/partners",
+        timeout=10,
+        headers={"Authorization": f"Bearer {stack.staff_token('staff-supervisor')}"},
+    )
     answer.raise_for_status()
     return {p["partner"]: p for p in answer.json()["partners"]}
 
@@ -37,14 +44,19 @@ def staff_partners(stack) -> dict[str, dict]:
 def link_request(stack, partner):
     http, reader_id = reader_session(stack)
     sha = http.get(f"{stack.url}/v1/consent-documents/{partner}", timeout=5).json()["sha256"]
-    answer = http.post(f"{stack.url}/v1/readers/me/links", json={"partner": partner, "document_sha256": sha}, timeout=10)
+    answer = http.post(
+        f"{stack.url}/v1/readers/me/links", json={"partner": partner, "document_sha256": sha}, timeout=10
+    )
     assert answer.status_code == 202, answer.text
     return http, reader_id, answer.json()["request_id"]
 
 
 def link_of(stack, http, partner):
-    return next(l for l in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"]
-                if l["partner"] == partner)
+    return next(
+        link
+        for link in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"]
+        if link["partner"] == partner
+    )
 
 
 def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_ends_active_when_it_is_back(small_stack):
@@ -63,8 +75,11 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
     back_at = time.time()
     faults(stack, "ntpc")
 
-    eventually(lambda: all(link_of(stack, h, "ntpc")["status"] == "active" for h, _, _ in readers), seconds=60,
-               what="every held link becoming active")
+    eventually(
+        lambda: all(link_of(stack, h, "ntpc")["status"] == "active" for h, _, _ in readers),
+        seconds=60,
+        what="every held link becoming active",
+    )
     assert staff_partners(stack)["ntpc"]["state"] == "up"
     assert link_of(stack, http, "ntpc")["partner_available"] is True
     assert dead_letter_count(emulation) == 0
@@ -72,7 +87,7 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
     refused = sorted(r["at"] for r in partner_view(stack, "ntpc")["refused"] if r["request_id"] in ours)
     # Once the breaker has tripped: probes only, one every PROBE_SECONDS.
     probes = [at for at in refused if at > marked_down]
-    assert len(probes) >= 4 and all(b - a >= PROBE_SECONDS - 0.1 for a, b in zip(probes, probes[1:]))
+    assert len(probes) >= 4 and all(b - a >= PROBE_SECONDS - 0.1 for a, b in itertools.pairwise(probes))
     assert all(at < back_at + 0.5 for at in refused)
 
 
@@ -83,8 +98,11 @@ def test_held_requests_go_out_no_faster_than_the_partners_rate_with_two_workers(
     eventually(lambda: staff_partners(stack)["klcpl"]["state"] == "down", seconds=30, what="klcpl marked down")
     faults(stack, "klcpl")
 
-    eventually(lambda: all(link_of(stack, h, "klcpl")["status"] == "active" for h, _, _ in readers), seconds=90,
-               what="every klcpl link becoming active")
+    eventually(
+        lambda: all(link_of(stack, h, "klcpl")["status"] == "active" for h, _, _ in readers),
+        seconds=90,
+        what="every klcpl link becoming active",
+    )
     ours = {request_id for _, _, request_id in readers}
     arrivals = [s["at"] for s in partner_view(stack, "klcpl")["seen"] if s["request_id"] in ours]
     per_second = Counter(int(at) for at in arrivals)
@@ -97,7 +115,10 @@ def test_a_refusing_partner_still_ends_rejected_at_once(small_stack):
     faults(stack, "taipei-card", reject_rate=1.0)
     http, _, _ = link_request(stack, "taipei-card")
 
-    eventually(lambda: link_of(stack, http, "taipei-card")["status"] == "rejected", seconds=15,
-               what="the refused link becoming rejected")
+    eventually(
+        lambda: link_of(stack, http, "taipei-card")["status"] == "rejected",
+        seconds=15,
+        what="the refused link becoming rejected",
+    )
     assert staff_partners(stack)["taipei-card"]["state"] == "up"
     faults(stack, "taipei-card")

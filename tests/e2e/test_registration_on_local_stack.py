@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from onecard.captcha import solve
-from tests.support.running_stack import start_stack
 from tests.support.applications import new_national_id, personal_application
+from tests.support.running_stack import start_stack
 
 
 def captcha(base: str) -> str:
@@ -25,10 +25,17 @@ def test_the_stack_answers_health_and_prints_where_it_listens(stack):
 
 def test_apply_then_apply_again_then_a_form_with_mistakes(stack):
     id_number = new_national_id()
-    first = requests.post(f"{stack.url}/v1/readers", json=personal_application(captcha(stack.url), id_number=id_number), timeout=10)
-    again = requests.post(f"{stack.url}/v1/readers", json=personal_application(captcha(stack.url), id_number=id_number), timeout=10)
-    wrong = requests.post(f"{stack.url}/v1/readers", json=personal_application(
-        captcha(stack.url), id_number="A123456788", mobile="123", email="x@"), timeout=10)
+    first = requests.post(
+        f"{stack.url}/v1/readers", json=personal_application(captcha(stack.url), id_number=id_number), timeout=10
+    )
+    again = requests.post(
+        f"{stack.url}/v1/readers", json=personal_application(captcha(stack.url), id_number=id_number), timeout=10
+    )
+    wrong = requests.post(
+        f"{stack.url}/v1/readers",
+        json=personal_application(captcha(stack.url), id_number="A123456788", mobile="123", email="x@"),
+        timeout=10,
+    )
 
     assert first.status_code == 201 and first.json()["reader_id"].startswith("R")
     assert again.status_code == 409
@@ -51,7 +58,9 @@ def test_twenty_parallel_identical_applications_make_exactly_one_reader(stack):
     bodies = [personal_application(captcha(stack.url), id_number=id_number) for _ in range(20)]
 
     with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = sorted(pool.map(lambda b: requests.post(f"{stack.url}/v1/readers", json=b, timeout=60).status_code, bodies))
+        statuses = sorted(
+            pool.map(lambda b: requests.post(f"{stack.url}/v1/readers", json=b, timeout=60).status_code, bodies)
+        )
 
     assert statuses == [201] + [409] * 19
 
@@ -67,7 +76,9 @@ def test_a_restart_keeps_the_reader_and_stops_within_five_seconds(tmp_path):
     first = start_stack(tmp_path / "state")
     id_number = new_national_id()
     try:
-        created = requests.post(f"{first.url}/v1/readers", json=personal_application(captcha(first.url), id_number=id_number), timeout=10)
+        created = requests.post(
+            f"{first.url}/v1/readers", json=personal_application(captcha(first.url), id_number=id_number), timeout=10
+        )
         assert created.status_code == 201
     finally:
         stop_seconds = first.stop()
@@ -75,9 +86,14 @@ def test_a_restart_keeps_the_reader_and_stops_within_five_seconds(tmp_path):
 
     second = start_stack(tmp_path / "state")
     try:
-        known = requests.get(f"{second.url}/v1/readers/availability",
-                             params={"id_type": "national_id", "id_number": id_number}, timeout=5)
-        again = requests.post(f"{second.url}/v1/readers", json=personal_application(captcha(second.url), id_number=id_number), timeout=10)
+        known = requests.get(
+            f"{second.url}/v1/readers/availability",
+            params={"id_type": "national_id", "id_number": id_number},
+            timeout=5,
+        )
+        again = requests.post(
+            f"{second.url}/v1/readers", json=personal_application(captcha(second.url), id_number=id_number), timeout=10
+        )
         assert known.json() == {"registered": True}
         assert again.status_code == 409
     finally:

@@ -34,8 +34,11 @@ def axe_violations(page) -> list[dict]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text("utf-8"))
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 # --- The states each page is checked in: plain, with errors shown, with the consent dialog open ---------------
@@ -43,6 +46,7 @@ def plain(path: str) -> Callable:
     def arrive(page, stack):
         page.goto(f"{stack.url}{path}")
         page.wait_for_load_state("networkidle")
+
     arrive.__name__ = path.strip("/").split("?")[0].replace("-", "_") or "home"
     return arrive
 
@@ -91,10 +95,20 @@ def password_reset_with_errors(page, stack):
     expect(page.locator("#error-summary")).to_be_focused()
 
 
-STATES = [plain("/"), plain("/register"), plain("/login"), plain("/email-verification?token=x"), register_with_errors,
-          plain("/password-reset"), password_reset_with_errors, new_password_page,
-          register_consent_dialog,
-          register_in_english, personal_study, personal_study_dialog]
+STATES = [
+    plain("/"),
+    plain("/register"),
+    plain("/login"),
+    plain("/email-verification?token=x"),
+    register_with_errors,
+    plain("/password-reset"),
+    password_reset_with_errors,
+    new_password_page,
+    register_consent_dialog,
+    register_in_english,
+    personal_study,
+    personal_study_dialog,
+]
 
 
 @pytest.mark.parametrize("arrive", STATES, ids=[s.__name__ for s in STATES])
@@ -107,8 +121,26 @@ def test_axe_finds_no_serious_or_critical_violation(stack, page, arrive):
 def a11y_moda_fails(target: str, report: Path, *extra: str) -> list[dict]:
     """Runs `a11y-moda scan` at AA against the 115.11 specification; answers the issues it calls fail."""
     scanner = Path(sys.executable).with_name("a11y-moda")
-    done = subprocess.run([str(scanner), "scan", "--allow-private-hosts", *extra, "--level", "AA", "--spec", "115.11",
-                           "--format", "json", "-o", str(report), target], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            str(scanner),
+            "scan",
+            "--allow-private-hosts",
+            *extra,
+            "--level",
+            "AA",
+            "--spec",
+            "115.11",
+            "--format",
+            "json",
+            "-o",
+            str(report),
+            target,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(report.read_text("utf-8"))
     assert result["status_code"] in (200, None, 0) and not result["fetch_error"], result

@@ -36,7 +36,8 @@ def test_in_english_the_form_shows_the_apis_errors_in_english(stack, page):
     expect(summary).to_contain_text("The password must be 4 to 10 characters long")
     expect(summary).to_contain_text("The check digit of the national ID number is not right")
     expect(page.get_by_label(re.compile(r"^Mobile phone"))).to_have_accessible_description(
-        re.compile("The mobile number is not right: 10 digits starting with 09"))
+        re.compile("The mobile number is not right: 10 digits starting with 09")
+    )
     messages = page.locator("#register-form .field-error").all_inner_texts()
     assert messages and not [m for m in messages if HAN.search(m)], messages
 

@@ -52,8 +52,11 @@ def test_a_forgotten_password_is_reset_from_the_mailed_link_and_the_new_one_logs
     expect(page.get_by_role("status")).to_contain_text("密碼已重設")
 
     log_in(page, stack, {**reader, "password": "Fresh2027"})
-    notices = [m for m in requests.get(f"{stack.url}/_local/mail", timeout=10).json()
-               if m["to"] == address and "重設" in m["text"] and "/me" in m["text"] and "#token=" not in m["text"]]
+    notices = [
+        m
+        for m in requests.get(f"{stack.url}/_local/mail", timeout=10).json()
+        if m["to"] == address and "重設" in m["text"] and "/me" in m["text"] and "#token=" not in m["text"]
+    ]
     assert len(notices) == 1 and reader["id_number"] not in notices[0]["text"]
 
     page.goto(link)  # the link works once

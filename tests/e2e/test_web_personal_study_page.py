@@ -83,7 +83,7 @@ def test_a_reader_downloads_a_copy_of_their_data(stack, page):
         page.get_by_role("link", name="下載我的資料").click()
 
     assert re.fullmatch(r"tpml-reader-data-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename)
-    copy = json.loads(open(download.value.path(), encoding="utf-8").read())
+    copy = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert reader["reader_id"] in json.dumps(copy, ensure_ascii=False)
     assert "王小美" in json.dumps(copy, ensure_ascii=False)
 
@@ -144,8 +144,11 @@ def test_a_reader_deletes_their_account(stack, page):
     page.get_by_role("button", name="永久刪除我的帳號").click()
 
     expect(page.get_by_text("您的帳號及個人資料已刪除。")).to_be_focused()
-    known = requests.get(f"{stack.url}/v1/readers/availability",
-                         params={"id_type": "national_id", "id_number": reader["id_number"]}, timeout=5).json()
+    known = requests.get(
+        f"{stack.url}/v1/readers/availability",
+        params={"id_type": "national_id", "id_number": reader["id_number"]},
+        timeout=5,
+    ).json()
     assert known == {"registered": False}
 
 
@@ -156,8 +159,15 @@ def documents_with_a_revision(folder: Path) -> Path:
     """A copy of the shipped documents plus a version 2 of ntpc's, in force since yesterday."""
     shutil.copytree(DOCUMENTS, folder)
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    text = (folder / "ntpc" / "v1.md").read_text("utf-8").replace("version: 1", "version: 2").replace(
-        "effective_from: 2026-11-01", f"effective_from: {yesterday}\nsummary_of_changes: 新增傳送電子信箱以寄送到期通知")
+    text = (
+        (folder / "ntpc" / "v1.md")
+        .read_text("utf-8")
+        .replace("version: 1", "version: 2")
+        .replace(
+            "effective_from: 2026-11-01",
+            f"effective_from: {yesterday}\nsummary_of_changes: 新增傳送電子信箱以寄送到期通知",
+        )
+    )
     (folder / "ntpc" / "v2.md").write_text(text, "utf-8")
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     manifest["ntpc"].append({"version": 2, "file": "v2.md", "sha256": hashlib.sha256(text.encode()).hexdigest()})
@@ -185,7 +195,11 @@ def test_a_revised_consent_document_is_announced_and_agreeing_again_is_recorded(
 
         expect(notice.get_by_role("status")).to_have_text("您已同意新版同意書。")
         receipts = page.request.get(f"{after.url}/v1/readers/me/consents").json()["receipts"]
-        assert (receipts[0]["partner"], receipts[0]["decision"], receipts[0]["document_version"]) == ("ntpc", "agree", 2)
+        assert (receipts[0]["partner"], receipts[0]["decision"], receipts[0]["document_version"]) == (
+            "ntpc",
+            "agree",
+            2,
+        )
     finally:
         after.stop(timeout=30)
 

@@ -10,8 +10,15 @@ import requests
 from playwright.sync_api import expect
 
 from tests.support.applications import new_national_id
-from tests.support.web import (choose_option, choose_radio, fill_birth_date, fill_valid_personal_form, registered_reader,
-                               tab_to, type_into)
+from tests.support.web import (
+    choose_option,
+    choose_radio,
+    fill_birth_date,
+    fill_valid_personal_form,
+    registered_reader,
+    tab_to,
+    type_into,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +65,9 @@ def test_a_personal_application_with_a_link_can_be_completed_by_keyboard_alone(s
     tab_to(page, dialog.get_by_role("button", name="同意", exact=True))
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
-    expect(page.get_by_role("group", name="結合新北市圖借閱證").get_by_label("本人已詳閱並同意個資同意書")).to_be_checked()
+    expect(
+        page.get_by_role("group", name="結合新北市圖借閱證").get_by_label("本人已詳閱並同意個資同意書")
+    ).to_be_checked()
     expect(page.get_by_role("status").filter(has_text="驗證完成")).to_be_visible()
     tab_to(page, form.get_by_role("button", name="確定送出"))
     page.keyboard.press("Enter")
@@ -68,8 +77,9 @@ def test_a_personal_application_with_a_link_can_be_completed_by_keyboard_alone(s
     expect(success).to_contain_text("個人證")
     expect(success.locator("#next-steps")).to_contain_text("櫃檯")
     expect(success.locator("#link-statuses")).to_contain_text("結合新北市圖借閱證")
-    known = requests.get(f"{stack.url}/v1/readers/availability", params={"id_type": "national_id", "id_number": id_number},
-                         timeout=5).json()
+    known = requests.get(
+        f"{stack.url}/v1/readers/availability", params={"id_type": "national_id", "id_number": id_number}, timeout=5
+    ).json()
     assert known == {"registered": True}
 
 

@@ -155,7 +155,13 @@ def test_the_staff_page_sends_a_strict_policy_that_allows_only_the_service_and_t
 
 
 def test_the_sign_in_route_lets_through_only_the_public_user_pool_actions(shift_stack):
-    admin = requests.post(f"{shift_stack.url}/_local/cognito-idp/", data="{}", timeout=5,
-                          headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.AdminSetUserPassword",
-                                   "Content-Type": "application/x-amz-json-1.1"})
+    admin = requests.post(
+        f"{shift_stack.url}/_local/cognito-idp/",
+        data="{}",
+        timeout=5,
+        headers={
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminSetUserPassword",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
     assert admin.status_code == 400

@@ -13,8 +13,15 @@ ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
 CHINESE = {"Accept-Language": "zh-TW,zh;q=0.9,en;q=0.5"}
 
 # Several mistakes at once: a pydantic check, domain rules with and without parameters, a cross-field rule.
-MISTAKES = {"id_number": "A123456788", "password": "ab", "password_confirm": "cd", "name": "", "gender": "other",
-            "mobile": "12345", "mailing_address": {"city": "臺北市", "district": "", "street": "中山南路 1 號"}}
+MISTAKES = {
+    "id_number": "A123456788",
+    "password": "ab",
+    "password_confirm": "cd",
+    "name": "",
+    "gender": "other",
+    "mobile": "12345",
+    "mailing_address": {"city": "臺北市", "district": "", "street": "中山南路 1 號"},
+}
 
 
 def _current_hash(api, partner):
@@ -76,8 +83,9 @@ def test_titles_and_details_written_in_both_languages_are_split_by_the_request(a
 
 
 def test_a_chinese_only_detail_has_its_english_in_the_catalogue(api):
-    answer = api.request("POST", "/v1/readers", raw_body=b"a=1", headers={
-        "Content-Type": "application/x-www-form-urlencoded", **ENGLISH})
+    answer = api.request(
+        "POST", "/v1/readers", raw_body=b"a=1", headers={"Content-Type": "application/x-www-form-urlencoded", **ENGLISH}
+    )
 
     assert answer.status == 415
     assert answer.json()["detail"] == "Send the data as application/json"

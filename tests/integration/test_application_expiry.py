@@ -30,16 +30,27 @@ def every_item(aws) -> str:
 
 def mentions_of(aws, reader_id: str) -> set[str]:
     """The tables in which any item still names the reader."""
-    return {name for name, table in aws.resources.table_names.items()
-            if reader_id in json.dumps(aws.client("dynamodb").scan(TableName=table)["Items"])}
+    return {
+        name
+        for name, table in aws.resources.table_names.items()
+        if reader_id in json.dumps(aws.client("dynamodb").scan(TableName=table)["Items"])
+    }
 
 
 def linked_application(api, read_mail, email: str) -> tuple[dict, dict]:
-    partners = [{"partner": p, "document_sha256": api.get(f"/v1/consent-documents/{p}").json()["sha256"]}
-                for p in ("ntpc", "klcpl")]
+    partners = [
+        {"partner": p, "document_sha256": api.get(f"/v1/consent-documents/{p}").json()["sha256"]}
+        for p in ("ntpc", "klcpl")
+    ]
     person = unique_person()
-    return apply(api, email=email, mobile="0933222111", partners=partners,
-                 mailing_address={"city": "臺北市", "district": "大安區", "street": "建國南路二段 125 號"}, **person)
+    return apply(
+        api,
+        email=email,
+        mobile="0933222111",
+        partners=partners,
+        mailing_address={"city": "臺北市", "district": "大安區", "street": "建國南路二段 125 號"},
+        **person,
+    )
 
 
 def test_at_day_29_the_application_is_kept_and_reminded_once(api, aws, read_mail, capsys):
@@ -63,7 +74,8 @@ def test_no_reminder_earlier_than_7_days_before_the_deadline(api, aws, read_mail
 
 
 def test_at_day_31_every_personal_item_goes_partners_are_told_the_chain_verifies_and_the_person_may_apply_again(
-        api, aws, read_mail, capsys):
+    api, aws, read_mail, capsys
+):
     from onecard import wiring
     from onecard.consent.receipts import verify_chain
 
@@ -77,8 +89,15 @@ def test_at_day_31_every_personal_item_goes_partners_are_told_the_chain_verifies
     # Its links waited for the counter's identity check, so no partner ever heard of it and none is told now.
     assert report["expired"] == [reader_id] and report["partners_told"] == 0
     stored = every_item(aws)
-    for personal in (body["name"], "expire.me@example.com", "933222111", "建國南路", "argon2id", body["id_number"],
-                     "id_number_encrypted"):
+    for personal in (
+        body["name"],
+        "expire.me@example.com",
+        "933222111",
+        "建國南路",
+        "argon2id",
+        body["id_number"],
+        "id_number_encrypted",
+    ):
         assert personal not in stored
     assert mentions_of(aws, reader_id) == {"ConsentTable"}  # the receipt chain, kept on purpose
     receipts = wiring.consent().receipts(reader_id, newest_first=False)
@@ -96,18 +115,25 @@ def test_an_expired_application_cannot_be_activated(api, staff, read_mail, capsy
     _, accepted = apply(api, **unique_person())
     expire_on(applied_on() + dt.timedelta(days=31), capsys)
 
-    answer = staff.post(f"/v1/staff/readers/{accepted['reader_id']}/activation",
-                        {"card_barcode": "TP60000001", "document_checked": "national_id_card", "branch": "ZH01",
-                         "staff_id": "S1"}, headers=STAFF)
+    answer = staff.post(
+        f"/v1/staff/readers/{accepted['reader_id']}/activation",
+        {"card_barcode": "TP60000001", "document_checked": "national_id_card", "branch": "ZH01", "staff_id": "S1"},
+        headers=STAFF,
+    )
 
     assert answer.status == 409 and answer.json()["code"] == "already_expired"
 
 
 def test_an_activated_card_does_not_expire(api, staff, read_mail, capsys):
     body, accepted = apply(api, **unique_person())
-    assert staff.post(f"/v1/staff/readers/{accepted['reader_id']}/activation",
-                      {"card_barcode": "TP70000001", "document_checked": "national_id_card", "branch": "ZH01",
-                       "staff_id": "S1"}, headers=STAFF).status == 200
+    assert (
+        staff.post(
+            f"/v1/staff/readers/{accepted['reader_id']}/activation",
+            {"card_barcode": "TP70000001", "document_checked": "national_id_card", "branch": "ZH01", "staff_id": "S1"},
+            headers=STAFF,
+        ).status
+        == 200
+    )
 
     report = expire_on(applied_on() + dt.timedelta(days=31), capsys)
 
@@ -117,7 +143,7 @@ def test_an_activated_card_does_not_expire(api, staff, read_mail, capsys):
 
 
 def test_the_daily_function_runs_the_same_expiry(aws, api, read_mail):
-    _, accepted = apply(api, **unique_person())
+    _, _accepted = apply(api, **unique_person())
 
     summary = aws.invoke("ExpiryFunction", {"source": "aws.events", "detail-type": "Scheduled Event"})
 

@@ -8,7 +8,9 @@ from tests.support.captcha import solved_captcha
 
 def test_availability_says_whether_a_number_is_registered(api):
     registered = new_national_id()
-    assert api.post("/v1/readers", personal_application(captcha=solved_captcha(api), id_number=registered)).status == 201
+    assert (
+        api.post("/v1/readers", personal_application(captcha=solved_captcha(api), id_number=registered)).status == 201
+    )
 
     yes = api.get("/v1/readers/availability", query={"id_type": "national_id", "id_number": registered.lower()})
     no = api.get("/v1/readers/availability", query={"id_type": "national_id", "id_number": new_national_id()})

@@ -54,13 +54,17 @@ def test_an_application_with_partners_writes_the_reader_and_a_verifiable_receipt
 
     records = wiring.consent().receipts(body["reader_id"])
     assert {(r["partner"], r["decision"], r["channel"]) for r in records} == {
-        ("ntpc", "agree", "registration"), ("klcpl", "agree", "registration")}
+        ("ntpc", "agree", "registration"),
+        ("klcpl", "agree", "registration"),
+    }
     assert verify_chain(records, wiring.consent().head_record(body["reader_id"])).valid
 
 
 def test_an_outdated_document_hash_is_refused_naming_the_entry_and_nothing_is_stored(api, aws):
-    partners = [{"partner": "ntpc", "document_sha256": current_hash(api, "ntpc")},
-                {"partner": "klcpl", "document_sha256": "0" * 64}]
+    partners = [
+        {"partner": "ntpc", "document_sha256": current_hash(api, "ntpc")},
+        {"partner": "klcpl", "document_sha256": "0" * 64},
+    ]
     answer = api.post("/v1/readers", personal_application(solved_captcha(api), partners=partners))
 
     assert answer.status == 422
@@ -84,10 +88,21 @@ def test_concurrent_decisions_by_one_reader_keep_one_valid_chain(aws):
     from onecard import wiring
 
     ledger = wiring.consent()
-    decision = {"partner": "ntpc", "document_version": 1, "document_sha256": "a" * 64, "decision": "agree",
-                "channel": "personal_study"}
-    threads = [threading.Thread(target=ledger.record, args=("R-concurrent", [decision]),
-                                kwargs={"recorded_at": "2026-11-25T03:00:00.000Z", "attempts": 20}) for _ in range(6)]
+    decision = {
+        "partner": "ntpc",
+        "document_version": 1,
+        "document_sha256": "a" * 64,
+        "decision": "agree",
+        "channel": "personal_study",
+    }
+    threads = [
+        threading.Thread(
+            target=ledger.record,
+            args=("R-concurrent", [decision]),
+            kwargs={"recorded_at": "2026-11-25T03:00:00.000Z", "attempts": 20},
+        )
+        for _ in range(6)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -100,8 +115,12 @@ def test_concurrent_decisions_by_one_reader_keep_one_valid_chain(aws):
 
 def test_a_reader_sees_their_own_receipts_newest_first_and_never_anothers(api):
     partners = [{"partner": p, "document_sha256": current_hash(api, p)} for p in ("ntpc", "taipei-card")]
-    mine = personal_application(solved_captcha(api), partners=partners, password="Mine1234", password_confirm="Mine1234")
-    theirs = personal_application(solved_captcha(api), partners=partners[:1], password="Them1234", password_confirm="Them1234")
+    mine = personal_application(
+        solved_captcha(api), partners=partners, password="Mine1234", password_confirm="Mine1234"
+    )
+    theirs = personal_application(
+        solved_captcha(api), partners=partners[:1], password="Them1234", password_confirm="Them1234"
+    )
     assert api.post("/v1/readers", mine).status == 201
     assert api.post("/v1/readers", theirs).status == 201
     api.post("/v1/sessions", {"id_number": theirs["id_number"], "password": "Them1234"})

@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import shutil
 from pathlib import Path
 
-import pytest
-
-from onecard.consent.documents import default_library
 from tests.support.applications import personal_application
 from tests.support.captcha import solved_captcha
 
 FOLDER = Path(__file__).resolve().parents[2] / "layers/common/onecard/consent_documents"
-
-
-@pytest.fixture
-def revise(tmp_path, monkeypatch):
-    """Publishes a v2 of ntpc's document, in force from yesterday."""
-    def publish():
-        copy = tmp_path / "documents"
-        shutil.copytree(FOLDER, copy)
-        yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-        text = (copy / "ntpc" / "v1.md").read_text("utf-8").replace("version: 1", "version: 2").replace(
-            "effective_from: 2026-11-01", f"effective_from: {yesterday}\nsummary_of_changes: 新增傳送電子信箱以寄送到期通知")
-        (copy / "ntpc" / "v2.md").write_text(text, "utf-8")
-        manifest = json.loads((copy / "manifest.json").read_text())
-        manifest["ntpc"].append({"version": 2, "file": "v2.md", "sha256": hashlib.sha256(text.encode()).hexdigest()})
-        (copy / "manifest.json").write_text(json.dumps(manifest))
-        monkeypatch.setenv("CONSENT_DOCUMENTS_DIR", str(copy))
-        default_library.cache_clear()
-    yield publish
-    default_library.cache_clear()
 
 
 def linked_reader(api):
@@ -62,12 +36,22 @@ def test_agreeing_again_clears_the_notice_and_declining_is_receipted(api, revise
     revise()
     current = api.get("/v1/consent-documents/ntpc").json()["sha256"]
 
-    stale = api.post("/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": "0" * 64, "decision": "agree"}, headers=csrf)
-    agreed = api.post("/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": current, "decision": "agree"}, headers=csrf)
+    stale = api.post(
+        "/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": "0" * 64, "decision": "agree"}, headers=csrf
+    )
+    agreed = api.post(
+        "/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": current, "decision": "agree"}, headers=csrf
+    )
 
     assert stale.status == 409
     assert agreed.status == 201 and agreed.json()["document_version"] == 2
     assert api.get("/v1/readers/me").json()["consent_revisions"] == []
-    declined = api.post("/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": current, "decision": "decline"}, headers=csrf)
+    declined = api.post(
+        "/v1/readers/me/consents", {"partner": "ntpc", "document_sha256": current, "decision": "decline"}, headers=csrf
+    )
     assert declined.status == 201 and declined.json()["decision"] == "decline"
-    assert [r["decision"] for r in api.get("/v1/readers/me/consents").json()["receipts"]] == ["decline", "agree", "agree"]
+    assert [r["decision"] for r in api.get("/v1/readers/me/consents").json()["receipts"]] == [
+        "decline",
+        "agree",
+        "agree",
+    ]

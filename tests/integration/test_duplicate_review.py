@@ -15,9 +15,10 @@ def flagged(staff) -> dict[str, dict]:
 
 
 def test_the_same_name_and_birthday_with_another_id_number_is_flagged_and_listed_with_the_record_it_resembles(
-        api, staff, aws):
-    first_body, first = apply(api, name="陳 美玲", birth_date="1985-03-08", **{"id_number": unique_person()["id_number"]})
-    second_body, second = apply(api, name="陳美玲", birth_date="1985-03-08", id_number=unique_person()["id_number"])
+    api, staff, aws
+):
+    _first_body, first = apply(api, name="陳 美玲", birth_date="1985-03-08", id_number=unique_person()["id_number"])
+    _second_body, second = apply(api, name="陳美玲", birth_date="1985-03-08", id_number=unique_person()["id_number"])
 
     reviews = flagged(staff)
 
@@ -62,19 +63,28 @@ def test_a_distinct_decision_clears_the_flag_and_activation_proceeds(api, staff)
     assert decided.status == 200 and decided.json()["decision"] == "distinct"
     assert second["reader_id"] not in flagged(staff)
     assert staff.post(f"/v1/staff/reviews/{second['reader_id']}", {"decision": "distinct"}, headers=STAFF).status == 404
-    assert staff.post(f"/v1/staff/readers/{second['reader_id']}/activation",
-                      {"card_barcode": "TP40000001", "document_checked": "passport", "branch": "ZH01",
-                       "staff_id": "S1"}, headers=STAFF).status == 200
+    assert (
+        staff.post(
+            f"/v1/staff/readers/{second['reader_id']}/activation",
+            {"card_barcode": "TP40000001", "document_checked": "passport", "branch": "ZH01", "staff_id": "S1"},
+            headers=STAFF,
+        ).status
+        == 200
+    )
 
 
 def test_a_duplicate_decision_rejects_the_application_at_the_counter(api, staff):
     apply(api, name="張雅婷", birth_date="1988-08-08", id_number=unique_person()["id_number"])
     _, second = apply(api, name="張雅婷", birth_date="1988-08-08", id_number=unique_person()["id_number"])
 
-    assert staff.post(f"/v1/staff/reviews/{second['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
-    refused = staff.post(f"/v1/staff/readers/{second['reader_id']}/activation",
-                         {"card_barcode": "TP50000001", "document_checked": "national_id_card", "branch": "ZH01",
-                          "staff_id": "S1"}, headers=STAFF)
+    assert (
+        staff.post(f"/v1/staff/reviews/{second['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
+    )
+    refused = staff.post(
+        f"/v1/staff/readers/{second['reader_id']}/activation",
+        {"card_barcode": "TP50000001", "document_checked": "national_id_card", "branch": "ZH01", "staff_id": "S1"},
+        headers=STAFF,
+    )
 
     assert refused.status == 409 and refused.json()["code"] == "rejected_as_duplicate"
     assert second["reader_id"] not in flagged(staff)

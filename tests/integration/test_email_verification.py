@@ -32,7 +32,10 @@ def test_the_link_verifies_the_address_once_and_a_second_use_is_refused_as_used(
 
     assert first.status == 200 and first.json() == {"email_verified": True}
     assert second.status == 422 and second.json()["errors"][0] == {
-        "field": "token", "code": "token_used", "message": second.json()["errors"][0]["message"]}
+        "field": "token",
+        "code": "token_used",
+        "message": second.json()["errors"][0]["message"],
+    }
     log_in(api, body)
     assert api.get("/v1/readers/me").json()["email_verified"] is True
 
@@ -82,8 +85,12 @@ def test_a_resend_needs_a_session(api, read_mail):
 
 def test_a_changed_address_is_unverified_until_its_own_link_is_used(api, read_mail):
     body, _ = apply(api, email="old.address@example.com", **unique_person())
-    assert api.post("/v1/email-verifications",
-                    {"token": token_in(mail_to(read_mail, "old.address@example.com")[0])}).status == 200
+    assert (
+        api.post(
+            "/v1/email-verifications", {"token": token_in(mail_to(read_mail, "old.address@example.com")[0])}
+        ).status
+        == 200
+    )
     csrf = log_in(api, body)
     assert api.get("/v1/readers/me").json()["email_verified"] is True
 
@@ -104,19 +111,20 @@ def test_an_application_without_an_address_sends_nothing(api, read_mail):
 
 
 def test_the_link_leaves_through_the_outbox_only_for_a_stored_application_and_its_token_is_stored_nowhere(
-        api, aws, read_mail):
+    api, aws, read_mail
+):
     import json
 
     body, _ = apply(api, email="outbox@example.com", **unique_person())
-    refused = api.post("/v1/readers", {**body, "email": "again@example.com",
-                                       "captcha": solved_captcha(api)})
+    refused = api.post("/v1/readers", {**body, "email": "again@example.com", "captcha": solved_captcha(api)})
 
     assert refused.status == 409
     [message] = mail_to(read_mail, "outbox@example.com")
     assert mail_to(read_mail, "again@example.com") == []
     token = token_in(message)
-    stored = json.dumps([aws.client("dynamodb").scan(TableName=table)["Items"]
-                         for table in aws.resources.table_names.values()])
+    stored = json.dumps(
+        [aws.client("dynamodb").scan(TableName=table)["Items"] for table in aws.resources.table_names.values()]
+    )
     assert token not in stored
     assert api.post("/v1/email-verifications", {"token": token}).json() == {"email_verified": True}
 

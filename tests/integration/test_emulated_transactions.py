@@ -10,8 +10,13 @@ from devstack.streams import _shard_records
 
 
 def _put(table: str, pk: str, sk: str, **more) -> dict:
-    return {"Put": {"TableName": table, "Item": {"pk": {"S": pk}, "sk": {"S": sk}, **more},
-                    "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {"pk": {"S": pk}, "sk": {"S": sk}, **more},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
 def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws):
@@ -22,13 +27,21 @@ def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(aws):
     stream_before = len(_shard_records(table))
 
     with pytest.raises(ClientError) as refused:
-        dynamodb.transact_write_items(TransactItems=[
-            _put(table, "R2", "PROFILE"),
-            {"Update": {"TableName": table, "Key": {"pk": {"S": "R1"}, "sk": {"S": "PROFILE"}},
-                        "UpdateExpression": "SET #n = :n", "ExpressionAttributeNames": {"#n": "name"},
-                        "ExpressionAttributeValues": {":n": {"S": "after"}}}},
-            _put(table, "R0", "PROFILE"),  # exists already: the whole transaction is cancelled
-        ])
+        dynamodb.transact_write_items(
+            TransactItems=[
+                _put(table, "R2", "PROFILE"),
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": "R1"}, "sk": {"S": "PROFILE"}},
+                        "UpdateExpression": "SET #n = :n",
+                        "ExpressionAttributeNames": {"#n": "name"},
+                        "ExpressionAttributeValues": {":n": {"S": "after"}},
+                    }
+                },
+                _put(table, "R0", "PROFILE"),  # exists already: the whole transaction is cancelled
+            ]
+        )
 
     assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert "Item" not in dynamodb.get_item(TableName=table, Key={"pk": {"S": "R2"}, "sk": {"S": "PROFILE"}})
@@ -44,8 +57,9 @@ def test_a_committed_transaction_writes_every_item_and_its_stream_records(aws):
 
     dynamodb.transact_write_items(TransactItems=[_put(table, "R3", "PROFILE"), _put(table, "R3", "OUTBOX#1")])
 
-    found = dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk",
-                           ExpressionAttributeValues={":pk": {"S": "R3"}})["Items"]
+    found = dynamodb.query(
+        TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "R3"}}
+    )["Items"]
     assert {item["sk"]["S"] for item in found} == {"PROFILE", "OUTBOX#1"}
     assert len(_shard_records(table)) == stream_before + 2
 
@@ -56,9 +70,13 @@ def test_a_query_by_key_answers_only_its_partition_in_sort_order(aws):
     for pk, sk in (("Q1", "B"), ("Q1", "A"), ("Q2", "A"), ("Q1", "C")):
         dynamodb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": sk}})
 
-    found = dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk AND sk > :after",
-                           ExpressionAttributeValues={":pk": {"S": "Q1"}, ":after": {"S": "A"}})["Items"]
-    nothing = dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk",
-                             ExpressionAttributeValues={":pk": {"S": "Q9"}})["Items"]
+    found = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND sk > :after",
+        ExpressionAttributeValues={":pk": {"S": "Q1"}, ":after": {"S": "A"}},
+    )["Items"]
+    nothing = dynamodb.query(
+        TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "Q9"}}
+    )["Items"]
 
     assert [item["sk"]["S"] for item in found] == ["B", "C"] and nothing == []

@@ -17,9 +17,15 @@ def a_reader_with_history(api) -> tuple[dict, str, dict]:
     for address in ("second@example.com", "third@example.com"):
         assert api.patch("/v1/readers/me", {"email": address}, headers=csrf).status == 200
     sha = {p: api.get(f"/v1/consent-documents/{p}").json()["sha256"] for p in ("klcpl", "ntpc")}
-    assert api.post("/v1/readers/me/links", {"partner": "klcpl", "document_sha256": sha["klcpl"]}, headers=csrf).status == 202
+    assert (
+        api.post("/v1/readers/me/links", {"partner": "klcpl", "document_sha256": sha["klcpl"]}, headers=csrf).status
+        == 202
+    )
     assert api.delete("/v1/readers/me/links/klcpl", headers=csrf).status == 202
-    assert api.post("/v1/readers/me/links", {"partner": "ntpc", "document_sha256": sha["ntpc"]}, headers=csrf).status == 202
+    assert (
+        api.post("/v1/readers/me/links", {"partner": "ntpc", "document_sha256": sha["ntpc"]}, headers=csrf).status
+        == 202
+    )
     return body, accepted["reader_id"], csrf
 
 
@@ -44,13 +50,13 @@ class Throttling:
     def __getattr__(self, name):
         return getattr(self._client, name)
 
-    def batch_write_item(self, RequestItems):  # noqa: N803 - boto3's name
+    def batch_write_item(self, RequestItems):
         self.batches += 1
         if self.left == 0:
             return self._client.batch_write_item(RequestItems=RequestItems)
         self.left -= 1
         [(table, requests)] = RequestItems.items()
-        done, held = requests[: len(requests) // 2], requests[len(requests) // 2:]
+        done, held = requests[: len(requests) // 2], requests[len(requests) // 2 :]
         if done:
             self._client.batch_write_item(RequestItems={table: done})
         return {"UnprocessedItems": {table: held}}
@@ -82,15 +88,19 @@ def test_an_erasure_throttled_for_a_while_retries_and_completes(api, aws, read_m
 
 
 def test_an_erasure_that_stays_throttled_is_not_reported_completed_and_can_be_asked_again(
-        api, aws, read_mail, throttled_dynamodb):
+    api, aws, read_mail, throttled_dynamodb
+):
     body, reader_id, csrf = a_reader_with_history(api)
     throttled_dynamodb.left = 1000
 
     refused = api.post("/v1/readers/me/erasure", {"password": body["password"]}, headers=csrf)
 
     assert refused.status == 503 and refused.header("Retry-After")
-    erasure_records = [i for i in aws.client("dynamodb").scan(
-        TableName=aws.resources.table_names["ReadersTable"])["Items"] if i["pk"]["S"].startswith(("ERASURE#", "ERASED#"))]
+    erasure_records = [
+        i
+        for i in aws.client("dynamodb").scan(TableName=aws.resources.table_names["ReadersTable"])["Items"]
+        if i["pk"]["S"].startswith(("ERASURE#", "ERASED#"))
+    ]
     assert erasure_records == []  # no tombstone, no `completed`
     throttled_dynamodb.left = 0
     csrf = log_in(api, body)  # the reader is still there and can ask again

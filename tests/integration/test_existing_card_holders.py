@@ -12,7 +12,6 @@ from tests.support.applications import personal_application
 from tests.support.captcha import solved_captcha
 from tests.support.flows import relay_outbox
 from tests.support.lifecycle import active_reader, log_in
-from tests.support.library_system import library  # noqa: F401 - the fixture
 
 CHEN = {"id_number": "F131104093", "card_barcode": "TP90000001", "password": "tpml2024"}
 WANG = {"id_number": "A234567893", "card_barcode": "TP90000002", "password": "book5678"}
@@ -99,8 +98,11 @@ def test_a_slow_library_system_answers_503_within_the_timeout(api, library):
 def test_the_password_of_a_card_holder_is_changed_at_the_library_not_here(api, library):
     csrf = csrf_of(login(api, CHEN))
 
-    answer = api.put("/v1/readers/me/password", {"current_password": "tpml2024", "password": "Other123",
-                                                  "password_confirm": "Other123"}, headers=csrf)
+    answer = api.put(
+        "/v1/readers/me/password",
+        {"current_password": "tpml2024", "password": "Other123", "password_confirm": "Other123"},
+        headers=csrf,
+    )
 
     assert answer.status == 409 and answer.json()["code"] == "password_held_by_library_system"
     assert "櫃檯" in answer.json()["detail"]
@@ -124,8 +126,9 @@ def test_applications_wait_for_a_library_system_that_does_not_answer(api, librar
     answer = api.post("/v1/readers", personal_application(solved_captcha(api)))
 
     assert answer.status == 503 and answer.header("Retry-After")
-    assert api.get("/v1/readers/availability", query={"id_type": "national_id",
-                                                      "id_number": "A123456789"}).status == 503
+    assert (
+        api.get("/v1/readers/availability", query={"id_type": "national_id", "id_number": "A123456789"}).status == 503
+    )
 
 
 def sha(api, partner):
@@ -167,12 +170,15 @@ def test_a_card_holders_erasure_is_checked_by_the_library_system_and_leaves_noth
     assert wrong.status == 401
     assert erased.status == 202
     assert mentions_of(aws, reader_id) == set() or mentions_of(aws, reader_id) == {"ConsentTable"}
-    assert "陳大文" not in json.dumps([aws.client("dynamodb").scan(TableName=t)["Items"]
-                                     for t in aws.resources.table_names.values()], ensure_ascii=False)
+    assert "陳大文" not in json.dumps(
+        [aws.client("dynamodb").scan(TableName=t)["Items"] for t in aws.resources.table_names.values()],
+        ensure_ascii=False,
+    )
 
 
-@pytest.mark.parametrize("body", [{"password": "x"}, {"id_number": "F131104093", "card_barcode": "TP90000001",
-                                                      "password": "x"}])
+@pytest.mark.parametrize(
+    "body", [{"password": "x"}, {"id_number": "F131104093", "card_barcode": "TP90000001", "password": "x"}]
+)
 def test_a_login_names_exactly_one_of_id_number_and_card_barcode(api, body):
     answer = api.post("/v1/sessions", body)
 

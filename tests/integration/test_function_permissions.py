@@ -19,16 +19,23 @@ from botocore.client import BaseClient
 from devstack.functions import FunctionPool
 from devstack.template import Intrinsic, load_template, resources_of_type
 from tests.support.flows import card_holder_flow, every_flow, lifecycle_flow
-from tests.support.library_system import library  # noqa: F401 - the fixture
 from tests.support.recording_http import RecordingHttp
 
 Grant = tuple[str, str, str]  # (action pattern, logical resource, the service it must be called through or "")
 
 # SAM policy templates in use, as SAM expands them (aws-sam-translator's policy_templates.json).
 SAM_TEMPLATES = {
-    "SQSPollerPolicy": ("QueueName", ["sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch",
-                                      "sqs:DeleteMessage", "sqs:DeleteMessageBatch", "sqs:GetQueueAttributes",
-                                      "sqs:ReceiveMessage"]),
+    "SQSPollerPolicy": (
+        "QueueName",
+        [
+            "sqs:ChangeMessageVisibility",
+            "sqs:ChangeMessageVisibilityBatch",
+            "sqs:DeleteMessage",
+            "sqs:DeleteMessageBatch",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        ],
+    ),
     "SQSSendMessagePolicy": ("QueueName", ["sqs:SendMessage*"]),
 }
 
@@ -37,16 +44,26 @@ NOT_EXERCISED = {
     ("ConsentFunction", "dynamodb:UpdateItem", "SessionsTable"): "a session is touched at most once a minute",
     ("LinkFunction", "dynamodb:UpdateItem", "SessionsTable"): "a session is touched at most once a minute",
     ("RegisterFunction", "dynamodb:UpdateItem", "SessionsTable"): "a session is touched at most once a minute",
-    ("LinkWorkerFunction", "dynamodb:GetItem", "IdempotencyTable"):
-        "Powertools reads a record only when the failed conditional write did not return it",
+    (
+        "LinkWorkerFunction",
+        "dynamodb:GetItem",
+        "IdempotencyTable",
+    ): "Powertools reads a record only when the failed conditional write did not return it",
     # Tests keep mail in a folder, as the local stack does; tests/integration/test_mailers.py sends through SES.
     ("RegisterFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
     ("ExpiryFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
     ("LinkOutboxRelayFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
     # The poller's own calls (receive, delete, batch visibility) are made by Lambda's event source mapping.
-    **{("LinkWorkerFunction", action, "LinkQueue"): "made by the event source mapping with the function's role"
-       for action in ("sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage", "sqs:DeleteMessageBatch",
-                      "sqs:GetQueueAttributes", "sqs:ReceiveMessage")},
+    **{
+        ("LinkWorkerFunction", action, "LinkQueue"): "made by the event source mapping with the function's role"
+        for action in (
+            "sqs:ChangeMessageVisibilityBatch",
+            "sqs:DeleteMessage",
+            "sqs:DeleteMessageBatch",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        )
+    },
 }
 
 
@@ -110,10 +127,17 @@ class Recorder:
     def _actions(self, service: str, operation: str, params: dict[str, Any]) -> set[tuple[str, str, str]]:
         if service == "dynamodb":
             if operation == "TransactWriteItems":
-                verbs = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                         "ConditionCheck": "ConditionCheckItem"}
-                return {(f"dynamodb:{verbs[kind]}", self.tables[body["TableName"]], "")
-                        for item in params["TransactItems"] for kind, body in item.items()}
+                verbs = {
+                    "Put": "PutItem",
+                    "Update": "UpdateItem",
+                    "Delete": "DeleteItem",
+                    "ConditionCheck": "ConditionCheckItem",
+                }
+                return {
+                    (f"dynamodb:{verbs[kind]}", self.tables[body["TableName"]], "")
+                    for item in params["TransactItems"]
+                    for kind, body in item.items()
+                }
             if operation in ("BatchWriteItem", "BatchGetItem"):
                 return {(f"dynamodb:{operation}", self.tables[table], "") for table in params["RequestItems"]}
             table = self.tables[params["TableName"]]
@@ -125,7 +149,10 @@ class Recorder:
             return {(f"kms:{operation}", self.keys[key] if key else "DataKey", "")}
         if service == "secretsmanager":
             secret = self.secrets[params["SecretId"]]
-            return {(f"secretsmanager:{operation}", secret, ""), ("kms:Decrypt", self.secret_keys[secret], "secretsmanager")}
+            return {
+                (f"secretsmanager:{operation}", secret, ""),
+                ("kms:Decrypt", self.secret_keys[secret], "secretsmanager"),
+            }
         if service == "sqs":
             return {(f"sqs:{operation}", self.queues[params["QueueUrl"]], "")}
         if service in ("ses", "sesv2"):
@@ -134,8 +161,10 @@ class Recorder:
 
 
 def allows(grants: set[Grant], action: str, resource: str, via: str) -> bool:
-    return any(fnmatch.fnmatchcase(action, pattern) and resource == granted_resource and (not condition or condition == via)
-               for pattern, granted_resource, condition in grants)
+    return any(
+        fnmatch.fnmatchcase(action, pattern) and resource == granted_resource and (not condition or condition == via)
+        for pattern, granted_resource, condition in grants
+    )
 
 
 @pytest.fixture
@@ -175,7 +204,8 @@ def recorder(aws, monkeypatch):
 
 
 def test_every_aws_call_of_every_function_is_allowed_by_its_policies_and_every_permission_is_used(
-        api, staff, aws, library, recorder, read_mail):
+    api, staff, aws, library, recorder, read_mail
+):
     every_flow(api, aws, recorder.http)
     card_holder_flow(api, aws)
     lifecycle_flow(api, staff, aws, read_mail)
@@ -186,8 +216,11 @@ def test_every_aws_call_of_every_function_is_allowed_by_its_policies_and_every_p
         uses = recorder.uses(name)
         denied = sorted(use for use in uses if not allows(grants, *use))
         assert denied == [], f"{name} calls what its policies do not allow: {denied}"
-        unused = sorted((name, action, resource) for action, resource, via in grants
-                        if not any(allows({(action, resource, via)}, *use) for use in uses)
-                        and (name, action, resource) not in NOT_EXERCISED)
+        unused = sorted(
+            (name, action, resource)
+            for action, resource, via in grants
+            if not any(allows({(action, resource, via)}, *use) for use in uses)
+            and (name, action, resource) not in NOT_EXERCISED
+        )
         # A function new to the template shows up here until every_flow exercises what it is allowed.
         assert unused == [], f"{name} is allowed what it never does (or every_flow does not reach it): {unused}"

@@ -12,9 +12,21 @@ def _comparable(headers: dict[str, str]) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items() if k.lower() not in _PER_ANSWER}
 
 
-@pytest.mark.parametrize("path", ["/register", "/", "/assets/common.js", "/v1/health", "/v1/openapi.json",
-                                  "/v1/consent-documents", "/v1/consent-documents/ntpc", "/v1/readers/me",
-                                  "/assets/no-such-file.js", "/v1/consent-documents/nobody"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/register",
+        "/",
+        "/assets/common.js",
+        "/v1/health",
+        "/v1/openapi.json",
+        "/v1/consent-documents",
+        "/v1/consent-documents/ntpc",
+        "/v1/readers/me",
+        "/assets/no-such-file.js",
+        "/v1/consent-documents/nobody",
+    ],
+)
 def test_head_answers_as_get_without_a_body(api, path):
     get = api.get(path)
     head = api.request("HEAD", path)

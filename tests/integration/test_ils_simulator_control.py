@@ -33,8 +33,14 @@ def control():
         except urllib.error.HTTPError as refused:
             return refused.code, json.loads(refused.read())
 
-    client = Sip2LibrarySystem("127.0.0.1", ils.port, institution_id=ils.institution_id,
-                               login_user=ils.account.login, login_password=ils.account.password, timeout=0.3)
+    client = Sip2LibrarySystem(
+        "127.0.0.1",
+        ils.port,
+        institution_id=ils.institution_id,
+        login_user=ils.account.login,
+        login_password=ils.account.password,
+        timeout=0.3,
+    )
     yield call, client
     client.close()
     stop.set()
@@ -44,9 +50,10 @@ def control():
 
 def test_down_then_restored_over_http(control):
     call, client = control
-    assert call("POST", "/_control/ils", {"down": True}) == (200, {"down": True, "latency_ms": 0,
-                                                                   "drop_mid_answer": False,
-                                                                   "corrupt_checksum": False})
+    assert call("POST", "/_control/ils", {"down": True}) == (
+        200,
+        {"down": True, "latency_ms": 0, "drop_mid_answer": False, "corrupt_checksum": False},
+    )
     with pytest.raises(LibrarySystemUnavailable):
         client.find_patron("TP90000001")
     assert call("POST", "/_control/ils", {})[1]["down"] is False

@@ -7,11 +7,11 @@ import json
 import time
 
 import pytest
+
 from onecard.infra import secrets as secret_cache
 from onecard.rotation import runner
 from onecard.security.identity_indexes import version_of
 from onecard.sessions import service as sessions
-
 from tests.integration.test_family_and_minor_applications import family
 from tests.support.applications import new_national_id
 from tests.support.captcha import solved_captcha
@@ -30,8 +30,17 @@ class Clock:
 
 
 def options(clock: Clock, **changes) -> runner.Options:
-    settings = {"settle_seconds": 60, "lockout_seconds": 120, "wait": False, "rate": 0, "page_size": 3,
-                "report": lambda line: None, "clock": clock, "sleep": clock.sleep, **changes}
+    settings = {
+        "settle_seconds": 60,
+        "lockout_seconds": 120,
+        "wait": False,
+        "rate": 0,
+        "page_size": 3,
+        "report": lambda line: None,
+        "clock": clock,
+        "sleep": clock.sleep,
+        **changes,
+    }
     return runner.Options(**settings)
 
 
@@ -39,8 +48,9 @@ def readers_items(aws) -> list[dict]:
     from onecard.infra.dynamo import from_item
 
     table = aws.resources.table_names["ReadersTable"]
-    return [from_item(i) for p in aws.client("dynamodb").get_paginator("scan").paginate(TableName=table)
-            for i in p["Items"]]
+    return [
+        from_item(i) for p in aws.client("dynamodb").get_paginator("scan").paginate(TableName=table) for i in p["Items"]
+    ]
 
 
 def index_entries(aws, version: int) -> list[str]:
@@ -59,8 +69,9 @@ def containers_reread_secrets() -> None:
 
 
 def blind_index_versions(aws) -> dict:
-    value = aws.client("secretsmanager").get_secret_value(
-        SecretId=aws.resources.secret_ids["BlindIndexKeySecret"])["SecretString"]
+    value = aws.client("secretsmanager").get_secret_value(SecretId=aws.resources.secret_ids["BlindIndexKeySecret"])[
+        "SecretString"
+    ]
     return json.loads(value) if value.startswith("{") else {"current": 1, "keys": {"1": value}}
 
 
@@ -79,8 +90,9 @@ def test_a_blind_index_rotation_keeps_every_reader_findable_and_every_number_reg
     for body in (before, stale, during):
         again = api.post("/v1/readers", {**body, "captcha": solved_captcha(api)})
         assert again.status == 409, again.body
-        assert api.get("/v1/readers/availability", query={"id_type": "national_id",
-                                                          "id_number": body["id_number"]}).json()["registered"]
+        assert api.get(
+            "/v1/readers/availability", query={"id_type": "national_id", "id_number": body["id_number"]}
+        ).json()["registered"]
         log_in(api, body)
     assert family(api, register_number="C7654321").status == 409
 
@@ -103,8 +115,9 @@ def test_a_blind_index_rotation_keeps_every_reader_findable_and_every_number_reg
     after, _ = apply(api)
     for body in (before, stale, during, after):
         log_in(api, body)
-        assert api.get("/v1/readers/availability", query={"id_type": "national_id",
-                                                          "id_number": body["id_number"]}).json()["registered"]
+        assert api.get(
+            "/v1/readers/availability", query={"id_type": "national_id", "id_number": body["id_number"]}
+        ).json()["registered"]
     assert family(api, register_number="C7654321").status == 409
     identities = [i for i in readers_items(aws) if i["pk"].startswith("IDENTITY#")]
     assert len(identities) == len({i["reader_id"] for i in identities}) == 5
@@ -122,8 +135,11 @@ def test_a_registration_seen_by_a_stale_container_collides_with_one_seen_by_a_fr
     repository.create(NewReader(profile={"reader_id": "RFRESH", "identity_index": both.current}, identity_index=both))
 
     with pytest.raises(IdentityTaken):  # the old container knows only the version-1 index
-        repository.create(NewReader(profile={"reader_id": "RSTALE", "identity_index": both.all[1]},
-                                    identity_index=Indexes((both.all[1],))))
+        repository.create(
+            NewReader(
+                profile={"reader_id": "RSTALE", "identity_index": both.all[1]}, identity_index=Indexes((both.all[1],))
+            )
+        )
 
 
 def test_an_erasure_during_the_rotation_window_removes_the_entries_under_both_versions(api, aws):
@@ -135,8 +151,11 @@ def test_an_erasure_during_the_rotation_window_removes_the_entries_under_both_ve
     erased = api.post("/v1/readers/me/erasure", {"password": body["password"]}, headers=headers)
 
     assert erased.status in (200, 202), erased.body
-    left = [f"{i['pk']} {i['sk']}" for i in readers_items(aws) if i.get("reader_id") == accepted["reader_id"]
-            or accepted["reader_id"] in i["pk"]]
+    left = [
+        f"{i['pk']} {i['sk']}"
+        for i in readers_items(aws)
+        if i.get("reader_id") == accepted["reader_id"] or accepted["reader_id"] in i["pk"]
+    ]
     assert left == []
     assert [i for i in readers_items(aws) if i["pk"].startswith(("IDENTITY#", "PERSON#"))] == []
 
@@ -167,14 +186,17 @@ def attack(api, body, clock: Clock, rotate: bool) -> int:
     """Wrong passwords once a minute for an hour (a rotation in the middle): how many reached the check."""
     checked = 0
     start = clock.now
-    rotation = runner.Options(settle_seconds=330, wait=False, rate=0, report=lambda line: None, clock=clock,
-                              sleep=clock.sleep)
+    rotation = runner.Options(
+        settle_seconds=330, wait=False, rate=0, report=lambda line: None, clock=clock, sleep=clock.sleep
+    )
     state: dict = {}
     while clock.now < start + 3600:
         if rotate and clock.now >= start + 600 and state.get("phase") != "done":
             state = runner.BlindIndexRotation(rotation).run()
-            if state["phase"] in ("settling", "retired") and clock.now >= float(
-                    state.get("retired_at", state["started_at"])) + 300:
+            if (
+                state["phase"] in ("settling", "retired")
+                and clock.now >= float(state.get("retired_at", state["started_at"])) + 300
+            ):
                 containers_reread_secrets()  # after the cache's age, every container has read the secret again
         answer = api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Wrong000"})
         checked += answer.status == 401
@@ -223,15 +245,15 @@ def test_a_captcha_solved_just_before_its_key_was_rotated_is_accepted_once_and_r
     clock.sleep(600 + 60 + 1)
     assert runner.rotate_captcha(options(clock))["phase"] == "done"
     containers_reread_secrets()
-    versions = aws.client("secretsmanager").get_secret_value(
-        SecretId=aws.resources.secret_ids["CaptchaKeySecret"])["SecretString"]
+    versions = aws.client("secretsmanager").get_secret_value(SecretId=aws.resources.secret_ids["CaptchaKeySecret"])[
+        "SecretString"
+    ]
     assert list(json.loads(versions)["keys"]) == ["2"]
     assert api.post("/v1/readers", personal_application(solved_captcha(api))).status == 201  # signed by the new key
 
 
 def test_a_callback_signed_with_the_partners_old_secret_is_accepted_inside_the_window_and_refused_after(api, aws):
     from onecard import wiring
-
     from tests.integration.test_partner_callbacks import pending_link, send
     from tests.integration.test_partner_secrets import set_secret
 
@@ -258,7 +280,6 @@ def test_a_callback_signed_with_the_partners_old_secret_is_accepted_inside_the_w
 
 def test_the_worker_signs_with_the_new_partner_secret_from_the_switch_time(aws):
     from onecard import wiring
-
     from tests.integration.test_partner_secrets import set_secret
 
     old, new = b"old-" + b"o" * 40, b"new-" + b"n" * 40

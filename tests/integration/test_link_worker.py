@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -36,13 +37,25 @@ def outbox_message(aws, request_id):
 
 def deliver(aws, worker, count_receives=1):
     sqs = aws.client("sqs")
-    messages = sqs.receive_message(QueueUrl=queue(aws), MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+    messages = sqs.receive_message(QueueUrl=queue(aws), MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+        "Messages", []
+    )
     if not messages:
         return set()
-    records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                "attributes": m["Attributes"], "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:LinkQueue",
-                "awsRegion": "ap-northeast-1"} for m in messages]
+    records = [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m["Attributes"],
+            "messageAttributes": {},
+            "md5OfBody": m["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:LinkQueue",
+            "awsRegion": "ap-northeast-1",
+        }
+        for m in messages
+    ]
     result = worker.lambda_handler({"Records": records}, LambdaContext(aws.specs["LinkWorkerFunction"]))
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     for m in messages:
@@ -87,18 +100,28 @@ def test_a_4xx_from_the_partner_rejects_the_link_without_retry(api, aws, worker,
 
 
 def test_a_partner_that_fails_past_the_time_budget_ends_failed_and_in_the_dead_letter_queue(
-        api, aws, worker, partners, monkeypatch):
+    api, aws, worker, partners, monkeypatch
+):
     partners.partners["ntpc"].faults.error_rate = 1.0
-    configure(monkeypatch, LINK_RETRY_BASE_SECONDS=0, LINK_RETRY_MAX_DELAY_SECONDS=1, LINK_RETRY_FOR_SECONDS=2,
-              PARTNER_TRIP_AFTER_FAILURES=100)
+    configure(
+        monkeypatch,
+        LINK_RETRY_BASE_SECONDS=0,
+        LINK_RETRY_MAX_DELAY_SECONDS=1,
+        LINK_RETRY_FOR_SECONDS=2,
+        PARTNER_TRIP_AFTER_FAILURES=100,
+    )
     request_id = pending_link(api)
     aws.client("sqs").send_message(QueueUrl=queue(aws), MessageBody=outbox_message(aws, request_id))
 
-    eventually(lambda: deliver(aws, worker) is not None and my_link(api)["status"] == "failed", seconds=15,
-               what="the link failing once its budget is spent")
+    eventually(
+        lambda: deliver(aws, worker) is not None and my_link(api)["status"] == "failed",
+        seconds=15,
+        what="the link failing once its budget is spent",
+    )
 
-    assert "Messages" not in aws.client("sqs").receive_message(QueueUrl=queue(aws), MaxNumberOfMessages=10,
-                                                                VisibilityTimeout=0)
+    assert "Messages" not in aws.client("sqs").receive_message(
+        QueueUrl=queue(aws), MaxNumberOfMessages=10, VisibilityTimeout=0
+    )
     in_dlq = aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
     assert json.loads(in_dlq["Messages"][0]["Body"])["request_id"] == request_id
     tries = partners.partners["ntpc"].refused
@@ -127,9 +150,16 @@ def queue_requests(aws, partner, count, api):
 
 
 def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_ends_active_once_it_is_back(
-        api, aws, worker, partners, monkeypatch):
-    configure(monkeypatch, LINK_RETRY_BASE_SECONDS=0, LINK_RETRY_MAX_DELAY_SECONDS=1, LINK_RETRY_FOR_SECONDS=3600,
-              PARTNER_TRIP_AFTER_FAILURES=2, PARTNER_PROBE_SECONDS=1)
+    api, aws, worker, partners, monkeypatch
+):
+    configure(
+        monkeypatch,
+        LINK_RETRY_BASE_SECONDS=0,
+        LINK_RETRY_MAX_DELAY_SECONDS=1,
+        LINK_RETRY_FOR_SECONDS=3600,
+        PARTNER_TRIP_AFTER_FAILURES=2,
+        PARTNER_PROBE_SECONDS=1,
+    )
     ntpc = partners.partners["ntpc"]
     ntpc.faults.error_rate = 1.0
     request_ids = queue_requests(aws, "ntpc", 4, api)
@@ -140,12 +170,14 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
         time.sleep(0.05)
     back_at = time.time()
     ntpc.faults.error_rate = 0.0
-    eventually(lambda: deliver(aws, worker) is not None and set(link_items(aws, "ntpc").values()) == {"active"},
-               seconds=20, what=lambda: f"every link active (now {link_items(aws, 'ntpc')})")
+    eventually(
+        lambda: deliver(aws, worker) is not None and set(link_items(aws, "ntpc").values()) == {"active"},
+        seconds=20,
+        what=lambda: f"every link active (now {link_items(aws, 'ntpc')})",
+    )
 
     assert set(link_items(aws, "ntpc")) == set(request_ids)
-    assert "Messages" not in aws.client("sqs").receive_message(
-        QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
+    assert "Messages" not in aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
     refused = sorted(r["at"] for r in ntpc.refused)
     # The first batch calls (each request and its quick second try, spread over up to ~1.5 s on a busy machine)
     # before the breaker trips; after that, one probe a second.
@@ -154,7 +186,7 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
     assert len(first_batch) <= 8 + 2  # and the first probes, one a second
     assert len(refused) <= 8 + 7, "calls beyond the first batch and one probe a second while down"
     assert len(probes) >= 3, "the outage outlasted more than the old five tries"
-    assert all(later - earlier >= 0.9 for earlier, later in zip(probes, probes[1:]))
+    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(probes))
     assert all(at < back_at for at in refused)
     assert sorted(s["request_id"] for s in ntpc.seen) == sorted(request_ids)
 
@@ -179,8 +211,11 @@ def test_two_workers_never_call_a_partner_faster_than_its_rate(api, aws, partner
     for thread in threads:
         thread.start()
     try:
-        eventually(lambda: set(link_items(aws, "klcpl").values()) == {"active"}, seconds=60,
-                   what=lambda: f"every link active (now {Counter(link_items(aws, 'klcpl').values())})")
+        eventually(
+            lambda: set(link_items(aws, "klcpl").values()) == {"active"},
+            seconds=60,
+            what=lambda: f"every link active (now {Counter(link_items(aws, 'klcpl').values())})",
+        )
     finally:
         stop.set()
         for thread in threads:
@@ -201,8 +236,11 @@ class FailsOnce:
         from onecard.partners.client import PartnerAnswer
 
         self.calls += 1
-        return PartnerAnswer("retry", reason="HTTP 503") if self.calls == 1 else self.partners.send(
-            partner, action, request_id, payload)
+        return (
+            PartnerAnswer("retry", reason="HTTP 503")
+            if self.calls == 1
+            else self.partners.send(partner, action, request_id, payload)
+        )
 
 
 def test_a_passing_partner_failure_is_tried_again_within_the_same_delivery(api, aws, worker, partners, monkeypatch):

@@ -36,8 +36,10 @@ def test_links_asked_for_with_an_application_wait_and_nothing_is_sent(api, aws, 
     assert any("counter" in step and "partner" in step for step in accepted["next_steps"])
     assert queued(aws) == []
     log_in(api, body)
-    assert {p: link["status"] for p, link in links(api).items()} == {"ntpc": "waiting_for_verification",
-                                                                     "klcpl": "waiting_for_verification"}
+    assert {p: link["status"] for p, link in links(api).items()} == {
+        "ntpc": "waiting_for_verification",
+        "klcpl": "waiting_for_verification",
+    }
     assert len(api.get("/v1/readers/me/consents").json()["receipts"]) == 2  # the agreements are kept
 
 
@@ -88,10 +90,17 @@ def test_a_waiting_link_the_reader_ends_is_withdrawn_and_never_sent(api, aws):
 def test_an_application_rejected_as_a_duplicate_never_links(api, aws, read_mail):
     person = unique_person()
     apply(api, birth_date="1990-05-17", **person)
-    body, accepted = apply(api, birth_date="1990-05-17", name=person["name"],
-                           partners=partners(api, "klcpl"), **{k: v for k, v in unique_person().items() if k != "name"})
+    body, accepted = apply(
+        api,
+        birth_date="1990-05-17",
+        name=person["name"],
+        partners=partners(api, "klcpl"),
+        **{k: v for k, v in unique_person().items() if k != "name"},
+    )
     staff = api.as_staff(STAFF["Authorization"].split()[1])
-    assert staff.post(f"/v1/staff/reviews/{accepted['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
+    assert (
+        staff.post(f"/v1/staff/reviews/{accepted['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
+    )
     csrf = log_in(api, body)
     sha = partners(api, "ntpc")[0]["document_sha256"]
 

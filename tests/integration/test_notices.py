@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-from tests.integration.test_consent_revisions import revise  # noqa: F401 - the fixture
 from tests.support.lifecycle import activate, apply, log_in, mail_to, token_in, unique_person
 
 
@@ -22,9 +21,17 @@ def notices_to(read_mail, address: str, word: str) -> list[dict]:
 
 
 def put_link(aws, reader_id: str, partner: str, request_id: str) -> None:
-    aws.client("dynamodb").put_item(TableName=aws.resources.table_names["ReadersTable"], Item={
-        "pk": {"S": f"READER#{reader_id}"}, "sk": {"S": f"LINK#{partner}"}, "partner": {"S": partner},
-        "request_id": {"S": request_id}, "status": {"S": "pending"}, "status_at": {"N": "0"}})
+    aws.client("dynamodb").put_item(
+        TableName=aws.resources.table_names["ReadersTable"],
+        Item={
+            "pk": {"S": f"READER#{reader_id}"},
+            "sk": {"S": f"LINK#{partner}"},
+            "partner": {"S": partner},
+            "request_id": {"S": request_id},
+            "status": {"S": "pending"},
+            "status_at": {"N": "0"},
+        },
+    )
 
 
 def test_a_link_that_becomes_active_is_rejected_or_fails_mails_once_each_even_when_answered_again(api, aws, read_mail):
@@ -47,7 +54,11 @@ def test_a_link_that_becomes_active_is_rejected_or_fails_mails_once_each_even_wh
     [refused] = notices_to(read_mail, "links@example.com", "基隆市公共圖書館")
     assert "已持有本館有效借閱證" in refused["text"] and "/me" in refused["text"]
     assert len(notices_to(read_mail, "links@example.com", "臺北卡")) == 1
-    assert status.links(reader) and {link["status"] for link in status.links(reader)} == {"active", "rejected", "failed"}
+    assert status.links(reader) and {link["status"] for link in status.links(reader)} == {
+        "active",
+        "rejected",
+        "failed",
+    }
 
 
 def test_an_unverified_address_gets_no_notice(api, aws, read_mail):
@@ -60,7 +71,8 @@ def test_an_unverified_address_gets_no_notice(api, aws, read_mail):
     assert api.patch("/v1/readers/me", {"occupation": "student"}, headers=csrf).status == 200
 
     assert [m["subject"] for m in mail_to(read_mail, "unverified.links@example.com")] == [
-        m["subject"] for m in mail_to(read_mail, "unverified.links@example.com") if "驗證" in m["subject"]]
+        m["subject"] for m in mail_to(read_mail, "unverified.links@example.com") if "驗證" in m["subject"]
+    ]
 
 
 def test_turning_link_notices_off_stops_them_but_not_the_security_ones(api, aws, read_mail):
@@ -72,8 +84,14 @@ def test_turning_link_notices_off_stops_them_but_not_the_security_ones(api, aws,
     put_link(aws, accepted["reader_id"], "ntpc", "LR-Q")
 
     wiring.link_status().set(accepted["reader_id"], "ntpc", "LR-Q", "active", int(time.time() * 1000))
-    assert api.put("/v1/readers/me/password", {"current_password": body["password"], "password": "Quiet2027",
-                                               "password_confirm": "Quiet2027"}, headers=csrf).status == 204
+    assert (
+        api.put(
+            "/v1/readers/me/password",
+            {"current_password": body["password"], "password": "Quiet2027", "password_confirm": "Quiet2027"},
+            headers=csrf,
+        ).status
+        == 204
+    )
 
     assert notices_to(read_mail, "quiet@example.com", "新北市立圖書館") == []
     [changed] = notices_to(read_mail, "quiet@example.com", "密碼已變更")
@@ -121,6 +139,9 @@ def test_a_consent_revision_is_mailed_once_when_first_shown_and_not_when_turned_
     assert "新增傳送電子信箱以寄送到期通知" in revised["text"] and "/me" in revised["text"]
 
     api.cookies.clear()
-    assert api.post("/v1/sessions", {"id_number": quiet_body["id_number"], "password": quiet_body["password"]}).status == 201
+    assert (
+        api.post("/v1/sessions", {"id_number": quiet_body["id_number"], "password": quiet_body["password"]}).status
+        == 201
+    )
     assert api.get("/v1/readers/me").json()["consent_revisions"]
     assert notices_to(read_mail, "revised.quiet@example.com", "個資同意書已修訂") == []

@@ -45,9 +45,22 @@ def _generate(document: Path, output: Path, package: str) -> subprocess.Complete
     # No formatter hooks: the client is generated as the templates write it.
     config.write_text(yaml.safe_dump({"package_name_override": package, "post_hooks": []}))
     return subprocess.run(
-        [str(GENERATOR), "generate", "--path", str(document), "--output-path", str(output), "--meta", "none",
-         "--config", str(config), "--overwrite"],
-        capture_output=True, text=True, timeout=120,
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(document),
+            "--output-path",
+            str(output),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+            "--overwrite",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

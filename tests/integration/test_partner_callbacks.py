@@ -16,14 +16,18 @@ def pending_link(api, partner="ntpc"):
     body, _ = active_reader(api)
     csrf = api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).json()["csrf_token"]
     sha = api.get(f"/v1/consent-documents/{partner}").json()["sha256"]
-    answer = api.post("/v1/readers/me/links", {"partner": partner, "document_sha256": sha}, headers={"X-CSRF-Token": csrf})
+    answer = api.post(
+        "/v1/readers/me/links", {"partner": partner, "document_sha256": sha}, headers={"X-CSRF-Token": csrf}
+    )
     assert answer.status == 202, answer.body
     return answer.json()["request_id"]
 
 
 def secret(aws, partner="ntpc") -> bytes:
     name = {"ntpc": "NtpcPartnerSecret"}[partner]
-    return aws.client("secretsmanager").get_secret_value(SecretId=aws.resources.secret_ids[name])["SecretString"].encode()
+    return (
+        aws.client("secretsmanager").get_secret_value(SecretId=aws.resources.secret_ids[name])["SecretString"].encode()
+    )
 
 
 def send(api, partner, event, key, at=None):
@@ -57,9 +61,16 @@ def test_forged_and_stale_callbacks_are_401_and_change_nothing(api, aws):
     assert status(api)["status"] == "pending"
 
 
-@pytest.mark.parametrize("header, value", [
-    (protocol.SIGNATURE_HEADER, "é" * 64), (protocol.SIGNATURE_HEADER, "签名"), (protocol.TIMESTAMP_HEADER, "１７"),
-    (protocol.TIMESTAMP_HEADER, "²"), (protocol.TIMESTAMP_HEADER, "9" * 400)])
+@pytest.mark.parametrize(
+    "header, value",
+    [
+        (protocol.SIGNATURE_HEADER, "é" * 64),
+        (protocol.SIGNATURE_HEADER, "签名"),
+        (protocol.TIMESTAMP_HEADER, "１７"),
+        (protocol.TIMESTAMP_HEADER, "²"),
+        (protocol.TIMESTAMP_HEADER, "9" * 400),
+    ],
+)
 def test_a_malformed_signature_or_timestamp_header_is_401_not_an_error(api, aws, header, value):
     request_id = pending_link(api)
     body = json.dumps({"event_id": "E9", "request_id": request_id, "status": "active"}).encode()
@@ -73,7 +84,9 @@ def test_a_malformed_signature_or_timestamp_header_is_401_not_an_error(api, aws,
 def test_unknown_partners_and_requests_are_404(api, aws):
     request_id = pending_link(api)
 
-    assert send(api, "tainan", {"event_id": "E3", "request_id": request_id, "status": "active"}, secret(aws)).status == 404
+    assert (
+        send(api, "tainan", {"event_id": "E3", "request_id": request_id, "status": "active"}, secret(aws)).status == 404
+    )
     assert send(api, "ntpc", {"event_id": "E4", "request_id": "LR-nope", "status": "active"}, secret(aws)).status == 404
 
 
@@ -82,7 +95,13 @@ def test_an_older_answer_arriving_after_a_newer_one_does_not_undo_it(api, aws):
     now = int(time.time())
     send(api, "ntpc", {"event_id": "new", "request_id": request_id, "status": "active"}, secret(aws), at=now)
 
-    send(api, "ntpc", {"event_id": "old", "request_id": request_id, "status": "rejected", "reason": "x"}, secret(aws), at=now - 30)
+    send(
+        api,
+        "ntpc",
+        {"event_id": "old", "request_id": request_id, "status": "rejected", "reason": "x"},
+        secret(aws),
+        at=now - 30,
+    )
 
     assert status(api)["status"] == "active"
 
@@ -91,6 +110,8 @@ def test_a_family_card_cannot_ask_for_a_link_and_a_revised_document_hash_is_a_40
     body, _ = active_reader(api)
     csrf = api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).json()["csrf_token"]
 
-    outdated = api.post("/v1/readers/me/links", {"partner": "ntpc", "document_sha256": "0" * 64}, headers={"X-CSRF-Token": csrf})
+    outdated = api.post(
+        "/v1/readers/me/links", {"partner": "ntpc", "document_sha256": "0" * 64}, headers={"X-CSRF-Token": csrf}
+    )
 
     assert outdated.status == 409 and outdated.json()["current"]["version"] == 1

@@ -28,8 +28,10 @@ def set_secret(aws, name: str, value: str) -> None:
 def http_worker(aws, monkeypatch):
     """The worker with the real HTTP partner client (secrets from the store), its network replaced by a recorder."""
     http = RecordingHttp()
-    client = HttpPartnerClient({"ntpc": "https://ntpc.test", "klcpl": "https://klcpl.test",
-                                "taipei-card": "https://taipei-card.test"}, wiring.partner_secret)
+    client = HttpPartnerClient(
+        {"ntpc": "https://ntpc.test", "klcpl": "https://klcpl.test", "taipei-card": "https://taipei-card.test"},
+        wiring.partner_secret,
+    )
     client._http = http
     module = load_module(aws.specs["LinkWorkerFunction"])
     monkeypatch.setattr(module, "partner", lambda: client)

@@ -43,8 +43,9 @@ def test_failures_inside_a_session_and_at_login_add_up_to_one_lockout(api, first
             api.put("/v1/readers/me/password", WRONG_CHANGE, headers=csrf)
         else:
             api.post("/v1/readers/me/erasure", {"password": "Bad00000"}, headers=csrf)
-    wrong_logins = [api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Bad00000"}).status
-                    for _ in range(3)]
+    wrong_logins = [
+        api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Bad00000"}).status for _ in range(3)
+    ]
 
     assert wrong_logins == [401, 401, 429]
 

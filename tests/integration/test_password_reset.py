@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from tests.support.library_system import library  # noqa: F401 - the fixture
 from tests.support.lifecycle import apply, log_in, mail_to, token_in, unique_person
 
 
@@ -48,8 +47,11 @@ def test_the_whole_reset_through_the_mail_ends_sessions_and_the_new_password_log
     log_in(api, {**body, "password": "Fresh2027"})
     trail = api.get("/v1/readers/me/export").json()["audit_trail"]
     assert any(entry["field"] == "password" and entry["action"] == "reset" for entry in trail)
-    [notice] = [m for m in mail_to(read_mail, "forgot@example.com") if "重設" in m["text"] and "/me" in m["text"]
-                and "重設您的" not in m["subject"] and "密碼已" in m["text"]]
+    [notice] = [
+        m
+        for m in mail_to(read_mail, "forgot@example.com")
+        if "重設" in m["text"] and "/me" in m["text"] and "重設您的" not in m["subject"] and "密碼已" in m["text"]
+    ]
     assert body["id_number"] not in notice["text"] and "Fresh2027" not in notice["text"]
 
 
@@ -82,8 +84,9 @@ def test_a_link_after_30_minutes_is_refused_as_expired_and_changes_nothing(api, 
 
 
 def test_an_unknown_token_is_refused_as_unknown(api):
-    answer = api.post("/v1/password-resets/not-a-token-we-sent", {"password": "Fresh2027",
-                                                                  "password_confirm": "Fresh2027"})
+    answer = api.post(
+        "/v1/password-resets/not-a-token-we-sent", {"password": "Fresh2027", "password_confirm": "Fresh2027"}
+    )
 
     assert answer.status == 422 and answer.json()["errors"][0]["code"] == "reset_token_unknown"
     assert answer.header("Content-Type") == "application/problem+json"
@@ -94,8 +97,9 @@ def test_the_new_password_obeys_the_registration_rules_and_a_refused_one_spends_
     ask(api, id_number=body["id_number"])
     token = reset_link_token(read_mail, "rules.reset@example.com")
 
-    bad = api.post(f"/v1/password-resets/{token}", {"password": body["id_number"],
-                                                    "password_confirm": body["id_number"]})
+    bad = api.post(
+        f"/v1/password-resets/{token}", {"password": body["id_number"], "password_confirm": body["id_number"]}
+    )
     good = api.post(f"/v1/password-resets/{token}", {"password": "Fresh2027", "password_confirm": "Fresh2027"})
 
     assert bad.status == 422 and {e["code"] for e in bad.json()["errors"]} & {"password_guessable", "password_length"}
@@ -152,12 +156,15 @@ def test_requests_are_limited_per_reader_and_per_client_address(api, read_mail):
     from onecard.lifecycle import password_reset
 
     body = verified_reader(api, read_mail, "limit.reset@example.com")
-    per_reader = [ask(api, id_number=body["id_number"]).status
-                  for _ in range(password_reset.LIMIT_PER_READER_PER_HOUR + 1)]
+    per_reader = [
+        ask(api, id_number=body["id_number"]).status for _ in range(password_reset.LIMIT_PER_READER_PER_HOUR + 1)
+    ]
     assert per_reader[:-1] == [202] * password_reset.LIMIT_PER_READER_PER_HOUR and per_reader[-1] == 429
 
-    others = [ask(api, id_number=unique_person()["id_number"]).status
-              for _ in range(password_reset.LIMIT_PER_ADDRESS_PER_HOUR)]
+    others = [
+        ask(api, id_number=unique_person()["id_number"]).status
+        for _ in range(password_reset.LIMIT_PER_ADDRESS_PER_HOUR)
+    ]
     assert others[-1] == 429  # this address has asked too often (the reader's asks counted too)
     api.source_ip = "198.51.100.7"
     assert ask(api, id_number=unique_person()["id_number"]).status == 202
@@ -171,8 +178,10 @@ def test_a_reset_clears_the_lockout(api, read_mail):
     ask(api, id_number=body["id_number"])
     token = reset_link_token(read_mail, "locked.reset@example.com")
 
-    assert api.post(f"/v1/password-resets/{token}", {"password": "Fresh2027",
-                                                     "password_confirm": "Fresh2027"}).status == 200
+    assert (
+        api.post(f"/v1/password-resets/{token}", {"password": "Fresh2027", "password_confirm": "Fresh2027"}).status
+        == 200
+    )
     log_in(api, {**body, "password": "Fresh2027"})
 
 

@@ -27,11 +27,17 @@ def every_item(aws) -> str:
 
 
 def test_a_correction_is_stored_normalised_and_audited(api):
-    _, reader_id, csrf = register_and_log_in(api)
+    _, _reader_id, csrf = register_and_log_in(api)
 
-    answer = api.patch("/v1/readers/me", {"mobile": "0987-654-321", "occupation": "student",
-                                           "mailing_address": {"city": "台中市", "district": "西屯區", "street": "台灣大道三段 99 號"}},
-                       headers=csrf)
+    answer = api.patch(
+        "/v1/readers/me",
+        {
+            "mobile": "0987-654-321",
+            "occupation": "student",
+            "mailing_address": {"city": "台中市", "district": "西屯區", "street": "台灣大道三段 99 號"},
+        },
+        headers=csrf,
+    )
 
     assert answer.status == 200, answer.body
     assert answer.json()["mobile"] == "+886987654321"
@@ -46,13 +52,26 @@ def test_a_correction_with_several_bad_fields_lists_them_all_and_changes_nothing
     _, _, csrf = register_and_log_in(api)
     before = api.get("/v1/readers/me").json()
 
-    answer = api.patch("/v1/readers/me", {"mobile": "123", "email": "nope", "name": "王大明", "id_number": "A123456789",
-                                           "household_address": {"city": "臺北市", "district": "板橋區", "street": "x"}},
-                       headers=csrf)
+    answer = api.patch(
+        "/v1/readers/me",
+        {
+            "mobile": "123",
+            "email": "nope",
+            "name": "王大明",
+            "id_number": "A123456789",
+            "household_address": {"city": "臺北市", "district": "板橋區", "street": "x"},
+        },
+        headers=csrf,
+    )
 
     assert answer.status == 422
-    assert {e["field"] for e in answer.json()["errors"]} >= {"mobile", "email", "name", "id_number",
-                                                             "household_address.district"}
+    assert {e["field"] for e in answer.json()["errors"]} >= {
+        "mobile",
+        "email",
+        "name",
+        "id_number",
+        "household_address.district",
+    }
     assert any("櫃檯" in e["message"] for e in answer.json()["errors"] if e["field"] == "name")
     assert api.get("/v1/readers/me").json() == before
 
@@ -68,14 +87,28 @@ def test_changing_the_password_logs_out_other_sessions_and_keeps_this_one(api):
     other_token = api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"}).json()
     this_cookie = dict(api.cookies)
     api.cookies.clear()
-    other_cookie = {"onecard_session": api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"})
-                    and api.cookies["onecard_session"]}
+    other_cookie = {
+        "onecard_session": api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"})
+        and api.cookies["onecard_session"]
+    }
     api.cookies.clear()
     api.cookies.update(this_cookie)
-    csrf = {"X-CSRF-Token": api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"}).json()["csrf_token"]}
+    csrf = {
+        "X-CSRF-Token": api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"}).json()[
+            "csrf_token"
+        ]
+    }
 
-    wrong = api.put("/v1/readers/me/password", {"current_password": "Bad00000", "password": "New2026x", "password_confirm": "New2026x"}, headers=csrf)
-    changed = api.put("/v1/readers/me/password", {"current_password": "Read2026", "password": "New2026x", "password_confirm": "New2026x"}, headers=csrf)
+    wrong = api.put(
+        "/v1/readers/me/password",
+        {"current_password": "Bad00000", "password": "New2026x", "password_confirm": "New2026x"},
+        headers=csrf,
+    )
+    changed = api.put(
+        "/v1/readers/me/password",
+        {"current_password": "Read2026", "password": "New2026x", "password_confirm": "New2026x"},
+        headers=csrf,
+    )
 
     assert wrong.status == 422 and changed.status == 204
     assert api.get("/v1/readers/me").status == 200
@@ -129,8 +162,14 @@ def test_erasure_leaves_no_personal_data_in_any_table_a_valid_chain_and_allows_a
     assert again.status == 201
 
 
-ME_ROUTES = [("GET", "/v1/readers/me"), ("PATCH", "/v1/readers/me"), ("PUT", "/v1/readers/me/password"),
-             ("GET", "/v1/readers/me/export"), ("POST", "/v1/readers/me/erasure"), ("GET", "/v1/readers/me/consents")]
+ME_ROUTES = [
+    ("GET", "/v1/readers/me"),
+    ("PATCH", "/v1/readers/me"),
+    ("PUT", "/v1/readers/me/password"),
+    ("GET", "/v1/readers/me/export"),
+    ("POST", "/v1/readers/me/erasure"),
+    ("GET", "/v1/readers/me/consents"),
+]
 
 
 @pytest.mark.parametrize("method,path", ME_ROUTES)
@@ -139,8 +178,8 @@ def test_every_me_route_refuses_a_request_without_a_session(api, method, path):
 
 
 def test_a_second_readers_session_never_reaches_the_first_readers_data(api):
-    first, first_id, _ = register_and_log_in(api, email="first@example.com")
-    second, second_id, csrf = register_and_log_in(api, email="second@example.com")
+    _first, first_id, _ = register_and_log_in(api, email="first@example.com")
+    _second, second_id, csrf = register_and_log_in(api, email="second@example.com")
 
     for method, path in ME_ROUTES:
         answer = api.request(method, path, json_body={} if method != "GET" else None, headers=csrf)

@@ -53,7 +53,14 @@ def test_the_id_number_and_password_never_appear_in_clear_in_any_table(api, aws)
 
 
 def test_the_stored_reader_has_normalised_contacts_and_postal_codes(api, aws):
-    assert apply(api, mobile="+886 912-345-678", mailing_address={"city": "台北市", "district": "信義區", "street": "市府路 1 號"}).status == 201
+    assert (
+        apply(
+            api,
+            mobile="+886 912-345-678",
+            mailing_address={"city": "台北市", "district": "信義區", "street": "市府路 1 號"},
+        ).status
+        == 201
+    )
 
     profile = next(i for i in reader_items(aws) if i["sk"]["S"] == "PROFILE")
     assert profile["mobile"]["S"] == "+886912345678"
@@ -91,8 +98,17 @@ def test_a_form_with_many_mistakes_lists_every_failing_field_at_once(api, aws):
     assert answer.status == 422
     problem = answer.json()
     fields = {e["field"] for e in problem["errors"]}
-    assert {"id_number", "password", "password_confirm", "birth_date", "mailing_address.district", "mobile", "email",
-            "occupation", "favourite_colour"} <= fields
+    assert {
+        "id_number",
+        "password",
+        "password_confirm",
+        "birth_date",
+        "mailing_address.district",
+        "mobile",
+        "email",
+        "occupation",
+        "favourite_colour",
+    } <= fields
     assert all(e["message"] and e["code"] for e in problem["errors"])
     assert problem["type"] and problem["title"] and problem["detail"] and problem["status"] == 422
     assert reader_items(aws) == []
@@ -189,8 +205,10 @@ def test_a_spent_captcha_cannot_ask_whether_a_number_is_registered(api, aws):
     captcha = solved_captcha(api)
     first_use = api.post("/v1/readers", personal_application(captcha=captcha, id_number=registered))
 
-    probes = [api.post("/v1/readers", personal_application(captcha=captcha, id_number=number))
-              for number in (registered, new_national_id(), registered)]
+    probes = [
+        api.post("/v1/readers", personal_application(captcha=captcha, id_number=number))
+        for number in (registered, new_national_id(), registered)
+    ]
 
     assert first_use.status == 409
     assert [p.status for p in probes] == [422, 422, 422]

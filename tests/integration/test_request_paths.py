@@ -44,14 +44,16 @@ MAXIMA = {
 
 
 def test_no_route_makes_more_requests_than_its_maximum(counts):
-    over = {route: round(sum(counts.per_call(route).values()), 2) for route, most in MAXIMA.items()
-            if sum(counts.per_call(route).values()) > most + 1e-9}
+    over = {
+        route: round(sum(counts.per_call(route).values()), 2)
+        for route, most in MAXIMA.items()
+        if sum(counts.per_call(route).values()) > most + 1e-9
+    }
     assert over == {}, f"more DynamoDB requests per call than allowed {MAXIMA}"
 
 
 def test_a_successful_login_of_a_reader_who_applied_here_makes_five_requests(api):
     from onecard.infra.aws import client
-
     from tests.support.applications import personal_application
     from tests.support.captcha import solved_captcha
 
@@ -69,7 +71,8 @@ def test_a_successful_login_of_a_reader_who_applied_here_makes_five_requests(api
             made.clear()
             assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"}).status == 201
             # the address's rate limit, identity + lockout item, profile, the attempt, session + pointer + clearing
-            assert sorted(made) == sorted(["UpdateItem", "BatchGetItem", "GetItem", "UpdateItem",
-                                           "TransactWriteItems"]), made
+            assert sorted(made) == sorted(
+                ["UpdateItem", "BatchGetItem", "GetItem", "UpdateItem", "TransactWriteItems"]
+            ), made
     finally:
         events.unregister("before-call.dynamodb", count)

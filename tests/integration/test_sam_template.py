@@ -22,15 +22,23 @@ def run_sam(*arguments: str, timeout: int = 600) -> subprocess.CompletedProcess:
     # No endpoint of the emulation and no credentials: neither command may need an AWS account.
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     environment.update({"SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "ap-northeast-1"})
-    return subprocess.run([str(SAM), *arguments], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [str(SAM), *arguments], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
 def build_dir(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("sam")
-    result = run_sam("build", "--build-dir", str(work / "build"), "--cache-dir", str(work / "cache"),
-                     "--template-file", str(ROOT / "template.yaml"))
+    result = run_sam(
+        "build",
+        "--build-dir",
+        str(work / "build"),
+        "--cache-dir",
+        str(work / "cache"),
+        "--template-file",
+        str(ROOT / "template.yaml"),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return work / "build"
 
@@ -97,7 +105,8 @@ def test_the_layer_and_a_function_fit_lambdas_unzipped_size_limit(build_dir):
     def size(folder: Path) -> int:
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
-    largest_function = max(size(build_dir / name) for name in
-                           resources_of_type(load_template(), "AWS::Serverless::Function"))
+    largest_function = max(
+        size(build_dir / name) for name in resources_of_type(load_template(), "AWS::Serverless::Function")
+    )
 
     assert size(build_dir / "CommonLayer") + largest_function < LAMBDA_UNZIPPED_LIMIT_BYTES

@@ -17,7 +17,9 @@ def reader(api):
 
 
 def log_in(api, reader, password=None):
-    return api.post("/v1/sessions", {"id_number": reader["id_number"].lower(), "password": password or reader["password"]})
+    return api.post(
+        "/v1/sessions", {"id_number": reader["id_number"].lower(), "password": password or reader["password"]}
+    )
 
 
 def test_login_sets_an_http_only_same_site_session_cookie_and_returns_a_csrf_token(api, reader):
@@ -88,8 +90,9 @@ def test_api_clients_may_use_the_token_as_a_bearer(api, reader):
 def test_an_idle_session_expires_after_thirty_minutes_and_any_after_twelve_hours(aws, api, reader):
     log_in(api, reader)
     token = api.cookies["onecard_session"]
-    from onecard import wiring
     import time
+
+    from onecard import wiring
 
     store, now = wiring.session_store(), int(time.time())
     assert store.find(token, now + 29 * 60) is not None

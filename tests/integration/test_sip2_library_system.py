@@ -24,8 +24,13 @@ def simulator():
 
 
 def adapter(simulator: IlsSimulator, **overrides) -> Sip2LibrarySystem:
-    settings = dict(institution_id=simulator.institution_id, login_user=simulator.account.login,
-                    login_password=simulator.account.password, timeout=TIMEOUT, **simulator.extension_fields)
+    settings = dict(
+        institution_id=simulator.institution_id,
+        login_user=simulator.account.login,
+        login_password=simulator.account.password,
+        timeout=TIMEOUT,
+        **simulator.extension_fields,
+    )
     return Sip2LibrarySystem("127.0.0.1", simulator.port, **{**settings, **overrides})
 
 
@@ -104,8 +109,9 @@ def test_nothing_listening_is_unavailable_at_once():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    library = Sip2LibrarySystem("127.0.0.1", port, institution_id="TPML", login_user="u", login_password="p",
-                                timeout=TIMEOUT)
+    library = Sip2LibrarySystem(
+        "127.0.0.1", port, institution_id="TPML", login_user="u", login_password="p", timeout=TIMEOUT
+    )
     started = time.monotonic()
     with pytest.raises(LibrarySystemUnavailable):
         library.find_patron("TP90000001")
@@ -174,8 +180,10 @@ def test_calls_from_many_threads_share_the_connection_safely(ils):
     def check(barcode: str, password: str) -> None:
         results.append(ils.check_password(barcode, password).password_valid)
 
-    threads = [threading.Thread(target=check, args=pair) for pair in
-               [("TP90000001", "tpml2024"), ("TP90000002", "book5678"), ("TP90000001", "bad")] * 4]
+    threads = [
+        threading.Thread(target=check, args=pair)
+        for pair in [("TP90000001", "tpml2024"), ("TP90000002", "book5678"), ("TP90000001", "bad")] * 4
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

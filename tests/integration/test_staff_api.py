@@ -16,12 +16,14 @@ READER = "R0123456789ABCDEF0123"
 ACTIVATION = {"card_barcode": "TP00000001", "document_checked": "national_id_card"}
 LOOKUP = {"id_type": "national_id", "id_number": "A123456789"}
 # (method, path, body, query, the groups allowed)
-STAFF_ROUTES = [("GET", "/v1/staff/applications", None, LOOKUP, {"counter", "supervisor"}),
-                ("POST", f"/v1/staff/readers/{READER}/activation", ACTIVATION, None, {"counter", "supervisor"}),
-                ("GET", "/v1/staff/reviews", None, None, {"reviewer", "supervisor"}),
-                ("POST", f"/v1/staff/reviews/{READER}", {"decision": "distinct"}, None, {"reviewer", "supervisor"}),
-                ("GET", "/v1/staff/partners", None, None, {"supervisor"}),
-                ("GET", "/v1/staff/audit", None, {"reader_id": READER}, {"supervisor"})]
+STAFF_ROUTES = [
+    ("GET", "/v1/staff/applications", None, LOOKUP, {"counter", "supervisor"}),
+    ("POST", f"/v1/staff/readers/{READER}/activation", ACTIVATION, None, {"counter", "supervisor"}),
+    ("GET", "/v1/staff/reviews", None, None, {"reviewer", "supervisor"}),
+    ("POST", f"/v1/staff/reviews/{READER}", {"decision": "distinct"}, None, {"reviewer", "supervisor"}),
+    ("GET", "/v1/staff/partners", None, None, {"supervisor"}),
+    ("GET", "/v1/staff/audit", None, {"reader_id": READER}, {"supervisor"}),
+]
 IDS = [f"{m} {p}" for m, p, *_ in STAFF_ROUTES]
 USERS = {"counter": COUNTER_USER, "reviewer": REVIEWER_USER, "supervisor": SUPERVISOR_USER}
 
@@ -55,7 +57,8 @@ def test_the_template_puts_the_cognito_authorizer_on_exactly_the_staff_api_route
     assert {r.authorizer for r in routes if r.authorizer} == {"StaffCognito"}
     # Each GET route has its HEAD twin (the same function and authorizer).
     assert {(m, p.replace(READER, "{reader_id}")) for m, p, *_ in STAFF_ROUTES} == {
-        (m, p) for m, p in guarded if m != "HEAD"}
+        (m, p) for m, p in guarded if m != "HEAD"
+    }
     assert {("HEAD", p) for m, p in guarded if m == "GET"} == {(m, p) for m, p in guarded if m == "HEAD"}
 
 
@@ -86,7 +89,8 @@ def test_every_staff_route_refuses_expired_forged_foreign_and_access_tokens(api,
 
     claims = claims_of(emulated_token(SUPERVISOR_USER))  # allowed everything: only the token is wrong below
     other_client = aws.client("cognito-idp").create_user_pool_client(
-        UserPoolId=cognito_refs(aws.session)["StaffUserPool"], ClientName="another-app")["UserPoolClient"]["ClientId"]
+        UserPoolId=cognito_refs(aws.session)["StaffUserPool"], ClientName="another-app"
+    )["UserPoolClient"]["ClientId"]
     stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     refused = {
         "expired": signed_token({**claims, "exp": int(time.time()) - 1}),
@@ -94,8 +98,9 @@ def test_every_staff_route_refuses_expired_forged_foreign_and_access_tokens(api,
         "unknown key": signed_token(claims, kid="other"),
         "another app client": signed_token({**claims, "aud": other_client}),
         "another pool": signed_token({**claims, "iss": claims["iss"] + "x"}),
-        "access token": signed_token({**{k: v for k, v in claims.items() if k != "aud"}, "token_use": "access",
-                                      "client_id": claims["aud"]}),
+        "access token": signed_token(
+            {**{k: v for k, v in claims.items() if k != "aud"}, "token_use": "access", "client_id": claims["aud"]}
+        ),
         "not a token": "not.a.token",
         "unsigned": signed_token(claims).rsplit(".", 1)[0] + ".",
     }
@@ -123,8 +128,16 @@ def test_the_staff_function_itself_refuses_a_request_that_reached_it_without_ver
 
     method, path, body, _, _ = route
     resource = path.replace(READER, "{reader_id}")
-    event = proxy_event(ApiRoute("StaffFunction", method, resource), method, path, {"reader_id": READER},
-                        [("Content-Type", "application/json")], json.dumps(body or {}).encode(), "203.0.113.9", "local")
+    event = proxy_event(
+        ApiRoute("StaffFunction", method, resource),
+        method,
+        path,
+        {"reader_id": READER},
+        [("Content-Type", "application/json")],
+        json.dumps(body or {}).encode(),
+        "203.0.113.9",
+        "local",
+    )
     forged = {**claims_of(emulated_token(SUPERVISOR_USER)), "aud": "another-client", "cognito:groups": "supervisor"}
     with_foreign_claims = {**event, "requestContext": {**event["requestContext"], "authorizer": {"claims": forged}}}
 
@@ -137,11 +150,14 @@ def test_the_audit_trail_names_the_signed_in_person_and_branch_whatever_the_body
     applicant, accepted = apply(api, **unique_person())
     reader_id = accepted["reader_id"]
 
-    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation",
-                        activation("TP40000001", staff_id="S9999", branch="FAKE", by="someone-else"),
-                        headers=bearer(emulated_token(COUNTER_USER)))
-    trail = staff.get("/v1/staff/audit", query={"reader_id": reader_id},
-                      headers=bearer(emulated_token(SUPERVISOR_USER)))
+    answer = staff.post(
+        f"/v1/staff/readers/{reader_id}/activation",
+        activation("TP40000001", staff_id="S9999", branch="FAKE", by="someone-else"),
+        headers=bearer(emulated_token(COUNTER_USER)),
+    )
+    trail = staff.get(
+        "/v1/staff/audit", query={"reader_id": reader_id}, headers=bearer(emulated_token(SUPERVISOR_USER))
+    )
 
     assert answer.status == 200, answer.body
     assert trail.status == 200, trail.body
@@ -160,19 +176,26 @@ def test_a_review_decision_is_recorded_under_the_reviewers_name(api, staff):
     _, twin = apply(api, name=body["name"], birth_date=body["birth_date"])
     reviewer = bearer(emulated_token(REVIEWER_USER))
 
-    assert staff.post(f"/v1/staff/reviews/{twin['reader_id']}", {"decision": "distinct"}, headers=reviewer).status == 200
-    trail = staff.get("/v1/staff/audit", query={"reader_id": twin["reader_id"]},
-                      headers=bearer(emulated_token(SUPERVISOR_USER))).json()["entries"]
+    assert (
+        staff.post(f"/v1/staff/reviews/{twin['reader_id']}", {"decision": "distinct"}, headers=reviewer).status == 200
+    )
+    trail = staff.get(
+        "/v1/staff/audit", query={"reader_id": twin["reader_id"]}, headers=bearer(emulated_token(SUPERVISOR_USER))
+    ).json()["entries"]
 
     assert [(e["action"], e["by"], e["branch"]) for e in trail if e["field"] == "review"] == [
-        ("distinct", REVIEWER_USER, "ZH01")]
+        ("distinct", REVIEWER_USER, "ZH01")
+    ]
 
 
 def test_the_counter_finds_an_application_by_id_number_with_the_number_in_clear(api, staff):
     applicant, accepted = apply(api, **unique_person())
 
-    found = staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": applicant["id_number"].lower()},
-                      headers=STAFF)
+    found = staff.get(
+        "/v1/staff/applications",
+        query={"id_type": "national_id", "id_number": applicant["id_number"].lower()},
+        headers=STAFF,
+    )
 
     assert found.status == 200, found.body
     record = found.json()
@@ -184,8 +207,9 @@ def test_the_counter_finds_an_application_by_id_number_with_the_number_in_clear(
 def test_the_counter_gets_404_for_a_number_without_application_and_422_for_a_malformed_one(staff):
     from tests.support.applications import new_national_id
 
-    missing = staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": new_national_id()},
-                        headers=STAFF)
+    missing = staff.get(
+        "/v1/staff/applications", query={"id_type": "national_id", "id_number": new_national_id()}, headers=STAFF
+    )
     malformed = staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": "A12"}, headers=STAFF)
 
     assert missing.status == 404 and missing.header("Content-Type") == "application/problem+json"
@@ -196,8 +220,11 @@ def test_activation_makes_the_reader_active_and_records_who_where_which_document
     applicant, accepted = apply(api, **unique_person())
     reader_id = accepted["reader_id"]
 
-    answer = staff.post(f"/v1/staff/readers/{reader_id}/activation", activation("tp10000001"),
-                        headers=bearer(emulated_token(COUNTER_USER)))
+    answer = staff.post(
+        f"/v1/staff/readers/{reader_id}/activation",
+        activation("tp10000001"),
+        headers=bearer(emulated_token(COUNTER_USER)),
+    )
 
     assert answer.status == 200, answer.body
     assert answer.json()["status"] == "active" and answer.json()["card_barcode"] == "TP10000001"
@@ -217,29 +244,40 @@ def test_activating_twice_is_a_conflict_and_changes_nothing(api, staff):
     again = staff.post(path, activation("TP20000002"), headers=STAFF)
 
     assert again.status == 409 and again.json()["code"] == "already_active"
-    assert staff.post(f"/v1/staff/readers/{apply(api, **unique_person())[1]['reader_id']}/activation",
-                      activation("TP20000002"), headers=STAFF).status == 200  # the refused barcode stayed free
+    assert (
+        staff.post(
+            f"/v1/staff/readers/{apply(api, **unique_person())[1]['reader_id']}/activation",
+            activation("TP20000002"),
+            headers=STAFF,
+        ).status
+        == 200
+    )  # the refused barcode stayed free
 
 
 def test_another_readers_barcode_is_a_conflict_and_the_application_stays_pending(api, staff):
     _, first = apply(api, **unique_person())
     second_body, second = apply(api, **unique_person())
-    assert staff.post(f"/v1/staff/readers/{first['reader_id']}/activation", activation("TP30000001"),
-                      headers=STAFF).status == 200
+    assert (
+        staff.post(f"/v1/staff/readers/{first['reader_id']}/activation", activation("TP30000001"), headers=STAFF).status
+        == 200
+    )
 
     taken = staff.post(f"/v1/staff/readers/{second['reader_id']}/activation", activation("TP30000001"), headers=STAFF)
 
     assert taken.status == 409 and taken.json()["code"] == "barcode_taken"
-    found = staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": second_body["id_number"]},
-                      headers=STAFF)
+    found = staff.get(
+        "/v1/staff/applications", query={"id_type": "national_id", "id_number": second_body["id_number"]}, headers=STAFF
+    )
     assert found.json()["status"] == "pending_verification" and found.json().get("card_barcode") is None
 
 
 def test_activation_of_an_unknown_reader_is_404_and_a_bad_body_lists_its_fields(staff):
     unknown = staff.post("/v1/staff/readers/R0123456789ABCDEF0123/activation", activation(), headers=STAFF)
-    bad = staff.post("/v1/staff/readers/R0123456789ABCDEF0123/activation",
-                     {"card_barcode": "x", "document_checked": "library_card", "branch": "", "staff_id": "S1"},
-                     headers=STAFF)  # an old client's staff_id and branch are ignored, not refused
+    bad = staff.post(
+        "/v1/staff/readers/R0123456789ABCDEF0123/activation",
+        {"card_barcode": "x", "document_checked": "library_card", "branch": "", "staff_id": "S1"},
+        headers=STAFF,
+    )  # an old client's staff_id and branch are ignored, not refused
 
     assert unknown.status == 404
     assert bad.status == 422 and {e["field"] for e in bad.json()["errors"]} == {"card_barcode", "document_checked"}
@@ -249,8 +287,9 @@ def test_the_counter_sees_a_minors_guardian_without_any_sealed_number(api, staff
     guardian = {"name": "林爸爸", "relationship": "father", "id_number": "A123456789", "phone": "0922333444"}
     applicant, _ = apply(api, birth_date="2016-04-04", guardian=guardian, **unique_person())
 
-    found = staff.get("/v1/staff/applications", query={"id_type": "national_id", "id_number": applicant["id_number"]},
-                      headers=STAFF)
+    found = staff.get(
+        "/v1/staff/applications", query={"id_type": "national_id", "id_number": applicant["id_number"]}, headers=STAFF
+    )
 
     assert found.status == 200, found.body
     assert found.json()["guardian"]["name"] == "林爸爸" and found.json()["guardian"]["relationship"] == "father"

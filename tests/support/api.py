@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from devstack.api_gateway import authorize, compile_routes, match, proxy_event, response_parts
@@ -28,8 +29,14 @@ class ApiResponse:
 
 
 class ApiClient:
-    def __init__(self, routes: list[ApiRoute], invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
-                 source_ip: str = "203.0.113.10", operator_token: Any = None, authorizers: Any = None):
+    def __init__(
+        self,
+        routes: list[ApiRoute],
+        invoke: Callable[[str, dict[str, Any]], dict[str, Any]],
+        source_ip: str = "203.0.113.10",
+        operator_token: Any = None,
+        authorizers: Any = None,
+    ):
         self._routes = compile_routes(routes)
         self._invoke = invoke
         self.source_ip = source_ip
@@ -49,30 +56,42 @@ class ApiClient:
             self._authorizers = authorizers_in_emulation(boto3.Session(region_name=REGION))
         return self._authorizers
 
-    def as_staff(self, operator_token: Any) -> "ApiClient":
+    def as_staff(self, operator_token: Any) -> ApiClient:
         """The same API as a staff member with this ID token (no reader's cookies)."""
         staff = copy.copy(self)
         staff.cookies, staff.operator_token = {}, operator_token
         return staff
 
-    def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
-                query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> ApiResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: bytes | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResponse:
         raw_path = path + (f"?{urlencode(query)}" if query else "")
         route, parameters, _ = match(self._routes, method, path)
         assert route is not None, f"{method} {path} is not a route of template.yaml"
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = raw_body if raw_body is not None else (
-            json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else b"")
+        body = (
+            raw_body
+            if raw_body is not None
+            else (json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else b"")
+        )
         if self.operator_token is not None and not any(k.lower() == "authorization" for k in all_headers):
             all_headers["Authorization"] = f"Bearer {self.operator_token}"
         context = authorize(route.route, list(all_headers.items()), self.authorizers) if route.route.authorizer else {}
         if context is None:
             status, header_list, payload = unauthorized()
             return ApiResponse(status, dict(header_list), payload, [])
-        event = proxy_event(route.route, method, raw_path, parameters, list(all_headers.items()), body,
-                            self.source_ip, "local", context)
+        event = proxy_event(
+            route.route, method, raw_path, parameters, list(all_headers.items()), body, self.source_ip, "local", context
+        )
         status, header_list, payload = response_parts(self._invoke(route.route.function, event))
         for name, value in header_list:
             if name.lower() == "set-cookie":

@@ -40,8 +40,15 @@ def cold_imports(function: str) -> dict:
     """{"modules": [every module the handler loaded], "first": {top-level package: {"module", "chain"}}}, where
     "chain" lists the project's lines (file:line source) on the stack when the package was first imported."""
     lambda_like = cold_import(function)
-    source = lambda_like.preamble() + _PROBE.format(project_paths=len(lambda_like.path), root=str(ROOT),
-                                                    module=lambda_like.module)
-    output = subprocess.run([sys.executable, "-c", source], check=True, capture_output=True, text=True, cwd=ROOT,
-                            env=lambda_like.environment)
+    source = lambda_like.preamble() + _PROBE.format(
+        project_paths=len(lambda_like.path), root=str(ROOT), module=lambda_like.module
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", source],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=lambda_like.environment,
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])

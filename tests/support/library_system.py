@@ -4,16 +4,18 @@ stack does: its host and port in their environment, its SIP account in the templ
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from ils_simulator import IlsSimulator
 
 
 def library_environment(simulator: IlsSimulator) -> dict[str, str]:
-    return {"ILS_HOST": "127.0.0.1", "ILS_PORT": str(simulator.port), "ILS_INSTITUTION_ID": simulator.institution_id,
-            "ILS_TIMEOUT_SECONDS": "0.5"}
+    return {
+        "ILS_HOST": "127.0.0.1",
+        "ILS_PORT": str(simulator.port),
+        "ILS_INSTITUTION_ID": simulator.institution_id,
+        "ILS_TIMEOUT_SECONDS": "0.5",
+    }
 
 
 def use_library_system(aws, setenv: Callable[[str, str], None], simulator: IlsSimulator) -> None:
@@ -23,16 +25,6 @@ def use_library_system(aws, setenv: Callable[[str, str], None], simulator: IlsSi
         setenv(name, value)
     aws.client("secretsmanager").put_secret_value(
         SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
-        SecretString=json.dumps({"login": simulator.account.login, "password": simulator.account.password}))
+        SecretString=json.dumps({"login": simulator.account.login, "password": simulator.account.password}),
+    )
     wiring.reset()
-
-
-@pytest.fixture
-def library(aws, monkeypatch) -> Iterator[IlsSimulator]:
-    """The simulated library system with its three sample card holders, used by the functions."""
-    from onecard import wiring
-
-    with IlsSimulator().running() as simulator:
-        use_library_system(aws, monkeypatch.setenv, simulator)
-        yield simulator
-        wiring.reset()  # its connection goes with it

@@ -11,7 +11,6 @@ from tests.support.applications import new_national_id, personal_application
 from tests.support.captcha import solved_captcha
 
 
-
 class _CounterToken:
     """The sample counter user's ID token in the current emulation: str() signs in (once per emulated pool)."""
 
@@ -56,7 +55,8 @@ def activate(api, reader_id: str) -> dict[str, Any]:
     """Counter staff check the applicant's identity document and hand over a card (a new barcode each time)."""
     barcode = f"TP{secrets.randbelow(10**8):08d}"
     answer = api.as_staff(OPERATOR_TOKEN).post(
-        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"})
+        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"}
+    )
     assert answer.status == 200, answer.body
     return answer.json()
 

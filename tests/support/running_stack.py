@@ -75,10 +75,12 @@ class RunningStack:
 
         import requests
 
-        answer = requests.post(f"{self.url}/v1/staff/readers/{reader_id}/activation", timeout=30,
-                               headers={"Authorization": f"Bearer {self.operator_token}"},
-                               json={"card_barcode": f"TP{secrets.randbelow(10**8):08d}",
-                                     "document_checked": "national_id_card"})
+        answer = requests.post(
+            f"{self.url}/v1/staff/readers/{reader_id}/activation",
+            timeout=30,
+            headers={"Authorization": f"Bearer {self.operator_token}"},
+            json={"card_barcode": f"TP{secrets.randbelow(10**8):08d}", "document_checked": "national_id_card"},
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -88,9 +90,10 @@ def start_stack(state_dir: Path, port: int | None = None, extra_env: dict[str, s
     log_path = state_dir.parent / f"stack-{port}.log"
     env = {**os.environ, "PORT": str(port), "ONECARD_STATE_DIR": str(state_dir), **(extra_env or {})}
     env.pop("AWS_ENDPOINT_URL", None)
-    log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    log = open(log_path, "w")  # noqa: SIM115 - the stack writes to it until it stops
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -106,8 +109,9 @@ def start_stack(state_dir: Path, port: int | None = None, extra_env: dict[str, s
 
 
 @contextlib.contextmanager
-def stack_with_its_emulation(state_dir: Path, extra_env: dict[str, str] | None = None
-                             ) -> Iterator[tuple[RunningStack, str]]:
+def stack_with_its_emulation(
+    state_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[RunningStack, str]]:
     """A running stack of its own whose AWS emulation listens on a known port (its URL given too), stopped after."""
     emulation_port = free_port()
     running = start_stack(state_dir, extra_env={**(extra_env or {}), "AWS_EMULATION_PORT": str(emulation_port)})
@@ -125,16 +129,24 @@ def emulation_client(endpoint: str, service: str) -> Any:
     """A boto3 client of a running stack's AWS emulation (its endpoint URL, as stack_with_its_emulation gives it)."""
     import boto3
 
-    return boto3.client(service, endpoint_url=endpoint, region_name="ap-northeast-1", aws_access_key_id="local",
-                        aws_secret_access_key="local")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="ap-northeast-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def dead_letter_count(endpoint: str) -> int:
     """How many link requests wait in the running stack's dead-letter queue."""
     sqs = emulation_client(endpoint, "sqs")
     url = next(u for u in sqs.list_queues()["QueueUrls"] if "LinkDeadLetterQueue" in u)
-    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-               ["Attributes"]["ApproximateNumberOfMessages"])
+    return int(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+    )
 
 
 def eventually(check, seconds: float = 20, what="the condition"):

@@ -27,8 +27,11 @@ def emulated_token(username: str = COUNTER_USER) -> str:
     if (pool, username) not in _tokens:
         cognito = session.client("cognito-idp")
         cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=TEST_PASSWORD, Permanent=True)
-        answer = cognito.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": username, "PASSWORD": TEST_PASSWORD})
+        answer = cognito.initiate_auth(
+            ClientId=client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": TEST_PASSWORD},
+        )
         _tokens[(pool, username)] = answer["AuthenticationResult"]["IdToken"]
     return _tokens[(pool, username)]
 
@@ -56,14 +59,21 @@ class PoolSignIn:
         from botocore import UNSIGNED
         from botocore.config import Config
 
-        return boto3.client("cognito-idp", endpoint_url=self.endpoint, region_name="ap-northeast-1",
-                            config=Config(signature_version=UNSIGNED))
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.endpoint,
+            region_name="ap-northeast-1",
+            config=Config(signature_version=UNSIGNED),
+        )
 
     def id_token(self, username: str, first_time_password: str, new_password: str = TEST_PASSWORD) -> str:
         cognito = self._client()
         password = self.passwords.get(username, first_time_password)
-        answer = cognito.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": username, "PASSWORD": password})
+        answer = cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
         for _ in range(4):
             challenge = answer.get("ChallengeName")
             if not challenge:
@@ -71,21 +81,31 @@ class PoolSignIn:
             session = answer["Session"]
             if challenge == "NEW_PASSWORD_REQUIRED":
                 answer = cognito.respond_to_auth_challenge(
-                    ClientId=self.client_id, ChallengeName=challenge, Session=session,
-                    ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password})
+                    ClientId=self.client_id,
+                    ChallengeName=challenge,
+                    Session=session,
+                    ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+                )
                 self.passwords[username] = new_password
             elif challenge == "MFA_SETUP":
                 secret = cognito.associate_software_token(Session=session)["SecretCode"]
-                verified = cognito.verify_software_token(Session=session, UserCode=totp(secret),
-                                                         FriendlyDeviceName="tests")
+                verified = cognito.verify_software_token(
+                    Session=session, UserCode=totp(secret), FriendlyDeviceName="tests"
+                )
                 self.secrets[username] = secret
-                answer = cognito.respond_to_auth_challenge(ClientId=self.client_id, ChallengeName=challenge,
-                                                           Session=verified["Session"],
-                                                           ChallengeResponses={"USERNAME": username})
+                answer = cognito.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName=challenge,
+                    Session=verified["Session"],
+                    ChallengeResponses={"USERNAME": username},
+                )
             elif challenge == "SOFTWARE_TOKEN_MFA":
                 answer = cognito.respond_to_auth_challenge(
-                    ClientId=self.client_id, ChallengeName=challenge, Session=session,
-                    ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": totp(self.secrets[username])})
+                    ClientId=self.client_id,
+                    ChallengeName=challenge,
+                    Session=session,
+                    ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": totp(self.secrets[username])},
+                )
             else:
                 raise AssertionError(f"unexpected challenge {challenge}")
         raise AssertionError("the sign-in did not end")
@@ -108,13 +128,15 @@ def emulation_signing_key() -> Any:
     import moto.cognitoidp
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    jwk = json.loads(gzip.decompress((Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz")
-                                     .read_bytes()))
+    jwk = json.loads(
+        gzip.decompress((Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz").read_bytes())
+    )
     jwk = jwk["keys"][0] if "keys" in jwk else jwk
     n, e, d = _jwk_int(jwk["n"]), _jwk_int(jwk["e"]), _jwk_int(jwk["d"])
     p, q = rsa.rsa_recover_prime_factors(n, e, d)
-    return rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q),
-                                 rsa.RSAPublicNumbers(e, n)).private_key()
+    return rsa.RSAPrivateNumbers(
+        p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n)
+    ).private_key()
 
 
 def signed_token(claims: dict[str, Any], key: Any = None, kid: str = "dummy") -> str:

@@ -10,7 +10,8 @@ import unicodedata
 from importlib import resources
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onecard.domain.address import (
     MAX_STREET_LENGTH,
@@ -21,9 +22,12 @@ from onecard.domain.address import (
     postal_code,
 )
 
-TABLE = {city["name"]: {d["name"]: d["postal_code"] for d in city["districts"]}
-         for city in json.loads(resources.files("onecard.data").joinpath("taiwan_postal_codes.json")
-                                .read_text(encoding="utf-8"))["cities"]}
+TABLE = {
+    city["name"]: {d["name"]: d["postal_code"] for d in city["districts"]}
+    for city in json.loads(
+        resources.files("onecard.data").joinpath("taiwan_postal_codes.json").read_text(encoding="utf-8")
+    )["cities"]
+}
 PAIRS = [(city, district, code) for city, districts in TABLE.items() for district, code in districts.items()]
 ADDRESS_FIELDS = ["mailing_address", "household_address"]
 
@@ -105,9 +109,12 @@ def test_a_control_or_invisible_character_anywhere_in_the_street_is_refused(pair
 
 
 # Words of any length between runs of spaces, so that a street is often longer as typed than once collapsed.
-spaced_streets = st.lists(st.tuples(st.text(alphabet=" \u3000\u00a0", min_size=1, max_size=4),
-                                    st.text(alphabet=street_characters, max_size=12)), max_size=30).map(
-    lambda parts: "".join(gap + word for gap, word in parts))
+spaced_streets = st.lists(
+    st.tuples(
+        st.text(alphabet=" \u3000\u00a0", min_size=1, max_size=4), st.text(alphabet=street_characters, max_size=12)
+    ),
+    max_size=30,
+).map(lambda parts: "".join(gap + word for gap, word in parts))
 
 
 @given(spaced_streets)

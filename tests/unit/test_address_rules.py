@@ -14,8 +14,30 @@ from onecard.domain import address
 from onecard.domain.issues import FieldIssue
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGE_ORDER = ["臺北市", "基隆市", "新北市", "宜蘭縣", "新竹市", "新竹縣", "桃園市", "苗栗縣", "臺中市", "彰化縣", "南投縣",
-                 "嘉義市", "嘉義縣", "雲林縣", "臺南市", "高雄市", "澎湖縣", "屏東縣", "臺東縣", "花蓮縣", "金門縣", "連江縣"]
+PACKAGE_ORDER = [
+    "臺北市",
+    "基隆市",
+    "新北市",
+    "宜蘭縣",
+    "新竹市",
+    "新竹縣",
+    "桃園市",
+    "苗栗縣",
+    "臺中市",
+    "彰化縣",
+    "南投縣",
+    "嘉義市",
+    "嘉義縣",
+    "雲林縣",
+    "臺南市",
+    "高雄市",
+    "澎湖縣",
+    "屏東縣",
+    "臺東縣",
+    "花蓮縣",
+    "金門縣",
+    "連江縣",
+]
 
 
 def _stored_text() -> str:
@@ -35,6 +57,7 @@ def _codes(issues: list[FieldIssue]) -> list[tuple[str, str]]:
 
 # --- the table ---------------------------------------------------------------------------------------------------
 
+
 def test_the_22_jurisdictions_are_listed_in_the_packages_order():
     assert address.cities() == PACKAGE_ORDER
 
@@ -49,16 +72,19 @@ def test_every_district_of_every_city_has_a_three_digit_postal_code():
     assert counted == 371  # 368 townships and districts, and 3 island groups the post office codes
 
 
-@pytest.mark.parametrize(("city", "district", "code"), [
-    ("臺北市", "中正區", "100"),
-    ("臺北市", "信義區", "110"),
-    ("新北市", "板橋區", "220"),
-    ("基隆市", "仁愛區", "200"),
-    ("連江縣", "南竿鄉", "209"),
-    ("金門縣", "金城鎮", "893"),
-    ("臺東縣", "臺東市", "950"),
-    ("高雄市", "那瑪夏區", "849"),
-])
+@pytest.mark.parametrize(
+    ("city", "district", "code"),
+    [
+        ("臺北市", "中正區", "100"),
+        ("臺北市", "信義區", "110"),
+        ("新北市", "板橋區", "220"),
+        ("基隆市", "仁愛區", "200"),
+        ("連江縣", "南竿鄉", "209"),
+        ("金門縣", "金城鎮", "893"),
+        ("臺東縣", "臺東市", "950"),
+        ("高雄市", "那瑪夏區", "849"),
+    ],
+)
 def test_known_districts_have_their_post_office_codes(city, district, code):
     assert address.postal_code(city, district) == code
 
@@ -98,9 +124,17 @@ def test_the_stored_file_is_exactly_what_the_generator_writes():
 
 # --- names as typed ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("台北市", "臺北市"), ("台中市", "臺中市"), ("台南市", "臺南市"), ("台東縣", "臺東縣"), ("  臺北市\u3000", "臺北市"),
-])
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("台北市", "臺北市"),
+        ("台中市", "臺中市"),
+        ("台南市", "臺南市"),
+        ("台東縣", "臺東縣"),
+        ("  臺北市\u3000", "臺北市"),
+    ],
+)
 def test_city_names_are_read_with_tai_for_the_formal_character_and_trimmed(typed, stored):
     assert address.normalise_city(typed) == stored
     assert stored in address.cities()
@@ -118,6 +152,7 @@ def test_an_unknown_city_has_no_districts_and_no_postal_code():
 
 
 # --- the rules ---------------------------------------------------------------------------------------------------
+
 
 def test_a_valid_address_has_no_issues():
     assert address.address_issues("mailing_address", "台北市", "中正區", "延平南路 143 號") == []
@@ -143,11 +178,15 @@ def test_an_unknown_city_does_not_also_blame_the_district():
 
 def test_every_problem_is_reported_at_once():
     issues = address.address_issues("household_address", "基隆市", "大安區", "信二路\x1b" + "一" * 100)
-    assert _codes(issues) == [("household_address.district", "district_unknown"),
-                              ("household_address.street", "street_too_long"),
-                              ("household_address.street", "street_invalid")]
+    assert _codes(issues) == [
+        ("household_address.district", "district_unknown"),
+        ("household_address.street", "street_too_long"),
+        ("household_address.street", "street_invalid"),
+    ]
     assert _codes(address.address_issues("mailing_address", "", "", " \u3000 ")) == [
-        ("mailing_address.city", "city_unknown"), ("mailing_address.street", "street_required")]
+        ("mailing_address.city", "city_unknown"),
+        ("mailing_address.street", "street_required"),
+    ]
 
 
 def test_messages_are_in_traditional_chinese():
@@ -179,6 +218,7 @@ def test_rare_and_private_use_characters_in_the_street_are_accepted(rare):
 
 # --- building the stored address ---------------------------------------------------------------------------------
 
+
 def test_build_address_normalises_the_names_and_the_street_and_adds_the_postal_code():
     built = address.build_address(" 台東縣 ", "台東市", " 中山路\u3000 1 號  cafe\u0301 ")
     assert built == address.Address(city="臺東縣", district="臺東市", street="中山路 1 號 café", postal_code="950")
@@ -199,18 +239,23 @@ def test_an_address_cannot_be_changed_once_built():
 
 # --- the generator -----------------------------------------------------------------------------------------------
 
+
 def _package_data(zipcodes: list[dict], en_zipcodes: list[dict] | None = None) -> dict:
     counties = [{"id": name, "name": name} for name in PACKAGE_ORDER]
     return {
         "zh-tw": {"counties": counties, "zipcodes": zipcodes},
-        "en": {"counties": [{"id": name, "name": f"County {i}"} for i, name in enumerate(PACKAGE_ORDER)],
-               "zipcodes": en_zipcodes or []},
+        "en": {
+            "counties": [{"id": name, "name": f"County {i}"} for i, name in enumerate(PACKAGE_ORDER)],
+            "zipcodes": en_zipcodes or [],
+        },
     }
 
 
 def _entries() -> list[dict]:
-    return [{"id": f"{100 + i}{name}X區", "zipcode": 100 + i, "county": name, "city": "X區"}
-            for i, name in enumerate(PACKAGE_ORDER)]
+    return [
+        {"id": f"{100 + i}{name}X區", "zipcode": 100 + i, "county": name, "city": "X區"}
+        for i, name in enumerate(PACKAGE_ORDER)
+    ]
 
 
 def test_the_generator_writes_tai_formally_keeps_coded_island_groups_and_omits_missing_english_names():
@@ -230,7 +275,7 @@ def test_the_generator_writes_tai_formally_keeps_coded_island_groups_and_omits_m
 
 def test_the_generator_refuses_a_district_of_a_county_it_does_not_know():
     generator = _generator()
-    entries = _entries() + [{"id": "999火星市X區", "zipcode": 999, "county": "火星市", "city": "X區"}]
+    entries = [*_entries(), {"id": "999火星市X區", "zipcode": 999, "county": "火星市", "city": "X區"}]
     with pytest.raises(generator.DataError):
         generator.build("1.0.0", _package_data(entries))
 

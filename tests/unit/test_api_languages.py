@@ -27,12 +27,25 @@ ROOT = Path(__file__).resolve().parents[2]
 _RAISED_CODE = re.compile(r'(?:FieldIssue\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*|CaptchaRejected\(\s*)"([a-z0-9_]+)"')
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (None, None), ("", None), ("fr-FR", None), ("*", None),
-    ("en", EN), ("en-US,en;q=0.9", EN), ("zh-TW", ZH_TW), ("zh-Hant-TW", ZH_TW), ("zh", ZH_TW),
-    ("zh-TW,zh;q=0.9,en-US;q=0.8", ZH_TW), ("fr, en;q=0.5, zh;q=0.4", EN), ("en;q=0, zh-TW", ZH_TW),
-    ("zh;q=0.5, en;q=0.5", ZH_TW), ("en;q=abc", None),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("fr-FR", None),
+        ("*", None),
+        ("en", EN),
+        ("en-US,en;q=0.9", EN),
+        ("zh-TW", ZH_TW),
+        ("zh-Hant-TW", ZH_TW),
+        ("zh", ZH_TW),
+        ("zh-TW,zh;q=0.9,en-US;q=0.8", ZH_TW),
+        ("fr, en;q=0.5, zh;q=0.4", EN),
+        ("en;q=0, zh-TW", ZH_TW),
+        ("zh;q=0.5, en;q=0.5", ZH_TW),
+        ("en;q=abc", None),
+    ],
+)
 def test_accept_language_names_zh_tw_or_en_or_neither(header, expected):
     assert negotiate(header) == expected
 
@@ -40,7 +53,9 @@ def test_accept_language_names_zh_tw_or_en_or_neither(header, expected):
 def test_a_bilingual_text_is_split_and_a_chinese_only_one_is_left_whole():
     assert split_bilingual("找不到此網址 (No such route)") == ("找不到此網址", "No such route")
     assert split_bilingual("資料刪除尚未完成「刪除我的資料」(The erasure could not finish)") == (
-        "資料刪除尚未完成「刪除我的資料」", "The erasure could not finish")
+        "資料刪除尚未完成「刪除我的資料」",
+        "The erasure could not finish",
+    )
     assert split_bilingual("高中(職)") == ("高中(職)", None)
     assert split_bilingual("請重新登入") == ("請重新登入", None)
 
@@ -71,14 +86,23 @@ def test_identity_messages_name_the_document_in_english(id_type):
 
 
 def test_a_problem_body_keeps_its_shape_in_every_language():
-    body = {"type": "/problems/rate-limited", "title": "請求過於頻繁 (Too many requests)", "status": 429,
-            "detail": "查詢次數過多，請稍後再試", "retry_after_seconds": 30,
-            "errors": [{"field": "email", "code": "verification_mail_limit", "message": "次數過多 (Too many mails)"}]}
+    body = {
+        "type": "/problems/rate-limited",
+        "title": "請求過於頻繁 (Too many requests)",
+        "status": 429,
+        "detail": "查詢次數過多，請稍後再試",
+        "retry_after_seconds": 30,
+        "errors": [{"field": "email", "code": "verification_mail_limit", "message": "次數過多 (Too many mails)"}],
+    }
 
     english, chinese, unchanged = (localise_problem(body, lang) for lang in (EN, ZH_TW, None))
 
-    assert english == {**body, "title": "Too many requests", "detail": "Too many checks; try again later",
-                       "errors": [{**body["errors"][0], "message": "Too many mails"}]}
+    assert english == {
+        **body,
+        "title": "Too many requests",
+        "detail": "Too many checks; try again later",
+        "errors": [{**body["errors"][0], "message": "Too many mails"}],
+    }
     assert chinese == {**body, "title": "請求過於頻繁", "errors": [{**body["errors"][0], "message": "次數過多"}]}
     assert unchanged == body
 

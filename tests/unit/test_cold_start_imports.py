@@ -16,22 +16,47 @@ import pytest
 
 from tests.support.cold_imports import cold_imports
 
-FUNCTIONS = ("RegisterFunction", "StaffFunction", "ExpiryFunction", "ConsentFunction", "LinkFunction",
-             "LinkWorkerFunction", "LinkOutboxRelayFunction")
+FUNCTIONS = (
+    "RegisterFunction",
+    "StaffFunction",
+    "ExpiryFunction",
+    "ConsentFunction",
+    "LinkFunction",
+    "LinkWorkerFunction",
+    "LinkOutboxRelayFunction",
+)
 LISTS = Path(__file__).resolve().parent / "cold_start_modules"
 PROJECT_PACKAGES = frozenset({"onecard", "register", "consent", "link"})
 
 # Loaded by the first request that needs them, never at import.
-HEAVY_PACKAGES = frozenset({"aws_xray_sdk", "wrapt", "email_validator", "idna", "argon2", "_argon2_cffi_bindings",
-                            "cryptography", "altcha", "jwt", "jose", "requests", "moto"})
-LAZY_PROJECT_MODULES = frozenset({"onecard.infra.sip2_library", "onecard.infra.sip2_codec", "onecard.rotation",
-                                  "onecard.mail.local_sink"})
+HEAVY_PACKAGES = frozenset(
+    {
+        "aws_xray_sdk",
+        "wrapt",
+        "email_validator",
+        "idna",
+        "argon2",
+        "_argon2_cffi_bindings",
+        "cryptography",
+        "altcha",
+        "jwt",
+        "jose",
+        "requests",
+        "moto",
+    }
+)
+LAZY_PROJECT_MODULES = frozenset(
+    {"onecard.infra.sip2_library", "onecard.infra.sip2_codec", "onecard.rotation", "onecard.mail.local_sink"}
+)
 
 
 def top_level_packages(modules: list[str]) -> list[str]:
     """Top-level packages outside the project, leaving out private (underscore) extension modules."""
-    return sorted({m.partition(".")[0] for m in modules}
-                  - PROJECT_PACKAGES - {m for m in (x.partition(".")[0] for x in modules) if m.startswith("_")})
+    return sorted(
+        {m.partition(".")[0] for m in modules}
+        - PROJECT_PACKAGES
+        - {m for m in (x.partition(".")[0] for x in modules) if m.startswith("_")}
+    )
 
 
 def _who_imported(report: dict, package: str) -> str:
@@ -52,8 +77,10 @@ def test_no_heavy_package_is_imported_before_the_first_request(cold: tuple[str, 
     loaded = set(report["modules"])
     heavy = sorted({m.partition(".")[0] for m in loaded} & HEAVY_PACKAGES)
     heavy += sorted(m for m in loaded if any(m == lazy or m.startswith(lazy + ".") for lazy in LAZY_PROJECT_MODULES))
-    assert not heavy, (f"{function} imports at cold start what only some requests need; import it where it is first "
-                       "used:\n  " + "\n  ".join(_who_imported(report, package) for package in heavy))
+    assert not heavy, (
+        f"{function} imports at cold start what only some requests need; import it where it is first "
+        "used:\n  " + "\n  ".join(_who_imported(report, package) for package in heavy)
+    )
 
 
 def test_cold_start_packages_are_the_committed_ones(cold: tuple[str, dict]) -> None:
@@ -61,10 +88,12 @@ def test_cold_start_packages_are_the_committed_ones(cold: tuple[str, dict]) -> N
     committed = (LISTS / f"{function}.txt").read_text(encoding="utf-8").split()
     loaded = top_level_packages(report["modules"])
     new = sorted(set(loaded) - set(committed))
-    assert not new, (f"{function} now imports more packages at cold start than cold_start_modules/{function}.txt "
-                     "lists; import them where first used, or (if every request needs them) add them to the list "
-                     "(python -m tests.unit.test_cold_start_imports):\n  "
-                     + "\n  ".join(_who_imported(report, package) for package in new))
+    assert not new, (
+        f"{function} now imports more packages at cold start than cold_start_modules/{function}.txt "
+        "lists; import them where first used, or (if every request needs them) add them to the list "
+        "(python -m tests.unit.test_cold_start_imports):\n  "
+        + "\n  ".join(_who_imported(report, package) for package in new)
+    )
 
 
 if __name__ == "__main__":

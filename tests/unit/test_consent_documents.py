@@ -11,10 +11,26 @@ from pathlib import Path
 import pytest
 
 from onecard.consent.documents import (
-    PARTNERS, ConsentLibrary, TamperedDocument, UnknownPartner, UnknownVersion, default_library)
+    PARTNERS,
+    ConsentLibrary,
+    TamperedDocument,
+    UnknownPartner,
+    UnknownVersion,
+    default_library,
+)
 
 FOLDER = Path(__file__).resolve().parents[2] / "layers/common/onecard/consent_documents"
-ALLOWED_FIELDS = {"reader_id", "name", "id_number", "id_type", "birth_date", "gender", "mobile", "email", "mailing_address"}
+ALLOWED_FIELDS = {
+    "reader_id",
+    "name",
+    "id_number",
+    "id_type",
+    "birth_date",
+    "gender",
+    "mobile",
+    "email",
+    "mailing_address",
+}
 
 
 def test_every_sealed_version_hashes_to_its_manifest_entry():
@@ -38,8 +54,12 @@ def test_an_edited_old_version_fails_to_load(tmp_path):
 def test_the_current_version_is_the_newest_already_in_force(tmp_path):
     copy = tmp_path / "documents"
     shutil.copytree(FOLDER, copy)
-    v2 = (copy / "klcpl" / "v1.md").read_text("utf-8").replace("version: 1", "version: 2").replace(
-        "effective_from: 2026-11-01", "effective_from: 2027-01-01")
+    v2 = (
+        (copy / "klcpl" / "v1.md")
+        .read_text("utf-8")
+        .replace("version: 1", "version: 2")
+        .replace("effective_from: 2026-11-01", "effective_from: 2027-01-01")
+    )
     (copy / "klcpl" / "v2.md").write_text(v2, "utf-8")
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["klcpl"].append({"version": 2, "file": "v2.md", "sha256": hashlib.sha256(v2.encode()).hexdigest()})

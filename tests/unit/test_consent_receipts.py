@@ -8,8 +8,16 @@ from onecard.consent.receipts import GENESIS, next_receipts, verify_chain
 
 
 def chain(count: int = 4):
-    decisions = [{"partner": "ntpc", "document_version": 1, "document_sha256": "a" * 64,
-                  "decision": ["agree", "withdraw"][i % 2], "channel": "personal_study"} for i in range(count)]
+    decisions = [
+        {
+            "partner": "ntpc",
+            "document_version": 1,
+            "document_sha256": "a" * 64,
+            "decision": ["agree", "withdraw"][i % 2],
+            "channel": "personal_study",
+        }
+        for i in range(count)
+    ]
     receipts = next_receipts(None, decisions, reader_id="R1", recorded_at="2026-11-25T03:00:00.000Z")
     records = [r.as_record() for r in receipts]
     head = {"sequence": count, "receipt_sha256": records[-1]["receipt_sha256"]}
@@ -49,11 +57,22 @@ def test_a_truncated_chain_disagrees_with_its_head():
 
 
 def test_extending_a_chain_links_to_its_last_receipt():
-    records, head = chain(2)
+    _records, head = chain(2)
     from onecard.consent.receipts import ChainHead, receipt_from_record
 
-    more = next_receipts(ChainHead(2, head["receipt_sha256"]), [dict(partner="klcpl", document_version=1,
-                         document_sha256="b" * 64, decision="agree", channel="registration")],
-                         reader_id="R1", recorded_at="2026-11-25T04:00:00.000Z")
+    more = next_receipts(
+        ChainHead(2, head["receipt_sha256"]),
+        [
+            {
+                "partner": "klcpl",
+                "document_version": 1,
+                "document_sha256": "b" * 64,
+                "decision": "agree",
+                "channel": "registration",
+            }
+        ],
+        reader_id="R1",
+        recorded_at="2026-11-25T04:00:00.000Z",
+    )
     assert more[0].sequence == 3 and more[0].previous_receipt_sha256 == head["receipt_sha256"]
     assert dataclasses.asdict(receipt_from_record(more[0].as_record())) == dataclasses.asdict(more[0])

@@ -6,7 +6,8 @@ import datetime as dt
 import random
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onecard.domain import address, contact, identity, password, people
 from onecard.domain.identity import IdType, NationalityType
@@ -56,20 +57,22 @@ def test_masking_hides_at_least_half_of_the_number():
 # Weights of the 3rd to 10th characters in the official checksum. A change of a digit under a weight that shares a
 # factor with 10 (2, 4, 5, 6) can keep the sum divisible by 10, so the checksum cannot catch every single-digit
 # error there; under weights 1, 3 and 7 it always does.
-_POSITION_WEIGHTS = dict(zip(range(2, 10), (7, 6, 5, 4, 3, 2, 1, 1)))
+_POSITION_WEIGHTS = dict(zip(range(2, 10), (7, 6, 5, 4, 3, 2, 1, 1), strict=False))
 _ALWAYS_CAUGHT = [p for p, w in _POSITION_WEIGHTS.items() if w in (1, 3, 7, 9)]
 
 
 @given(st.integers(min_value=0, max_value=2**32), st.data())
 def test_any_generated_id_passes_and_a_changed_digit_under_a_coprime_weight_fails(seed, data):
     rng = random.Random(seed)
-    for number, valid in ((identity.generate_valid_national_id(rng), identity.is_valid_national_id),
-                          (identity.generate_valid_resident_certificate(rng, True), identity.is_valid_resident_certificate),
-                          (identity.generate_valid_resident_certificate(rng, False), identity.is_valid_resident_certificate)):
+    for number, valid in (
+        (identity.generate_valid_national_id(rng), identity.is_valid_national_id),
+        (identity.generate_valid_resident_certificate(rng, True), identity.is_valid_resident_certificate),
+        (identity.generate_valid_resident_certificate(rng, False), identity.is_valid_resident_certificate),
+    ):
         assert valid(number)
         position = data.draw(st.sampled_from(_ALWAYS_CAUGHT))
         replacement = data.draw(st.sampled_from([d for d in "0123456789" if d != number[position]]))
-        assert not valid(number[:position] + replacement + number[position + 1:])
+        assert not valid(number[:position] + replacement + number[position + 1 :])
 
 
 def test_changing_any_digit_fails_unless_the_weight_hides_that_particular_change():
@@ -78,23 +81,29 @@ def test_changing_any_digit_fails_unless_the_weight_hides_that_particular_change
         for digit in "0123456789":
             delta = int(digit) - int(number[position])
             if delta:
-                changed = number[:position] + digit + number[position + 1:]
+                changed = number[:position] + digit + number[position + 1 :]
                 assert identity.is_valid_national_id(changed) is ((weight * delta) % 10 == 0)
 
 
-@given(st.from_regex(r"9[0-9]{8}", fullmatch=True), st.sampled_from(["0{a}{b}", "0{a}-{b}", "+886 {a} {b}", "886{a}{b}", "+886-{a}-{b}"]))
+@given(
+    st.from_regex(r"9[0-9]{8}", fullmatch=True),
+    st.sampled_from(["0{a}{b}", "0{a}-{b}", "+886 {a} {b}", "886{a}{b}", "+886-{a}-{b}"]),
+)
 def test_every_spelling_of_a_mobile_number_becomes_the_same_e164(rest, spelling):
     raw = spelling.format(a=rest[:3], b=rest[3:])
     assert contact.normalise_mobile(raw) == "+886" + rest
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("02-2345-6789", "+886-2-23456789"),
-    ("(02)23456789 #123", "+886-2-23456789#123"),
-    ("037-123456", "+886-37-123456"),
-    ("0826-12345", "+886-826-12345"),
-    ("04-2234-5678分機12", "+886-4-22345678#12"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("02-2345-6789", "+886-2-23456789"),
+        ("(02)23456789 #123", "+886-2-23456789#123"),
+        ("037-123456", "+886-37-123456"),
+        ("0826-12345", "+886-826-12345"),
+        ("04-2234-5678分機12", "+886-4-22345678#12"),
+    ],
+)
 def test_landlines_with_area_codes_and_extensions_are_accepted(raw, expected):
     assert contact.normalise_landline(raw) == expected
 
@@ -106,7 +115,10 @@ def test_mobiles_and_nonsense_are_not_landlines(raw):
 
 def test_password_rules_report_length_charset_mismatch_and_guessable_forms():
     birth = dt.date(2018, 1, 1)
-    codes = lambda p, c="": {i.code for i in password.password_issues(p, c or p, id_number="A123456789", birth_date=birth)}
+
+    def codes(p, c=""):
+        return {i.code for i in password.password_issues(p, c or p, id_number="A123456789", birth_date=birth)}
+
     assert codes("abc") == {"password_length"}
     assert codes("密碼1234") == {"password_charset"}
     assert codes("abcd", "abce") == {"password_mismatch"}
@@ -129,8 +141,10 @@ def test_every_city_has_districts_with_three_digit_postal_codes_and_tai_is_accep
 
 def test_a_district_of_another_city_and_a_missing_street_are_reported_together():
     issues = address.address_issues("household_address", "基隆市", "大安區", " ")
-    assert [(i.field, i.code) for i in issues] == [("household_address.district", "district_unknown"),
-                                                   ("household_address.street", "street_required")]
+    assert [(i.field, i.code) for i in issues] == [
+        ("household_address.district", "district_unknown"),
+        ("household_address.street", "street_required"),
+    ]
 
 
 def test_an_unknown_city_does_not_also_blame_the_district():
@@ -138,12 +152,15 @@ def test_an_unknown_city_does_not_also_blame_the_district():
     assert [i.field for i in issues] == ["mailing_address.city"]
 
 
-@pytest.mark.parametrize("birth,day,minor", [
-    (dt.date(2008, 11, 25), dt.date(2026, 11, 25), False),
-    (dt.date(2008, 11, 26), dt.date(2026, 11, 25), True),
-    (dt.date(2008, 2, 29), dt.date(2026, 2, 28), True),
-    (dt.date(2008, 2, 29), dt.date(2026, 3, 1), False),
-])
+@pytest.mark.parametrize(
+    "birth,day,minor",
+    [
+        (dt.date(2008, 11, 25), dt.date(2026, 11, 25), False),
+        (dt.date(2008, 11, 26), dt.date(2026, 11, 25), True),
+        (dt.date(2008, 2, 29), dt.date(2026, 2, 28), True),
+        (dt.date(2008, 2, 29), dt.date(2026, 3, 1), False),
+    ],
+)
 def test_adulthood_begins_on_the_eighteenth_birthday(birth, day, minor):
     assert people.is_minor(birth, day) is minor
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from onecard.lifecycle.records import DueApplication
 from onecard.lifecycle.expiry import ExpiryDependencies, run
+from onecard.lifecycle.records import DueApplication
 
 TODAY = dt.date(2026, 12, 20)
 
@@ -16,8 +16,11 @@ class FakeLifecycle:
         self.reminded: set[str] = set()
 
     def pending_due_by(self, last_day: str) -> list[DueApplication]:
-        return [DueApplication(rid, p["verify_by"], rid in self.reminded) for rid, p in self.profiles.items()
-                if p["status"] == "pending_verification" and p["verify_by"] <= last_day]
+        return [
+            DueApplication(rid, p["verify_by"], rid in self.reminded)
+            for rid, p in self.profiles.items()
+            if p["status"] == "pending_verification" and p["verify_by"] <= last_day
+        ]
 
     def unfinished_expiries(self, last_day: str) -> list[str]:
         return [rid for rid, p in self.profiles.items() if p["status"] == "expired" and p["verify_by"] <= last_day]
@@ -54,13 +57,22 @@ def deps(profiles: dict[str, dict], sent: list, deleted: list, throttled: set | 
         deleted.append(profile["reader_id"])
         del profiles[profile["reader_id"]]
 
-    return ExpiryDependencies(lifecycle=FakeLifecycle(profiles), readers=FakeReaders(profiles), mailer=Mailer(),
-                              withdraw_links=lambda reader_id, at: ["ntpc"], delete_reader=delete_reader)
+    return ExpiryDependencies(
+        lifecycle=FakeLifecycle(profiles),
+        readers=FakeReaders(profiles),
+        mailer=Mailer(),
+        withdraw_links=lambda reader_id, at: ["ntpc"],
+        delete_reader=delete_reader,
+    )
 
 
 def pending(reader_id: str, days_left: int, email: str | None = "r@example.com") -> dict:
-    return {"reader_id": reader_id, "status": "pending_verification", "email": email,
-            "verify_by": (TODAY + dt.timedelta(days=days_left)).isoformat()}
+    return {
+        "reader_id": reader_id,
+        "status": "pending_verification",
+        "email": email,
+        "verify_by": (TODAY + dt.timedelta(days=days_left)).isoformat(),
+    }
 
 
 def test_a_run_reminds_within_seven_days_and_expires_only_after_the_deadline():

@@ -24,8 +24,11 @@ def as_list(value: Any) -> list[Any]:
 
 
 def wildcard_resource_statements(function: dict[str, Any]) -> list[Any]:
-    return [s.get("Sid", s["Action"]) for s in statements(function)
-            if any(isinstance(r, str) and r.strip() == "*" for r in as_list(s["Resource"]))]
+    return [
+        s.get("Sid", s["Action"])
+        for s in statements(function)
+        if any(isinstance(r, str) and r.strip() == "*" for r in as_list(s["Resource"]))
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -35,8 +38,7 @@ def test_no_statement_of_a_function_allows_every_resource(name):
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_no_statement_of_a_function_allows_every_action_of_a_service(name):
-    broad = [a for s in statements(FUNCTIONS[name]) for a in as_list(s["Action"])
-             if a == "*" or a.endswith(":*")]
+    broad = [a for s in statements(FUNCTIONS[name]) for a in as_list(s["Action"]) if a == "*" or a.endswith(":*")]
 
     assert broad == []
 
@@ -51,7 +53,12 @@ def test_a_function_uses_no_managed_policy_and_no_full_access_template(name):
 
 
 def test_the_check_sees_a_wildcard_resource_when_there_is_one():
-    planted = {"Properties": {"Policies": [{"Statement": [
-        {"Sid": "Planted", "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": ["*"]}]}]}}
+    planted = {
+        "Properties": {
+            "Policies": [
+                {"Statement": [{"Sid": "Planted", "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": ["*"]}]}
+            ]
+        }
+    }
 
     assert wildcard_resource_statements(planted) == ["Planted"]

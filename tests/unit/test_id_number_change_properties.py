@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onecard.domain.identity import (
     LETTER_CODES,
@@ -37,8 +38,11 @@ VALIDATORS = {IdType.NATIONAL_ID: is_valid_national_id, IdType.RESIDENT_CERTIFIC
 
 checked_numbers = st.one_of(
     st.builds(lambda rng: (IdType.NATIONAL_ID, generate_valid_national_id(rng)), st.randoms(use_true_random=False)),
-    st.builds(lambda rng, new: (IdType.RESIDENT_CERTIFICATE, generate_valid_resident_certificate(rng, new)),
-              st.randoms(use_true_random=False), st.booleans()),
+    st.builds(
+        lambda rng, new: (IdType.RESIDENT_CERTIFICATE, generate_valid_resident_certificate(rng, new)),
+        st.randoms(use_true_random=False),
+        st.booleans(),
+    ),
 )
 
 
@@ -65,7 +69,7 @@ def test_any_one_character_changed_is_refused_unless_weight_times_change_is_a_mu
     valid = VALIDATORS[id_type]
     for position, original in enumerate(number):
         for character in ALPHANUMERIC.replace(original, ""):
-            changed = number[:position] + character + number[position + 1:]
+            changed = number[:position] + character + number[position + 1 :]
             issue = id_number_issue(id_type, changed)
             if not keeps_the_shape(id_type, position, character):
                 assert not valid(changed)
@@ -94,16 +98,21 @@ def is_alphanumeric_in_either_width(character: str) -> bool:
 
 @given(travel_documents, travel_numbers, st.data())
 def test_every_five_to_twenty_letters_or_digits_are_a_travel_document_however_typed(id_type, number, data):
-    spelled = "".join(data.draw(st.sampled_from([c, c.lower(), chr(ord(c) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)]))
-                      for c in number)
+    spelled = "".join(
+        data.draw(st.sampled_from([c, c.lower(), chr(ord(c) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)])) for c in number
+    )
     padding = st.text(alphabet=" \u3000\t", max_size=2)
     typed = data.draw(padding) + spelled + data.draw(padding)
     assert normalise_id_number(typed) == number
     assert id_number_issue(id_type, typed) is None
 
 
-@given(travel_documents, st.one_of(st.text(alphabet=ALPHANUMERIC, min_size=1, max_size=4),
-                                   st.text(alphabet=ALPHANUMERIC, min_size=21, max_size=30)))
+@given(
+    travel_documents,
+    st.one_of(
+        st.text(alphabet=ALPHANUMERIC, min_size=1, max_size=4), st.text(alphabet=ALPHANUMERIC, min_size=21, max_size=30)
+    ),
+)
 def test_a_travel_document_shorter_than_five_or_longer_than_twenty_is_a_format_error(id_type, number):
     issue = id_number_issue(id_type, number)
     assert (issue.field, issue.code) == ("id_number", "id_number_format")

@@ -10,7 +10,8 @@ changes the sum by 5 × 8 and gives a valid 2021-format number, so it is left ou
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onecard.domain.contact import normalise_mobile
 from onecard.domain.identity import (
@@ -25,20 +26,28 @@ from onecard.domain.identity import (
 )
 
 # Weight of each character's value from the second character on (the first letter counts through its two digits).
-WEIGHTS = dict(zip(range(1, 10), (8, 7, 6, 5, 4, 3, 2, 1, 1)))
+WEIGHTS = dict(zip(range(1, 10), (8, 7, 6, 5, 4, 3, 2, 1, 1), strict=False))
 ALWAYS_CAUGHT = [1] + [position for position, weight in WEIGHTS.items() if weight in (1, 3, 7)]
 
-kinds = st.sampled_from([
-    (IdType.NATIONAL_ID, generate_valid_national_id, is_valid_national_id),
-    (IdType.RESIDENT_CERTIFICATE, lambda rng: generate_valid_resident_certificate(rng, True),
-     is_valid_resident_certificate),
-    (IdType.RESIDENT_CERTIFICATE, lambda rng: generate_valid_resident_certificate(rng, False),
-     is_valid_resident_certificate),
-])
+kinds = st.sampled_from(
+    [
+        (IdType.NATIONAL_ID, generate_valid_national_id, is_valid_national_id),
+        (
+            IdType.RESIDENT_CERTIFICATE,
+            lambda rng: generate_valid_resident_certificate(rng, True),
+            is_valid_resident_certificate,
+        ),
+        (
+            IdType.RESIDENT_CERTIFICATE,
+            lambda rng: generate_valid_resident_certificate(rng, False),
+            is_valid_resident_certificate,
+        ),
+    ]
+)
 
 
 def replace(number: str, position: int, character: str) -> str:
-    return number[:position] + character + number[position + 1:]
+    return number[:position] + character + number[position + 1 :]
 
 
 @given(kinds, st.randoms(use_true_random=False))
@@ -72,8 +81,9 @@ def test_any_other_digit_under_a_weight_coprime_to_ten_makes_the_number_fail(kin
 @given(kinds, st.randoms(use_true_random=False), st.data())
 def test_full_width_lower_case_spaced_spellings_normalise_back_to_the_number(kind, rng, data):
     number = kind[1](rng)
-    spelled = "".join(data.draw(st.sampled_from([c, c.lower(), chr(ord(c) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)]))
-                      for c in number)
+    spelled = "".join(
+        data.draw(st.sampled_from([c, c.lower(), chr(ord(c) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)])) for c in number
+    )
     padding = st.text(alphabet=" \u3000\t", max_size=3)
     assert normalise_id_number(data.draw(padding) + spelled + data.draw(padding)) == number
 
@@ -85,8 +95,18 @@ def test_masking_never_reveals_more_than_half_and_keeps_the_length(number):
     assert sum(c != "*" for c in masked) <= len(number) // 2
 
 
-SPELLINGS = ["0{a}{b}{c}", "0{a}-{b}-{c}", "0{a} {b} {c}", "0{a}-{b}{c}", "+886{a}{b}{c}", "+886 {a} {b} {c}",
-             "+886-{a}-{b}-{c}", "886{a}{b}{c}", "+886 (0){a} {b} {c}", " 0{a}.{b}.{c} "]
+SPELLINGS = [
+    "0{a}{b}{c}",
+    "0{a}-{b}-{c}",
+    "0{a} {b} {c}",
+    "0{a}-{b}{c}",
+    "+886{a}{b}{c}",
+    "+886 {a} {b} {c}",
+    "+886-{a}-{b}-{c}",
+    "886{a}{b}{c}",
+    "+886 (0){a} {b} {c}",
+    " 0{a}.{b}.{c} ",
+]
 
 
 @given(st.from_regex(r"9[0-9]{8}", fullmatch=True), st.sampled_from(SPELLINGS), st.booleans())

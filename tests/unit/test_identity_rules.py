@@ -24,8 +24,16 @@ from onecard.domain.identity import (
 NATIONAL_IDS = ["A123456789", "F131104093"]
 # A800000014 and the others of the 2021 format check like national IDs. FA12345689 is the worked example of the
 # old format's rule (F → 15, A → 10 of which only the 0 counts, check digit 9).
-RESIDENT_CERTIFICATES = ["A800000014", "A812345671", "B987654320", "FA12345689", "AA01234563", "AC01234567",
-                         "CB23456781", "AA00000009"]
+RESIDENT_CERTIFICATES = [
+    "A800000014",
+    "A812345671",
+    "B987654320",
+    "FA12345689",
+    "AA01234563",
+    "AC01234567",
+    "CB23456781",
+    "AA00000009",
+]
 
 
 @pytest.mark.parametrize("number", NATIONAL_IDS)
@@ -37,8 +45,9 @@ def test_known_valid_national_ids_pass(number):
 # Letters whose codes are out of alphabetical order, worked by hand for <letter>10000000<check>:
 # I → 34: 3×1 + 4×9 + 1×8 = 47, check 3.  O → 35: 56, check 4.  W → 32: 29, check 1.  X → 30: 11, check 9.
 # Y → 31: 20, check 0.  Z → 33: 38, check 2.  J → 18: 81, check 9.
-@pytest.mark.parametrize("number", ["I100000003", "O100000004", "W100000001", "X100000009", "Y100000000",
-                                    "Z100000002", "J100000009"])
+@pytest.mark.parametrize(
+    "number", ["I100000003", "O100000004", "W100000001", "X100000009", "Y100000000", "Z100000002", "J100000009"]
+)
 def test_area_letters_use_the_official_code_table(number):
     assert is_valid_national_id(number)
 
@@ -60,8 +69,10 @@ def test_resident_certificate_with_wrong_check_digit_is_reported_as_checksum_err
     assert id_number_issue(IdType.RESIDENT_CERTIFICATE, number).code == "id_number_checksum"
 
 
-@pytest.mark.parametrize("number", ["A323456789", "1234567890", "A12345678", "A1234567890", "AB23456789",
-                                    "A12345678X", "A1234 5678", "A-23456789"])
+@pytest.mark.parametrize(
+    "number",
+    ["A323456789", "1234567890", "A12345678", "A1234567890", "AB23456789", "A12345678X", "A1234 5678", "A-23456789"],
+)
 def test_malformed_national_ids_are_format_errors_not_checksum_errors(number):
     issue = id_number_issue(IdType.NATIONAL_ID, number)
     assert (issue.field, issue.code) == ("id_number", "id_number_format")
@@ -79,9 +90,15 @@ def test_an_empty_number_is_required(number):
     assert id_number_issue(IdType.PASSPORT, number).code == "id_number_required"
 
 
-@pytest.mark.parametrize("id_type,name", [(IdType.NATIONAL_ID, "身分證字號"),
-                                          (IdType.RESIDENT_CERTIFICATE, "居留證號（統一證號）"),
-                                          (IdType.ENTRY_PERMIT, "入出境許可證號"), (IdType.PASSPORT, "護照號碼")])
+@pytest.mark.parametrize(
+    "id_type,name",
+    [
+        (IdType.NATIONAL_ID, "身分證字號"),
+        (IdType.RESIDENT_CERTIFICATE, "居留證號（統一證號）"),
+        (IdType.ENTRY_PERMIT, "入出境許可證號"),
+        (IdType.PASSPORT, "護照號碼"),
+    ],
+)
 def test_messages_name_the_document(id_type, name):
     assert name in id_number_issue(id_type, "").message
     assert name in id_number_issue(id_type, "??").message
@@ -104,9 +121,20 @@ def test_validators_accept_only_the_canonical_ascii_form(number):
     assert not is_valid_national_id(number)
 
 
-@pytest.mark.parametrize("number,valid", [("AB123", True), ("X" * 20, True), ("12345678", True), ("AB12", False),
-                                          ("X" * 21, False), ("AB-12345", False), ("AB 12345", False),
-                                          ("ab12345", False), ("ＡＢ12345", False)])
+@pytest.mark.parametrize(
+    "number,valid",
+    [
+        ("AB123", True),
+        ("X" * 20, True),
+        ("12345678", True),
+        ("AB12", False),
+        ("X" * 21, False),
+        ("AB-12345", False),
+        ("AB 12345", False),
+        ("ab12345", False),
+        ("ＡＢ12345", False),
+    ],
+)
 def test_travel_documents_are_five_to_twenty_ascii_letters_or_digits(number, valid):
     assert is_valid_travel_document(number) is valid
 
@@ -118,8 +146,13 @@ def test_travel_documents_have_no_check_digit_and_are_normalised(id_type):
     assert id_number_issue(id_type, "AB12").code == "id_number_format"
 
 
-ALLOWED = {("roc", "national_id"), ("mainland", "resident_certificate"), ("mainland", "entry_permit"),
-           ("foreign", "resident_certificate"), ("foreign", "passport")}
+ALLOWED = {
+    ("roc", "national_id"),
+    ("mainland", "resident_certificate"),
+    ("mainland", "entry_permit"),
+    ("foreign", "resident_certificate"),
+    ("foreign", "passport"),
+}
 
 
 @pytest.mark.parametrize("nationality", list(NationalityType))
@@ -137,9 +170,20 @@ def test_a_refused_document_type_message_says_what_to_use_instead():
     assert "外籍人士" in message and "居留證號（統一證號）" in message and "護照號碼" in message
 
 
-@pytest.mark.parametrize("number,masked", [("A123456789", "A12*****89"), ("P123456789012", "P12********12"),
-                                           ("X1234567", "X******7"), ("AB123", "A***3"), ("ABCD", "A**D"),
-                                           ("ABC", "A**"), ("AB", "A*"), ("A", "*"), ("", "")])
+@pytest.mark.parametrize(
+    "number,masked",
+    [
+        ("A123456789", "A12*****89"),
+        ("P123456789012", "P12********12"),
+        ("X1234567", "X******7"),
+        ("AB123", "A***3"),
+        ("ABCD", "A**D"),
+        ("ABC", "A**"),
+        ("AB", "A*"),
+        ("A", "*"),
+        ("", ""),
+    ],
+)
 def test_masking_keeps_the_ends_but_never_more_than_half(number, masked):
     assert mask_id_number(number) == masked
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from onecard.lifecycle.duplicates import person_index
 from onecard.lifecycle.email_verification import new_outbox_token, token_for_nonce, token_from_nonce
 from onecard.registration.service import identity_index
@@ -31,7 +32,9 @@ def test_a_rotation_adds_a_current_version_keeps_the_old_live_and_retiring_leave
     assert rotated.rolled_back().current == 1 and rotated.rolled_back().live_versions == (1, 2)
 
 
-@pytest.mark.parametrize("text", ['{"current": 3, "keys": {"1": "x"}}', '{"keys": {}}', '{"current": 1, "keys": {"1": ""}}'])
+@pytest.mark.parametrize(
+    "text", ['{"current": 3, "keys": {"1": "x"}}', '{"keys": {}}', '{"current": 1, "keys": {"1": ""}}']
+)
 def test_a_secret_without_a_usable_current_version_is_refused(text):
     with pytest.raises(KeyVersionsInvalid):
         VersionedKeys.parse(text)

@@ -18,7 +18,10 @@ def test_every_function_and_route_comes_from_the_template():
 
 
 def test_intrinsics_resolve_refs_attributes_subs_and_conditions():
-    template = {"Parameters": {"Stage": {"Default": "dev"}}, "Conditions": {"IsProd": Intrinsic("Equals", [Intrinsic("Ref", "Stage"), "prod"])}}
+    template = {
+        "Parameters": {"Stage": {"Default": "dev"}},
+        "Conditions": {"IsProd": Intrinsic("Equals", [Intrinsic("Ref", "Stage"), "prod"])},
+    }
     resolver = Resolver(template, {"Queue": "url"}, {("Queue", "Arn"): "arn:q"})
 
     assert resolver.resolve(Intrinsic("Sub", "${Queue}/${Queue.Arn}/${Stage}")) == "url/arn:q/dev"
@@ -27,7 +30,9 @@ def test_intrinsics_resolve_refs_attributes_subs_and_conditions():
 
 
 def test_literal_path_segments_win_over_path_parameters():
-    routes = compile_routes([ApiRoute("f", "GET", "/v1/readers/{reader_id}"), ApiRoute("g", "GET", "/v1/readers/availability")])
+    routes = compile_routes(
+        [ApiRoute("f", "GET", "/v1/readers/{reader_id}"), ApiRoute("g", "GET", "/v1/readers/availability")]
+    )
 
     found, _, _ = match(routes, "GET", "/v1/readers/availability")
     by_id, parameters, _ = match(routes, "GET", "/v1/readers/R123")

@@ -17,7 +17,12 @@ def test_a_changed_body_another_secret_or_a_missing_signature_is_refused():
     headers = protocol.signed_headers(SECRET, "LR1", 1_800_000_000, b'{"a":1}')
     assert protocol.verify(SECRET, headers, b'{"a":2}', now=1_800_000_000) is None
     assert protocol.verify(b"other", headers, b'{"a":1}', now=1_800_000_000) is None
-    assert protocol.verify(SECRET, {k: v for k, v in headers.items() if "Signature" not in k}, b'{"a":1}', now=1_800_000_000) is None
+    assert (
+        protocol.verify(
+            SECRET, {k: v for k, v in headers.items() if "Signature" not in k}, b'{"a":1}', now=1_800_000_000
+        )
+        is None
+    )
 
 
 def test_a_timestamp_more_than_five_minutes_away_is_stale():
@@ -27,7 +32,13 @@ def test_a_timestamp_more_than_five_minutes_away_is_stale():
 
 
 def test_only_the_documents_fields_are_sent():
-    profile = {"name": "林小明", "mobile": "+886912345678", "email": "a@example.com", "reader_id": "R1", "gender": "male"}
+    profile = {
+        "name": "林小明",
+        "mobile": "+886912345678",
+        "email": "a@example.com",
+        "reader_id": "R1",
+        "gender": "male",
+    }
     sent = protocol.minimised(profile, ("reader_id", "name", "id_number", "mobile"), "A123456789")
     assert sent == {"reader_id": "R1", "name": "林小明", "id_number": "A123456789", "mobile": "+886912345678"}
 

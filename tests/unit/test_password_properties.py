@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import string
 
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from onecard.domain.identity import generate_valid_national_id, generate_valid_resident_certificate
 from onecard.domain.password import password_issues
@@ -19,8 +20,10 @@ KEYBOARD_SYMBOLS = string.punctuation + string.whitespace + "\u3000"
 good_passwords = st.text(alphabet=LETTERS_AND_DIGITS, min_size=4, max_size=10)
 # Mostly near the rule's edges: letters and digits with now and then a space, a symbol, a full-width or accented
 # letter, a control character; any length from empty to a little too long.
-near_misses = st.text(alphabet=st.one_of(st.sampled_from(LETTERS_AND_DIGITS), st.sampled_from(string.punctuation + " "),
-                                         st.characters()), max_size=13)
+near_misses = st.text(
+    alphabet=st.one_of(st.sampled_from(LETTERS_AND_DIGITS), st.sampled_from(string.punctuation + " "), st.characters()),
+    max_size=13,
+)
 birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 12, 31))
 id_numbers = st.one_of(
     st.builds(generate_valid_national_id, st.randoms(use_true_random=False)),
@@ -29,8 +32,9 @@ id_numbers = st.one_of(
 )
 
 
-def found(password: str, confirm: str, *, id_number: str | None = None,
-          birth_date: dt.date | None = None) -> set[tuple[str, str]]:
+def found(
+    password: str, confirm: str, *, id_number: str | None = None, birth_date: dt.date | None = None
+) -> set[tuple[str, str]]:
     issues = password_issues(password, confirm, id_number=id_number, birth_date=birth_date)
     assert all("密碼" in issue.message for issue in issues)
     return {(issue.field, issue.code) for issue in issues}
@@ -79,20 +83,25 @@ def test_one_character_other_than_an_ascii_letter_or_digit_is_a_charset_error(go
         assert found(password, password) == {("password", "password_charset")}, repr(password)
 
 
-@given(st.one_of(st.text(alphabet=LETTERS_AND_DIGITS, max_size=3),
-                 st.text(alphabet=LETTERS_AND_DIGITS, min_size=11, max_size=40)))
+@given(
+    st.one_of(
+        st.text(alphabet=LETTERS_AND_DIGITS, max_size=3), st.text(alphabet=LETTERS_AND_DIGITS, min_size=11, max_size=40)
+    )
+)
 def test_one_character_too_few_or_too_many_is_a_length_error(password):
     assert found(password, password) == {("password", "password_length")}
 
 
 @given(good_passwords, st.data())
 def test_a_confirmation_that_differs_at_all_even_only_in_case_is_a_mismatch_on_the_confirmation(password, data):
-    confirm = data.draw(st.one_of(
-        in_any_case(password),
-        st.text(alphabet=LETTERS_AND_DIGITS, min_size=4, max_size=10),
-        st.sampled_from([" ", "\u3000", "a", "0"]).map(lambda extra: password + extra),
-        st.just(password[:-1]),
-    ))
+    confirm = data.draw(
+        st.one_of(
+            in_any_case(password),
+            st.text(alphabet=LETTERS_AND_DIGITS, min_size=4, max_size=10),
+            st.sampled_from([" ", "\u3000", "a", "0"]).map(lambda extra: password + extra),
+            st.just(password[:-1]),
+        )
+    )
     assume(confirm != password)
     assert found(password, confirm) == {("password_confirm", "password_mismatch")}
 
@@ -113,8 +122,9 @@ def test_the_full_date_of_another_day_is_not_the_birth_date(birth, other):
 @given(id_numbers, st.data())
 def test_the_id_number_in_any_case_is_refused_however_the_number_was_typed(number, data):
     password = data.draw(in_any_case(number))
-    typed = data.draw(st.sampled_from([number, number.lower(), "".join(chr(ord(c) + 0xFEE0) for c in number),
-                                       f" {number}\u3000"]))
+    typed = data.draw(
+        st.sampled_from([number, number.lower(), "".join(chr(ord(c) + 0xFEE0) for c in number), f" {number}\u3000"])
+    )
     expected = {("password", "password_guessable")}
     if len(number) > 10:  # a long passport number is refused for its length too, and told both
         expected.add(("password", "password_length"))
@@ -125,6 +135,6 @@ def test_the_id_number_in_any_case_is_refused_however_the_number_was_typed(numbe
 def test_a_password_one_character_away_from_the_id_number_is_not_the_id_number(number, data):
     position = data.draw(st.integers(0, len(number) - 1))
     character = data.draw(st.sampled_from(string.digits.replace(number[position], "")))
-    password = number[:position] + character + number[position + 1:]
+    password = number[:position] + character + number[position + 1 :]
     assume(len(password) <= 10)
     assert found(password, password, id_number=number) == set()

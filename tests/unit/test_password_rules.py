@@ -12,10 +12,12 @@ ID_NUMBER = "A123456789"
 BIRTH = dt.date(2018, 1, 1)
 
 
-def codes(password: str, confirm: str | None = None, *, id_number: str | None = ID_NUMBER,
-          birth_date: dt.date | None = BIRTH) -> list[str]:
-    issues = password_issues(password, password if confirm is None else confirm, id_number=id_number,
-                             birth_date=birth_date)
+def codes(
+    password: str, confirm: str | None = None, *, id_number: str | None = ID_NUMBER, birth_date: dt.date | None = BIRTH
+) -> list[str]:
+    issues = password_issues(
+        password, password if confirm is None else confirm, id_number=id_number, birth_date=birth_date
+    )
     return [issue.code for issue in issues]
 
 

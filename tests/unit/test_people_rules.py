@@ -31,8 +31,16 @@ def test_a_naive_now_is_refused_rather_than_read_in_the_machines_zone():
         today_in_taipei(dt.datetime(2026, 11, 25, 12, 0))
 
 
-@pytest.mark.parametrize("raw,name", [("  林小明 ", "林小明"), ("林  小明", "林 小明"), ("林\u3000\u3000小明", "林 小明"),
-                                      ("Jos\u0065\u0301 Chen", "Jos\u00e9 Chen"), ("林\t小明\n", "林 小明")])
+@pytest.mark.parametrize(
+    "raw,name",
+    [
+        ("  林小明 ", "林小明"),
+        ("林  小明", "林 小明"),
+        ("林\u3000\u3000小明", "林 小明"),
+        ("Jos\u0065\u0301 Chen", "Jos\u00e9 Chen"),
+        ("林\t小明\n", "林 小明"),
+    ],
+)
 def test_names_are_trimmed_nfc_normalised_and_inner_spaces_collapsed(raw, name):
     assert normalise_name(raw) == name
 
@@ -86,9 +94,10 @@ def test_adulthood_begins_on_the_eighteenth_birthday(day, minor):
     assert is_minor(dt.date(2008, 11, 25), day) is minor
 
 
-@pytest.mark.parametrize("day,age", [(dt.date(2026, 2, 28), 17), (dt.date(2026, 3, 1), 18),
-                                     (dt.date(2028, 2, 28), 19), (dt.date(2028, 2, 29), 20)])
-def test_born_on_29_february_a_year_is_completed_on_1_march_in_common_years_and_on_29_february_in_leap_years(
-        day, age):
+@pytest.mark.parametrize(
+    "day,age",
+    [(dt.date(2026, 2, 28), 17), (dt.date(2026, 3, 1), 18), (dt.date(2028, 2, 28), 19), (dt.date(2028, 2, 29), 20)],
+)
+def test_born_on_29_february_a_year_is_completed_on_1_march_in_common_years_and_on_29_february_in_leap_years(day, age):
     assert age_on(dt.date(2008, 2, 29), day) == age
     assert is_minor(dt.date(2008, 2, 29), day) is (age < 18)

@@ -8,41 +8,73 @@ The spellings of a mobile are proved in test_identity_properties.py; here only w
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from onecard.domain.contact import landline_issue, mobile_issue, normalise_landline, normalise_mobile
 
 # The NCC's plan for local telephone numbers: area code (trunk prefix 0 included) → subscriber number lengths.
-PLAN = {"02": {8}, "03": {7}, "037": {6}, "04": {7, 8}, "049": {7}, "05": {7}, "06": {7}, "07": {7}, "08": {7},
-        "082": {6}, "0826": {5}, "0836": {5}, "089": {6}}
+PLAN = {
+    "02": {8},
+    "03": {7},
+    "037": {6},
+    "04": {7, 8},
+    "049": {7},
+    "05": {7},
+    "06": {7},
+    "07": {7},
+    "08": {7},
+    "082": {6},
+    "0826": {5},
+    "0836": {5},
+    "089": {6},
+}
 
 # Every area code and length of the plan is tried on every run, each with a share of the profile's examples.
 PLAN_ENTRIES = [(code, length) for code in sorted(PLAN) for length in sorted(PLAN[code])]
 each_plan_entry = pytest.mark.parametrize(("code", "length"), PLAN_ENTRIES)
 per_plan_entry = settings(max_examples=max(5, settings().max_examples // 5))
 
-LANDLINE_SPELLINGS = ["{code}{number}", "{code}-{head}-{tail}", "({code}){number}", "({code}) {head} {tail}",
-                      "+886-{short}-{head}-{tail}", "+886 {short} {number}", "+886 (0){short} {head} {tail}",
-                      "886{short}{number}", " {code}.{head}.{tail} ", "{code}\u2013{head}\u2013{tail}"]
-EXTENSION_SPELLINGS = ["#{digits}", " #{digits}", " # {digits}", " ext. {digits}", " EXT {digits}", "ext{digits}",
-                       "分機{digits}", " 分機 {digits}", "轉{digits}"]
+LANDLINE_SPELLINGS = [
+    "{code}{number}",
+    "{code}-{head}-{tail}",
+    "({code}){number}",
+    "({code}) {head} {tail}",
+    "+886-{short}-{head}-{tail}",
+    "+886 {short} {number}",
+    "+886 (0){short} {head} {tail}",
+    "886{short}{number}",
+    " {code}.{head}.{tail} ",
+    "{code}\u2013{head}\u2013{tail}",
+]
+EXTENSION_SPELLINGS = [
+    "#{digits}",
+    " #{digits}",
+    " # {digits}",
+    " ext. {digits}",
+    " EXT {digits}",
+    "ext{digits}",
+    "分機{digits}",
+    " 分機 {digits}",
+    "轉{digits}",
+]
 
 
 def longer_codes_starting_with(code: str) -> list[str]:
     """What a subscriber number behind ``code`` never begins with, as the longer area code would be read."""
-    return [other[len(code):] for other in PLAN if other != code and other.startswith(code)]
+    return [other[len(code) :] for other in PLAN if other != code and other.startswith(code)]
 
 
 def subscriber_numbers(code: str, length: int) -> st.SearchStrategy[str]:
     """Subscriber numbers of ``length`` digits behind ``code``: starting with 1–9, and not with a longer code."""
-    return (st.from_regex(rf"[1-9][0-9]{{{length - 1}}}", fullmatch=True)
-            .filter(lambda n: not any(n.startswith(p) for p in longer_codes_starting_with(code))))
+    return st.from_regex(rf"[1-9][0-9]{{{length - 1}}}", fullmatch=True).filter(
+        lambda n: not any(n.startswith(p) for p in longer_codes_starting_with(code))
+    )
 
 
 def landlines() -> st.SearchStrategy[tuple[str, str]]:
     """An area code and a subscriber number of a length the plan gives it."""
-    return st.sampled_from(PLAN_ENTRIES).flatmap(
-        lambda entry: st.tuples(st.just(entry[0]), subscriber_numbers(*entry)))
+    return st.sampled_from(PLAN_ENTRIES).flatmap(lambda entry: st.tuples(st.just(entry[0]), subscriber_numbers(*entry)))
 
 
 def full_width(text: str) -> str:
@@ -60,10 +92,10 @@ extensions = st.one_of(st.just(""), st.from_regex(r"[0-9]{1,6}", fullmatch=True)
 
 @each_plan_entry
 @per_plan_entry
-@given(st.data(), st.sampled_from(LANDLINE_SPELLINGS), extensions, st.sampled_from(EXTENSION_SPELLINGS),
-       st.booleans())
+@given(st.data(), st.sampled_from(LANDLINE_SPELLINGS), extensions, st.sampled_from(EXTENSION_SPELLINGS), st.booleans())
 def test_every_spelling_of_a_landline_becomes_one_canonical_form_that_normalises_to_itself(
-        code, length, data, spelling, extension, extension_spelling, in_full_width):
+    code, length, data, spelling, extension, extension_spelling, in_full_width
+):
     number = data.draw(subscriber_numbers(code, length))
     raw = spell(spelling, code, number) + (extension_spelling.format(digits=extension) if extension else "")
     if in_full_width:
@@ -78,7 +110,8 @@ def test_every_spelling_of_a_landline_becomes_one_canonical_form_that_normalises
 @per_plan_entry
 @given(st.data(), st.sampled_from(LANDLINE_SPELLINGS), st.sampled_from(["drop", "add"]), st.integers(0, 9))
 def test_a_landline_with_a_digit_too_many_or_too_few_is_refused_unless_the_plan_has_that_length(
-        code, length, data, spelling, change, digit):
+    code, length, data, spelling, change, digit
+):
     number = data.draw(subscriber_numbers(code, length))
     changed = number[:-1] if change == "drop" else number + str(digit)
     issue = landline_issue("phone_office", spell(spelling, code, changed))
@@ -94,8 +127,9 @@ def test_an_extension_of_more_than_six_digits_is_refused(landline, extension):
     assert normalise_landline(f"{code}-{number}#{extension}") is None
 
 
-@given(mobiles, st.sampled_from(["{a}{b}", "{a}-{b}", "+886 {a} {b}"]), st.sampled_from(["drop", "add"]),
-       st.integers(0, 9))
+@given(
+    mobiles, st.sampled_from(["{a}{b}", "{a}-{b}", "+886 {a} {b}"]), st.sampled_from(["drop", "add"]), st.integers(0, 9)
+)
 def test_a_mobile_with_a_digit_too_many_or_too_few_is_refused_naming_the_field(mobile, spelling, change, digit):
     changed = mobile[:-1] if change == "drop" else mobile + str(digit)
     raw = spelling.format(a=changed[:4], b=changed[4:]).replace("+886 0", "+886 ")

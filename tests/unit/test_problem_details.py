@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onecard.domain.issues import FieldIssue
 from onecard.web import problems
-from onecard.web.validation import CROSS_FIELD_ERROR, field_path, issues_from_errors, is_body_shape_error
+from onecard.web.validation import CROSS_FIELD_ERROR, field_path, is_body_shape_error, issues_from_errors
 
 
 def test_field_paths_are_dotted_with_list_indexes_in_brackets():
@@ -17,8 +17,10 @@ def test_a_validation_problem_lists_every_issue_with_field_code_and_message():
     body = problems.InvalidFields([FieldIssue("a", "x", "甲"), FieldIssue("b.c", "y", "乙")]).body()
 
     assert body["status"] == 422 and body["type"].endswith("validation-error")
-    assert body["errors"] == [{"field": "a", "code": "x", "message": "甲"},
-                              {"field": "b.c", "code": "y", "message": "乙"}]
+    assert body["errors"] == [
+        {"field": "a", "code": "x", "message": "甲"},
+        {"field": "b.c", "code": "y", "message": "乙"},
+    ]
     assert "a" in body["detail"] and "b.c" in body["detail"]
 
 
@@ -30,10 +32,15 @@ def test_builtin_errors_get_traditional_chinese_messages():
 
 def test_cross_field_rules_run_on_the_raw_body_when_fields_fail_on_their_own():
     def rules(raw):
-        return [FieldIssue("password_confirm", "password_mismatch", "不一致")] if raw.get("password") != raw.get("password_confirm") else []
+        return (
+            [FieldIssue("password_confirm", "password_mismatch", "不一致")]
+            if raw.get("password") != raw.get("password_confirm")
+            else []
+        )
 
-    issues = issues_from_errors([{"type": "missing", "loc": ("body", "name"), "msg": ""}],
-                                {"password": "a", "password_confirm": "b"}, rules)
+    issues = issues_from_errors(
+        [{"type": "missing", "loc": ("body", "name"), "msg": ""}], {"password": "a", "password_confirm": "b"}, rules
+    )
 
     assert [i.field for i in issues] == ["name", "password_confirm"]
 

@@ -10,7 +10,8 @@ import json
 import string
 from importlib import resources
 
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from onecard.domain.identity import (
     IdType,
@@ -23,10 +24,13 @@ from tests.support.applications import personal_application
 
 TODAY = dt.date(2026, 11, 25)
 ADULT_BIRTH_DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2008, 11, 25))
-TABLE = [(city["name"], district["name"])
-         for city in json.loads(resources.files("onecard.data").joinpath("taiwan_postal_codes.json")
-                                .read_text(encoding="utf-8"))["cities"]
-         for district in city["districts"]]
+TABLE = [
+    (city["name"], district["name"])
+    for city in json.loads(
+        resources.files("onecard.data").joinpath("taiwan_postal_codes.json").read_text(encoding="utf-8")
+    )["cities"]
+    for district in city["districts"]
+]
 
 randoms = st.randoms(use_true_random=False)
 travel_numbers = st.text(alphabet=string.ascii_uppercase + string.digits, min_size=5, max_size=20)
@@ -35,8 +39,11 @@ resident_certificates = st.builds(generate_valid_resident_certificate, randoms, 
 # Each document a nationality may use (identity.ALLOWED_ID_TYPES), with a valid number of it.
 identities = st.one_of(
     st.tuples(st.just(NationalityType.ROC), st.just(IdType.NATIONAL_ID), national_ids),
-    st.tuples(st.sampled_from([NationalityType.MAINLAND, NationalityType.FOREIGN]),
-              st.just(IdType.RESIDENT_CERTIFICATE), resident_certificates),
+    st.tuples(
+        st.sampled_from([NationalityType.MAINLAND, NationalityType.FOREIGN]),
+        st.just(IdType.RESIDENT_CERTIFICATE),
+        resident_certificates,
+    ),
     st.tuples(st.just(NationalityType.MAINLAND), st.just(IdType.ENTRY_PERMIT), travel_numbers),
     st.tuples(st.just(NationalityType.FOREIGN), st.just(IdType.PASSPORT), travel_numbers),
 )
@@ -44,8 +51,9 @@ identities = st.one_of(
 
 def typed(number: str) -> st.SearchStrategy[str]:
     """The number as an applicant may type it: any case, half or full width, spaces around."""
-    characters = st.tuples(*(st.sampled_from([c, c.lower(), chr(ord(c) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)])
-                             for c in number)).map("".join)
+    characters = st.tuples(
+        *(st.sampled_from([c, c.lower(), chr(ord(c) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)]) for c in number)
+    ).map("".join)
     return st.tuples(st.sampled_from(["", " ", "\u3000"]), characters, st.sampled_from(["", " "])).map("".join)
 
 
@@ -60,16 +68,23 @@ def codes(application: dict) -> list[tuple[str, str]]:
     return [(issue.field, issue.code) for issue in registration_issues(application, TODAY)]
 
 
-@given(identities, ADULT_BIRTH_DATES, st.sampled_from(TABLE),
-       st.text(alphabet=string.ascii_letters + string.digits, min_size=4, max_size=10),
-       st.from_regex(r"9[0-9]{8}", fullmatch=True), st.data())
+@given(
+    identities,
+    ADULT_BIRTH_DATES,
+    st.sampled_from(TABLE),
+    st.text(alphabet=string.ascii_letters + string.digits, min_size=4, max_size=10),
+    st.from_regex(r"9[0-9]{8}", fullmatch=True),
+    st.data(),
+)
 def test_a_form_of_generated_valid_values_however_typed_has_no_issue(identity, birth, place, password, mobile, data):
     nationality, id_type, number = identity
     assume(password.upper() != number and password.isalpha())  # letters only: never a spelling of the birth date
     city, district = place
     application = personal_application(
         **identity_fields(nationality, id_type, data.draw(typed(number))),
-        birth_date=birth.isoformat(), password=password, password_confirm=password,
+        birth_date=birth.isoformat(),
+        password=password,
+        password_confirm=password,
         mailing_address={"city": city.replace("臺", "台"), "district": district, "street": "1 號"},
         mobile=data.draw(st.sampled_from(["0{a}", "+886 {a}", "0{a} "])).format(a=mobile),
     )
@@ -81,8 +96,9 @@ def test_the_id_number_typed_in_any_case_or_width_is_refused_as_the_password(ide
     nationality, id_type, number = identity
     assume(len(number) <= 10)
     password = data.draw(st.sampled_from([number, number.lower()]))
-    application = personal_application(**identity_fields(nationality, id_type, data.draw(typed(number))),
-                                       password=password, password_confirm=password)
+    application = personal_application(
+        **identity_fields(nationality, id_type, data.draw(typed(number))), password=password, password_confirm=password
+    )
     assert codes(application) == [("password", "password_guessable")]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,7 +16,7 @@ from onecard.links.retry_policy import Gate, PartnerHealth
 
 def test_the_rules_import_nothing_of_aws():
     assert not any(name.split(".")[0] in ("boto3", "botocore") for name in policy.__dict__)
-    source = open(policy.__file__, encoding="utf-8").read()
+    source = Path(policy.__file__).read_text(encoding="utf-8")
     assert "boto" not in source and "onecard.infra" not in source
     assert "onecard.links.retry_policy" in sys.modules
 
@@ -23,13 +25,18 @@ def test_the_nominal_schedule_doubles_from_the_base_up_to_the_cap_until_the_budg
     schedule = policy.nominal_schedule(base=30, cap=900, retry_for=259_200)
 
     assert schedule[:7] == [0, 30, 60, 120, 240, 480, 960]
-    gaps = [later - earlier for earlier, later in zip(schedule, schedule[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(schedule)]
     assert max(gaps) == 900 and gaps[-1] <= 900
     assert schedule[-1] == 259_200
     assert len(schedule) < 300  # far within the queue's maxReceiveCount of 1000
 
 
-@given(elapsed=st.floats(0, 10**6), base=st.integers(0, 300), cap=st.integers(1, 43_200), draw=st.floats(0, 1, exclude_max=True))
+@given(
+    elapsed=st.floats(0, 10**6),
+    base=st.integers(0, 300),
+    cap=st.integers(1, 43_200),
+    draw=st.floats(0, 1, exclude_max=True),
+)
 def test_a_jittered_wait_lies_between_half_and_all_of_the_nominal_wait_and_never_past_the_cap(elapsed, base, cap, draw):
     nominal = policy.nominal_retry_delay(elapsed, base, cap)
     wait = policy.jittered(nominal, draw)
@@ -38,8 +45,12 @@ def test_a_jittered_wait_lies_between_half_and_all_of_the_nominal_wait_and_never
     assert nominal >= min(base, cap)
 
 
-@given(first=st.floats(0, 10**9), spent=st.floats(0, 10**6), retry_for=st.integers(0, 1_036_800),
-       draw=st.floats(0, 1, exclude_max=True))
+@given(
+    first=st.floats(0, 10**9),
+    spent=st.floats(0, 10**6),
+    retry_for=st.integers(0, 1_036_800),
+    draw=st.floats(0, 1, exclude_max=True),
+)
 def test_the_next_try_is_never_after_the_budget_ends(first, spent, retry_for, draw):
     now = first + spent
     delay = policy.retry_delay(first, now, base=30, cap=900, retry_for=retry_for, draw=draw)

@@ -42,6 +42,9 @@ def test_the_data_key_is_the_alias_the_local_stack_gives_the_templates_key():
 
 
 def test_each_partner_points_at_the_simulator_under_its_own_path():
-    for variable, partner in (("NTPC_BASE_URL", "ntpc"), ("KLCPL_BASE_URL", "klcpl"),
-                              ("TAIPEI_CARD_BASE_URL", "taipei-card")):
+    for variable, partner in (
+        ("NTPC_BASE_URL", "ntpc"),
+        ("KLCPL_BASE_URL", "klcpl"),
+        ("TAIPEI_CARD_BASE_URL", "taipei-card"),
+    ):
         assert urlparse(EXAMPLE[variable]).path == f"/{partner}"

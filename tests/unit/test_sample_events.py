@@ -14,8 +14,13 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 def test_every_api_route_has_a_sample_event_that_names_it():
     template = load_template()
-    routes = {(r.method, r.path) for r in api_routes(function_specs(template, placeholder_resources(template).resolver))}
-    sampled = {(e["httpMethod"], e["resource"]) for e in
-               (json.loads(p.read_text("utf-8")) for p in EVENTS.glob("*.json")) if "httpMethod" in e}
+    routes = {
+        (r.method, r.path) for r in api_routes(function_specs(template, placeholder_resources(template).resolver))
+    }
+    sampled = {
+        (e["httpMethod"], e["resource"])
+        for e in (json.loads(p.read_text("utf-8")) for p in EVENTS.glob("*.json"))
+        if "httpMethod" in e
+    }
 
     assert routes == sampled, "run: python scripts/make_sample_events.py"

@@ -84,9 +84,11 @@ def test_patron_information_lookup_without_password_sends_no_ad():
 
 
 def test_patron_information_response_of_the_specification_is_read_field_by_field():
-    example = ("64              00119980723    104009000100000002000100020000AOInstitutionID for PatronID|"
-               "AAPatronID|AEPatron Name|BZ0002|CA0003|CB0010|BLY|ASItemID1 for PatronID|AUChargeItem1|"
-               "AUChargeItem2|BDHome Address|BEE Mail Address|BFHome Phone for PatronID|AFScreenMessage 0|AFScreen 1|")
+    example = (
+        "64              00119980723    104009000100000002000100020000AOInstitutionID for PatronID|"
+        "AAPatronID|AEPatron Name|BZ0002|CA0003|CB0010|BLY|ASItemID1 for PatronID|AUChargeItem1|"
+        "AUChargeItem2|BDHome Address|BEE Mail Address|BFHome Phone for PatronID|AFScreenMessage 0|AFScreen 1|"
+    )
     message = codec.decode((example + "\r").encode())
     assert message.fixed[:14] == " " * 14
     assert message.get("AA") == "PatronID"
@@ -94,13 +96,15 @@ def test_patron_information_response_of_the_specification_is_read_field_by_field
     assert message.get("BL") == "Y"
     assert message.get_all("AU") == ["ChargeItem1", "ChargeItem2"]
     assert (message.get("BD"), message.get("BE"), message.get("BF")) == (
-        "Home Address", "E Mail Address", "Home Phone for PatronID")
+        "Home Address",
+        "E Mail Address",
+        "Home Phone for PatronID",
+    )
     assert message.get("CQ") is None
 
 
 def test_acs_status_of_the_specification_is_read():
-    example = ("98YYYNYN01000319960214    1447001.00AOID_21|AMCentral Library|ANtty30|AFScreen Message|"
-               "AGPrint Message|")
+    example = "98YYYNYN01000319960214    1447001.00AOID_21|AMCentral Library|ANtty30|AFScreen Message|AGPrint Message|"
     message = codec.decode((example + "\r").encode())
     assert message.fixed[0] == "Y"
     assert message.fixed[-4:] == "1.00"
@@ -114,8 +118,11 @@ def test_acs_status_we_build_round_trips():
 
 
 def test_chinese_names_travel_in_utf8_and_the_checksum_counts_bytes():
-    answer = codec.Message("64", " " * 14 + "000" + "20250101    000000" + "0000" * 6,
-                           (("AO", "TPML"), ("AA", "TP90000001"), ("AE", "陳大文"), ("BL", "Y")))
+    answer = codec.Message(
+        "64",
+        " " * 14 + "000" + "20250101    000000" + "0000" * 6,
+        (("AO", "TPML"), ("AA", "TP90000001"), ("AE", "陳大文"), ("BL", "Y")),
+    )
     frame = codec.encode(answer, 7)
     assert codec.checksum(frame[:-5]) == frame[-5:-1].decode()
     assert codec.decode(frame, require_checksum=True).get("AE") == "陳大文"
@@ -125,15 +132,18 @@ def test_a_frame_ending_in_cr_lf_is_read():
     assert codec.decode(codec.encode(codec.login_response(True), 4) + b"\n").sequence == 4
 
 
-@pytest.mark.parametrize("frame", [
-    b"64   \r",                                         # fixed part truncated
-    b"64" + b" " * 59 + b"AOTPML|AATP9\r",              # last field without its terminator
-    b"64" + b" " * 59 + b"A|\r",                        # a field without an identifier
-    b"XX1\r",                                           # unknown command
-    b"\r",                                              # empty
-    b"94\x001\r",                                       # NUL inside
-    "94\u00e9".encode("latin-1") + b"\r",               # not UTF-8
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"64   \r",  # fixed part truncated
+        b"64" + b" " * 59 + b"AOTPML|AATP9\r",  # last field without its terminator
+        b"64" + b" " * 59 + b"A|\r",  # a field without an identifier
+        b"XX1\r",  # unknown command
+        b"\r",  # empty
+        b"94\x001\r",  # NUL inside
+        "94\u00e9".encode("latin-1") + b"\r",  # not UTF-8
+    ],
+)
 def test_malformed_and_truncated_answers_are_refused(frame):
     with pytest.raises(codec.Sip2FormatError):
         codec.decode(frame)
@@ -152,8 +162,9 @@ def test_a_wrong_fixed_part_is_not_encoded():
 
 def test_masked_hides_passwords_and_the_patron_identifier():
     login = codec.encode(codec.login("sc-user", "s3cret", "MAIN"), 5)
-    request = codec.encode(codec.patron_information("TPML", "F131104093", "tpml2024", dt.datetime(2025, 1, 1),
-                                                    terminal_password="term"), 1)
+    request = codec.encode(
+        codec.patron_information("TPML", "F131104093", "tpml2024", dt.datetime(2025, 1, 1), terminal_password="term"), 1
+    )
     shown_login, shown_request = codec.masked(login), codec.masked(request)
     assert "s3cret" not in shown_login and "CO***" in shown_login and "CNsc-user" in shown_login
     for secret in ("tpml2024", "F131104093", "term"):
@@ -175,8 +186,13 @@ def test_dates_as_library_systems_send_them():
 
 def test_the_ils_interface_imports_no_adapter_and_no_socket():
     layer = Path(__file__).resolve().parents[2] / "layers" / "common"
-    loaded = subprocess.run([sys.executable, "-c", "import sys, onecard.ils; print(sorted(sys.modules))"],
-                            cwd=layer, capture_output=True, text=True, check=True).stdout
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, onecard.ils; print(sorted(sys.modules))"],
+        cwd=layer,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "sip2" not in loaded and "'socket'" not in loaded
 
 

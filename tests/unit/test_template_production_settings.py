@@ -45,8 +45,9 @@ def test_every_queue_is_encrypted_and_the_dead_letter_queue_accepts_only_the_lin
     link, dead = queues["LinkQueue"]["Properties"], queues["LinkDeadLetterQueue"]["Properties"]
     allowed = dead["RedriveAllowPolicy"]
 
-    assert all(q["Properties"].get("SqsManagedSseEnabled") or q["Properties"].get("KmsMasterKeyId")
-               for q in queues.values())
+    assert all(
+        q["Properties"].get("SqsManagedSseEnabled") or q["Properties"].get("KmsMasterKeyId") for q in queues.values()
+    )
     assert link["RedrivePolicy"]["deadLetterTargetArn"].value == ["LinkDeadLetterQueue", "Arn"]
     assert allowed["redrivePermission"] == "byQueue"
     [source] = allowed["sourceQueueArns"]
@@ -78,8 +79,14 @@ def test_every_alarm_notifies_the_alarm_topic_parameter():
 def test_the_alarms_the_operators_guide_explains_exist():
     alarms = set(resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm"))
 
-    assert {"Api5xxAlarm", "LinkWorkerErrorsAlarm", "ThrottlesAlarm", "DeadLetterDepthAlarm", "DeadLetterAgeAlarm",
-            "LinkQueueAgeAlarm"} <= alarms
+    assert {
+        "Api5xxAlarm",
+        "LinkWorkerErrorsAlarm",
+        "ThrottlesAlarm",
+        "DeadLetterDepthAlarm",
+        "DeadLetterAgeAlarm",
+        "LinkQueueAgeAlarm",
+    } <= alarms
 
 
 def test_the_worker_runs_at_most_the_concurrency_parameter_and_its_poller_never_invokes_more():
@@ -95,8 +102,9 @@ def test_the_api_traces_throttles_and_logs_every_request():
     api = RESOURCES["Api"]["Properties"]
 
     assert api["TracingEnabled"] is True
-    assert api["MethodSettings"] and all(s["ThrottlingRateLimit"] > 0 and s["ThrottlingBurstLimit"] > 0
-                                         for s in api["MethodSettings"])
+    assert api["MethodSettings"] and all(
+        s["ThrottlingRateLimit"] > 0 and s["ThrottlingBurstLimit"] > 0 for s in api["MethodSettings"]
+    )
     assert api["AccessLogSetting"]["DestinationArn"].value == ["ApiAccessLogs", "Arn"]
 
 

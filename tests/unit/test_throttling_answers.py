@@ -7,10 +7,10 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from onecard.infra.dynamo import WritesUnfinished
-from onecard.web.resolver import create_resolver, is_throttling
 
 from devstack.emulation import Throttling
+from onecard.infra.dynamo import WritesUnfinished
+from onecard.web.resolver import create_resolver, is_throttling
 
 
 def _error(code: str, reasons: list[str] | None = None) -> ClientError:
@@ -21,22 +21,31 @@ def _error(code: str, reasons: list[str] | None = None) -> ClientError:
 
 
 def _event() -> dict:
-    return {"httpMethod": "POST", "path": "/v1/boom", "resource": "/v1/boom", "headers": {}, "body": None,
-            "requestContext": {"requestId": "r", "httpMethod": "POST", "resourcePath": "/v1/boom"}}
+    return {
+        "httpMethod": "POST",
+        "path": "/v1/boom",
+        "resource": "/v1/boom",
+        "headers": {},
+        "body": None,
+        "requestContext": {"requestId": "r", "httpMethod": "POST", "resourcePath": "/v1/boom"},
+    }
 
 
-@pytest.mark.parametrize("error, throttled", [
-    (_error("ProvisionedThroughputExceededException"), True),
-    (_error("ThrottlingException"), True),
-    (_error("RequestThrottled"), True),
-    (_error("TransactionCanceledException", ["None", "ThrottlingError", "ProvisionedThroughputExceeded"]), True),
-    (_error("TransactionCanceledException", ["None", "TransactionConflict"]), True),
-    (_error("TransactionCanceledException", ["ConditionalCheckFailed", "ThrottlingError"]), False),
-    (_error("TransactionCanceledException", ["None", "ValidationError"]), False),
-    (_error("ConditionalCheckFailedException"), False),
-    (WritesUnfinished("t", 3), True),
-    (ValueError("x"), False),
-])
+@pytest.mark.parametrize(
+    "error, throttled",
+    [
+        (_error("ProvisionedThroughputExceededException"), True),
+        (_error("ThrottlingException"), True),
+        (_error("RequestThrottled"), True),
+        (_error("TransactionCanceledException", ["None", "ThrottlingError", "ProvisionedThroughputExceeded"]), True),
+        (_error("TransactionCanceledException", ["None", "TransactionConflict"]), True),
+        (_error("TransactionCanceledException", ["ConditionalCheckFailed", "ThrottlingError"]), False),
+        (_error("TransactionCanceledException", ["None", "ValidationError"]), False),
+        (_error("ConditionalCheckFailedException"), False),
+        (WritesUnfinished("t", 3), True),
+        (ValueError("x"), False),
+    ],
+)
 def test_which_errors_are_throttling(error, throttled):
     assert is_throttling(error) is throttled
 

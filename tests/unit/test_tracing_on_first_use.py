@@ -26,8 +26,9 @@ print(loaded, patched)
 def _probe(**environment: str) -> str:
     lambda_like = cold_import("RegisterFunction")
     env = {**lambda_like.environment, **environment}
-    return subprocess.run([sys.executable, "-c", lambda_like.preamble() + _PROBE], check=True, capture_output=True,
-                          text=True, env=env).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", lambda_like.preamble() + _PROBE], check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
 
 
 def test_in_lambda_the_first_invocation_creates_the_tracer_and_patches_botocore():

@@ -11,8 +11,9 @@ from onecard.domain.choices import EDUCATION_LABELS, OCCUPATION_LABELS
 from register.page_routes import CONTENT_SECURITY_POLICY, PAGES_DIR, asset_path
 
 
-@pytest.mark.parametrize("name", ["../app.py", "..", "site.css/../x", ".hidden.js", "site.CSS", "page_routes.py",
-                                  "nothing-here.js"])
+@pytest.mark.parametrize(
+    "name", ["../app.py", "..", "site.css/../x", ".hidden.js", "site.CSS", "page_routes.py", "nothing-here.js"]
+)
 def test_asset_names_that_are_not_plain_files_of_known_types_are_refused(name):
     assert asset_path(name) is None
 

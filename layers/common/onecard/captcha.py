@@ -5,10 +5,10 @@ The `altcha` package is imported on first use so that routes which never see a c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
-import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,9 @@ def _decode(payload: str) -> dict[str, Any]:
         fields = json.loads(base64.b64decode(payload, validate=True).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise CaptchaRejected("captcha_invalid", "驗證資料不正確，請重新驗證") from None
-    if not isinstance(fields, dict) or not all(k in fields for k in ("algorithm", "challenge", "number", "salt", "signature")):
+    if not isinstance(fields, dict) or not all(
+        k in fields for k in ("algorithm", "challenge", "number", "salt", "signature")
+    ):
         raise CaptchaRejected("captcha_invalid", "驗證資料不正確，請重新驗證")
     return fields
 

@@ -55,6 +55,7 @@ class Settings(BaseModel):
         """Which SIP2 field carries which patron datum at this library system (``IlsPatronFields``)."""
         pairs = (pair.split("=", 1) for pair in self.ils_patron_fields.split(",") if "=" in pair)
         return {name.strip(): field.strip() for name, field in pairs}
+
     secret_cache_seconds: int = Field(default=300, ge=0, le=3600)
     """How long a container keeps a secret it read; a key rotation waits at least this long between its steps."""
 
@@ -71,7 +72,7 @@ class Settings(BaseModel):
         return {"ntpc": self.ntpc_secret_id, "klcpl": self.klcpl_secret_id, "taipei-card": self.taipei_card_secret_id}
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         known = {name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ}
         return cls(**known)

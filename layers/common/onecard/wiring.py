@@ -36,7 +36,10 @@ def keyring() -> KeyRing:
 def readers() -> ReaderRepository:
     s = settings()
     return ReaderRepository(
-        client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table, consent_table=s.consent_table
+        client("dynamodb"),
+        readers_table=s.readers_table,
+        sessions_table=s.sessions_table,
+        consent_table=s.consent_table,
     )
 
 
@@ -62,19 +65,19 @@ def lockout() -> Lockout:
 
 
 @functools.cache
-def link_status() -> "LinkStatus":
+def link_status() -> LinkStatus:
     from onecard.links.status import LinkStatus
 
     return LinkStatus(client("dynamodb"), settings().readers_table)
 
 
-def identity_indexes() -> "IdentityIndexes":
+def identity_indexes() -> IdentityIndexes:
     """The blind indexes under every live version of the blind-index key (read from the cached secret each time,
     so a rotation is seen within the cache's age)."""
     return keyring().identity_indexes()
 
 
-def partner_secrets(partner: str) -> "VersionedKeys":
+def partner_secrets(partner: str) -> VersionedKeys:
     """The secret(s) shared with ``partner``, as operators set them (cached like every secret, so a rotation is seen
     within minutes): during a rotation window both versions, with the time the new one starts signing.
     PartnerSecretNotSet while it is missing, unreadable or (any version of it) still the stack's placeholder."""
@@ -105,14 +108,14 @@ def partner_secret(partner: str) -> bytes:
 
 
 @functools.cache
-def partner_client() -> "PartnerClient":
+def partner_client() -> PartnerClient:
     from onecard.partners.client import HttpPartnerClient
 
     return HttpPartnerClient(settings().partner_base_urls(), partner_secret)
 
 
 @functools.cache
-def lifecycle() -> "LifecycleRepository":
+def lifecycle() -> LifecycleRepository:
     from onecard.infra.lifecycle_repository import LifecycleRepository
 
     return LifecycleRepository(client("dynamodb"), settings().readers_table)
@@ -122,7 +125,7 @@ MAIL_SINK_VARIABLE = "ONECARD_MAIL_SINK_DIR"
 
 
 @functools.cache
-def mailer() -> "Mailer":
+def mailer() -> Mailer:
     """Amazon SES, except where the local stack has set its mail folder (template.yaml never sets it)."""
     sink = os.environ.get(MAIL_SINK_VARIABLE)
     if sink:
@@ -144,20 +147,20 @@ def rate_limiter() -> RateLimiter:
 
 
 @functools.cache
-def partner_breakers() -> "PartnerBreakers":
+def partner_breakers() -> PartnerBreakers:
     from onecard.infra.partner_health import PartnerBreakers
 
     return PartnerBreakers(client("dynamodb"), settings().sessions_table)
 
 
 @functools.cache
-def partner_rate_counter() -> "PartnerRateCounter":
+def partner_rate_counter() -> PartnerRateCounter:
     from onecard.infra.partner_health import PartnerRateCounter
 
     return PartnerRateCounter(client("dynamodb"), settings().sessions_table)
 
 
-def library_system() -> "LibrarySystem | None":
+def library_system() -> LibrarySystem | None:
     """The library's own system (ILS) over SIP2, or None where the stack has none (IlsHost empty). One connection
     per warm container; LibrarySystemUnavailable (not cached) while its SIP account is still the placeholder."""
     if not settings().ils_host:
@@ -166,7 +169,7 @@ def library_system() -> "LibrarySystem | None":
 
 
 @functools.cache
-def _sip2_library_system() -> "LibrarySystem":
+def _sip2_library_system() -> LibrarySystem:
     import json
 
     from aws_lambda_powertools.utilities.parameters import GetParameterError
@@ -180,13 +183,24 @@ def _sip2_library_system() -> "LibrarySystem":
         account = json.loads(secret_bytes(s.ils_account_secret_id))
         login, password = str(account["login"]), str(account["password"])
     except (GetParameterError, ValueError, TypeError, KeyError):
-        raise LibrarySystemUnavailable("the service's SIP account at the library system is not set "
-                                       f"({s.ils_account_secret_id}; docs/operations.md)") from None
+        raise LibrarySystemUnavailable(
+            "the service's SIP account at the library system is not set "
+            f"({s.ils_account_secret_id}; docs/operations.md)"
+        ) from None
     fields = s.ils_fields()
-    return Sip2LibrarySystem(s.ils_host, s.ils_port, institution_id=s.ils_institution_id, login_user=login,
-                             login_password=password, tls=s.ils_use_tls, timeout=s.ils_timeout_seconds,
-                             birth_date_field=fields.get("birth_date"), expiry_field=fields.get("card_expires"),
-                             id_number_field=fields.get("id_number"), mobile_field=fields.get("mobile"))
+    return Sip2LibrarySystem(
+        s.ils_host,
+        s.ils_port,
+        institution_id=s.ils_institution_id,
+        login_user=login,
+        login_password=password,
+        tls=s.ils_use_tls,
+        timeout=s.ils_timeout_seconds,
+        birth_date_field=fields.get("birth_date"),
+        expiry_field=fields.get("card_expires"),
+        id_number_field=fields.get("id_number"),
+        mobile_field=fields.get("mobile"),
+    )
 
 
 def reset() -> None:
@@ -194,9 +208,24 @@ def reset() -> None:
     from onecard import config
     from onecard.infra import aws, secrets
 
-    for cached in (keyring, readers, consent, cipher, rate_limiter, session_store, lockout, link_status, partner_client,
-                   lifecycle, mailer, partner_breakers, partner_rate_counter, config.settings, aws.client,
-                   _sip2_library_system):
+    for cached in (
+        keyring,
+        readers,
+        consent,
+        cipher,
+        rate_limiter,
+        session_store,
+        lockout,
+        link_status,
+        partner_client,
+        lifecycle,
+        mailer,
+        partner_breakers,
+        partner_rate_counter,
+        config.settings,
+        aws.client,
+        _sip2_library_system,
+    ):
         cached.cache_clear()
     secrets.forget()
 

@@ -64,8 +64,9 @@ def new_receipt_id() -> str:
     return "CR" + secrets.token_hex(10).upper()
 
 
-def next_receipts(head: ChainHead | None, decisions: Sequence[Mapping[str, Any]], *, reader_id: str,
-                  recorded_at: str) -> list[Receipt]:
+def next_receipts(
+    head: ChainHead | None, decisions: Sequence[Mapping[str, Any]], *, reader_id: str, recorded_at: str
+) -> list[Receipt]:
     """The receipts that extend a chain by ``decisions`` (each: partner, document_version, document_sha256,
     decision, channel, decided_by), in order."""
     sequence = head.sequence if head else 0

@@ -9,7 +9,9 @@ from typing import Any
 from onecard.consent.documents import ConsentLibrary
 
 
-def outdated_agreements(receipts: Sequence[dict[str, Any]], library: ConsentLibrary, today: dt.date) -> list[dict[str, Any]]:
+def outdated_agreements(
+    receipts: Sequence[dict[str, Any]], library: ConsentLibrary, today: dt.date
+) -> list[dict[str, Any]]:
     """For each partner whose latest decision is an agreement to an older version: what to show the reader."""
     latest: dict[str, dict[str, Any]] = {}
     for receipt in sorted(receipts, key=lambda r: int(r["sequence"])):
@@ -20,7 +22,14 @@ def outdated_agreements(receipts: Sequence[dict[str, Any]], library: ConsentLibr
             continue
         current = library.current(partner, today)
         if int(receipt["document_version"]) < current.version:
-            notices.append({"partner": partner, "agreed_version": int(receipt["document_version"]),
-                            "current_version": current.version, "current_sha256": current.sha256,
-                            "title": current.title, "summary_of_changes": current.summary_of_changes})
+            notices.append(
+                {
+                    "partner": partner,
+                    "agreed_version": int(receipt["document_version"]),
+                    "current_version": current.version,
+                    "current_sha256": current.sha256,
+                    "title": current.title,
+                    "summary_of_changes": current.summary_of_changes,
+                }
+            )
     return notices

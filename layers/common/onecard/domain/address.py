@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 import json
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from onecard.domain.issues import FieldIssue
 
@@ -48,10 +49,12 @@ def _document() -> dict[str, Any]:
 @functools.cache
 def _table() -> Mapping[str, Mapping[str, str]]:
     """City → district → postal code, in the data's order (insertion order of the dicts)."""
-    return MappingProxyType({
-        city["name"]: MappingProxyType({d["name"]: d["postal_code"] for d in city["districts"]})
-        for city in _document()["cities"]
-    })
+    return MappingProxyType(
+        {
+            city["name"]: MappingProxyType({d["name"]: d["postal_code"] for d in city["districts"]})
+            for city in _document()["cities"]
+        }
+    )
 
 
 def data_source() -> dict[str, str]:
@@ -110,19 +113,26 @@ def address_issues(field: str, city: str, district: str, street: str) -> list[Fi
     elif not district_name:
         issues.append(FieldIssue(f"{field}.district", "district_unknown", f"請選擇{city_name}的鄉鎮市區"))
     elif district_name not in _table()[city_name]:
-        issues.append(FieldIssue(f"{field}.district", "district_unknown",
-                                 f"{_quote(district_name)}不在{city_name}，請重新選擇鄉鎮市區"))
+        issues.append(
+            FieldIssue(
+                f"{field}.district", "district_unknown", f"{_quote(district_name)}不在{city_name}，請重新選擇鄉鎮市區"
+            )
+        )
 
     cleaned = _collapse(street)
     if not cleaned:
         issues.append(FieldIssue(f"{field}.street", "street_required", "請填寫地址（路、街、巷、弄、號）"))
     else:
         if len(cleaned) > MAX_STREET_LENGTH:
-            issues.append(FieldIssue(f"{field}.street", "street_too_long",
-                                     f"地址請在 {MAX_STREET_LENGTH} 字以內（目前 {len(cleaned)} 字）"))
+            issues.append(
+                FieldIssue(
+                    f"{field}.street",
+                    "street_too_long",
+                    f"地址請在 {MAX_STREET_LENGTH} 字以內（目前 {len(cleaned)} 字）",
+                )
+            )
         if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in street):
-            issues.append(FieldIssue(f"{field}.street", "street_invalid",
-                                     "地址含有控制字元或不可見字元，請重新輸入"))
+            issues.append(FieldIssue(f"{field}.street", "street_invalid", "地址含有控制字元或不可見字元，請重新輸入"))
     return issues
 
 

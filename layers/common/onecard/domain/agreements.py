@@ -26,6 +26,11 @@ def agreement_issues(partners: Any, current_sha256: CurrentHash) -> list[FieldIs
         seen.add(partner)
         current = current_sha256(partner)
         if current is not None and entry.get("document_sha256") != current:
-            issues.append(FieldIssue(f"partners[{index}].document_sha256", "consent_document_outdated",
-                                     "個資同意書已更新或不正確，請重新閱讀最新版本後再同意"))
+            issues.append(
+                FieldIssue(
+                    f"partners[{index}].document_sha256",
+                    "consent_document_outdated",
+                    "個資同意書已更新或不正確，請重新閱讀最新版本後再同意",
+                )
+            )
     return issues

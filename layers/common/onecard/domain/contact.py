@@ -31,10 +31,19 @@ _MOBILE = re.compile(r"09[0-9]{8}")
 # A longer code is never the start of a shorter code's subscriber number (no 03 number begins with 7, no 08
 # number with 2, 36 or 9), so the longest matching code is the area code; nothing falls back to a shorter one.
 _AREA_CODES: dict[str, frozenset[int]] = {
-    "0826": frozenset({5}), "0836": frozenset({5}),
-    "037": frozenset({6}), "049": frozenset({7}), "082": frozenset({6}), "089": frozenset({6}),
-    "02": frozenset({8}), "03": frozenset({7}), "04": frozenset({7, 8}), "05": frozenset({7}),
-    "06": frozenset({7}), "07": frozenset({7}), "08": frozenset({7}),
+    "0826": frozenset({5}),
+    "0836": frozenset({5}),
+    "037": frozenset({6}),
+    "049": frozenset({7}),
+    "082": frozenset({6}),
+    "089": frozenset({6}),
+    "02": frozenset({8}),
+    "03": frozenset({7}),
+    "04": frozenset({7, 8}),
+    "05": frozenset({7}),
+    "06": frozenset({7}),
+    "07": frozenset({7}),
+    "08": frozenset({7}),
 }
 _LONGEST_FIRST = sorted(_AREA_CODES, key=len, reverse=True)
 
@@ -48,7 +57,7 @@ def _domestic(compact: str) -> str:
     0 kept after the country code (``+886 (0)2 …``) is tolerated, as no Taiwan number starts with 0 after it."""
     for country in ("+886", "886"):
         if compact.startswith(country):
-            rest = compact[len(country):]
+            rest = compact[len(country) :]
             return rest if rest.startswith("0") else "0" + rest
     return compact
 
@@ -72,7 +81,7 @@ def normalise_landline(raw: str) -> str | None:
     code = next((c for c in _LONGEST_FIRST if domestic.startswith(c)), None)
     if code is None:  # 09 (mobile), 00 (international), 01 and anything not starting with 0
         return None
-    subscriber = domestic[len(code):]
+    subscriber = domestic[len(code) :]
     # A subscriber number never begins with 0: 020x (premium), 070 (VoIP) and 0800 (toll-free) are other services.
     if len(subscriber) not in _AREA_CODES[code] or subscriber.startswith("0"):
         return None
@@ -90,5 +99,6 @@ def landline_issue(field: str, raw: str) -> FieldIssue | None:
         return None
     if normalise_mobile(raw) is not None:  # the commonest mistake, worth its own explanation
         return FieldIssue(field, "phone_format", "此欄請填寫市內電話（含區碼）；行動電話請填在行動電話欄")
-    return FieldIssue(field, "phone_format",
-                      "電話號碼格式不正確，請填寫含區碼的市內電話，例如 02-2345-6789；分機可寫成 #123")
+    return FieldIssue(
+        field, "phone_format", "電話號碼格式不正確，請填寫含區碼的市內電話，例如 02-2345-6789；分機可寫成 #123"
+    )

@@ -29,18 +29,22 @@ class IdType(StrEnum):
     PASSPORT = "passport"
 
 
-ALLOWED_ID_TYPES: Mapping[NationalityType, frozenset[IdType]] = MappingProxyType({
-    NationalityType.ROC: frozenset({IdType.NATIONAL_ID}),
-    NationalityType.MAINLAND: frozenset({IdType.RESIDENT_CERTIFICATE, IdType.ENTRY_PERMIT}),
-    NationalityType.FOREIGN: frozenset({IdType.RESIDENT_CERTIFICATE, IdType.PASSPORT}),
-})
+ALLOWED_ID_TYPES: Mapping[NationalityType, frozenset[IdType]] = MappingProxyType(
+    {
+        NationalityType.ROC: frozenset({IdType.NATIONAL_ID}),
+        NationalityType.MAINLAND: frozenset({IdType.RESIDENT_CERTIFICATE, IdType.ENTRY_PERMIT}),
+        NationalityType.FOREIGN: frozenset({IdType.RESIDENT_CERTIFICATE, IdType.PASSPORT}),
+    }
+)
 
-DOCUMENT_NAMES: Mapping[IdType, str] = MappingProxyType({
-    IdType.NATIONAL_ID: "身分證字號",
-    IdType.RESIDENT_CERTIFICATE: "居留證號（統一證號）",
-    IdType.ENTRY_PERMIT: "入出境許可證號",
-    IdType.PASSPORT: "護照號碼",
-})
+DOCUMENT_NAMES: Mapping[IdType, str] = MappingProxyType(
+    {
+        IdType.NATIONAL_ID: "身分證字號",
+        IdType.RESIDENT_CERTIFICATE: "居留證號（統一證號）",
+        IdType.ENTRY_PERMIT: "入出境許可證號",
+        IdType.PASSPORT: "護照號碼",
+    }
+)
 
 _NATIONALITY_NAMES = {
     NationalityType.ROC: "中華民國國民",
@@ -50,11 +54,36 @@ _NATIONALITY_NAMES = {
 
 # The first letter (where the number was issued) stands for a two-digit code, from the Ministry of the Interior's
 # table. The codes are not in alphabetical order: I, O, W, X, Y, Z were placed after the others.
-LETTER_CODES: Mapping[str, int] = MappingProxyType({
-    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "I": 34, "J": 18, "K": 19, "L": 20,
-    "M": 21, "N": 22, "O": 35, "P": 23, "Q": 24, "R": 25, "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30,
-    "Y": 31, "Z": 33,
-})
+LETTER_CODES: Mapping[str, int] = MappingProxyType(
+    {
+        "A": 10,
+        "B": 11,
+        "C": 12,
+        "D": 13,
+        "E": 14,
+        "F": 15,
+        "G": 16,
+        "H": 17,
+        "I": 34,
+        "J": 18,
+        "K": 19,
+        "L": 20,
+        "M": 21,
+        "N": 22,
+        "O": 35,
+        "P": 23,
+        "Q": 24,
+        "R": 25,
+        "S": 26,
+        "T": 27,
+        "U": 28,
+        "V": 29,
+        "W": 32,
+        "X": 30,
+        "Y": 31,
+        "Z": 33,
+    }
+)
 # Weights of the 11 digits: the letter's two digits, the second character's value, then the 8 remaining digits.
 _WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
 
@@ -151,7 +180,7 @@ def mask_id_number(number: str) -> str:
     budget = len(number) // 2
     head = min(head, budget)
     tail = min(tail, budget - head)
-    return number[:head] + "*" * (len(number) - head - tail) + number[len(number) - tail:]
+    return number[:head] + "*" * (len(number) - head - tail) + number[len(number) - tail :]
 
 
 def _with_check_digit(stem: str) -> str:
@@ -160,8 +189,11 @@ def _with_check_digit(stem: str) -> str:
 
 
 def _random_stem(rng: random.Random, second_characters: str) -> str:
-    return rng.choice(sorted(LETTER_CODES)) + rng.choice(second_characters) + "".join(
-        rng.choice("0123456789") for _ in range(7))
+    return (
+        rng.choice(sorted(LETTER_CODES))
+        + rng.choice(second_characters)
+        + "".join(rng.choice("0123456789") for _ in range(7))
+    )
 
 
 def generate_valid_national_id(rng: random.Random) -> str:

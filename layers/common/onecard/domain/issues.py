@@ -18,6 +18,6 @@ class FieldIssue:
     code: str
     message: str
 
-    def under(self, prefix: str) -> "FieldIssue":
+    def under(self, prefix: str) -> FieldIssue:
         """The same issue, reported below a parent field."""
         return FieldIssue(f"{prefix}.{self.field}" if self.field else prefix, self.code, self.message)

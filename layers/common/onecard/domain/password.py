@@ -33,8 +33,9 @@ def _guessable_issue(password: str, id_number: str | None, birth_date: dt.date |
     return None
 
 
-def password_issues(password: str, password_confirm: str, *, id_number: str | None,
-                    birth_date: dt.date | None) -> list[FieldIssue]:
+def password_issues(
+    password: str, password_confirm: str, *, id_number: str | None, birth_date: dt.date | None
+) -> list[FieldIssue]:
     """Every problem at once, so that the applicant fixes them in one go; a mismatch is reported on the
     confirmation field, which is the one to retype."""
     issues: list[FieldIssue] = []

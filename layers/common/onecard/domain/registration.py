@@ -70,19 +70,28 @@ def _card_type_issues(data: Mapping[str, Any]) -> list[FieldIssue]:
             return [FieldIssue("household", "household_not_applicable", "戶號及戶長資料僅於申辦家庭證時填寫")]
         return []
     issues: list[FieldIssue] = []
-    home = data.get("mailing_address") if data.get("household_same_as_mailing") is True else data.get("household_address")
-    if isinstance(home, Mapping) and isinstance(home.get("city"), str):
-        if address.normalise_city(home["city"]) != FAMILY_CITY:
-            field = "mailing_address.city" if data.get("household_same_as_mailing") is True else "household_address.city"
-            issues.append(FieldIssue(field, "family_requires_taipei_household", "家庭證限設籍臺北市者申辦，戶籍地址須在臺北市"))
+    home = (
+        data.get("mailing_address") if data.get("household_same_as_mailing") is True else data.get("household_address")
+    )
+    home_city = home.get("city") if isinstance(home, Mapping) else None
+    if isinstance(home_city, str) and address.normalise_city(home_city) != FAMILY_CITY:
+        field = "mailing_address.city" if data.get("household_same_as_mailing") is True else "household_address.city"
+        issues.append(
+            FieldIssue(field, "family_requires_taipei_household", "家庭證限設籍臺北市者申辦，戶籍地址須在臺北市")
+        )
     household = data.get("household")
     if not isinstance(household, Mapping):
         issues.append(FieldIssue("household", "household_required", "申辦家庭證請填寫戶口名簿上的戶號及戶長資料"))
     else:
         number = household.get("register_number")
         if not isinstance(number, str) or not _REGISTER_NUMBER.match(normalise_register_number(number)):
-            issues.append(FieldIssue("household.register_number", "register_number_format",
-                                     "戶號格式不正確，請依戶口名簿填寫英文字母及數字"))
+            issues.append(
+                FieldIssue(
+                    "household.register_number",
+                    "register_number_format",
+                    "戶號格式不正確，請依戶口名簿填寫英文字母及數字",
+                )
+            )
         head_name = household.get("head_name")
         if not isinstance(head_name, str) or people.name_issue(head_name):
             issues.append(FieldIssue("household.head_name", "head_name_invalid", "請填寫戶長姓名（50 字以內）"))
@@ -121,8 +130,11 @@ def _minor_issues(data: Mapping[str, Any], today: dt.date) -> list[FieldIssue]:
     if isinstance(number, str):
         normal = identity.normalise_id_number(number)
         if not (identity.is_valid_national_id(normal) or identity.is_valid_resident_certificate(normal)):
-            issues.append(FieldIssue("guardian.id_number", "guardian_id_number_invalid",
-                                     "法定代理人證號應為有效的身分證字號或居留證號"))
+            issues.append(
+                FieldIssue(
+                    "guardian.id_number", "guardian_id_number_invalid", "法定代理人證號應為有效的身分證字號或居留證號"
+                )
+            )
     phone = guardian.get("phone")
     if isinstance(phone, str) and contact.normalise_mobile(phone) is None and contact.normalise_landline(phone) is None:
         issues.append(FieldIssue("guardian.phone", "phone_format", "法定代理人電話格式不正確"))
@@ -147,9 +159,13 @@ def _identity_issues(data: Mapping[str, Any]) -> list[FieldIssue]:
         if not country:
             issues.append(FieldIssue("passport_country", "passport_country_required", "護照請選擇核發國家"))
         elif not isinstance(country, str) or country.strip().upper() not in country_codes():
-            issues.append(FieldIssue("passport_country", "passport_country_unknown", "核發國家應為 ISO 3166-1 二碼代碼，例如 JP"))
+            issues.append(
+                FieldIssue("passport_country", "passport_country_unknown", "核發國家應為 ISO 3166-1 二碼代碼，例如 JP")
+            )
     elif country not in (None, ""):
-        issues.append(FieldIssue("passport_country", "passport_country_not_applicable", "只有以護照申辦時才填寫核發國家"))
+        issues.append(
+            FieldIssue("passport_country", "passport_country_not_applicable", "只有以護照申辦時才填寫核發國家")
+        )
     return issues
 
 
@@ -192,11 +208,17 @@ def _address_issues(data: Mapping[str, Any]) -> list[FieldIssue]:
                 issues += address.address_issues(name, *parts)
     if same_as_mailing:
         if data.get("mailing_address") is None:
-            issues.append(FieldIssue("mailing_address", "mailing_address_required", "勾選「同通訊地址」時請填寫通訊地址"))
+            issues.append(
+                FieldIssue("mailing_address", "mailing_address_required", "勾選「同通訊地址」時請填寫通訊地址")
+            )
         if data.get("household_address") is not None:
-            issues.append(FieldIssue("household_address", "household_address_conflict", "已勾選「同通訊地址」，請勿另填戶籍地址"))
+            issues.append(
+                FieldIssue("household_address", "household_address_conflict", "已勾選「同通訊地址」，請勿另填戶籍地址")
+            )
     elif data.get("household_address") is None:
-        issues.append(FieldIssue("household_address", "household_address_required", "請填寫戶籍地址，或勾選「同通訊地址」"))
+        issues.append(
+            FieldIssue("household_address", "household_address_required", "請填寫戶籍地址，或勾選「同通訊地址」")
+        )
     return issues
 
 

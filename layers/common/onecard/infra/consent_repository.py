@@ -31,21 +31,29 @@ class ConsentRepository:
         self._table = table
 
     def head(self, reader_id: str) -> ChainHead | None:
-        item = self._db.get_item(TableName=self._table, Key=to_item(head_key(reader_id)), ConsistentRead=True).get("Item")
+        item = self._db.get_item(TableName=self._table, Key=to_item(head_key(reader_id)), ConsistentRead=True).get(
+            "Item"
+        )
         if not item:
             return None
         record = from_item(item)
         return ChainHead(int(record["sequence"]), record["receipt_sha256"])
 
     def head_record(self, reader_id: str) -> dict[str, Any] | None:
-        item = self._db.get_item(TableName=self._table, Key=to_item(head_key(reader_id)), ConsistentRead=True).get("Item")
+        item = self._db.get_item(TableName=self._table, Key=to_item(head_key(reader_id)), ConsistentRead=True).get(
+            "Item"
+        )
         return from_item(item) if item else None
 
     def receipts(self, reader_id: str, newest_first: bool = True) -> list[dict[str, Any]]:
-        return query_all(self._db, TableName=self._table,
-                         KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                         ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":prefix": "RECEIPT#"}),
-                         ScanIndexForward=not newest_first, ConsistentRead=True)
+        return query_all(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":prefix": "RECEIPT#"}),
+            ScanIndexForward=not newest_first,
+            ConsistentRead=True,
+        )
 
     def receipt(self, reader_id: str, receipt_id: str) -> dict[str, Any] | None:
         return next((r for r in self.receipts(reader_id) if r["receipt_id"] == receipt_id), None)
@@ -56,26 +64,42 @@ class ConsentRepository:
             return []
         reader_id = receipts[0].reader_id
         actions: list[TransactAction] = [
-            {"Put": {"TableName": self._table,
-                     "Item": to_item({**receipt_key(reader_id, r.sequence), **r.as_record()}),
-                     "ConditionExpression": "attribute_not_exists(pk)"}}
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item({**receipt_key(reader_id, r.sequence), **r.as_record()}),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
             for r in receipts
         ]
         last = receipts[-1]
-        new_head = {**head_key(reader_id), "sequence": last.sequence, "receipt_sha256": last.receipt_sha256,
-                    "updated_at": last.recorded_at}
+        new_head = {
+            **head_key(reader_id),
+            "sequence": last.sequence,
+            "receipt_sha256": last.receipt_sha256,
+            "updated_at": last.recorded_at,
+        }
         if head is None:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
-            condition = {"ConditionExpression": "#sequence = :previous",
-                         "ExpressionAttributeNames": {"#sequence": "sequence"},
-                         "ExpressionAttributeValues": to_item({":previous": head.sequence})}
+            condition = {
+                "ConditionExpression": "#sequence = :previous",
+                "ExpressionAttributeNames": {"#sequence": "sequence"},
+                "ExpressionAttributeValues": to_item({":previous": head.sequence}),
+            }
         actions.append({"Put": {"TableName": self._table, "Item": to_item(new_head), **condition}})
         return actions
 
-    def record(self, reader_id: str, decisions: Sequence[Mapping[str, Any]], *, recorded_at: str,
-               extra_actions: Callable[[list[Receipt]], list[TransactAction]] | None = None,
-               attempts: int = 5) -> list[Receipt]:
+    def record(
+        self,
+        reader_id: str,
+        decisions: Sequence[Mapping[str, Any]],
+        *,
+        recorded_at: str,
+        extra_actions: Callable[[list[Receipt]], list[TransactAction]] | None = None,
+        attempts: int = 5,
+    ) -> list[Receipt]:
         """Appends decisions (and whatever else must be written with them) atomically, retrying on a race."""
         for _ in range(attempts):
             head = self.head(reader_id)

@@ -78,18 +78,25 @@ BATCH_SIZE = 25
 BATCH_TRIES = 8
 
 
-def delete_keys(dynamodb: Any, table: str, keys: list[dict[str, Any]], *, tries: int = BATCH_TRIES,
-                first_delay: float = 0.05, sleep: Callable[[float], None] = time.sleep) -> None:
+def delete_keys(
+    dynamodb: Any,
+    table: str,
+    keys: list[dict[str, Any]],
+    *,
+    tries: int = BATCH_TRIES,
+    first_delay: float = 0.05,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
     """Deletes every key, resending what DynamoDB returns as unprocessed with capped exponential backoff and
     jitter (as its documentation asks). Raises WritesUnfinished when some are left: never reports a partial
     deletion as done."""
     for start in range(0, len(keys), BATCH_SIZE):
-        requests = {table: [{"DeleteRequest": {"Key": to_item(key)}} for key in keys[start:start + BATCH_SIZE]]}
+        requests = {table: [{"DeleteRequest": {"Key": to_item(key)}} for key in keys[start : start + BATCH_SIZE]]}
         for attempt in range(tries):
             requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
             if not requests.get(table):
                 break
             if attempt < tries - 1:
-                sleep(min(2.0, first_delay * 2 ** attempt) * (0.5 + random.random() / 2))
+                sleep(min(2.0, first_delay * 2**attempt) * (0.5 + random.random() / 2))
         else:
             raise WritesUnfinished(table, len(requests[table]))

@@ -83,42 +83,90 @@ class LifecycleRepository:
     # --- e-mail verification ---------------------------------------------------------------------------------
     def token_actions(self, reader_id: str, token_sha256: str, valid_until: int) -> list[dict[str, Any]]:
         """The link's pointer, written with whatever else records the token (the application, or a new link)."""
-        return [{"Put": {"TableName": self._table, "Item": to_item({
-            **token_key(token_sha256), "reader_id": reader_id, "valid_until": valid_until,
-            "expires_at": valid_until + TOKEN_KEEP_SECONDS}), "ConditionExpression": "attribute_not_exists(pk)"}},
-            reference_put(self._table, reader_id, token_key(token_sha256))]
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            **token_key(token_sha256),
+                            "reader_id": reader_id,
+                            "valid_until": valid_until,
+                            "expires_at": valid_until + TOKEN_KEEP_SECONDS,
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            reference_put(self._table, reader_id, token_key(token_sha256)),
+        ]
 
     def mail_outbox_actions(self, message: dict[str, Any], nonce: str, valid_until: int) -> list[dict[str, Any]]:
         """A mail to send once the write it belongs to commits: the outbox relay sends it (no token inside)."""
-        return [{"Put": {"TableName": self._table, "Item": to_item({
-            "pk": f"READER#{message['reader_id']}", "sk": f"OUTBOX#MAIL-{nonce}", "message": json.dumps(message),
-            "expires_at": valid_until})}}]
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            "pk": f"READER#{message['reader_id']}",
+                            "sk": f"OUTBOX#MAIL-{nonce}",
+                            "message": json.dumps(message),
+                            "expires_at": valid_until,
+                        }
+                    ),
+                }
+            }
+        ]
 
     def replace_token(self, reader_id: str, email: str, token_sha256: str, valid_until: int) -> None:
         """A new link for the reader's current address; any earlier link stops working (the profile names one)."""
-        self._db.transact_write_items(TransactItems=self.token_actions(reader_id, token_sha256, valid_until) + [
-            {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+        self._db.transact_write_items(
+            TransactItems=[
+                *self.token_actions(reader_id, token_sha256, valid_until),
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(reader_key(reader_id)),
                         "UpdateExpression": "SET email_token_sha256 = :h, email_verified = :no",
                         "ConditionExpression": "attribute_exists(pk) AND email = :email",
-                        "ExpressionAttributeValues": to_item({":h": token_sha256, ":no": False, ":email": email})}}])
+                        "ExpressionAttributeValues": to_item({":h": token_sha256, ":no": False, ":email": email}),
+                    }
+                },
+            ]
+        )
 
     def token(self, token_sha256: str) -> dict[str, Any] | None:
-        item = self._db.get_item(TableName=self._table, Key=to_item(token_key(token_sha256)), ConsistentRead=True).get("Item")
+        item = self._db.get_item(TableName=self._table, Key=to_item(token_key(token_sha256)), ConsistentRead=True).get(
+            "Item"
+        )
         return from_item(item) if item else None
 
     def use_token(self, token_sha256: str, reader_id: str, now_epoch: int, at: str) -> None:
         """Spends the link and marks the address verified, both or neither. Raises TokenRefused(code)."""
         try:
-            self._db.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self._table, "Key": to_item(token_key(token_sha256)),
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(token_key(token_sha256)),
                             "UpdateExpression": "SET used_at = :at",
                             "ConditionExpression": "attribute_not_exists(used_at) AND valid_until >= :now",
-                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch})}},
-                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch}),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(reader_key(reader_id)),
                             "UpdateExpression": "SET email_verified = :yes, email_verified_at = :at",
                             "ConditionExpression": "email_token_sha256 = :h",
-                            "ExpressionAttributeValues": to_item({":yes": True, ":at": at, ":h": token_sha256})}},
-            ])
+                            "ExpressionAttributeValues": to_item({":yes": True, ":at": at, ":h": token_sha256}),
+                        }
+                    },
+                ]
+            )
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
@@ -126,47 +174,85 @@ class LifecycleRepository:
             raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_superseded") from None
 
     # --- password reset ---------------------------------------------------------------------------------------
-    def reset_request(self, reader_id: str | None, token_sha256: str, valid_until: int,
-                      mail: dict[str, Any] | None, nonce: str) -> None:
+    def reset_request(
+        self, reader_id: str | None, token_sha256: str, valid_until: int, mail: dict[str, Any] | None, nonce: str
+    ) -> None:
         """One password-reset request, written alike whoever asked: the link's pointer and a second item, the
         outbox mail for a reader who gets one, otherwise a void stand-in (no reader, never relayed). The same two
         puts in one transaction either way, so the answer tells nothing by its work."""
-        pointer = {**reset_token_key(token_sha256), "valid_until": valid_until,
-                   "expires_at": valid_until + RESET_TOKEN_KEEP_SECONDS}
+        pointer = {
+            **reset_token_key(token_sha256),
+            "valid_until": valid_until,
+            "expires_at": valid_until + RESET_TOKEN_KEEP_SECONDS,
+        }
         if reader_id and mail:
             pointer["reader_id"] = reader_id
-            second = {"pk": f"READER#{reader_id}", "sk": f"OUTBOX#MAIL-{nonce}", "message": json.dumps(mail),
-                      "expires_at": valid_until}
+            second = {
+                "pk": f"READER#{reader_id}",
+                "sk": f"OUTBOX#MAIL-{nonce}",
+                "message": json.dumps(mail),
+                "expires_at": valid_until,
+            }
         else:
             second = {"pk": f"RESETVOID#{token_sha256}", "sk": "RESETVOID", "expires_at": valid_until}
-        self._db.transact_write_items(TransactItems=[
-            {"Put": {"TableName": self._table, "Item": to_item(pointer), "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": self._table, "Item": to_item(second)}}])
+        self._db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(pointer),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": to_item(second)}},
+            ]
+        )
 
     def reset_token(self, token_sha256: str) -> dict[str, Any] | None:
-        item = self._db.get_item(TableName=self._table, Key=to_item(reset_token_key(token_sha256)),
-                                 ConsistentRead=True).get("Item")
+        item = self._db.get_item(
+            TableName=self._table, Key=to_item(reset_token_key(token_sha256)), ConsistentRead=True
+        ).get("Item")
         return from_item(item) if item else None
 
-    def use_reset_token(self, token_sha256: str, reader_id: str, now_epoch: int, at: str,
-                        profile_changes: dict[str, Any], extra_items: list[dict[str, Any]]) -> None:
+    def use_reset_token(
+        self,
+        token_sha256: str,
+        reader_id: str,
+        now_epoch: int,
+        at: str,
+        profile_changes: dict[str, Any],
+        extra_items: list[dict[str, Any]],
+    ) -> None:
         """Spends the reset link and sets the new password hash (with the audit entry and the notice), all or
         nothing. Raises TokenRefused("token_used") when the link was spent (or ran out) meanwhile."""
         names = {f"#f{i}": name for i, name in enumerate(profile_changes)}
         values = {f":v{i}": value for i, value in enumerate(profile_changes.values())}
         try:
-            self._db.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self._table, "Key": to_item(reset_token_key(token_sha256)),
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(reset_token_key(token_sha256)),
                             "UpdateExpression": "SET used_at = :at",
                             "ConditionExpression": "attribute_not_exists(used_at) AND valid_until >= :now "
-                                                   "AND reader_id = :reader",
-                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch, ":reader": reader_id})}},
-                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+                            "AND reader_id = :reader",
+                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch, ":reader": reader_id}),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(reader_key(reader_id)),
                             "UpdateExpression": "SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(names)),
                             "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item(values)}},
-                *({"Put": {"TableName": self._table, "Item": to_item(item)}} for item in extra_items),
-            ])
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": to_item(values),
+                        }
+                    },
+                    *({"Put": {"TableName": self._table, "Item": to_item(item)}} for item in extra_items),
+                ]
+            )
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
@@ -179,44 +265,79 @@ class LifecycleRepository:
         under each live key version's index (one Query outside a rotation)."""
         found: list[str] = []
         for index in as_indexes(person_index):
-            answer = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk", Limit=limit,
-                                    ExpressionAttributeValues=to_item({":pk": f"PERSON#{index}"}), ConsistentRead=True)
+            answer = self._db.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                Limit=limit,
+                ExpressionAttributeValues=to_item({":pk": f"PERSON#{index}"}),
+                ConsistentRead=True,
+            )
             found += [r for r in (from_item(item)["reader_id"] for item in answer.get("Items", [])) if r not in found]
             if len(found) >= limit:
                 break
         return found[:limit]
 
-    def person_actions(self, person_index: str | Indexes, reader_id: str,
-                       review: dict[str, Any] | None) -> list[dict[str, Any]]:
+    def person_actions(
+        self, person_index: str | Indexes, reader_id: str, review: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
         """The reader's entry under each live key version's index (an older version's noted in the reader's
         partition, so an erasure removes it; the profile names the current one), and the review flag."""
         indexes = as_indexes(person_index)
-        actions = [{"Put": {"TableName": self._table, "Item": to_item({**person_key(index, reader_id),
-                                                                        "reader_id": reader_id})}}
-                   for index in indexes]
+        actions = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item({**person_key(index, reader_id), "reader_id": reader_id}),
+                }
+            }
+            for index in indexes
+        ]
         actions += [reference_put(self._table, reader_id, person_key(index, reader_id)) for index in indexes.others]
         if review:
-            actions.append({"Put": {"TableName": self._table, "Item": to_item({**review_key(reader_id),
-                                                                               "reader_id": reader_id, **review})}})
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item({**review_key(reader_id), "reader_id": reader_id, **review}),
+                    }
+                }
+            )
         return actions
 
     def open_reviews(self) -> list[dict[str, Any]]:
-        return query_all(self._db, TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :open)",
-                         ExpressionAttributeValues=to_item({":pk": "REVIEWS", ":open": "OPEN#"}), ConsistentRead=True)
+        return query_all(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :open)",
+            ExpressionAttributeValues=to_item({":pk": "REVIEWS", ":open": "OPEN#"}),
+            ConsistentRead=True,
+        )
 
     def decide_review(self, reader_id: str, decision: str, at: str, audit: dict[str, Any]) -> bool:
         """Closes an open review with the staff's decision; False when there is none open."""
         try:
-            self._db.transact_write_items(TransactItems=[
-                {"Delete": {"TableName": self._table, "Key": to_item(review_key(reader_id)),
-                            "ConditionExpression": "attribute_exists(pk)"}},
-                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item(review_key(reader_id)),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(reader_key(reader_id)),
                             "UpdateExpression": "SET review.#status = :d, review.decided_at = :at",
                             "ConditionExpression": "attribute_exists(review)",
                             "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_item({":d": decision, ":at": at})}},
-                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
-            ])
+                            "ExpressionAttributeValues": to_item({":d": decision, ":at": at}),
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+                ]
+            )
             return True
         except ClientError as error:
             if is_transaction_cancelled(error):
@@ -224,25 +345,50 @@ class LifecycleRepository:
             raise
 
     # --- counter activation ----------------------------------------------------------------------------------
-    def activate(self, reader_id: str, barcode: str, at: str, audit: dict[str, Any],
-                 extra_actions: list[dict[str, Any]] | None = None) -> None:
+    def activate(
+        self,
+        reader_id: str,
+        barcode: str,
+        at: str,
+        audit: dict[str, Any],
+        extra_actions: list[dict[str, Any]] | None = None,
+    ) -> None:
         """pending_verification → active with its card barcode, and whatever must leave with it (the waiting links).
         Raises ActivationRefused(code); nothing is written then."""
         try:
-            self._db.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)),
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(reader_key(reader_id)),
                             "UpdateExpression": "SET #status = :active, card_barcode = :code, activated_at = :at "
-                                                "REMOVE verify_by, reminder_sent_at",
+                            "REMOVE verify_by, reminder_sent_at",
                             "ConditionExpression": "#status = :pending AND (attribute_not_exists(review) "
-                                                   "OR review.#status <> :duplicate)",
+                            "OR review.#status <> :duplicate)",
                             "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_item({":active": "active", ":code": barcode, ":at": at,
-                                                                  ":pending": PENDING, ":duplicate": "duplicate"})}},
-                {"Put": {"TableName": self._table, "Item": to_item({**barcode_key(barcode), "reader_id": reader_id}),
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
-                *(extra_actions or []),
-            ])
+                            "ExpressionAttributeValues": to_item(
+                                {
+                                    ":active": "active",
+                                    ":code": barcode,
+                                    ":at": at,
+                                    ":pending": PENDING,
+                                    ":duplicate": "duplicate",
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item({**barcode_key(barcode), "reader_id": reader_id}),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+                    *(extra_actions or []),
+                ]
+            )
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
@@ -256,43 +402,67 @@ class LifecycleRepository:
     # --- reminders and expiry --------------------------------------------------------------------------------
     def pending_due_by(self, last_day: str) -> list[DueApplication]:
         """Pending applications whose deadline is on or before ``last_day`` (ISO date), from the sparse index."""
-        items = query_all(self._db, TableName=self._table, IndexName=PENDING_INDEX,
-                          KeyConditionExpression="#status = :pending AND verify_by <= :day",
-                          ExpressionAttributeNames={"#status": "status"},
-                          ExpressionAttributeValues=to_item({":pending": PENDING, ":day": last_day}))
+        items = query_all(
+            self._db,
+            TableName=self._table,
+            IndexName=PENDING_INDEX,
+            KeyConditionExpression="#status = :pending AND verify_by <= :day",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":pending": PENDING, ":day": last_day}),
+        )
         return [DueApplication(i["reader_id"], i["verify_by"], "reminder_sent_at" in i) for i in items]
 
     def unfinished_expiries(self, last_day: str) -> list[str]:
         """Applications marked expired whose deletion was cut short (throttled): the next run finishes them."""
-        items = query_all(self._db, TableName=self._table, IndexName=PENDING_INDEX,
-                          KeyConditionExpression="#status = :expired AND verify_by <= :day",
-                          ExpressionAttributeNames={"#status": "status"},
-                          ExpressionAttributeValues=to_item({":expired": "expired", ":day": last_day}))
+        items = query_all(
+            self._db,
+            TableName=self._table,
+            IndexName=PENDING_INDEX,
+            KeyConditionExpression="#status = :expired AND verify_by <= :day",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":expired": "expired", ":day": last_day}),
+        )
         return [i["reader_id"] for i in items]
 
     def mark_reminded(self, reader_id: str, at: str) -> bool:
         """At most one reminder per application: True only for the run that records it."""
-        return self._conditional_update(reader_id, "SET reminder_sent_at = :at",
-                                        "#status = :pending AND attribute_not_exists(reminder_sent_at)", {":at": at})
+        return self._conditional_update(
+            reader_id,
+            "SET reminder_sent_at = :at",
+            "#status = :pending AND attribute_not_exists(reminder_sent_at)",
+            {":at": at},
+        )
 
     def mark_expiring(self, reader_id: str, at: str) -> bool:
         """Ends the application before its data goes, so a counter activation cannot slip in between."""
-        return self._conditional_update(reader_id, "SET #status = :expired, expired_at = :at", "#status = :pending",
-                                        {":expired": "expired", ":at": at})
+        return self._conditional_update(
+            reader_id,
+            "SET #status = :expired, expired_at = :at",
+            "#status = :pending",
+            {":expired": "expired", ":at": at},
+        )
 
     def record_expiry(self, reader_id: str, verify_by: str, at: str) -> None:
-        self._db.put_item(TableName=self._table, Item=to_item({**expired_key(reader_id), "verify_by": verify_by,
-                                                               "expired_at": at}))
+        self._db.put_item(
+            TableName=self._table, Item=to_item({**expired_key(reader_id), "verify_by": verify_by, "expired_at": at})
+        )
 
     def expired(self, reader_id: str) -> dict[str, Any] | None:
-        item = self._db.get_item(TableName=self._table, Key=to_item(expired_key(reader_id)), ConsistentRead=True).get("Item")
+        item = self._db.get_item(TableName=self._table, Key=to_item(expired_key(reader_id)), ConsistentRead=True).get(
+            "Item"
+        )
         return from_item(item) if item else None
 
     def _conditional_update(self, reader_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
         try:
-            self._db.update_item(TableName=self._table, Key=to_item(reader_key(reader_id)), UpdateExpression=update,
-                                 ConditionExpression=condition, ExpressionAttributeNames={"#status": "status"},
-                                 ExpressionAttributeValues=to_item({**values, ":pending": PENDING}))
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item(reader_key(reader_id)),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item({**values, ":pending": PENDING}),
+            )
             return True
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":

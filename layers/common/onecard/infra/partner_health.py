@@ -24,8 +24,12 @@ def health_key(partner: str) -> dict[str, Any]:
 
 def _health(item: dict[str, Any] | None) -> PartnerHealth:
     values = from_item(item) if item else {}
-    return PartnerHealth(failures=int(values.get("failures", 0)), down_since=values.get("down_since"),
-                         probe_at=float(values.get("probe_at", 0)), backlog=max(0, int(values.get("backlog", 0))))
+    return PartnerHealth(
+        failures=int(values.get("failures", 0)),
+        down_since=values.get("down_since"),
+        probe_at=float(values.get("probe_at", 0)),
+        backlog=max(0, int(values.get("backlog", 0))),
+    )
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -38,7 +42,9 @@ class PartnerBreakers:
         self._table = table
 
     def read(self, partner: str) -> PartnerHealth:
-        return _health(self._db.get_item(TableName=self._table, Key=health_key(partner), ConsistentRead=True).get("Item"))
+        return _health(
+            self._db.get_item(TableName=self._table, Key=health_key(partner), ConsistentRead=True).get("Item")
+        )
 
     def read_many(self, partners: list[str]) -> dict[str, PartnerHealth]:
         """One request for every partner (at most a handful)."""
@@ -53,22 +59,29 @@ class PartnerBreakers:
         """True for the one worker whose conditional write moves the next probe on: it alone calls the partner."""
         try:
             self._db.update_item(
-                TableName=self._table, Key=health_key(partner), UpdateExpression="SET probe_at = :next",
+                TableName=self._table,
+                Key=health_key(partner),
+                UpdateExpression="SET probe_at = :next",
                 ConditionExpression="attribute_exists(down_since) AND probe_at = :seen",
-                ExpressionAttributeValues=to_item({":next": now + probe_seconds, ":seen": seen.probe_at}))
+                ExpressionAttributeValues=to_item({":next": now + probe_seconds, ":seen": seen.probe_at}),
+            )
             return True
         except ClientError as error:
             if _conditional_failed(error):
                 return False
             raise
 
-    def record_failure(self, partner: str, now: float, *, trip_after: int, probe_seconds: float) -> tuple[PartnerHealth, bool]:
+    def record_failure(
+        self, partner: str, now: float, *, trip_after: int, probe_seconds: float
+    ) -> tuple[PartnerHealth, bool]:
         """One more passing failure in the row; (the partner's state, whether this failure marked it down)."""
         answer = self._db.update_item(
-            TableName=self._table, Key=health_key(partner),
+            TableName=self._table,
+            Key=health_key(partner),
             UpdateExpression="ADD failures :one SET expires_at = :expires",
             ExpressionAttributeValues=to_item({":one": 1, ":expires": int(now) + HEALTH_TTL_SECONDS}),
-            ReturnValues="ALL_NEW")
+            ReturnValues="ALL_NEW",
+        )
         counted = _health(answer["Attributes"])
         before = PartnerHealth(counted.failures - 1, counted.down_since, counted.probe_at, counted.backlog)
         after = after_failure(before, now, trip_after=trip_after, probe_seconds=probe_seconds)
@@ -76,10 +89,12 @@ class PartnerBreakers:
             return counted, False
         try:  # only one of the workers that see the row reach the threshold marks it down
             self._db.update_item(
-                TableName=self._table, Key=health_key(partner),
+                TableName=self._table,
+                Key=health_key(partner),
                 UpdateExpression="SET down_since = :since, probe_at = :probe",
                 ConditionExpression="attribute_not_exists(down_since)",
-                ExpressionAttributeValues=to_item({":since": after.down_since, ":probe": after.probe_at}))
+                ExpressionAttributeValues=to_item({":since": after.down_since, ":probe": after.probe_at}),
+            )
         except ClientError as error:
             if _conditional_failed(error):
                 return self.read(partner), False
@@ -89,14 +104,22 @@ class PartnerBreakers:
     def record_answer(self, partner: str) -> float | None:
         """The partner answered: up again, the row of failures over. When it had been down, since when."""
         answer = self._db.update_item(
-            TableName=self._table, Key=health_key(partner), UpdateExpression="SET failures = :zero REMOVE down_since",
-            ExpressionAttributeValues=to_item({":zero": 0}), ReturnValues="UPDATED_OLD")
+            TableName=self._table,
+            Key=health_key(partner),
+            UpdateExpression="SET failures = :zero REMOVE down_since",
+            ExpressionAttributeValues=to_item({":zero": 0}),
+            ReturnValues="UPDATED_OLD",
+        )
         return from_item(answer.get("Attributes", {})).get("down_since")
 
     def add_to_backlog(self, partner: str, change: int) -> None:
         """An approximate count of requests waiting for the partner (held, over its rate or backing off)."""
-        self._db.update_item(TableName=self._table, Key=health_key(partner), UpdateExpression="ADD backlog :change",
-                             ExpressionAttributeValues=to_item({":change": change}))
+        self._db.update_item(
+            TableName=self._table,
+            Key=health_key(partner),
+            UpdateExpression="ADD backlog :change",
+            ExpressionAttributeValues=to_item({":change": change}),
+        )
 
 
 class PartnerRateCounter:
@@ -110,7 +133,10 @@ class PartnerRateCounter:
         """Counts one call in ``second`` and answers how many have asked for that second so far, this one included:
         a call may go when the answer is within the partner's rate (DynamoDB applies the ADDs one after another)."""
         answer = self._db.update_item(
-            TableName=self._table, Key=to_item({"pk": f"PARTNERRATE#{partner}#{second}"}),
+            TableName=self._table,
+            Key=to_item({"pk": f"PARTNERRATE#{partner}#{second}"}),
             UpdateExpression="ADD calls :one SET expires_at = if_not_exists(expires_at, :expires)",
-            ExpressionAttributeValues=to_item({":one": 1, ":expires": second + 120}), ReturnValues="UPDATED_NEW")
+            ExpressionAttributeValues=to_item({":one": 1, ":expires": second + 120}),
+            ReturnValues="UPDATED_NEW",
+        )
         return int(answer["Attributes"]["calls"]["N"])

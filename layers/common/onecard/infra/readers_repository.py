@@ -6,8 +6,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import (cancellation_codes, delete_keys, from_item, is_transaction_cancelled, query_all,
-                                  to_item)
+from onecard.infra.dynamo import (
+    cancellation_codes,
+    delete_keys,
+    from_item,
+    is_transaction_cancelled,
+    query_all,
+    to_item,
+)
 from onecard.registration.records import BarcodeTaken, CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.security.identity_indexes import Indexes, as_indexes
 
@@ -31,8 +37,19 @@ def household_key(household_index: str) -> dict[str, str]:
 def reference_put(table: str, reader_id: str, key: dict[str, str]) -> dict[str, Any]:
     """A transaction action that records, in the reader's partition, an item elsewhere that names the reader
     (a link request's pointer, an e-mail link's pointer): the erasure finds and deletes each one by it."""
-    return {"Put": {"TableName": table, "Item": to_item({
-        "pk": f"READER#{reader_id}", "sk": f"REF#{key['pk']}#{key['sk']}", "ref_pk": key["pk"], "ref_sk": key["sk"]})}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(
+                {
+                    "pk": f"READER#{reader_id}",
+                    "sk": f"REF#{key['pk']}#{key['sk']}",
+                    "ref_pk": key["pk"],
+                    "ref_sk": key["sk"],
+                }
+            ),
+        }
+    }
 
 
 class ReaderRepository:
@@ -52,15 +69,19 @@ class ReaderRepository:
                 return from_item(item)["reader_id"]
         return None
 
-    def reader_id_for_identity_reading(self, identity_index: str | Indexes, session_keys: list[dict[str, str]]
-                                       ) -> tuple[str | None, list[dict[str, Any] | None]]:
+    def reader_id_for_identity_reading(
+        self, identity_index: str | Indexes, session_keys: list[dict[str, str]]
+    ) -> tuple[str | None, list[dict[str, Any] | None]]:
         """reader_id_for_identity, reading in the same request (one BatchGetItem, consistent) the items of the
         sessions table under ``session_keys`` (e.g. the lockout's); each is None when absent."""
         indexes = list(as_indexes(identity_index))
         wanted = {self._readers: [identity_key(i) for i in indexes], self._sessions: list(session_keys)}
         found: dict[str, list[dict[str, Any]]] = {table: [] for table in wanted}
-        request = {table: {"Keys": [to_item(k) for k in keys], "ConsistentRead": True}
-                   for table, keys in wanted.items() if keys}
+        request = {
+            table: {"Keys": [to_item(k) for k in keys], "ConsistentRead": True}
+            for table, keys in wanted.items()
+            if keys
+        }
         for _ in range(5):
             answer = self._db.batch_get_item(RequestItems=request)
             for table, items in answer.get("Responses", {}).items():
@@ -86,7 +107,9 @@ class ReaderRepository:
         item = self._db.get_item(TableName=self._readers, Key=to_item(barcode_key(barcode)), ConsistentRead=True)
         return from_item(item["Item"])["reader_id"] if "Item" in item else None
 
-    def adopt_patron(self, profile: dict[str, Any], indexes: str | Indexes, refreshed: dict[str, Any]) -> dict[str, Any]:
+    def adopt_patron(
+        self, profile: dict[str, Any], indexes: str | Indexes, refreshed: dict[str, Any]
+    ) -> dict[str, Any]:
         """Keeps the record of a card holder the library system vouched for: ``profile`` for one seen here for the
         first time (with its identity guards and barcode pointer, atomically); otherwise the stored reader of that
         identity, with ``refreshed`` (what the library system says now) written over it. Returns the profile."""
@@ -97,14 +120,25 @@ class ReaderRepository:
                 return self.refresh_patron(existing, refreshed)
             guards = guard_actions(self._readers, reader_id, [identity_key(i) for i in as_indexes(indexes)])
             try:
-                self._db.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self._readers, "Item": to_item({**reader_key(reader_id), **profile}),
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                    {"Put": {"TableName": self._readers,
-                             "Item": to_item({**barcode_key(profile["card_barcode"]), "reader_id": reader_id}),
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                    *guards,
-                ])
+                self._db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._readers,
+                                "Item": to_item({**reader_key(reader_id), **profile}),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._readers,
+                                "Item": to_item({**barcode_key(profile["card_barcode"]), "reader_id": reader_id}),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        *guards,
+                    ]
+                )
                 return profile
             except ClientError as error:
                 if not is_transaction_cancelled(error):
@@ -135,11 +169,21 @@ class ReaderRepository:
         """Every item under the reader (profile, sessions, audit, links …), optionally of one kind."""
         condition = "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else "")
         values = {":pk": f"READER#{reader_id}", **({":prefix": prefix} if prefix else {})}
-        return query_all(self._db, TableName=self._readers, KeyConditionExpression=condition,
-                         ExpressionAttributeValues=to_item(values), ConsistentRead=True)
+        return query_all(
+            self._db,
+            TableName=self._readers,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=to_item(values),
+            ConsistentRead=True,
+        )
 
-    def update_profile(self, reader_id: str, changes: dict[str, Any], audit_items: list[dict[str, Any]],
-                       extra_actions: list[dict[str, Any]] | None = None) -> None:
+    def update_profile(
+        self,
+        reader_id: str,
+        changes: dict[str, Any],
+        audit_items: list[dict[str, Any]],
+        extra_actions: list[dict[str, Any]] | None = None,
+    ) -> None:
         """Changes profile attributes and records the audit entries in one transaction (None removes)."""
         sets = {k: v for k, v in changes.items() if v is not None}
         removes = [k for k, v in changes.items() if v is None]
@@ -150,14 +194,29 @@ class ReaderRepository:
             expression += "SET " + ", ".join(f"{by_name[k]} = :v{i}" for i, k in enumerate(sets))
         if removes:
             expression += " REMOVE " + ", ".join(by_name[k] for k in removes)
-        update: dict[str, Any] = {"TableName": self._readers, "Key": to_item(reader_key(reader_id)),
-                                  "UpdateExpression": expression.strip(), "ExpressionAttributeNames": names,
-                                  "ConditionExpression": "attribute_exists(pk)"}
+        update: dict[str, Any] = {
+            "TableName": self._readers,
+            "Key": to_item(reader_key(reader_id)),
+            "UpdateExpression": expression.strip(),
+            "ExpressionAttributeNames": names,
+            "ConditionExpression": "attribute_exists(pk)",
+        }
         if sets:
             update["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(sets.values())})
-        actions = [{"Update": update}] + [
-            {"Put": {"TableName": self._readers, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
-            for item in audit_items] + list(extra_actions or [])
+        actions = (
+            [{"Update": update}]
+            + [
+                {
+                    "Put": {
+                        "TableName": self._readers,
+                        "Item": to_item(item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+                for item in audit_items
+            ]
+            + list(extra_actions or [])
+        )
         self._db.transact_write_items(TransactItems=actions)
 
     def first_shown(self, reader_id: str, notice: str, now_iso: str, mail: dict[str, Any] | None = None) -> str:
@@ -166,13 +225,24 @@ class ReaderRepository:
         key = {"pk": f"READER#{reader_id}", "sk": f"NOTICE#{notice}"}
         try:
             if mail is None:
-                self._db.put_item(TableName=self._readers, Item=to_item({**key, "first_shown_at": now_iso}),
-                                  ConditionExpression="attribute_not_exists(pk)")
+                self._db.put_item(
+                    TableName=self._readers,
+                    Item=to_item({**key, "first_shown_at": now_iso}),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
             else:
-                self._db.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self._readers, "Item": to_item({**key, "first_shown_at": now_iso}),
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                    {"Put": {"TableName": self._readers, "Item": to_item(mail)}}])
+                self._db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._readers,
+                                "Item": to_item({**key, "first_shown_at": now_iso}),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {"Put": {"TableName": self._readers, "Item": to_item(mail)}},
+                    ]
+                )
             return now_iso
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
@@ -187,8 +257,11 @@ class ReaderRepository:
         Raises CaptchaReplayed when it was used before.
         """
         try:
-            self._db.put_item(TableName=self._sessions, Item=to_item({"pk": f"CAPTCHA#{marker}", "expires_at": expires_at}),
-                              ConditionExpression="attribute_not_exists(pk)")
+            self._db.put_item(
+                TableName=self._sessions,
+                Item=to_item({"pk": f"CAPTCHA#{marker}", "expires_at": expires_at}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise CaptchaReplayed() from None
@@ -201,11 +274,20 @@ class ReaderRepository:
         """
         reader_id = new.profile["reader_id"]
         actions: list[dict[str, Any]] = [
-            {"Put": {"TableName": self._readers, "Item": to_item({**reader_key(reader_id), **new.profile}),
-                     "ConditionExpression": "attribute_not_exists(pk)"}}]
+            {
+                "Put": {
+                    "TableName": self._readers,
+                    "Item": to_item({**reader_key(reader_id), **new.profile}),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
         identities = guard_actions(self._readers, reader_id, [identity_key(i) for i in as_indexes(new.identity_index)])
-        households = guard_actions(self._readers, reader_id, [household_key(i) for i in as_indexes(new.household_index)]
-                                   ) if new.household_index else []
+        households = (
+            guard_actions(self._readers, reader_id, [household_key(i) for i in as_indexes(new.household_index)])
+            if new.household_index
+            else []
+        )
         actions += identities + households + new.extra_actions
         try:
             self._db.transact_write_items(TransactItems=actions)
@@ -225,43 +307,86 @@ def guard_actions(table: str, reader_id: str, keys: list[dict[str, str]]) -> lis
     reader holds it: a container that knows the new key and one that still knows only the old one collide on the
     old version's guard. Each guard of an older version is noted in the reader's partition (REF#), so an erasure
     or expiry deletes it; the profile names the current one. Guards come first, then their notes."""
-    guards = [{"Put": {"TableName": table, "Item": to_item({**key, "reader_id": reader_id}),
-                       "ConditionExpression": "attribute_not_exists(pk)"}} for key in keys]
+    guards = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item({**key, "reader_id": reader_id}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for key in keys
+    ]
     return guards + [reference_put(table, reader_id, key) for key in keys[1:]]
 
 
-def delete_reader_items(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str,
-                        identity_index: str, extra_keys: list[dict[str, str]] | None = None) -> None:
+def delete_reader_items(
+    dynamodb: Any,
+    *,
+    readers_table: str,
+    sessions_table: str,
+    reader_id: str,
+    identity_index: str,
+    extra_keys: list[dict[str, str]] | None = None,
+) -> None:
     """Deletes every item of a reader: its partition, the items elsewhere that its partition refers to or that
     ``extra_keys`` name, its sessions, and last its profile and identity guard, so that a deletion cut short
     (WritesUnfinished) leaves a reader who can be found and whose deletion can be finished."""
-    items = ReaderRepository(dynamodb, readers_table=readers_table, sessions_table=sessions_table,
-                             consent_table="").partition(reader_id)
+    items = ReaderRepository(
+        dynamodb, readers_table=readers_table, sessions_table=sessions_table, consent_table=""
+    ).partition(reader_id)
     last = [reader_key(reader_id), identity_key(identity_index)]
     first = [{"pk": i["ref_pk"], "sk": i["ref_sk"]} for i in items if i["sk"].startswith("REF#")]
     first += list(extra_keys or []) + [{"pk": i["pk"], "sk": i["sk"]} for i in items if i["sk"] != "PROFILE"]
     unique = list({(key["pk"], key["sk"]): key for key in first if key not in last}.values())
     delete_keys(dynamodb, readers_table, unique)
-    delete_keys(dynamodb, sessions_table, [{"pk": f"SESSION#{i['sk'].split('#', 1)[1]}"}
-                                           for i in items if i["sk"].startswith("SESSION#")])
+    delete_keys(
+        dynamodb,
+        sessions_table,
+        [{"pk": f"SESSION#{i['sk'].split('#', 1)[1]}"} for i in items if i["sk"].startswith("SESSION#")],
+    )
     delete_keys(dynamodb, readers_table, last)
 
 
-def erase_reader(dynamodb: Any, *, readers_table: str, sessions_table: str, reader_id: str, identity_index: str,
-                 request_id: str, at: str, extra_keys: list[dict[str, str]] | None = None,
-                 notice: dict[str, Any] | None = None) -> None:
+def erase_reader(
+    dynamodb: Any,
+    *,
+    readers_table: str,
+    sessions_table: str,
+    reader_id: str,
+    identity_index: str,
+    request_id: str,
+    at: str,
+    extra_keys: list[dict[str, str]] | None = None,
+    notice: dict[str, Any] | None = None,
+) -> None:
     """Deletes every personal item of a reader. Left behind: a tombstone of the blind index (to honour and audit a
     later re-registration) and the completion record; consent receipts live in their own table and hold no
     personal data."""
-    delete_reader_items(dynamodb, readers_table=readers_table, sessions_table=sessions_table, reader_id=reader_id,
-                        identity_index=identity_index, extra_keys=extra_keys)
-    dynamodb.put_item(TableName=readers_table, Item=to_item({
-        "pk": f"ERASED#{identity_index}", "sk": f"ERASURE#{request_id}", "erased_at": at}))
-    completion = {"pk": f"ERASURE#{request_id}", "sk": "ERASURE", "request_id": request_id, "requested_at": at,
-                  "completed_at": at, "status": "completed"}
+    delete_reader_items(
+        dynamodb,
+        readers_table=readers_table,
+        sessions_table=sessions_table,
+        reader_id=reader_id,
+        identity_index=identity_index,
+        extra_keys=extra_keys,
+    )
+    dynamodb.put_item(
+        TableName=readers_table,
+        Item=to_item({"pk": f"ERASED#{identity_index}", "sk": f"ERASURE#{request_id}", "erased_at": at}),
+    )
+    completion = {
+        "pk": f"ERASURE#{request_id}",
+        "sk": "ERASURE",
+        "request_id": request_id,
+        "requested_at": at,
+        "completed_at": at,
+        "status": "completed",
+    }
     if notice is None:
         dynamodb.put_item(TableName=readers_table, Item=to_item(completion))
         return
     # The security notice (to the address captured before the deletion) commits with the completion record.
-    dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": readers_table, "Item": to_item(item)}}
-                                                 for item in (completion, notice)])
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": readers_table, "Item": to_item(item)}} for item in (completion, notice)]
+    )

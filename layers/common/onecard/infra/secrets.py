@@ -7,7 +7,6 @@ from aws_lambda_powertools.utilities import parameters
 from onecard.infra.aws import client
 
 
-
 def max_age_seconds() -> int:
     """How long a container keeps a secret (SECRET_CACHE_SECONDS, default 300): a rotation waits this out."""
     from onecard.config import settings

@@ -17,14 +17,14 @@ DELIMITER = "|"
 TERMINATOR = b"\r"
 # Fixed-length part of each message, after the two-digit command (SIP2 2.00 specification).
 FIXED_LENGTHS = {
-    "93": 2,   # UID algorithm, PWD algorithm
-    "94": 1,   # ok
+    "93": 2,  # UID algorithm, PWD algorithm
+    "94": 1,  # ok
     "63": 31,  # language (3), transaction date (18), summary (10)
     "64": 59,  # patron status (14), language (3), transaction date (18), six item counts (4 each)
-    "99": 8,   # status code (1), max print width (3), protocol version (4)
+    "99": 8,  # status code (1), max print width (3), protocol version (4)
     "98": 34,  # 6 flags, timeout period (3), retries allowed (3), date/time sync (18), protocol version (4)
-    "96": 0,   # request SC resend
-    "97": 0,   # request ACS resend
+    "96": 0,  # request SC resend
+    "97": 0,  # request ACS resend
 }
 # Fields that carry a secret or the patron's identifier: never written to a log as they are.
 MASKED_FIELDS = frozenset({"AD", "CO", "AC", "AA"})
@@ -115,7 +115,7 @@ def decode(frame: bytes, encoding: str = "utf-8", require_checksum: bool = False
     if command not in FIXED_LENGTHS:
         raise Sip2FormatError(f"unknown or unexpected command {command!r}")
     length = FIXED_LENGTHS[command]
-    fixed, rest = text[2:2 + length], text[2 + length:]
+    fixed, rest = text[2 : 2 + length], text[2 + length :]
     if len(fixed) != length:
         raise Sip2FormatError(f"message {command} is truncated in its fixed part")
     fields: list[tuple[str, str]] = []
@@ -124,7 +124,7 @@ def decode(frame: bytes, encoding: str = "utf-8", require_checksum: bool = False
         if end < 2:
             raise Sip2FormatError(f"message {command} has a field without its identifier or terminator")
         fields.append((rest[:2], rest[2:end]))
-        rest = rest[end + 1:]
+        rest = rest[end + 1 :]
     return Message(command, fixed, tuple(fields), sequence)
 
 
@@ -158,6 +158,7 @@ def parse_date(value: str | None) -> dt.date | None:
 
 # The messages this service sends and the simulated library system answers ------------------------------------
 
+
 def login(user: str, password: str, location: str | None = None) -> Message:
     fields = [("CN", user), ("CO", password)] + ([("CP", location)] if location else [])
     return Message("93", "00", tuple(fields))  # algorithms 0: user id and password not encrypted
@@ -167,8 +168,9 @@ def login_response(ok: bool) -> Message:
     return Message("94", "1" if ok else "0")
 
 
-def patron_information(institution: str, identifier: str, password: str | None, at: dt.datetime,
-                       terminal_password: str | None = None) -> Message:
+def patron_information(
+    institution: str, identifier: str, password: str | None, at: dt.datetime, terminal_password: str | None = None
+) -> Message:
     fields = [("AO", institution), ("AA", identifier)]
     if terminal_password is not None:
         fields.append(("AC", terminal_password))

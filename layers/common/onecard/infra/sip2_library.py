@@ -21,6 +21,7 @@ Standard library only, and nothing imported that a login without the library sys
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import socket
@@ -47,11 +48,25 @@ class _Broken(Exception):
 
 
 class Sip2LibrarySystem:
-    def __init__(self, host: str, port: int, *, institution_id: str, login_user: str, login_password: str,
-                 location_code: str | None = None, tls: bool = False, tls_context: ssl.SSLContext | None = None,
-                 timeout: float = 3.0, encoding: str = "utf-8", terminal_password: str | None = None,
-                 birth_date_field: str | None = "PB", expiry_field: str | None = "PA",
-                 id_number_field: str | None = None, mobile_field: str | None = None):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        institution_id: str,
+        login_user: str,
+        login_password: str,
+        location_code: str | None = None,
+        tls: bool = False,
+        tls_context: ssl.SSLContext | None = None,
+        timeout: float = 3.0,
+        encoding: str = "utf-8",
+        terminal_password: str | None = None,
+        birth_date_field: str | None = "PB",
+        expiry_field: str | None = "PA",
+        id_number_field: str | None = None,
+        mobile_field: str | None = None,
+    ):
         self.host, self.port, self.timeout = host, port, timeout
         self._institution_id = institution_id
         self._account = (login_user, login_password, location_code)
@@ -71,8 +86,10 @@ class Sip2LibrarySystem:
     def find_patron(self, identifier: str) -> Patron | None:
         if not _sendable(identifier):
             return None
-        answer = self._ask(lambda now: codec.patron_information(
-            self._institution_id, identifier, None, now, self._terminal_password), "64")
+        answer = self._ask(
+            lambda now: codec.patron_information(self._institution_id, identifier, None, now, self._terminal_password),
+            "64",
+        )
         return self._patron(answer)
 
     def check_password(self, identifier: str, password: str) -> PatronCheck:
@@ -80,8 +97,12 @@ class Sip2LibrarySystem:
             return PatronCheck(None, False)
         if not password or not _sendable(password):  # SIP2 cannot carry it: it cannot be the patron's password
             return PatronCheck(self.find_patron(identifier), False)
-        answer = self._ask(lambda now: codec.patron_information(
-            self._institution_id, identifier, password, now, self._terminal_password), "64")
+        answer = self._ask(
+            lambda now: codec.patron_information(
+                self._institution_id, identifier, password, now, self._terminal_password
+            ),
+            "64",
+        )
         patron = self._patron(answer)
         return PatronCheck(patron, patron is not None and answer.get("CQ") == "Y")
 
@@ -117,8 +138,7 @@ class Sip2LibrarySystem:
 
     def _connected(self, deadline: float) -> _Connection:
         if self._connection is None:
-            connection = _Connection.open(self.host, self.port, deadline, self._tls, self._tls_context,
-                                          self._encoding)
+            connection = _Connection.open(self.host, self.port, deadline, self._tls, self._tls_context, self._encoding)
             user, password, location = self._account
             try:
                 answer = connection.exchange(codec.login(user, password, location), "94", deadline)
@@ -151,12 +171,18 @@ class Sip2LibrarySystem:
         barcode = answer.get("AA") or ""
         if not barcode:
             raise LibrarySystemUnavailable("the library system answered a valid patron without an identifier")
-        return Patron(barcode=barcode, name=answer.get("AE") or "", card_status=card,
-                      id_number=self._field(answer, self._id_number_field),
-                      birth_date=codec.parse_date(self._field(answer, self._birth_date_field)),
-                      email=_text(answer.get("BE")), phone=_text(answer.get("BF")),
-                      mobile=self._field(answer, self._mobile_field), address=_text(answer.get("BD")),
-                      card_expires=expires)
+        return Patron(
+            barcode=barcode,
+            name=answer.get("AE") or "",
+            card_status=card,
+            id_number=self._field(answer, self._id_number_field),
+            birth_date=codec.parse_date(self._field(answer, self._birth_date_field)),
+            email=_text(answer.get("BE")),
+            phone=_text(answer.get("BF")),
+            mobile=self._field(answer, self._mobile_field),
+            address=_text(answer.get("BD")),
+            card_expires=expires,
+        )
 
     @staticmethod
     def _field(answer: codec.Message, field_id: str | None) -> str | None:
@@ -182,15 +208,15 @@ class _Connection:
         self._sequence = 0
 
     @classmethod
-    def open(cls, host: str, port: int, deadline: float, tls: bool, tls_context: ssl.SSLContext | None,
-             encoding: str) -> _Connection:
+    def open(
+        cls, host: str, port: int, deadline: float, tls: bool, tls_context: ssl.SSLContext | None, encoding: str
+    ) -> _Connection:
         try:
             sock = socket.create_connection((host, port), timeout=max(0.001, deadline - time.monotonic()))
         except TimeoutError:
             raise LibrarySystemUnavailable("the library system did not accept a connection in time") from None
         except OSError as error:
-            raise LibrarySystemUnavailable(f"cannot connect to the library system: {error.strerror or error}") \
-                from None
+            raise LibrarySystemUnavailable(f"cannot connect to the library system: {error.strerror or error}") from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if tls:
             import ssl
@@ -204,10 +230,8 @@ class _Connection:
         return cls(sock, encoding)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._socket.close()
-        except OSError:
-            pass
 
     def exchange(self, message: codec.Message, expected: str, deadline: float) -> codec.Message:
         """Sends ``message`` and returns the answer of command ``expected`` (resending once when the library
@@ -226,8 +250,13 @@ class _Connection:
             if answer.command == "96":  # it could not read ours: send it again, once
                 continue
             if answer.command != expected or answer.sequence != sequence:
-                logger.warning("SIP2 answer %s (sequence %s) to %s (sequence %s) refused", answer.command,
-                               answer.sequence, message.command, sequence)
+                logger.warning(
+                    "SIP2 answer %s (sequence %s) to %s (sequence %s) refused",
+                    answer.command,
+                    answer.sequence,
+                    message.command,
+                    sequence,
+                )
                 raise LibrarySystemUnavailable("the library system answered out of step")
             return answer
         raise LibrarySystemUnavailable("the library system could not read our message twice")
@@ -246,7 +275,7 @@ class _Connection:
             self._buffer = self._buffer.lstrip(b"\n")  # some systems end a frame with CR LF
             end = self._buffer.find(codec.TERMINATOR)
             if end >= 0:
-                frame, self._buffer = self._buffer[:end + 1], self._buffer[end + 1:]
+                frame, self._buffer = self._buffer[: end + 1], self._buffer[end + 1 :]
                 return frame
             if len(self._buffer) > codec.MAX_FRAME_BYTES:
                 raise LibrarySystemUnavailable("the library system's answer is too long")
@@ -261,6 +290,7 @@ class _Connection:
             except OSError as error:
                 raise _Broken(f"receiving: {type(error).__name__}") from None
             if not chunk:
-                raise _Broken("the library system closed the connection" +
-                              (" in the middle of an answer" if self._buffer else ""))
+                raise _Broken(
+                    "the library system closed the connection" + (" in the middle of an answer" if self._buffer else "")
+                )
             self._buffer += chunk

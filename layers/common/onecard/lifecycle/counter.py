@@ -58,8 +58,9 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
     return record
 
 
-def activate(reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff,
-             deps: CounterDependencies) -> dict[str, Any]:
+def activate(
+    reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff, deps: CounterDependencies
+) -> dict[str, Any]:
     """pending_verification → active, with the card's barcode, recorded in the reader's audit trail."""
     profile = deps.readers.get_profile(reader_id)
     if profile is None:
@@ -69,42 +70,67 @@ def activate(reader_id: str, barcode: str, document_checked: str, branch: str, s
     if profile.get("status") != PENDING:
         raise _not_pending(profile.get("status", "unknown"))
     if (profile.get("review") or {}).get("status") == "duplicate":
-        raise problems.Conflict("此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
-                                extra={"code": "rejected_as_duplicate"})
+        raise problems.Conflict(
+            "此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
+            extra={"code": "rejected_as_duplicate"},
+        )
     now = deps.clock()
     at = iso_millis(now)
     code = barcode.upper()
-    audit = {**audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
-             "branch": branch, "document_checked": document_checked, "principal": staff.principal,
-             "card_barcode": code}
+    audit = {
+        **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
+        "branch": branch,
+        "document_checked": document_checked,
+        "principal": staff.principal,
+        "card_barcode": code,
+    }
     try:
         welcome = notices.notice_for(profile, "card_activated", int(now.timestamp()), card_barcode=code)
-        deps.lifecycle.activate(reader_id, code, at, audit, deps.release_waiting_links(reader_id, now)
-                                + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []))
+        deps.lifecycle.activate(
+            reader_id,
+            code,
+            at,
+            audit,
+            deps.release_waiting_links(reader_id, now)
+            + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
+        )
     except ActivationRefused as refused:
         if refused.code == "links_changed":  # the reader ended a waiting link while the counter was busy
-            raise problems.Conflict("讀者的一證通用申請剛有變更，請再按一次啟用 (The reader's links changed; activate again)",
-                                    extra={"code": "links_changed"}) from None
+            raise problems.Conflict(
+                "讀者的一證通用申請剛有變更，請再按一次啟用 (The reader's links changed; activate again)",
+                extra={"code": "links_changed"},
+            ) from None
         if refused.code == "barcode_taken":
-            raise problems.Conflict("此借閱證條碼已屬於其他讀者 (This barcode belongs to another reader)",
-                                    extra={"code": "barcode_taken"}) from None
+            raise problems.Conflict(
+                "此借閱證條碼已屬於其他讀者 (This barcode belongs to another reader)", extra={"code": "barcode_taken"}
+            ) from None
         current = deps.readers.get_profile(reader_id)
         raise _not_pending(current.get("status", "unknown") if current else "expired") from None
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
 
 
 def _not_pending(status: str) -> problems.Conflict:
-    return problems.Conflict(f"此申請目前狀態為 {status}，無法啟用 (Only a pending application can be activated)",
-                             extra={"code": f"already_{status}" if status in ("active", "expired") else "not_pending",
-                                    "status": status})
+    return problems.Conflict(
+        f"此申請目前狀態為 {status}，無法啟用 (Only a pending application can be activated)",
+        extra={"code": f"already_{status}" if status in ("active", "expired") else "not_pending", "status": status},
+    )
 
 
 def _record(profile: dict[str, Any] | None, reader_id: str) -> dict[str, Any]:
     if profile is None:  # erased or expired since it was flagged
-        return {"reader_id": reader_id, "status": "removed", "name": "", "birth_date": "", "id_type": "",
-                "id_number_masked": "", "created_at": ""}
-    return {name: profile.get(name, "") for name in ("reader_id", "status", "name", "birth_date", "id_type",
-                                                      "id_number_masked", "created_at")}
+        return {
+            "reader_id": reader_id,
+            "status": "removed",
+            "name": "",
+            "birth_date": "",
+            "id_type": "",
+            "id_number_masked": "",
+            "created_at": "",
+        }
+    return {
+        name: profile.get(name, "")
+        for name in ("reader_id", "status", "name", "birth_date", "id_type", "id_number_masked", "created_at")
+    }
 
 
 def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
@@ -112,17 +138,24 @@ def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
     reviews = []
     for flag in sorted(deps.lifecycle.open_reviews(), key=lambda f: f.get("flagged_at", "")):
         reader_id = flag["reader_id"]
-        reviews.append({"reader_id": reader_id, "flagged_at": flag.get("flagged_at", ""),
-                        "application": _record(deps.readers.get_profile(reader_id), reader_id),
-                        "resembles": [_record(deps.readers.get_profile(other), other)
-                                      for other in flag.get("resembles", [])]})
+        reviews.append(
+            {
+                "reader_id": reader_id,
+                "flagged_at": flag.get("flagged_at", ""),
+                "application": _record(deps.readers.get_profile(reader_id), reader_id),
+                "resembles": [_record(deps.readers.get_profile(other), other) for other in flag.get("resembles", [])],
+            }
+        )
     return reviews
 
 
 def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDependencies) -> dict[str, Any]:
     at = iso_millis(deps.clock())
-    audit = {**audit_item(reader_id, "review", decision, at, by=staff.staff_id or staff.principal, channel="counter"),
-             "branch": staff.branch, "principal": staff.principal}
+    audit = {
+        **audit_item(reader_id, "review", decision, at, by=staff.staff_id or staff.principal, channel="counter"),
+        "branch": staff.branch,
+        "principal": staff.principal,
+    }
     if not deps.lifecycle.decide_review(reader_id, decision, at, audit):
         raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
     if decision == "duplicate":

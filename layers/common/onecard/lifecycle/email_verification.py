@@ -74,8 +74,9 @@ def token_for_nonce(indexes: Any, nonce: str, purpose: str = TOKEN_PURPOSE) -> s
     return token_from_nonce(key, nonce, purpose)
 
 
-def new_outbox_token(now: dt.datetime, indexes: Any, *, purpose: str = TOKEN_PURPOSE,
-                     valid_seconds: int = VALID_HOURS * 3600) -> tuple[IssuedToken, str]:
+def new_outbox_token(
+    now: dt.datetime, indexes: Any, *, purpose: str = TOKEN_PURPOSE, valid_seconds: int = VALID_HOURS * 3600
+) -> tuple[IssuedToken, str]:
     """A one-time link's token whose mail goes through the outbox: the token, its hash, and the nonce the outbox
     message keeps instead of the token."""
     version, key = indexes.token_key()
@@ -135,15 +136,19 @@ def resend(reader_id: str, deps: VerificationDependencies) -> str:
     profile = deps.readers.get_profile(reader_id)
     address = profile.get("email") if profile else None
     if not address:
-        raise problems.Conflict("您尚未留存電子信箱，請先於個人書房補充 (No e-mail address on file)",
-                                extra={"code": "no_email"})
+        raise problems.Conflict(
+            "您尚未留存電子信箱，請先於個人書房補充 (No e-mail address on file)", extra={"code": "no_email"}
+        )
     if profile.get("email_verified"):
-        raise problems.Conflict("此電子信箱已完成驗證 (This address is already verified)",
-                                extra={"code": "already_verified"})
+        raise problems.Conflict(
+            "此電子信箱已完成驗證 (This address is already verified)", extra={"code": "already_verified"}
+        )
     verdict = deps.rate_limit(reader_id)
     if not verdict.allowed:
-        raise problems.TooManyRequests("重新寄送次數過多，請稍後再試 (Too many requests; try later)",
-                                       retry_after_seconds=verdict.retry_after_seconds)
+        raise problems.TooManyRequests(
+            "重新寄送次數過多，請稍後再試 (Too many requests; try later)",
+            retry_after_seconds=verdict.retry_after_seconds,
+        )
     issue_and_send(reader_id, address, deps)
     return mask_email(address)
 

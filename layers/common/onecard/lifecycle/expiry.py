@@ -54,12 +54,16 @@ def run(today: dt.date, deps: ExpiryDependencies) -> ExpiryReport:
     return report
 
 
-def _isolated(step: Callable[[str, ExpiryDependencies, ExpiryReport], None], reader_id: str,
-              deps: ExpiryDependencies, report: ExpiryReport) -> None:
+def _isolated(
+    step: Callable[[str, ExpiryDependencies, ExpiryReport], None],
+    reader_id: str,
+    deps: ExpiryDependencies,
+    report: ExpiryReport,
+) -> None:
     """One application's failure (a throttled deletion) leaves the others to run; it is reported, not hidden."""
     try:
         step(reader_id, deps, report)
-    except Exception:  # noqa: BLE001 - reported, and the run ends in an error after the others
+    except Exception:
         logger.exception("application expiry not finished", extra={"reader_id": reader_id})
         report.unfinished.append(reader_id)
 

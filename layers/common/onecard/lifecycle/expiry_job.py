@@ -18,18 +18,27 @@ from onecard.links.withdrawal import withdraw_open_links
 
 def _delete_reader(profile: dict[str, Any], at: str) -> None:
     s = settings()
-    delete_reader_items(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table,
-                        reader_id=profile["reader_id"], identity_index=profile["identity_index"],
-                        extra_keys=index_keys_of(profile))
+    delete_reader_items(
+        client("dynamodb"),
+        readers_table=s.readers_table,
+        sessions_table=s.sessions_table,
+        reader_id=profile["reader_id"],
+        identity_index=profile["identity_index"],
+        extra_keys=index_keys_of(profile),
+    )
     wiring.lifecycle().record_expiry(profile["reader_id"], profile.get("verify_by", ""), at)
 
 
 def dependencies() -> expiry.ExpiryDependencies:
     return expiry.ExpiryDependencies(
-        lifecycle=wiring.lifecycle(), readers=wiring.readers(), mailer=wiring.mailer(),
-        withdraw_links=lambda reader_id, at: withdraw_open_links(reader_id, at, channel=Channel.SYSTEM,
-                                                                 decided_by="library"),
-        delete_reader=_delete_reader)
+        lifecycle=wiring.lifecycle(),
+        readers=wiring.readers(),
+        mailer=wiring.mailer(),
+        withdraw_links=lambda reader_id, at: withdraw_open_links(
+            reader_id, at, channel=Channel.SYSTEM, decided_by="library"
+        ),
+        delete_reader=_delete_reader,
+    )
 
 
 def today_in_taipei() -> dt.date:

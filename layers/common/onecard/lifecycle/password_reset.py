@@ -73,11 +73,17 @@ def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link
 
 def may_reset_here(profile: dict[str, Any] | None) -> bool:
     """A reader whose password this service holds, with a verified address to mail the link to."""
-    return bool(profile) and not holds_password(profile) and bool(profile.get("password_hash")) \
+    return (
+        bool(profile)
+        and not holds_password(profile)
+        and bool(profile.get("password_hash"))
         and notices.notice_address(profile) is not None
+    )
 
 
-def request_reset(client_address: str, id_number: str | None, card_barcode: str | None, deps: ResetDependencies) -> None:
+def request_reset(
+    client_address: str, id_number: str | None, card_barcode: str | None, deps: ResetDependencies
+) -> None:
     """Mails a link when the reader may reset here; otherwise the same work and answer, and no mail."""
     indexes = deps.indexes()
     if id_number is not None:
@@ -90,14 +96,23 @@ def request_reset(client_address: str, id_number: str | None, card_barcode: str 
         verdict = deps.rate_limit(bucket, client, limit)
         if not verdict.allowed:
             raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=verdict.retry_after_seconds)
-    reader_id = deps.readers.reader_id_for_identity(account) if id_number is not None \
+    reader_id = (
+        deps.readers.reader_id_for_identity(account)
+        if id_number is not None
         else deps.readers.reader_id_for_barcode(card_barcode or "")
+    )
     profile = deps.readers.get_profile(reader_id or NO_READER)
-    issued, nonce = email_verification.new_outbox_token(deps.clock(), indexes, purpose=TOKEN_PURPOSE,
-                                                        valid_seconds=VALID_MINUTES * 60)
+    issued, nonce = email_verification.new_outbox_token(
+        deps.clock(), indexes, purpose=TOKEN_PURPOSE, valid_seconds=VALID_MINUTES * 60
+    )
     if may_reset_here(profile):
-        deps.lifecycle.reset_request(profile["reader_id"], issued.sha256, issued.valid_until,
-                                     reset_mail(profile["reader_id"], profile["email"], nonce), nonce)
+        deps.lifecycle.reset_request(
+            profile["reader_id"],
+            issued.sha256,
+            issued.valid_until,
+            reset_mail(profile["reader_id"], profile["email"], nonce),
+            nonce,
+        )
     else:
         deps.lifecycle.reset_request(None, issued.sha256, issued.valid_until, None, nonce)
 
@@ -119,8 +134,12 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     if not profile or holds_password(profile):
         _refuse("reset_token_unknown")
     birth = profile.get("birth_date")
-    issues = password_issues(password, password_confirm, id_number=deps.decrypt_id_number(profile),
-                             birth_date=dt.date.fromisoformat(birth) if birth else None)
+    issues = password_issues(
+        password,
+        password_confirm,
+        id_number=deps.decrypt_id_number(profile),
+        birth_date=dt.date.fromisoformat(birth) if birth else None,
+    )
     if issues:
         raise problems.InvalidFields(issues)
     stamp = iso_millis(at)
@@ -129,8 +148,14 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     if address:
         extra.append(notices.notice_item(reader_id, address, "password_reset", int(at.timestamp())))
     try:
-        deps.lifecycle.use_reset_token(hashed, reader_id, int(at.timestamp()), stamp,
-                                       {"password_hash": hash_password(password), "password_changed_at": stamp}, extra)
+        deps.lifecycle.use_reset_token(
+            hashed,
+            reader_id,
+            int(at.timestamp()),
+            stamp,
+            {"password_hash": hash_password(password), "password_changed_at": stamp},
+            extra,
+        )
     except TokenRefused as refused:
         _refuse(f"reset_{refused.code}")
     deps.sessions.revoke_all(reader_id)

@@ -70,9 +70,9 @@ class PartnerHealth:
 
 
 class Gate(Enum):
-    CALL = "call"      # up: call it
-    PROBE = "probe"    # down, and a probe is due: try to become the one prober
-    HOLD = "hold"      # down: put the request back without calling
+    CALL = "call"  # up: call it
+    PROBE = "probe"  # down, and a probe is due: try to become the one prober
+    HOLD = "hold"  # down: put the request back without calling
 
 
 def gate(health: PartnerHealth, now: float) -> Gate:

@@ -25,8 +25,16 @@ def withdraw_open_links(reader_id: str, at: str, *, channel: Channel, decided_by
     decisions = []
     for partner in sent + waiting:
         document = library.current(partner, today)
-        decisions.append({"partner": partner, "document_version": document.version, "document_sha256": document.sha256,
-                          "decision": Decision.WITHDRAW, "channel": channel, "decided_by": decided_by})
+        decisions.append(
+            {
+                "partner": partner,
+                "document_version": document.version,
+                "document_sha256": document.sha256,
+                "decision": Decision.WITHDRAW,
+                "channel": channel,
+                "decided_by": decided_by,
+            }
+        )
     now = dt.datetime.now(dt.UTC)
     now_epoch, table = int(now.timestamp()), settings().readers_table
 

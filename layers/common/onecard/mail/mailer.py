@@ -28,6 +28,8 @@ class SesMailer:
         self._ses.send_email(
             Source=self._sender,
             Destination={"ToAddresses": [message.to]},
-            Message={"Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}},
+            Message={
+                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}},
+            },
         )

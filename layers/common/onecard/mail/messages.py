@@ -81,8 +81,9 @@ def security_notice(to: str, what_zh: str, what_en: str, study_link: str) -> Mes
     )
 
 
-def notice(to: str, subject_zh: str, subject_en: str, body_zh: str, body_en: str, study_link: str,
-           can_turn_off: bool = True) -> Message:
+def notice(
+    to: str, subject_zh: str, subject_en: str, body_zh: str, body_en: str, study_link: str, can_turn_off: bool = True
+) -> Message:
     """A notice the reader may turn off in 個人書房 (links, consent revisions), or a welcome."""
     off_zh = "（可於個人書房關閉此類通知）\n" if can_turn_off else ""
     off_en = "(You can turn off notices like this one in 個人書房.)\n" if can_turn_off else ""

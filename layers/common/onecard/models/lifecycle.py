@@ -22,8 +22,7 @@ class VerificationSent(ResponseModel):
     valid_hours: int
 
 
-DocumentChecked = Literal["national_id_card", "resident_certificate", "passport", "household_register",
-                          "entry_permit"]
+DocumentChecked = Literal["national_id_card", "resident_certificate", "passport", "household_register", "entry_permit"]
 
 
 class ReviewFlag(ResponseModel):
@@ -96,8 +95,10 @@ class ReviewList(ResponseModel):
 
 
 class ReviewDecisionRequest(RequestModel):
-    decision: Annotated[Literal["distinct", "duplicate"], Field(
-        description="distinct 不同人（解除標記）、duplicate 同一人重複申請（不予啟用）")]
+    decision: Annotated[
+        Literal["distinct", "duplicate"],
+        Field(description="distinct 不同人（解除標記）、duplicate 同一人重複申請（不予啟用）"),
+    ]
 
 
 class ReviewDecided(ResponseModel):
@@ -128,8 +129,9 @@ class PasswordResetRequest(RequestModel):
     """證號 or 借閱證條碼 (exactly one)."""
 
     id_number: Annotated[str | None, Field(min_length=1, max_length=40, description="證號")] = None
-    card_barcode: Annotated[str | None, Field(min_length=4, max_length=20, pattern=r"^\s*[A-Za-z0-9-]+\s*$",
-                                              description="借閱證條碼")] = None
+    card_barcode: Annotated[
+        str | None, Field(min_length=4, max_length=20, pattern=r"^\s*[A-Za-z0-9-]+\s*$", description="借閱證條碼")
+    ] = None
 
 
 class PasswordResetAccepted(ResponseModel):

@@ -29,7 +29,8 @@ class LinkView(ResponseModel):
     reason: str | None = None
     updated_at: str | None = None
     partner_available: bool = Field(
-        default=True, description="false while the partner is down: a pending request is sent when it is back")
+        default=True, description="false while the partner is down: a pending request is sent when it is back"
+    )
 
 
 class LinkList(ResponseModel):
@@ -50,7 +51,9 @@ class PartnerState(ResponseModel):
     down_since: str | None = Field(default=None, description="UTC, ISO 8601; only while down")
     failures_in_a_row: int
     rate_per_second: int | None = Field(description="Calls per second agreed with the partner (None: not limited)")
-    backlog: int = Field(description="Requests waiting for the partner (held, over its rate or backing off); approximate")
+    backlog: int = Field(
+        description="Requests waiting for the partner (held, over its rate or backing off); approximate"
+    )
 
 
 class PartnerStateList(ResponseModel):

@@ -36,7 +36,9 @@ PartnerCode = Literal["ntpc", "klcpl", "taipei-card"]
 
 
 class PartnerAgreement(RequestModel):
-    partner: Annotated[PartnerCode, Field(description="ntpc 新北市立圖書館、klcpl 基隆市公共圖書館、taipei-card 臺北卡")]
+    partner: Annotated[
+        PartnerCode, Field(description="ntpc 新北市立圖書館、klcpl 基隆市公共圖書館、taipei-card 臺北卡")
+    ]
     document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="所閱讀並同意之個資同意書 sha256")]
 
 
@@ -51,7 +53,8 @@ def current_document_sha256(partner: str) -> str | None:
 def registration_rules(data: Mapping[str, Any]) -> list[FieldIssue]:
     """The cross-field rules, on today's date in Taipei (the library's day)."""
     return registration_issues(data, dt.datetime.now(TAIPEI).date()) + agreement_issues(
-        data.get("partners"), current_document_sha256)
+        data.get("partners"), current_document_sha256
+    )
 
 
 class HouseholdIn(RequestModel):
@@ -69,9 +72,13 @@ class GuardianIn(RequestModel):
 
 class RegistrationRequest(RequestModel):
     card_type: Annotated[CardType, Field(description="辦證類型：personal 個人證、family 家庭證")]
-    nationality_type: Annotated[NationalityType, Field(description="roc 中華民國國民、mainland 大陸人士、foreign 外籍人士")]
+    nationality_type: Annotated[
+        NationalityType, Field(description="roc 中華民國國民、mainland 大陸人士、foreign 外籍人士")
+    ]
     id_type: Annotated[IdType, Field(description="證件種類，須與身分別相符")]
-    id_number: Annotated[str, Field(min_length=1, max_length=40, description="證號（不分大小寫）", examples=["A123456789"])]
+    id_number: Annotated[
+        str, Field(min_length=1, max_length=40, description="證號（不分大小寫）", examples=["A123456789"])
+    ]
     passport_country: Annotated[str | None, Field(max_length=2, description="護照核發國家 ISO 3166-1 二碼")] = None
     password: Annotated[str, Field(max_length=64, description="4到10碼，英文或數字")]
     password_confirm: Annotated[str, Field(max_length=64)]
@@ -97,7 +104,7 @@ class RegistrationRequest(RequestModel):
     captcha: Annotated[str, Field(min_length=1, max_length=4000, description="ALTCHA 解答（base64）")]
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> "RegistrationRequest":
+    def _cross_field_rules(self) -> RegistrationRequest:
         check_with(registration_rules, self)
         return self
 

@@ -16,8 +16,9 @@ class LoginRequest(RequestModel):
     the library system's."""
 
     id_number: Annotated[str | None, Field(min_length=1, max_length=40, description="證號")] = None
-    card_barcode: Annotated[str | None, Field(min_length=4, max_length=20, pattern=r"^\s*[A-Za-z0-9-]+\s*$",
-                                              description="借閱證條碼")] = None
+    card_barcode: Annotated[
+        str | None, Field(min_length=4, max_length=20, pattern=r"^\s*[A-Za-z0-9-]+\s*$", description="借閱證條碼")
+    ] = None
     password: Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -51,11 +52,13 @@ class ReaderProfile(ResponseModel):
     birth_date: str | None = None
     occupation: str | None = None
     education: str | None = None
-    password_source: Annotated[str | None, Field(description="library_system: the library system holds the "
-                                                              "password (change it there)")] = None
+    password_source: Annotated[
+        str | None, Field(description="library_system: the library system holds the password (change it there)")
+    ] = None
     card_barcode: str | None = None
-    card_status: Annotated[str | None, Field(description="valid / expired / blocked, as the library system said "
-                                                          "at the last login")] = None
+    card_status: Annotated[
+        str | None, Field(description="valid / expired / blocked, as the library system said at the last login")
+    ] = None
     card_expires: str | None = None
     library_address: Annotated[str | None, Field(description="地址 as the library system holds it")] = None
     mailing_address: dict[str, str] | None = None
@@ -97,7 +100,9 @@ class CorrectionRequest(RequestModel):
     birth_date: Annotated[str | None, Field(max_length=20, description="不可線上修改（請至櫃檯）")] = None
     id_type: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
     nationality_type: Annotated[str | None, Field(max_length=40, description="不可線上修改（請至櫃檯）")] = None
-    notices: Annotated[NoticePreferences | None, Field(description="通知信設定：links、consent_revisions 可關閉")] = None
+    notices: Annotated[NoticePreferences | None, Field(description="通知信設定：links、consent_revisions 可關閉")] = (
+        None
+    )
 
 
 class PasswordChange(RequestModel):

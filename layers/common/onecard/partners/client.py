@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from onecard.partners.protocol import PATHS, signed_headers
@@ -52,8 +52,9 @@ class HttpPartnerClient:
 
         self._base_urls = base_urls
         self._secret_for = secret_for
-        self._http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2.0, read=timeout_seconds), retries=False,
-                                         maxsize=10)
+        self._http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=2.0, read=timeout_seconds), retries=False, maxsize=10
+        )
 
     def send(self, partner: str, action: str, request_id: str, payload: dict[str, Any]) -> PartnerAnswer:
         import urllib3
@@ -61,8 +62,9 @@ class HttpPartnerClient:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = signed_headers(self._secret_for(partner), request_id, int(time.time()), body)
         try:
-            response = self._http.request("POST", self._base_urls[partner].rstrip("/") + PATHS[action], body=body,
-                                          headers=headers)
+            response = self._http.request(
+                "POST", self._base_urls[partner].rstrip("/") + PATHS[action], body=body, headers=headers
+            )
         except urllib3.exceptions.HTTPError as error:
             return PartnerAnswer("retry", reason=type(error).__name__)
         return answer_from_http(response.status, response.data, action)

@@ -23,8 +23,10 @@ class PartnerSecretNotSet(Exception):
     """The secret shared with a partner is missing, or still the placeholder the stack created: never sign with it."""
 
     def __init__(self, partner: str, secret_id: str, why: str):
-        super().__init__(f"the secret shared with partner {partner} ({secret_id}) is not set: {why}; an operator "
-                         f"must put the value agreed with the partner (docs/operations.md, partner secrets)")
+        super().__init__(
+            f"the secret shared with partner {partner} ({secret_id}) is not set: {why}; an operator "
+            f"must put the value agreed with the partner (docs/operations.md, partner secrets)"
+        )
         self.partner = partner
 
 
@@ -40,8 +42,12 @@ def sign(secret: bytes, timestamp: int, body: bytes) -> str:
 
 
 def signed_headers(secret: bytes, request_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"Content-Type": "application/json", REQUEST_ID_HEADER: request_id, TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(secret, timestamp, body)}
+    return {
+        "Content-Type": "application/json",
+        REQUEST_ID_HEADER: request_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+    }
 
 
 def verify(secret: bytes, headers: Mapping[str, str], body: bytes, now: float) -> int | None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def library_system_or_503() -> "LibrarySystem | None":
+def library_system_or_503() -> LibrarySystem | None:
     try:
         return wiring.library_system()
     except LibrarySystemUnavailable as error:
@@ -25,7 +25,7 @@ def library_system_or_503() -> "LibrarySystem | None":
         raise library_unavailable() from None
 
 
-def ask_library(question: Callable[["LibrarySystem"], T]) -> T | None:
+def ask_library(question: Callable[[LibrarySystem], T]) -> T | None:
     """The library system's answer to ``question``; None where the stack has no library system."""
     library = library_system_or_503()
     if library is None:

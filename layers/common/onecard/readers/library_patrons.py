@@ -15,9 +15,11 @@ from onecard.web import problems
 LIBRARY_SYSTEM = "library_system"
 """``password_source`` of a reader whose password the library system holds (a reader who applied here has none)."""
 
-CHANGE_AT_THE_LIBRARY = ("您的密碼由本館圖書館系統管理，請至各分館櫃檯或本館網站變更 "
-                         "(Your password is kept by the library system: change it at a branch counter or on the "
-                         "library's website)")
+CHANGE_AT_THE_LIBRARY = (
+    "您的密碼由本館圖書館系統管理，請至各分館櫃檯或本館網站變更 "
+    "(Your password is kept by the library system: change it at a branch counter or on the "
+    "library's website)"
+)
 
 
 def holds_password(profile: dict[str, Any]) -> bool:
@@ -60,8 +62,16 @@ def patron_fields(patron: Patron) -> dict[str, Any]:
     }
 
 
-def patron_profile(patron: Patron, *, reader_id: str, id_number: str, identity_index: str,
-                   encrypted_id_number: dict[str, str], now: dt.datetime, created_at: str) -> dict[str, Any]:
+def patron_profile(
+    patron: Patron,
+    *,
+    reader_id: str,
+    id_number: str,
+    identity_index: str,
+    encrypted_id_number: dict[str, str],
+    now: dt.datetime,
+    created_at: str,
+) -> dict[str, Any]:
     """The reader record of a card holder seen here for the first time: active (their identity was checked when the
     card was issued), no password of ours, the ID number sealed and blind-indexed like every reader's."""
     return {
@@ -82,15 +92,21 @@ def patron_profile(patron: Patron, *, reader_id: str, id_number: str, identity_i
 def refuse_unusable_card(patron: Patron) -> None:
     """A card the library system reports expired or blocked cannot be linked with a partner library."""
     if patron.card_status is CardStatus.EXPIRED:
-        raise problems.Conflict("您的借閱證已逾期，請攜帶身分證件至各分館櫃檯辦理續約後再申請一證通用 "
-                                "(Your card has expired: renew it at a branch counter first)",
-                                extra={"code": "card_expired"})
+        raise problems.Conflict(
+            "您的借閱證已逾期，請攜帶身分證件至各分館櫃檯辦理續約後再申請一證通用 "
+            "(Your card has expired: renew it at a branch counter first)",
+            extra={"code": "card_expired"},
+        )
     if patron.card_status is CardStatus.BLOCKED:
-        raise problems.Conflict("您的借閱證目前停用，請洽各分館櫃檯 (Your card is blocked: please ask at a branch counter)",
-                                extra={"code": "card_blocked"})
+        raise problems.Conflict(
+            "您的借閱證目前停用，請洽各分館櫃檯 (Your card is blocked: please ask at a branch counter)",
+            extra={"code": "card_blocked"},
+        )
 
 
 def library_unavailable() -> problems.ServiceUnavailable:
     return problems.ServiceUnavailable(
         "目前無法連線本館圖書館系統，請稍後再試 (The library system cannot be reached; please try again shortly)",
-        headers={"Retry-After": "30"}, extra={"code": "library_system_unavailable"})
+        headers={"Retry-After": "30"},
+        extra={"code": "library_system_unavailable"},
+    )

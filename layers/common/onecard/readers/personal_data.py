@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from onecard.domain import address, contact
 from onecard.domain.email import normalise_email
@@ -13,9 +14,9 @@ from onecard.domain.issues import FieldIssue
 from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
 from onecard.mail import notices
+from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
 from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
-from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
 from onecard.sessions.password_check import check_password, check_with_library
 from onecard.web import problems
 
@@ -50,8 +51,9 @@ def _notice_actions(profile: dict[str, Any] | None, kind: str, now: dt.datetime,
     return [notices.put_action(table, item)] if item and table else []
 
 
-def _with_notice_preferences(reader_id: str, profile: dict[str, Any], changes: dict[str, Any],
-                             deps: PersonalDataDependencies) -> tuple[dict[str, Any], dict[str, Any]]:
+def _with_notice_preferences(
+    reader_id: str, profile: dict[str, Any], changes: dict[str, Any], deps: PersonalDataDependencies
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Stores the reader's choice of notices (links, consent revisions; security notices cannot be turned off)
     and returns the other changes and the profile as it is now."""
     if "notices" not in changes:
@@ -59,25 +61,41 @@ def _with_notice_preferences(reader_id: str, profile: dict[str, Any], changes: d
     changes = dict(changes)
     asked = changes.pop("notices") or {}
     current = dict(profile.get("notices") or {})
-    wanted = {**{name: True for name in notices.PREFERENCES}, **current,
-              **{k: bool(v) for k, v in asked.items() if k in notices.PREFERENCES and v is not None}}
-    if wanted != {**{name: True for name in notices.PREFERENCES}, **current}:
-        deps.readers.update_profile(reader_id, {"notices": wanted},
-                                    [audit_item(reader_id, "notices", "changed", iso_millis(deps.clock()))])
+    wanted = {
+        **dict.fromkeys(notices.PREFERENCES, True),
+        **current,
+        **{k: bool(v) for k, v in asked.items() if k in notices.PREFERENCES and v is not None},
+    }
+    if wanted != {**dict.fromkeys(notices.PREFERENCES, True), **current}:
+        deps.readers.update_profile(
+            reader_id, {"notices": wanted}, [audit_item(reader_id, "notices", "changed", iso_millis(deps.clock()))]
+        )
         profile = {**profile, "notices": wanted}
     return changes, profile
 
 
-def audit_item(reader_id: str, field: str, action: str, at: str, by: str = "reader",
-               channel: str = "personal_study") -> dict[str, Any]:
-    return {"pk": f"READER#{reader_id}", "sk": f"AUDIT#{at}#{secrets.token_hex(4)}", "field": field,
-            "action": action, "at": at, "by": by, "channel": channel}
+def audit_item(
+    reader_id: str, field: str, action: str, at: str, by: str = "reader", channel: str = "personal_study"
+) -> dict[str, Any]:
+    return {
+        "pk": f"READER#{reader_id}",
+        "sk": f"AUDIT#{at}#{secrets.token_hex(4)}",
+        "field": field,
+        "action": action,
+        "at": at,
+        "by": by,
+        "channel": channel,
+    }
 
 
 def counter_only_issues(changes: dict[str, Any]) -> list[FieldIssue]:
-    return [FieldIssue(name, "change_at_counter",
-                       "證號、姓名、生日及身分別無法線上修改，請攜帶身分證件正本至各分館櫃檯辦理")
-            for name in COUNTER_ONLY if name in changes]
+    return [
+        FieldIssue(
+            name, "change_at_counter", "證號、姓名、生日及身分別無法線上修改，請攜帶身分證件正本至各分館櫃檯辦理"
+        )
+        for name in COUNTER_ONLY
+        if name in changes
+    ]
 
 
 # Required on the form: a correction may change them but never clear them.
@@ -85,15 +103,22 @@ REQUIRED_ON_THE_FORM = ("gender", "occupation", "education", "household_same_as_
 
 
 def cleared_required_issues(changes: dict[str, Any]) -> list[FieldIssue]:
-    return [FieldIssue(name, "required", "此欄位為必填，可更正但不可清除 (required: it can be corrected, not cleared)")
-            for name in REQUIRED_ON_THE_FORM if name in changes and changes[name] is None]
+    return [
+        FieldIssue(name, "required", "此欄位為必填，可更正但不可清除 (required: it can be corrected, not cleared)")
+        for name in REQUIRED_ON_THE_FORM
+        if name in changes and changes[name] is None
+    ]
 
 
 def _with_household_choice(profile: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """A new household address means it is no longer the mailing address, unless the reader says otherwise."""
     if "household_address" in changes and "household_same_as_mailing" not in changes:
         return {**changes, "household_same_as_mailing": False}
-    if profile.get("household_same_as_mailing") and "mailing_address" in changes and "household_same_as_mailing" not in changes:
+    if (
+        profile.get("household_same_as_mailing")
+        and "mailing_address" in changes
+        and "household_same_as_mailing" not in changes
+    ):
         return {**changes, "household_same_as_mailing": True}
     return changes
 
@@ -105,8 +130,12 @@ def correction_issues(profile: dict[str, Any], changes: dict[str, Any], today: d
     merged.pop("id_number", None)
     if merged.get("household_same_as_mailing"):
         merged["household_address"] = None
-    issues = [i for i in registration_issues(merged, today) if i.field.split(".")[0] in changes
-              or i.code in ("phone_required", "household_address_required", "mailing_address_required")]
+    issues = [
+        i
+        for i in registration_issues(merged, today)
+        if i.field.split(".")[0] in changes
+        or i.code in ("phone_required", "household_address_required", "mailing_address_required")
+    ]
     return counter_only_issues(changes) + cleared_required_issues(changes) + issues
 
 
@@ -155,8 +184,13 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
         updates["email_verified"] = False if updates["email"] else None
         updates["email_token_sha256"] = None
     # The security notice goes to the address verified before the change (a new address is not verified yet).
-    deps.readers.update_profile(reader_id, updates, audit, deps.partner_updates(reader_id, int(now.timestamp()))
-                                + _notice_actions(profile, "data_corrected", now, deps.table))
+    deps.readers.update_profile(
+        reader_id,
+        updates,
+        audit,
+        deps.partner_updates(reader_id, int(now.timestamp()))
+        + _notice_actions(profile, "data_corrected", now, deps.table),
+    )
     if updates.get("email"):
         deps.email_changed(reader_id, updates["email"])
     return deps.readers.get_profile(reader_id)
@@ -169,8 +203,9 @@ def _password_right(profile: dict[str, Any], password: str, deps: PersonalDataDe
         library = deps.library()
         if library is None:
             raise library_unavailable()
-        return check_with_library(profile["identity_index"], profile["card_barcode"], password, deps.lockout,
-                                  library, at).password_valid
+        return check_with_library(
+            profile["identity_index"], profile["card_barcode"], password, deps.lockout, library, at
+        ).password_valid
     return check_password(profile["identity_index"], profile.get("password_hash"), password, deps.lockout, at)
 
 
@@ -180,26 +215,34 @@ def _draw_verification_mail(reader_id: str, deps: PersonalDataDependencies) -> N
     verdict = deps.verification_mail_budget(reader_id)
     if verdict is not None and not verdict.allowed:
         message = "電子信箱變更及驗證信寄送次數過多，請稍後再試 (Too many verification mails; try again later)"
-        raise problems.TooManyRequests(message, retry_after_seconds=verdict.retry_after_seconds, extra={
-            "errors": [{"field": "email", "code": "verification_mail_limit", "message": message}]})
+        raise problems.TooManyRequests(
+            message,
+            retry_after_seconds=verdict.retry_after_seconds,
+            extra={"errors": [{"field": "email", "code": "verification_mail_limit", "message": message}]},
+        )
 
 
-def change_password(reader_id: str, current: str, new: str, confirm: str, keep_session: str,
-                    deps: PersonalDataDependencies) -> None:
+def change_password(
+    reader_id: str, current: str, new: str, confirm: str, keep_session: str, deps: PersonalDataDependencies
+) -> None:
     profile = deps.readers.get_profile(reader_id)
     if holds_password(profile):
         raise problems.Conflict(CHANGE_AT_THE_LIBRARY, extra={"code": "password_held_by_library_system"})
     if not _password_right(profile, current, deps):
         raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
-    issues = password_issues(new, confirm, id_number=deps.decrypt_id_number(profile),
-                             birth_date=dt.date.fromisoformat(profile["birth_date"]))
+    issues = password_issues(
+        new, confirm, id_number=deps.decrypt_id_number(profile), birth_date=dt.date.fromisoformat(profile["birth_date"])
+    )
     if issues:
         raise problems.InvalidFields(issues)
     now = deps.clock()
     at = iso_millis(now)
-    deps.readers.update_profile(reader_id, {"password_hash": hash_password(new)},
-                                [audit_item(reader_id, "password", "changed", at)],
-                                _notice_actions(profile, "password_changed", now, deps.table))
+    deps.readers.update_profile(
+        reader_id,
+        {"password_hash": hash_password(new)},
+        [audit_item(reader_id, "password", "changed", at)],
+        _notice_actions(profile, "password_changed", now, deps.table),
+    )
     for pointer in deps.readers.partition(reader_id, "SESSION#"):
         token_hash = pointer["sk"].split("#", 1)[1]
         if token_hash != keep_session:
@@ -210,9 +253,21 @@ def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
     items = deps.readers.partition(reader_id)
     profile = next(i for i in items if i["sk"] == "PROFILE")
     # The duplicate review is the library's, and names other readers: it is not the reader's to see.
-    plain = {k: v for k, v in profile.items() if k not in ("pk", "sk", "id_number_encrypted", "password_hash",
-                                                              "identity_index", "person_index", "review",
-                                                              "email_token_sha256")}
+    plain = {
+        k: v
+        for k, v in profile.items()
+        if k
+        not in (
+            "pk",
+            "sk",
+            "id_number_encrypted",
+            "password_hash",
+            "identity_index",
+            "person_index",
+            "review",
+            "email_token_sha256",
+        )
+    }
     plain["id_number"] = deps.decrypt_id_number(profile)
     for part, secret_fields in (("household", ("register_number", "head_id_number")), ("guardian", ("id_number",))):
         if isinstance(profile.get(part), dict):
@@ -230,8 +285,11 @@ def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
         "consent_receipts": deps.consent.receipts(reader_id, newest_first=False),
         "links": [strip(i) for i in items if i["sk"].startswith(("LINK#", "LINKEVENT#"))],
         "audit_trail": [strip(i) for i in items if i["sk"].startswith("AUDIT#")],
-        "sessions": [{"created_at": i.get("created_at"), "expires_at": i.get("expires_at")}
-                     for i in items if i["sk"].startswith("SESSION#")],
+        "sessions": [
+            {"created_at": i.get("created_at"), "expires_at": i.get("expires_at")}
+            for i in items
+            if i["sk"].startswith("SESSION#")
+        ],
     }
 
 

@@ -30,8 +30,8 @@ class NewReader:
     """Everything one application writes, in one transaction."""
 
     profile: dict[str, Any]
-    identity_index: "str | Indexes"
+    identity_index: str | Indexes
     """The identity's index, or one per live key version during a rotation (a guard is written under each)."""
-    household_index: "str | Indexes | None" = None
+    household_index: str | Indexes | None = None
     extra_actions: list[dict[str, Any]] = field(default_factory=list)
     """Further DynamoDB transaction actions written with the reader (consent receipts, link requests)."""

@@ -16,8 +16,8 @@ from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.domain.registration import normalise_register_number
-from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
+from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.security.blind_index import blind_index
 from onecard.security.identity_indexes import IdentityIndexes
 from onecard.security.passwords import hash_password
@@ -33,14 +33,18 @@ def next_steps(verify_by: str, linking: bool = False, language: str | None = Non
         "借閱證後即可借書；逾期申請失效，所填個人資料將予刪除。",
     ]
     if linking:
-        zh.append("您申請的一證通用服務，將於您臨櫃完成身分確認、領取借閱證後，才送交合作館辦理；在此之前合作館不會收到您的資料。")
+        zh.append(
+            "您申請的一證通用服務，將於您臨櫃完成身分確認、領取借閱證後，才送交合作館辦理；在此之前合作館不會收到您的資料。"
+        )
     en = [
         f"Your application has been received. Bring your identity document to any branch counter by {verify_by} to "
         "collect your card before your first loan; after that date the application expires and its data is deleted.",
     ]
     if linking:
-        en.append("The one-card links you asked for are sent to the partner libraries only after your identity is "
-                  "checked and your card is collected at a counter; until then no partner receives your data.")
+        en.append(
+            "The one-card links you asked for are sent to the partner libraries only after your identity is "
+            "checked and your card is collected at a counter; until then no partner receives your data."
+        )
     return {ZH_TW: zh, EN: en}.get(language or "", zh + en)
 
 
@@ -123,8 +127,10 @@ def _admit(request: RegistrationRequest, deps: RegistrationDependencies, now: dt
         raise problems.InvalidFields([FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]) from None
     verdict = budget.result()
     if verdict is not None and not verdict.allowed:
-        raise problems.TooManyRequests("申請及查詢次數過多，請稍後再試 (Too many attempts; try again later)",
-                                       retry_after_seconds=verdict.retry_after_seconds)
+        raise problems.TooManyRequests(
+            "申請及查詢次數過多，請稍後再試 (Too many attempts; try again later)",
+            retry_after_seconds=verdict.retry_after_seconds,
+        )
 
 
 def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> RegistrationAccepted:
@@ -153,16 +159,19 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
             "register_number_encrypted": deps.cipher.encrypt(register_number, f"{reader_id}:register_number"),
             "head_name": people.normalise_name(request.household.head_name),
             "head_id_number_encrypted": deps.cipher.encrypt(
-                identity.normalise_id_number(request.household.head_id_number), f"{reader_id}:head_id_number"),
+                identity.normalise_id_number(request.household.head_id_number), f"{reader_id}:head_id_number"
+            ),
             "household_index": household_index.current,
         }
     if request.guardian is not None:
         profile["guardian"] = {
             "name": people.normalise_name(request.guardian.name),
             "relationship": request.guardian.relationship,
-            "id_number_encrypted": deps.cipher.encrypt(identity.normalise_id_number(request.guardian.id_number),
-                                                       f"{reader_id}:guardian_id_number"),
-            "phone": contact.normalise_mobile(request.guardian.phone) or contact.normalise_landline(request.guardian.phone),
+            "id_number_encrypted": deps.cipher.encrypt(
+                identity.normalise_id_number(request.guardian.id_number), f"{reader_id}:guardian_id_number"
+            ),
+            "phone": contact.normalise_mobile(request.guardian.phone)
+            or contact.normalise_landline(request.guardian.phone),
         }
     try:
         deps.readers.create(
@@ -176,8 +185,10 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     except IdentityTaken:
         raise _already_registered() from None
     except HouseholdTaken:
-        raise problems.Conflict("此戶號已辦理家庭證，每戶限辦一張 (This household already holds a family card)",
-                                extra={"code": "household_already_registered"}) from None
+        raise problems.Conflict(
+            "此戶號已辦理家庭證，每戶限辦一張 (This household already holds a family card)",
+            extra={"code": "household_already_registered"},
+        ) from None
     return RegistrationAccepted(
         reader_id=reader_id,
         card_type=request.card_type,
@@ -186,13 +197,20 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         id_number_masked=profile["id_number_masked"],
         created_at=profile["created_at"],
         next_steps=next_steps(profile["verify_by"], linking=bool(receipts), language=deps.language),
-        links=[RequestedLink(partner=r.partner, status="waiting_for_verification" if deps.link_requests else "agreed",
-                             receipt_id=r.receipt_id) for r in receipts],
+        links=[
+            RequestedLink(
+                partner=r.partner,
+                status="waiting_for_verification" if deps.link_requests else "agreed",
+                receipt_id=r.receipt_id,
+            )
+            for r in receipts
+        ],
     )
 
 
-def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: RegistrationDependencies,
-               now: dt.datetime) -> list[dict[str, Any]]:
+def _lifecycle(
+    profile: dict[str, Any], request: RegistrationRequest, deps: RegistrationDependencies, now: dt.datetime
+) -> list[dict[str, Any]]:
     """The verification link of the e-mail address, and the duplicate index with a review flag when the same
     name and birth date already belong to another reader (the applicant is not told: that would reveal them)."""
     from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
@@ -213,21 +231,29 @@ def _lifecycle(profile: dict[str, Any], request: RegistrationRequest, deps: Regi
         profile["email_verified"] = False
         profile["email_token_sha256"] = issued.sha256
         actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)
-        actions += deps.lifecycle.mail_outbox_actions(verification_mail(reader_id, profile["email"], nonce), nonce,
-                                                      issued.valid_until)
+        actions += deps.lifecycle.mail_outbox_actions(
+            verification_mail(reader_id, profile["email"], nonce), nonce, issued.valid_until
+        )
     return actions
 
 
-def _agreement_actions(deps: RegistrationDependencies, receipts: list[Receipt], reader_id: str,
-                       now: dt.datetime) -> list[dict[str, Any]]:
+def _agreement_actions(
+    deps: RegistrationDependencies, receipts: list[Receipt], reader_id: str, now: dt.datetime
+) -> list[dict[str, Any]]:
     """The receipts, and for each a link request to the partner, in the application's transaction."""
     if not receipts or deps.consent is None:
         return []
     actions = deps.consent.append_actions(None, receipts)
     if deps.link_requests:
         for receipt in receipts:
-            actions += deps.link_requests(reader_id, receipt.partner, receipt.document_version, receipt.receipt_id,
-                                          iso_millis(now), int(now.timestamp()))
+            actions += deps.link_requests(
+                reader_id,
+                receipt.partner,
+                receipt.document_version,
+                receipt.receipt_id,
+                iso_millis(now),
+                int(now.timestamp()),
+            )
     return actions
 
 
@@ -237,9 +263,16 @@ def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, 
     decisions = []
     for agreement in request.partners:
         document = library.by_sha256(agreement.partner, agreement.document_sha256)
-        decisions.append({"partner": agreement.partner, "document_version": document.version,
-                          "document_sha256": document.sha256, "decision": Decision.AGREE,
-                          "channel": Channel.REGISTRATION, "decided_by": decided_by})
+        decisions.append(
+            {
+                "partner": agreement.partner,
+                "document_version": document.version,
+                "document_sha256": document.sha256,
+                "decision": Decision.AGREE,
+                "channel": Channel.REGISTRATION,
+                "decided_by": decided_by,
+            }
+        )
     return next_receipts(None, decisions, reader_id=reader_id, recorded_at=iso_millis(now))
 
 

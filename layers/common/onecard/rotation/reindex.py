@@ -69,8 +69,9 @@ class Throttle:
 
 
 class Reindexer:
-    def __init__(self, dynamodb: Any, readers_table: str, indexes: IdentityIndexes,
-                 decrypt: Callable[[str, dict[str, Any]], str]):
+    def __init__(
+        self, dynamodb: Any, readers_table: str, indexes: IdentityIndexes, decrypt: Callable[[str, dict[str, Any]], str]
+    ):
         """``decrypt(associated_data, encrypted)`` opens a profile's envelope-encrypted field."""
         self._db = dynamodb
         self._table = readers_table
@@ -100,8 +101,10 @@ class Reindexer:
 
     def _outdated(self, profile: dict[str, Any]) -> bool:
         household = (profile.get("household") or {}).get("household_index")
-        return any(index and not self._indexes.is_current(index)
-                   for index in (profile.get("identity_index"), profile.get("person_index"), household))
+        return any(
+            index and not self._indexes.is_current(index)
+            for index in (profile.get("identity_index"), profile.get("person_index"), household)
+        )
 
     def reindex_reader(self, profile: dict[str, Any], tries: int = 3) -> str:
         """``current`` (nothing to do), ``reindexed``, ``gone`` (erased or expired meanwhile) or ``conflict…``."""
@@ -119,7 +122,9 @@ class Reindexer:
     def _move(self, profile: dict[str, Any]) -> str:
         reader_id = profile["reader_id"]
         old_identity = profile["identity_index"]
-        identity = self._indexes.identity(self._decrypt(f"{reader_id}:id_number", profile["id_number_encrypted"])).current
+        identity = self._indexes.identity(
+            self._decrypt(f"{reader_id}:id_number", profile["id_number_encrypted"])
+        ).current
         guards = [(identity_key(identity), identity_key(old_identity))]
         sets = {"identity_index": identity}
         if profile.get("person_index"):
@@ -134,20 +139,36 @@ class Reindexer:
             sets["household.household_index"] = new_household
         actions: list[dict[str, Any]] = []
         for new, old in guards:
-            actions.append({"Put": {"TableName": self._table, "Item": to_item({**new, "reader_id": reader_id}),
-                                    "ConditionExpression": "attribute_not_exists(pk) OR reader_id = :r",
-                                    "ExpressionAttributeValues": to_item({":r": reader_id})}})
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item({**new, "reader_id": reader_id}),
+                        "ConditionExpression": "attribute_not_exists(pk) OR reader_id = :r",
+                        "ExpressionAttributeValues": to_item({":r": reader_id}),
+                    }
+                }
+            )
             if new != old:
                 actions.append(reference_put(self._table, reader_id, old))
         names = {f"#n{i}": part for i, part in enumerate({p for path in sets for p in path.split(".")})}
         by_name = {v: k for k, v in names.items()}
-        assignments = ", ".join(f"{'.'.join(by_name[p] for p in path.split('.'))} = :v{i}"
-                                for i, path in enumerate(sets))
+        assignments = ", ".join(
+            f"{'.'.join(by_name[p] for p in path.split('.'))} = :v{i}" for i, path in enumerate(sets)
+        )
         values = {f":v{i}": value for i, value in enumerate(sets.values())}
-        actions.append({"Update": {
-            "TableName": self._table, "Key": to_item(reader_key(reader_id)), "UpdateExpression": f"SET {assignments}",
-            "ConditionExpression": f"{by_name['identity_index']} = :old",
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": to_item({**values, ":old": old_identity})}})
+        actions.append(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(reader_key(reader_id)),
+                    "UpdateExpression": f"SET {assignments}",
+                    "ConditionExpression": f"{by_name['identity_index']} = :old",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": to_item({**values, ":old": old_identity}),
+                }
+            }
+        )
         try:
             self._db.transact_write_items(TransactItems=actions)
         except ClientError as error:
@@ -156,8 +177,11 @@ class Reindexer:
             codes = cancellation_codes(error)
             if codes and codes[-1] == "ConditionalCheckFailed":
                 return "changed"
-            failed = [actions[i]["Put"]["Item"]["pk"]["S"].split("#")[0]
-                      for i, code in enumerate(codes) if code == "ConditionalCheckFailed"]
+            failed = [
+                actions[i]["Put"]["Item"]["pk"]["S"].split("#")[0]
+                for i, code in enumerate(codes)
+                if code == "ConditionalCheckFailed"
+            ]
             return f"conflict: another reader holds the new {'/'.join(failed) or 'entry'} index"
         return "reindexed"
 

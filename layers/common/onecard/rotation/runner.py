@@ -121,8 +121,12 @@ class BlindIndexRotation:
         from onecard import wiring
 
         cipher = wiring.cipher()
-        return Reindexer(self.db, self.table, IdentityIndexes(read_versions(self.secret_id)),
-                         lambda associated, encrypted: cipher.decrypt(encrypted, associated_data=associated))
+        return Reindexer(
+            self.db,
+            self.table,
+            IdentityIndexes(read_versions(self.secret_id)),
+            lambda associated, encrypted: cipher.decrypt(encrypted, associated_data=associated),
+        )
 
     def run(self) -> dict[str, Any]:
         o = self.options
@@ -132,22 +136,30 @@ class BlindIndexRotation:
             if o.rollback:
                 raise RotationError("no rotation of the blind-index key is under way: nothing to roll back")
             if keys.rotating:
-                raise RotationError(f"the secret holds versions {sorted(keys.keys)} but no rotation is recorded; "
-                                    "put back a secret with one version, or finish by hand (docs/operations.md)")
+                raise RotationError(
+                    f"the secret holds versions {sorted(keys.keys)} but no rotation is recorded; "
+                    "put back a secret with one version, or finish by hand (docs/operations.md)"
+                )
             rotated = keys.with_new_version(new_key_value())
             write_versions(self.secret_id, rotated)
-            state = {"phase": "settling", "version": rotated.current, "previous": keys.current,
-                     "started_at": o.clock()}
+            state = {"phase": "settling", "version": rotated.current, "previous": keys.current, "started_at": o.clock()}
             self._save(state)
         elif o.rollback:
             if state["phase"] in ("retired", "cleaning"):
-                raise RotationError(f"version {state['previous']} is already retired: a rollback is now a new "
-                                    "rotation (run without --rollback)")
+                raise RotationError(
+                    f"version {state['previous']} is already retired: a rollback is now a new "
+                    "rotation (run without --rollback)"
+                )
             if keys.current == state["version"]:
                 back = keys.rolled_back()
                 write_versions(self.secret_id, back)
-                state = {"phase": "settling", "version": back.current, "previous": state["version"],
-                         "started_at": o.clock(), "rolled_back": True}
+                state = {
+                    "phase": "settling",
+                    "version": back.current,
+                    "previous": state["version"],
+                    "started_at": o.clock(),
+                    "rolled_back": True,
+                }
                 self._save(state)
         return self._advance(state)
 
@@ -156,8 +168,9 @@ class BlindIndexRotation:
         while state["phase"] != "done":
             phase = state["phase"]
             if phase == "settling":
-                if not _wait_until(float(state["started_at"]) + o.settle_seconds,
-                                   "every function to read both key versions", o):
+                if not _wait_until(
+                    float(state["started_at"]) + o.settle_seconds, "every function to read both key versions", o
+                ):
                     return state
                 state = {**state, "phase": "reindexing", "progress": Progress().as_dict()}
                 self._save(state)
@@ -174,8 +187,9 @@ class BlindIndexRotation:
                 state = {**state, "phase": "retired", "retired_at": o.clock()}
                 self._save(state)
             elif phase == "retired":
-                if not _wait_until(float(state["retired_at"]) + o.settle_seconds,
-                                   "every function to forget the retired version", o):
+                if not _wait_until(
+                    float(state["retired_at"]) + o.settle_seconds, "every function to forget the retired version", o
+                ):
                     return state
                 state = {**state, "phase": "cleaning", "progress": Progress().as_dict()}
                 self._save(state)
@@ -224,8 +238,9 @@ def rotate_captcha(options: Options) -> dict[str, Any]:
     return _retire_when_due(secret_id, keys, "captcha", options)
 
 
-def rotate_partner(partner: str, new_secret: bytes | None, switch_at: int | None, window_seconds: float,
-                   options: Options) -> dict[str, Any]:
+def rotate_partner(
+    partner: str, new_secret: bytes | None, switch_at: int | None, window_seconds: float, options: Options
+) -> dict[str, Any]:
     from onecard.partners.protocol import usable_secret
 
     secret_id = settings().partner_secret_ids()[partner]
@@ -234,17 +249,29 @@ def rotate_partner(partner: str, new_secret: bytes | None, switch_at: int | None
         if options.rollback:
             raise RotationError(f"no rotation of {partner}'s secret is under way: nothing to roll back")
         if new_secret is None or switch_at is None:
-            raise RotationError("a partner's rotation starts with the new secret agreed with the partner "
-                                "(--new-secret-file) and the agreed switch time (--switch-at)")
+            raise RotationError(
+                "a partner's rotation starts with the new secret agreed with the partner "
+                "(--new-secret-file) and the agreed switch time (--switch-at)"
+            )
         usable_secret(partner, secret_id, new_secret)
         if switch_at < options.clock() + options.settle_seconds:
-            options.report({"warning": "the switch time is sooner than the functions' cache age: some requests "
-                                       "may still be signed with the old secret just after it"})
+            options.report(
+                {
+                    "warning": "the switch time is sooner than the functions' cache age: some requests "
+                    "may still be signed with the old secret just after it"
+                }
+            )
         retire_at = switch_at + window_seconds
         keys = keys.with_new_version(new_secret, switch_at=switch_at, extra={"retire_at": int(retire_at)})
         write_versions(secret_id, keys)
-        options.report({"partner": partner, "both_accepted_until": _iso(retire_at), "new_signs_from": _iso(switch_at),
-                        "version": keys.current})
+        options.report(
+            {
+                "partner": partner,
+                "both_accepted_until": _iso(retire_at),
+                "new_signs_from": _iso(switch_at),
+                "version": keys.current,
+            }
+        )
     elif options.rollback and keys.current > min(keys.keys):
         keys = keys.rolled_back()
         write_versions(secret_id, keys)
@@ -266,9 +293,14 @@ def _retire_when_due(secret_id: str, keys: VersionedKeys, what: str, options: Op
 def status(kind: str) -> dict[str, Any]:
     s = settings()
     if kind == "blind-index":
-        return {"secret_versions": list(read_versions(s.blind_index_secret_id).live_versions),
-                "rotation": BlindIndexRotation(Options(report=lambda _: None)).state()}
+        return {
+            "secret_versions": list(read_versions(s.blind_index_secret_id).live_versions),
+            "rotation": BlindIndexRotation(Options(report=lambda _: None)).state(),
+        }
     secret_id = s.captcha_secret_id if kind == "captcha" else s.partner_secret_ids()[kind.split(":", 1)[1]]
     keys = read_versions(secret_id)
-    return {"secret_versions": list(keys.live_versions), "switch_at": keys.switch_at,
-            "retire_at": keys.extra.get("retire_at")}
+    return {
+        "secret_versions": list(keys.live_versions),
+        "switch_at": keys.switch_at,
+        "retire_at": keys.extra.get("retire_at"),
+    }

@@ -63,8 +63,14 @@ class EnvelopeCipher:
     def _data_key_for_encryption(self) -> _DataKey:
         with self._lock:
             key = self._current
-            if key is None or key.uses >= _DATA_KEY_MAX_USES or time.monotonic() - key.created > _DATA_KEY_MAX_AGE_SECONDS:
-                answer = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=self._context)
+            if (
+                key is None
+                or key.uses >= _DATA_KEY_MAX_USES
+                or time.monotonic() - key.created > _DATA_KEY_MAX_AGE_SECONDS
+            ):
+                answer = self._kms.generate_data_key(
+                    KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=self._context
+                )
                 key = _DataKey(answer["Plaintext"], answer["CiphertextBlob"], time.monotonic())
                 self._current = key
                 self._decrypted[key.encrypted] = key.plaintext

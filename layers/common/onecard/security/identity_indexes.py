@@ -28,7 +28,7 @@ def versioned(version: int, digest: str) -> str:
 def version_of(index: str) -> int:
     """The key version an index was made with (a bare digest is version 1)."""
     if index.startswith("v") and "." in index:
-        return int(index[1:index.index(".")])
+        return int(index[1 : index.index(".")])
     return 1
 
 
@@ -59,8 +59,11 @@ class IdentityIndexes:
         self.keys = keys
 
     def _under_each(self, purpose: str, value: str, versions: tuple[int, ...] | None = None) -> Indexes:
-        return Indexes(tuple(versioned(v, blind_index(self.keys.key(v), purpose, value))
-                             for v in versions or self.keys.live_versions))
+        return Indexes(
+            tuple(
+                versioned(v, blind_index(self.keys.key(v), purpose, value)) for v in versions or self.keys.live_versions
+            )
+        )
 
     def identity(self, id_number: str) -> Indexes:
         """Found by the number alone (login knows nothing else)."""

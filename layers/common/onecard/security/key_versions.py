@@ -56,8 +56,10 @@ class VersionedKeys:
         never rotated; JSON otherwise."""
         if set(self.keys) == {1} and self.switch_at is None and not self.extra:
             return self.keys[1].decode("utf-8")
-        body: dict[str, object] = {"current": self.current,
-                                   "keys": {str(v): k.decode("utf-8") for v, k in sorted(self.keys.items())}}
+        body: dict[str, object] = {
+            "current": self.current,
+            "keys": {str(v): k.decode("utf-8") for v, k in sorted(self.keys.items())},
+        }
         if self.switch_at is not None:
             body["switch_at"] = self.switch_at
         return json.dumps({**body, **self.extra}, sort_keys=True)
@@ -92,12 +94,17 @@ class VersionedKeys:
             return max(older)
         return self.current
 
-    def with_new_version(self, value: bytes, *, switch_at: int | None = None,
-                         extra: Mapping[str, object] | None = None) -> VersionedKeys:
+    def with_new_version(
+        self, value: bytes, *, switch_at: int | None = None, extra: Mapping[str, object] | None = None
+    ) -> VersionedKeys:
         """A rotation's start: ``value`` becomes the next version and current; the others stay live."""
         version = max(self.keys) + 1
-        return VersionedKeys(current=version, keys={**self.keys, version: value}, switch_at=switch_at,
-                             extra={**self.extra, **(extra or {})})
+        return VersionedKeys(
+            current=version,
+            keys={**self.keys, version: value},
+            switch_at=switch_at,
+            extra={**self.extra, **(extra or {})},
+        )
 
     def retired(self) -> VersionedKeys:
         """A rotation's end: only the current version is left."""

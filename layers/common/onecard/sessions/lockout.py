@@ -60,8 +60,11 @@ class Lockout:
         if known is not None and int(known.get("locked_until", 0)) > now:
             return int(known["locked_until"]) - now, 0
         window_open = known is not None and int(known.get("window_start", 0)) > now - WINDOW_SECONDS
-        tries = (self._count_in_window, self._start_window) if known is None or window_open else \
-            (self._start_window, self._count_in_window)
+        tries = (
+            (self._count_in_window, self._start_window)
+            if known is None or window_open
+            else (self._start_window, self._count_in_window)
+        )
         for _ in range(_RACE_RETRIES):
             for attempt in tries:
                 counted = attempt(account, now)
@@ -71,7 +74,10 @@ class Lockout:
             locked = int(record.get("locked_until", 0)) - now
             if locked > 0:
                 return locked, 0
-            if int(record.get("window_start", 0)) > now - WINDOW_SECONDS and int(record.get("attempts", 0)) >= MAX_FAILURES:
+            if (
+                int(record.get("window_start", 0)) > now - WINDOW_SECONDS
+                and int(record.get("attempts", 0)) >= MAX_FAILURES
+            ):
                 # Every attempt of this window is taken by checks still running; answer as a lock would.
                 return max(1, int(record["window_start"]) + WINDOW_SECONDS - now), 0
             # Otherwise another request changed the item between our two tries: try again.
@@ -82,10 +88,14 @@ class Lockout:
         values = {":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS, ":max": MAX_FAILURES}
         try:
             answer = self._db.update_item(
-                TableName=self._table, Key=self._key(account), UpdateExpression="ADD attempts :one",
+                TableName=self._table,
+                Key=self._key(account),
+                UpdateExpression="ADD attempts :one",
                 ConditionExpression=f"window_start > :cutoff AND {_NOT_LOCKED} AND "
-                                    "(attribute_not_exists(attempts) OR attempts < :max)",
-                ExpressionAttributeValues=to_item(values), ReturnValues="UPDATED_NEW")
+                "(attribute_not_exists(attempts) OR attempts < :max)",
+                ExpressionAttributeValues=to_item(values),
+                ReturnValues="UPDATED_NEW",
+            )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
@@ -96,12 +106,21 @@ class Lockout:
         """No window, or an old one: start a new window with this attempt (a current lock is kept). 1, or 0."""
         try:
             self._db.update_item(
-                TableName=self._table, Key=self._key(account),
+                TableName=self._table,
+                Key=self._key(account),
                 UpdateExpression="SET attempts = :one, window_start = :now, expires_at = :expires, "
-                                 "locked_until = if_not_exists(locked_until, :zero)",
+                "locked_until = if_not_exists(locked_until, :zero)",
                 ConditionExpression=f"attribute_not_exists(pk) OR (window_start <= :cutoff AND {_NOT_LOCKED})",
-                ExpressionAttributeValues=to_item({":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS,
-                                                   ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}))
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":one": 1,
+                        ":now": now,
+                        ":cutoff": now - WINDOW_SECONDS,
+                        ":zero": 0,
+                        ":expires": now + WINDOW_SECONDS + 60,
+                    }
+                ),
+            )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
@@ -113,11 +132,15 @@ class Lockout:
         is given back (written with the session, so a success costs no request of its own). Unconditional, so it
         cannot cancel the login: after a lock set meanwhile the count goes below zero, which the next window's
         start overwrites; an item deleted meanwhile comes back with an old window and its expiry, as if new."""
-        return {"Update": {
-            "TableName": self._table, "Key": self._key(account),
-            "UpdateExpression": "ADD attempts :minus SET window_start = if_not_exists(window_start, :zero), "
-                                "expires_at = if_not_exists(expires_at, :expires)",
-            "ExpressionAttributeValues": to_item({":minus": -1, ":zero": 0, ":expires": now + WINDOW_SECONDS + 60})}}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(account),
+                "UpdateExpression": "ADD attempts :minus SET window_start = if_not_exists(window_start, :zero), "
+                "expires_at = if_not_exists(expires_at, :expires)",
+                "ExpressionAttributeValues": to_item({":minus": -1, ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}),
+            }
+        }
 
     def fail(self, account: str, now: int) -> None:
         """A reserved check failed: its attempt stays counted; the one that fills the window locks the account."""
@@ -126,12 +149,21 @@ class Lockout:
             return
         try:
             self._db.update_item(
-                TableName=self._table, Key=self._key(account),
+                TableName=self._table,
+                Key=self._key(account),
                 UpdateExpression="SET locked_until = :until, attempts = :zero, window_start = :zero, "
-                                 "expires_at = :expires",
+                "expires_at = :expires",
                 ConditionExpression=f"attempts >= :max AND {_NOT_LOCKED}",
-                ExpressionAttributeValues=to_item({":until": now + LOCK_SECONDS, ":zero": 0, ":max": MAX_FAILURES,
-                                                   ":now": now, ":expires": now + LOCK_SECONDS + 60}))
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":until": now + LOCK_SECONDS,
+                        ":zero": 0,
+                        ":max": MAX_FAILURES,
+                        ":now": now,
+                        ":expires": now + LOCK_SECONDS + 60,
+                    }
+                ),
+            )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise  # a concurrent failure locked it already
@@ -140,9 +172,13 @@ class Lockout:
         """A reserved check that could not be made (the library system did not answer): not a failure, so its
         attempt is given back."""
         try:
-            self._db.update_item(TableName=self._table, Key=self._key(account), UpdateExpression="ADD attempts :minus",
-                                 ConditionExpression="attempts > :zero",
-                                 ExpressionAttributeValues=to_item({":minus": -1, ":zero": 0}))
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(account),
+                UpdateExpression="ADD attempts :minus",
+                ConditionExpression="attempts > :zero",
+                ExpressionAttributeValues=to_item({":minus": -1, ":zero": 0}),
+            )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
@@ -156,8 +192,12 @@ class Lockout:
         """The right password: the failures before it are forgotten. A lock set meanwhile by other, failed
         attempts stays in force for everyone else."""
         try:
-            self._db.delete_item(TableName=self._table, Key=self._key(account), ConditionExpression=_NOT_LOCKED,
-                                 ExpressionAttributeValues=to_item({":now": now}))
+            self._db.delete_item(
+                TableName=self._table,
+                Key=self._key(account),
+                ConditionExpression=_NOT_LOCKED,
+                ExpressionAttributeValues=to_item({":now": now}),
+            )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise

@@ -43,8 +43,14 @@ def check_password(account: Any, stored_hash: str | None, password: str, lockout
     return correct
 
 
-def check_login_password(account: Any, stored_hash: str | None, password: str, lockout: Any, at: int,
-                         known: dict[str, dict[str, Any]] | None = None) -> tuple[bool, list[dict[str, Any]]]:
+def check_login_password(
+    account: Any,
+    stored_hash: str | None,
+    password: str,
+    lockout: Any,
+    at: int,
+    known: dict[str, dict[str, Any]] | None = None,
+) -> tuple[bool, list[dict[str, Any]]]:
     """check_password for a login, which writes a session when it succeeds: ``known`` holds the lockout items as
     read with the reader (by account; so each reservation is one request), and for a right password whose attempt
     was its window's only one, the lockout is cleared by the returned transaction actions, written with the
@@ -56,7 +62,7 @@ def check_login_password(account: Any, stored_hash: str | None, password: str, l
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
     correct = verify_password(stored_hash or dummy_hash(), password) and stored_hash is not None
     actions = []
-    for one, (_, attempts) in zip(accounts, reserved):
+    for one, (_, attempts) in zip(accounts, reserved, strict=False):
         if not correct:
             lockout.fail(one, at)
         elif attempts == 1:

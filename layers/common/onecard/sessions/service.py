@@ -83,8 +83,9 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     library = None if profile is not None and profile.get("password_hash") else deps.library()
     if library is None:
         stored_hash = profile.get("password_hash") if profile else None
-        correct, clear_lockout = check_login_password(account, stored_hash, credentials.password, deps.lockout, at,
-                                                      locks)
+        correct, clear_lockout = check_login_password(
+            account, stored_hash, credentials.password, deps.lockout, at, locks
+        )
         if not correct or profile is None:
             raise problems.Unauthenticated(LOGIN_FAILED)
         return deps.sessions.create(profile["reader_id"], at, also=clear_lockout)
@@ -93,8 +94,10 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
         raise problems.Unauthenticated(LOGIN_FAILED)
     number = id_number or (normalise_id_number(check.patron.id_number) if check.patron.id_number else None)
     if number is None:
-        raise problems.Conflict("圖書館系統未提供您的證號，請改以證號登入 (Please log in with your ID number)",
-                                extra={"code": "log_in_with_id_number"})
+        raise problems.Conflict(
+            "圖書館系統未提供您的證號，請改以證號登入 (Please log in with your ID number)",
+            extra={"code": "log_in_with_id_number"},
+        )
     adopted = deps.adopt_patron(check.patron, number, profile)
     return deps.sessions.create(adopted["reader_id"], at)
 
@@ -133,7 +136,7 @@ def authenticate(method: str, headers: dict[str, str], store: SessionStore, at: 
     session = store.find(token, at) if token else None
     if session is None:
         raise problems.Unauthenticated(NOT_LOGGED_IN)
-    if bearer is None and method.upper() not in _SAFE_METHODS:
-        if not _same(headers.get(CSRF_HEADER.lower()) or "", session.csrf_token):
-            raise problems.Forbidden("缺少或錯誤的 CSRF 驗證碼，請重新整理頁面 (CSRF token missing or wrong)")
+    changes_state = bearer is None and method.upper() not in _SAFE_METHODS
+    if changes_state and not _same(headers.get(CSRF_HEADER.lower()) or "", session.csrf_token):
+        raise problems.Forbidden("缺少或錯誤的 CSRF 驗證碼，請重新整理頁面 (CSRF token missing or wrong)")
     return session

@@ -46,8 +46,14 @@ def new_session(reader_id: str, now: int) -> tuple[str, Session]:
 
 
 def _session_of(record: dict[str, Any]) -> Session:
-    return Session(record["token_hash"], record["reader_id"], record["csrf_token"], int(record["created_at"]),
-                   int(record["last_seen_at"]), int(record["absolute_expires_at"]))
+    return Session(
+        record["token_hash"],
+        record["reader_id"],
+        record["csrf_token"],
+        int(record["created_at"]),
+        int(record["last_seen_at"]),
+        int(record["absolute_expires_at"]),
+    )
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -63,18 +69,26 @@ class SessionStore:
     def create(self, reader_id: str, now: int, also: list[dict[str, Any]] | None = None) -> tuple[str, Session]:
         """A new session and its pointer under the reader, in one transaction with the ``also`` actions."""
         token, session = new_session(reader_id, now)
-        self._db.transact_write_items(TransactItems=[
-            {"Put": {"TableName": self._sessions, "Item": to_item(self._record(session)),
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": self._readers, "Item": to_item(self._pointer(session))}},
-            *(also or []),
-        ])
+        self._db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._sessions,
+                        "Item": to_item(self._record(session)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self._readers, "Item": to_item(self._pointer(session))}},
+                *(also or []),
+            ]
+        )
         return token, session
 
     def find(self, token: str, now: int) -> Session | None:
         """The live session of a token; DynamoDB's TTL deletes lazily, so expiry is always checked here."""
-        item = self._db.get_item(TableName=self._sessions, Key=to_item({"pk": f"SESSION#{token_hash(token)}"}),
-                                 ConsistentRead=True).get("Item")
+        item = self._db.get_item(
+            TableName=self._sessions, Key=to_item({"pk": f"SESSION#{token_hash(token)}"}), ConsistentRead=True
+        ).get("Item")
         if not item:
             return None
         session = _session_of(from_item(item))
@@ -89,29 +103,38 @@ class SessionStore:
         touched = replace(session, last_seen_at=now)
         try:
             self._db.update_item(
-                TableName=self._sessions, Key=to_item({"pk": f"SESSION#{session.token_hash}"}),
+                TableName=self._sessions,
+                Key=to_item({"pk": f"SESSION#{session.token_hash}"}),
                 UpdateExpression="SET last_seen_at = :now, expires_at = :expires",
                 ConditionExpression="attribute_exists(pk) AND last_seen_at <= :now",
-                ExpressionAttributeValues=to_item({":now": now, ":expires": touched.expires_at()}))
+                ExpressionAttributeValues=to_item({":now": now, ":expires": touched.expires_at()}),
+            )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
             # Either revoked, or another request refreshed it already; only the first means "logged out".
-            item = self._db.get_item(TableName=self._sessions, Key=to_item({"pk": f"SESSION#{session.token_hash}"}),
-                                     ConsistentRead=True).get("Item")
+            item = self._db.get_item(
+                TableName=self._sessions, Key=to_item({"pk": f"SESSION#{session.token_hash}"}), ConsistentRead=True
+            ).get("Item")
             return _session_of(from_item(item)) if item else None
         return touched
 
     def sessions_of(self, reader_id: str) -> list[Session]:
         """Every session record still held for a reader (live or expired but not yet removed by TTL)."""
-        pointers = query_all(self._db, TableName=self._readers, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-                             ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":p": "SESSION#"}),
-                             ConsistentRead=True)
+        pointers = query_all(
+            self._db,
+            TableName=self._readers,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":p": "SESSION#"}),
+            ConsistentRead=True,
+        )
         found = []
         for pointer in pointers:
-            item = self._db.get_item(TableName=self._sessions,
-                                     Key=to_item({"pk": f"SESSION#{pointer['sk'].split('#', 1)[1]}"}),
-                                     ConsistentRead=True).get("Item")
+            item = self._db.get_item(
+                TableName=self._sessions,
+                Key=to_item({"pk": f"SESSION#{pointer['sk'].split('#', 1)[1]}"}),
+                ConsistentRead=True,
+            ).get("Item")
             if item:
                 record = from_item(item)
                 if record.get("reader_id") == reader_id:
@@ -122,17 +145,27 @@ class SessionStore:
         self.revoke_hash(session.reader_id, session.token_hash)
 
     def revoke_hash(self, reader_id: str, hashed_token: str) -> None:
-        self._db.transact_write_items(TransactItems=[
-            {"Delete": {"TableName": self._sessions, "Key": to_item({"pk": f"SESSION#{hashed_token}"})}},
-            {"Delete": {"TableName": self._readers,
-                        "Key": to_item({"pk": f"READER#{reader_id}", "sk": f"SESSION#{hashed_token}"})}},
-        ])
+        self._db.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self._sessions, "Key": to_item({"pk": f"SESSION#{hashed_token}"})}},
+                {
+                    "Delete": {
+                        "TableName": self._readers,
+                        "Key": to_item({"pk": f"READER#{reader_id}", "sk": f"SESSION#{hashed_token}"}),
+                    }
+                },
+            ]
+        )
 
     def revoke_all(self, reader_id: str, keep: str | None = None) -> int:
         """Logs the reader out everywhere (except the session whose token hash is ``keep``); how many ended."""
-        pointers = query_all(self._db, TableName=self._readers, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-                             ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":p": "SESSION#"}),
-                             ConsistentRead=True)
+        pointers = query_all(
+            self._db,
+            TableName=self._readers,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues=to_item({":pk": f"READER#{reader_id}", ":p": "SESSION#"}),
+            ConsistentRead=True,
+        )
         ended = 0
         for pointer in pointers:
             hashed = pointer["sk"].split("#", 1)[1]
@@ -143,12 +176,22 @@ class SessionStore:
 
     @staticmethod
     def _record(session: Session) -> dict[str, Any]:
-        return {"pk": f"SESSION#{session.token_hash}", "token_hash": session.token_hash,
-                "reader_id": session.reader_id, "csrf_token": session.csrf_token, "created_at": session.created_at,
-                "last_seen_at": session.last_seen_at, "absolute_expires_at": session.absolute_expires_at,
-                "expires_at": session.expires_at()}
+        return {
+            "pk": f"SESSION#{session.token_hash}",
+            "token_hash": session.token_hash,
+            "reader_id": session.reader_id,
+            "csrf_token": session.csrf_token,
+            "created_at": session.created_at,
+            "last_seen_at": session.last_seen_at,
+            "absolute_expires_at": session.absolute_expires_at,
+            "expires_at": session.expires_at(),
+        }
 
     @staticmethod
     def _pointer(session: Session) -> dict[str, Any]:
-        return {"pk": f"READER#{session.reader_id}", "sk": f"SESSION#{session.token_hash}",
-                "created_at": session.created_at, "expires_at": session.absolute_expires_at}
+        return {
+            "pk": f"READER#{session.reader_id}",
+            "sk": f"SESSION#{session.token_hash}",
+            "created_at": session.created_at,
+            "expires_at": session.absolute_expires_at,
+        }

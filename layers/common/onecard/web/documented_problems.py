@@ -79,4 +79,3 @@ def with_documented_problems(document: dict[str, Any]) -> dict[str, Any]:
                 elif status in ("204", "304"):
                     response.pop("content", None)  # these answers have no body (RFC 9110 §15.3.5, §15.4.5)
     return document
-

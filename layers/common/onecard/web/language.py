@@ -144,10 +144,14 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "bool_parsing": "Should be true or false",
     "int_type": "Should be a whole number",
     "int_parsing": "Should be a whole number",
-    "literal_error": [(r"^[^：]*：(?P<expected>.+)$", lambda m: f"Not one of the allowed options: {m['expected']}"),
-                      (r"", lambda m: "Not one of the allowed options")],
-    "enum": [(r"^[^：]*：(?P<expected>.+)$", lambda m: f"Not one of the allowed options: {m['expected']}"),
-             (r"", lambda m: "Not one of the allowed options")],
+    "literal_error": [
+        (r"^[^：]*：(?P<expected>.+)$", lambda m: f"Not one of the allowed options: {m['expected']}"),
+        (r"", lambda m: "Not one of the allowed options"),
+    ],
+    "enum": [
+        (r"^[^：]*：(?P<expected>.+)$", lambda m: f"Not one of the allowed options: {m['expected']}"),
+        (r"", lambda m: "Not one of the allowed options"),
+    ],
     "date_type": "Dates are written YYYY-MM-DD",
     "date_parsing": "Dates are written YYYY-MM-DD",
     "date_from_datetime_parsing": "Dates are written YYYY-MM-DD",
@@ -165,28 +169,49 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "captcha_used": "This verification was already used; please verify again",
     # identity, name, birth date
     "id_number_required": [(r"^請填寫(?P<doc>.+)$", lambda m: f"Enter the {_document(m['doc'])}")],
-    "id_number_format": [(r"^(?P<doc>.+?)格式不正確，(?P<hint>.+)$",
-                          lambda m: f"The {_document(m['doc'])} is not in the right format: {_format_hint(m['hint'])}")],
-    "id_number_checksum": [(r"^(?P<doc>.+?)檢查碼不正確",
-                            lambda m: f"The check digit of the {_document(m['doc'])} is not right; please check it")],
-    "id_type_not_allowed": [(r"^(?P<who>.+?)不能以(?P<doc>.+?)申辦，請改用(?P<choices>.+)$",
-                             lambda m: f"{_names_in_english(m['who'])} cannot apply with a {_document(m['doc'])}; "
-                                       f"use a {_names_in_english(m['choices'])}")],
+    "id_number_format": [
+        (
+            r"^(?P<doc>.+?)格式不正確，(?P<hint>.+)$",
+            lambda m: f"The {_document(m['doc'])} is not in the right format: {_format_hint(m['hint'])}",
+        )
+    ],
+    "id_number_checksum": [
+        (
+            r"^(?P<doc>.+?)檢查碼不正確",
+            lambda m: f"The check digit of the {_document(m['doc'])} is not right; please check it",
+        )
+    ],
+    "id_type_not_allowed": [
+        (
+            r"^(?P<who>.+?)不能以(?P<doc>.+?)申辦，請改用(?P<choices>.+)$",
+            lambda m: (
+                f"{_names_in_english(m['who'])} cannot apply with a {_document(m['doc'])}; "
+                f"use a {_names_in_english(m['choices'])}"
+            ),
+        )
+    ],
     "name_required": "Enter your name",
     "name_invalid": "The name contains control characters; please type it again",
     "name_too_long": [(r"(?P<n>\d+)", lambda m: f"The name must be at most {m['n']} characters long")],
     "birth_date_future": "The date of birth cannot be later than today",
     "birth_date_too_early": "The date of birth cannot be before 1 January 1900; please check it",
     "change_at_counter": "ID number, name, date of birth and identity type cannot be changed online: bring your "
-                         "identity document to a branch counter",
+    "identity document to a branch counter",
     "required": "This field is required: it can be corrected, not cleared",
     # password
-    "password_length": [(r"(?P<low>\d+)\D+(?P<high>\d+)",
-                         lambda m: f"The password must be {m['low']} to {m['high']} characters long")],
+    "password_length": [
+        (r"(?P<low>\d+)\D+(?P<high>\d+)", lambda m: f"The password must be {m['low']} to {m['high']} characters long")
+    ],
     "password_charset": "The password may only use letters and digits, no spaces or symbols",
-    "password_guessable": [(r"證號", lambda m: "The password cannot be the same as the ID number; choose another"),
-                           (r"", lambda m: "The password cannot be your date of birth (Western or ROC year, or month "
-                                           "and day); choose another")],
+    "password_guessable": [
+        (r"證號", lambda m: "The password cannot be the same as the ID number; choose another"),
+        (
+            r"",
+            lambda m: (
+                "The password cannot be your date of birth (Western or ROC year, or month and day); choose another"
+            ),
+        ),
+    ],
     "password_mismatch": "The two passwords differ; please check them",
     "password_wrong": "The current password is not right",
     "identifier_required": "Give either your ID number or your card barcode",
@@ -196,24 +221,45 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "reset_token_expired": "This password-reset link is more than 30 minutes old: ask for a new one",
     # contact
     "mobile_format": "The mobile number is not right: 10 digits starting with 09",
-    "phone_format": [(r"法定代理人", lambda m: "The guardian's phone number is not right"),
-                     (r"行動電話請填在", lambda m: "Enter a landline number with its area code here; a mobile number "
-                                                    "goes in the mobile phone field"),
-                     (r"", lambda m: "The phone number is not right: enter a landline with its area code, for example "
-                                     "02-2345-6789; an extension can be written #123")],
+    "phone_format": [
+        (r"法定代理人", lambda m: "The guardian's phone number is not right"),
+        (
+            r"行動電話請填在",
+            lambda m: "Enter a landline number with its area code here; a mobile number goes in the mobile phone field",
+        ),
+        (
+            r"",
+            lambda m: (
+                "The phone number is not right: enter a landline with its area code, for example "
+                "02-2345-6789; an extension can be written #123"
+            ),
+        ),
+    ],
     "phone_required": "Enter at least one of household phone and mobile phone",
     "email_format": "The e-mail address is not right, for example name@example.com",
     # addresses
-    "city_unknown": [(r"「(?P<city>.*)」", lambda m: f"No city or county “{m['city']}”: choose one from the list "
-                                                     "(for example 臺北市)"),
-                     (r"", lambda m: "Choose a city or county")],
-    "district_unknown": [(r"^請選擇(?P<city>.+)的鄉鎮市區$", lambda m: f"Choose a district of {m['city']}"),
-                         (r"^(?P<district>.+)不在(?P<city>[^，]+)，",
-                          lambda m: f"{m['district']} is not in {m['city']}; choose the district again"),
-                         (r"", lambda m: "Choose the district again")],
+    "city_unknown": [
+        (
+            r"「(?P<city>.*)」",
+            lambda m: f"No city or county “{m['city']}”: choose one from the list (for example 臺北市)",
+        ),
+        (r"", lambda m: "Choose a city or county"),
+    ],
+    "district_unknown": [
+        (r"^請選擇(?P<city>.+)的鄉鎮市區$", lambda m: f"Choose a district of {m['city']}"),
+        (
+            r"^(?P<district>.+)不在(?P<city>[^，]+)，",
+            lambda m: f"{m['district']} is not in {m['city']}; choose the district again",
+        ),
+        (r"", lambda m: "Choose the district again"),
+    ],
     "street_required": "Enter the street address (road, street, lane, alley, number)",
-    "street_too_long": [(r"(?P<most>\d+)\D+(?P<now>\d+)",
-                         lambda m: f"The street address must be at most {m['most']} characters (it is {m['now']})")],
+    "street_too_long": [
+        (
+            r"(?P<most>\d+)\D+(?P<now>\d+)",
+            lambda m: f"The street address must be at most {m['most']} characters (it is {m['now']})",
+        )
+    ],
     "street_invalid": "The address contains control or invisible characters; please type it again",
     "mailing_address_required": "With “Same as mailing address” ticked, enter the mailing address",
     "household_address_conflict": "“Same as mailing address” is ticked: leave the household address empty",
@@ -224,18 +270,18 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     # family card and guardian
     "household_not_applicable": "Household number and head of household are entered only for a family card",
     "family_requires_taipei_household": "A family card is for a household registered in Taipei City: the household "
-                                        "address must be in Taipei City",
+    "address must be in Taipei City",
     "household_required": "For a family card, enter the household number and the head of household from the "
-                          "household register",
+    "household register",
     "register_number_format": "The household number is not right: write its letters and digits as in the household "
-                              "register",
+    "register",
     "head_name_invalid": "Enter the head of household's name (at most 50 characters)",
     "guardian_not_applicable": "Applicants aged 18 or over need no legal guardian",
     "occupation_child_adult": "Applicants aged 18 or over cannot choose “Child” as their occupation",
     "guardian_required": "Applicants under 18 need a legal guardian, who also decides on the consent forms",
     "guardian_name_invalid": "Enter the guardian's name",
     "guardian_id_number_invalid": "The guardian's ID number should be a valid national ID or resident certificate "
-                                  "number",
+    "number",
     # one-card links and consent
     "family_card_cannot_link": "A family card cannot be linked with the one-card service; apply for a personal card",
     "partner_repeated": "Each partner library can be agreed to only once",
@@ -250,8 +296,10 @@ DETAILS_EN: dict[str, str] = {
     "請重新登入": "Please log in again",
 }
 _DETAIL_RULES: list[Rule] = [
-    (r"^共有 (?P<n>\d+) 項資料需要修正：(?P<fields>.*)$",
-     lambda m: f"{m['n']} field{'s' if m['n'] != '1' else ''} to correct: {m['fields'].replace('、', ', ')}"),
+    (
+        r"^共有 (?P<n>\d+) 項資料需要修正：(?P<fields>.*)$",
+        lambda m: f"{m['n']} field{'s' if m['n'] != '1' else ''} to correct: {m['fields'].replace('、', ', ')}",
+    ),
 ]
 
 
@@ -310,7 +358,8 @@ def localise_problem(body: Mapping[str, Any], language: str | None) -> dict[str,
     if isinstance(body.get("errors"), list):
         body["errors"] = [
             {**error, "message": field_message(str(error.get("code", "")), error["message"], language)}
-            if isinstance(error, Mapping) and isinstance(error.get("message"), str) else error
+            if isinstance(error, Mapping) and isinstance(error.get("message"), str)
+            else error
             for error in body["errors"]
         ]
     return body

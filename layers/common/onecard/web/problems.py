@@ -17,7 +17,9 @@ class Problem(Exception):
     slug: str = "internal-error"
     title: str = "系統發生錯誤 (Internal error)"
 
-    def __init__(self, detail: str, *, extra: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self, detail: str, *, extra: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         self.extra = dict(extra or {})

@@ -24,11 +24,21 @@ from onecard.web.validation import is_body_shape_error, issues_from_errors
 
 READER_ROUTES_PREFIX = "/v1/readers/me"
 # What AWS answers when it throttles a call; botocore has retried it by the time it reaches the resolver.
-THROTTLING_CODES = frozenset({
-    "ThrottlingException", "Throttling", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-    "ProvisionedThroughputExceededException", "RequestLimitExceeded", "TooManyRequestsException",
-    "TransactionInProgressException", "LimitExceededException", "SlowDown",
-})
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "TransactionInProgressException",
+        "LimitExceededException",
+        "SlowDown",
+    }
+)
 # A cancelled DynamoDB transaction names each item's reason; these mean "too busy now", not "refused".
 THROTTLED_TRANSACTION_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 THROTTLED_RETRY_AFTER_SECONDS = 2
@@ -41,10 +51,14 @@ def is_throttling(error: BaseException) -> bool:
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         reasons = {r.get("Code") for r in error.response.get("CancellationReasons", []) or []}
-        return code in THROTTLING_CODES or (code == "TransactionCanceledException"
-                                             and bool(reasons & (THROTTLING_CODES | THROTTLED_TRANSACTION_REASONS))
-                                             and "ConditionalCheckFailed" not in reasons)
+        return code in THROTTLING_CODES or (
+            code == "TransactionCanceledException"
+            and bool(reasons & (THROTTLING_CODES | THROTTLED_TRANSACTION_REASONS))
+            and "ConditionalCheckFailed" not in reasons
+        )
     return False
+
+
 CrossFieldRules = Callable[[Mapping[str, Any]], list[FieldIssue]]
 
 SECURITY_HEADERS = {
@@ -126,9 +140,12 @@ def create_resolver(cross_field_rules: Mapping[str, CrossFieldRules] | None = No
     def _unexpected(error: Exception) -> Response:
         if is_throttling(error):  # the one place a throttled AWS call becomes an answer: 503, try again shortly
             logger.warning("AWS throttled a call after the SDK's retries", extra={"error_type": type(error).__name__})
-            return answer(problems.ServiceUnavailable(
-                "系統忙碌中，請稍後再試 (We are busy; please try again shortly)",
-                headers={"Retry-After": str(THROTTLED_RETRY_AFTER_SECONDS)}))
+            return answer(
+                problems.ServiceUnavailable(
+                    "系統忙碌中，請稍後再試 (We are busy; please try again shortly)",
+                    headers={"Retry-After": str(THROTTLED_RETRY_AFTER_SECONDS)},
+                )
+            )
         logger.exception("unhandled error", extra={"error_type": type(error).__name__})
         return answer(problems.Problem("系統暫時無法處理，請稍後再試 (Please try again later)"))
 
@@ -167,8 +184,12 @@ def _has_non_json_body(event: Mapping[str, Any]) -> bool:
 
 
 def _proxy_result(response: Response) -> dict[str, Any]:
-    return {"statusCode": response.status_code, "headers": {"Content-Type": response.content_type, **response.headers},
-            "body": response.body, "isBase64Encoded": False}
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": response.content_type, **response.headers},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
 
 
 def as_get(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -202,8 +223,10 @@ def http_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
         if is_head(event):
             return without_body(with_standard_headers(app.resolve(as_get(event), context), request_id))
         if _has_non_json_body(event):
-            refused = problem_response(problems.UnsupportedMediaType("請以 application/json 送出資料"),
-                                       language_of_headers(event.get("headers")))
+            refused = problem_response(
+                problems.UnsupportedMediaType("請以 application/json 送出資料"),
+                language_of_headers(event.get("headers")),
+            )
             return with_standard_headers(_proxy_result(refused), request_id)
         return with_standard_headers(app.resolve(event, context), request_id)
 

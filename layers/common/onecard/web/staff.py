@@ -60,17 +60,17 @@ def member_of(event: Mapping[str, Any]) -> StaffMember | None:
     username, subject = str(claims.get("cognito:username") or ""), str(claims.get("sub") or "")
     if not username or not subject:
         return None
-    return StaffMember(subject, username, str(claims.get("custom:branch") or ""),
-                       _groups(claims.get("cognito:groups")))
+    return StaffMember(subject, username, str(claims.get("custom:branch") or ""), _groups(claims.get("cognito:groups")))
 
 
 def _answer(problem: problems.Problem, event: Mapping[str, Any]) -> dict[str, Any]:
     language = language_of_headers(event.get("headers"))
-    answer = {"statusCode": problem.status,
-              "headers": {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **SECURITY_HEADERS,
-                          **response_headers(language)},
-              "body": json.dumps(localise_problem(problem.body(), language), ensure_ascii=False),
-              "isBase64Encoded": False}
+    answer = {
+        "statusCode": problem.status,
+        "headers": {"Content-Type": problems.PROBLEM_CONTENT_TYPE, **SECURITY_HEADERS, **response_headers(language)},
+        "body": json.dumps(localise_problem(problem.body(), language), ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
     return without_body(answer) if is_head(event) else answer
 
 
