@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -207,13 +208,12 @@ class LocalStack:
                 for poller in range(min(spec.reserved_concurrency or self.pool_size, self.pool_size)):
                     self.run_in_background(
                         f"{spec.name}-{name}-{poller}",
-                        lambda stop, s=spec, p=props, u=url, a=arn: poll_queue(sqs, s, p, u, a, self.invoke, stop),
+                        functools.partial(poll_queue, sqs, spec, props, url, arn, self.invoke),
                     )
             for name, props in spec.events_of_type("DynamoDB").items():
                 table = self.resources.table_names[props["Stream"].value[0]]
                 self.run_in_background(
-                    f"{spec.name}-{name}",
-                    lambda stop, s=spec, p=props, t=table: poll_stream(t, s, p, self.invoke, stop),
+                    f"{spec.name}-{name}", functools.partial(poll_stream, table, spec, props, self.invoke)
                 )
 
     @property

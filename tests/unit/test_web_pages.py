@@ -19,7 +19,8 @@ def test_asset_names_that_are_not_plain_files_of_known_types_are_refused(name):
 
 
 def test_reference_data_is_published_from_the_layers_own_copy():
-    assert asset_path("postal-codes.json").name == "taiwan_postal_codes.json"
+    postal_codes = asset_path("postal-codes.json")
+    assert postal_codes is not None and postal_codes.name == "taiwan_postal_codes.json"
     assert asset_path("site.css") == PAGES_DIR / "assets" / "site.css"
 
 
