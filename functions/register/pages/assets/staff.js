@@ -207,7 +207,10 @@
     for (const view of document.querySelectorAll(".view")) view.hidden = true;
     $("applicant").hidden = true;
     $("applicant-details").textContent = "";
+    $("lookup-id-number").value = "";
+    $("card-barcode").value = "";
     $("review-list").textContent = "";
+    $("partner-table").querySelector("tbody").textContent = "";
     $("staff-who").textContent = "";
     show("sign-in", "staff-username");
     message(say(reason));
@@ -286,8 +289,13 @@
     current = answer.body;
     drawApplicant();
     $("applicant").hidden = false;
-    if (current.status === "active") { error(say("already_active")); return $("lookup-id-number").focus(); }
-    if ((current.review || {}).status === "duplicate") { error(say("rejected_as_duplicate")); return $("lookup-id-number").focus(); }
+    const refusal = current.status === "active" ? "already_active"
+      : (current.review || {}).status === "duplicate" ? "rejected_as_duplicate" : null;
+    if (refusal) {
+      error(say(refusal));
+      $("lookup-id-number").select();  // the next scan replaces the number
+      return $("lookup-id-number").focus();
+    }
     message("");
     $("card-barcode").value = "";
     $("card-barcode").focus();  // the next scan is the card's barcode
