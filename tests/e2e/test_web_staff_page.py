@@ -77,6 +77,12 @@ def first_sign_in(page, stack, username: str, photographs: bool = False) -> str:
     expect(page.get_by_label("新密碼", exact=True)).to_be_focused()
     if photographs:
         photograph(page, "new-password")
+        page.keyboard.type("Short-1a")  # the pool's rules: 14 characters at least
+        page.keyboard.press("Tab")
+        page.keyboard.type("Short-1a\n")
+        expect(page.get_by_role("alert")).to_contain_text("新密碼不符合規則")
+        expect(page.get_by_label("新密碼", exact=True)).to_be_focused()
+        photograph(page, "new-password-refused")
     page.keyboard.type(NEW_PASSWORD)
     page.keyboard.press("Tab")
     page.keyboard.type(NEW_PASSWORD)

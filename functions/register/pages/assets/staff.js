@@ -441,6 +441,11 @@
       const password = $("staff-new-password").value;
       if (password !== $("staff-new-password-confirm").value) { error(say("password_mismatch")); return $("staff-new-password").focus(); }
       await next(await respond("NEW_PASSWORD_REQUIRED", { NEW_PASSWORD: password }));
+      if (!$("new-password").hidden) {  // refused by the pool's rules: both fields again, from the first
+        $("staff-new-password").value = "";
+        $("staff-new-password-confirm").value = "";
+        $("staff-new-password").focus();
+      }
     });
     $("mfa-setup-form").addEventListener("submit", async (event) => {
       event.preventDefault();
