@@ -69,6 +69,8 @@ class LocalStack:
     pool_size: int = 4
     # The sample staff accounts made at first start: user name → first-time password (empty after a restart).
     first_time_passwords: dict[str, str] = field(default_factory=dict)
+    # STAFF_TOKEN_SECONDS when set: how long every staff token lasts instead of the app client's settings.
+    staff_token_seconds: int | None = None
 
     def start(self) -> None:
         import boto3
@@ -169,6 +171,8 @@ class LocalStack:
         """One sample user per group at first start; afterwards the accounts as they were left."""
         cognito = self.session.client("cognito-idp")
         pool = self.resources.user_pools["StaffUserPool"]
+        self.staff_token_seconds = staff_accounts.token_seconds_override()
+        staff_accounts.behave_like_aws(pool, self.staff_token_seconds)
         if "staff_users" in saved:
             staff_accounts.restore_users(cognito, pool, saved["staff_users"])
         else:

@@ -57,6 +57,9 @@ def _deps() -> counter.CounterDependencies:
         decrypt_id_number=lambda profile: cipher.decrypt(
             profile["id_number_encrypted"], associated_data=f"{profile['reader_id']}:id_number"
         ),
+        decrypt_register_number=lambda profile: cipher.decrypt(
+            profile["household"]["register_number_encrypted"], associated_data=f"{profile['reader_id']}:register_number"
+        ),
         release_waiting_links=_release_waiting_links,
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
