@@ -17,7 +17,13 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.test_web_accessibility import SHOTS, a11y_moda_fails, axe_violations
-from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, ROOT, emulation_client, stack_with_its_emulation
+from tests.support.running_stack import (
+    ONE_ADDRESS_MANY_CLIENTS,
+    ROOT,
+    emulation_client,
+    first_group,
+    stack_with_its_emulation,
+)
 from tests.support.staff import PoolSignIn, claims_of, totp
 from tests.support.web import is_focused, log_in, registered_reader
 
@@ -128,8 +134,8 @@ def sign_in(page, stack, username: str, photographs: bool = False) -> None:
 def id_token_of(stack, username: str) -> str:
     """An ID token for a user who set up their account through the page, signed in as the page does."""
     page = requests.get(f"{stack.url}/staff", timeout=10).text
-    endpoint = re.search(r'data-sign-in-endpoint="([^"]+)"', page).group(1)
-    client = re.search(r'data-client-id="([^"]+)"', page).group(1)
+    endpoint = first_group(r'data-sign-in-endpoint="([^"]+)"', page)
+    client = first_group(r'data-client-id="([^"]+)"', page)
     signer = PoolSignIn(endpoint, client, {username: NEW_PASSWORD}, {username: _TOTP_KEYS[(stack.url, username)]})
     return signer.id_token(username, NEW_PASSWORD)
 
