@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from onecard.domain import people
 from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
 from onecard.lifecycle.records import ActivationRefused
 from onecard.mail import notices
@@ -83,6 +84,9 @@ def activate(
             extra={"code": "rejected_as_duplicate"},
         )
     now = deps.clock()
+    if profile.get("verify_by", "9999-12-31") < people.today_in_taipei(now).isoformat():
+        # Its deadline has passed: the daily expiry deletes it on its next run, so the counter must not revive it.
+        raise _not_pending("expired")
     at = iso_millis(now)
     code = barcode.upper()
     audit = {
