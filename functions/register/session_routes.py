@@ -16,6 +16,8 @@ from onecard.consent.documents import default_library
 from onecard.consent.revisions import outdated_agreements
 from onecard.domain.issues import FieldIssue
 from onecard.domain.people import TAIPEI
+from onecard.infra.readers_repository import reader_key
+from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
 from onecard.readers import library_patrons
@@ -26,7 +28,7 @@ from onecard.security.blind_index import blind_index
 from onecard.sessions import service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
-from onecard.web.auth import current_session
+from onecard.web.auth import current_session, current_session_reading
 
 router = Router()
 
@@ -169,25 +171,49 @@ def log_out() -> Response[None]:
 
 @router.get("/v1/readers/me", summary="The logged-in reader's profile (ID number masked)", tags=["個人書房"])
 def my_profile() -> ReaderProfile:
-    session = current_session(router)
-    profile = wiring.readers().get_profile(session.reader_id)
+    # Two requests: the session, the profile, the link with each partner and the first showing of each partner's
+    # document in force, read together; then the consent receipts (their own table), for revised documents.
+    table, library, today = settings().readers_table, default_library(), dt.datetime.now(TAIPEI).date()
+    in_force = {partner: library.current(partner, today).version for partner in library.partners()}
+    session, found = current_session_reading(
+        router,
+        lambda reader_id: {
+            table: [
+                reader_key(reader_id),
+                *(link_key(reader_id, partner) for partner in in_force),
+                *(_notice_key(reader_id, partner, version) for partner, version in in_force.items()),
+            ]
+        },
+    )
+    items = {item["sk"]: item for item in found[table] if item["pk"] == f"READER#{session.reader_id}"}
+    profile = items.get("PROFILE")
     if profile is None:
         raise problems.Unauthenticated("請重新登入")
     fields = {k: v for k, v in profile.items() if k in ReaderProfile.model_fields}
     links = [
         {k: v for k, v in link.items() if k in ("partner", "status", "partner_card_number", "reason", "updated_at")}
-        for link in wiring.link_status().links(session.reader_id)
+        for sk, link in sorted(items.items())
+        if sk.startswith("LINK#")
     ]
-    return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(session.reader_id))
+    shown = {sk: item["first_shown_at"] for sk, item in items.items() if sk.startswith("NOTICE#")}
+    return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(profile, shown, today))
 
 
-def _revision_notices(reader_id: str) -> list[dict]:
-    """Revised documents the reader agreed to an older version of; the first showing of each is recorded."""
-    today = dt.datetime.now(TAIPEI).date()
+def _notice_key(reader_id: str, partner: str, version: int) -> dict[str, str]:
+    return {"pk": f"READER#{reader_id}", "sk": f"NOTICE#{partner}#{version}"}
+
+
+def _revision_notices(profile: dict, shown: dict[str, str], today: dt.date) -> list[dict]:
+    """Revised documents the reader agreed to an older version of; the first showing of each is recorded (``shown``:
+    those recorded already, by key)."""
+    reader_id = profile["reader_id"]
     notices = outdated_agreements(wiring.consent().receipts(reader_id), default_library(), today)
-    profile = wiring.readers().get_profile(reader_id) if notices else None
     now = dt.datetime.now(dt.UTC)
     for notice in notices:
+        seen = shown.get(_notice_key(reader_id, notice["partner"], notice["current_version"])["sk"])
+        if seen:
+            notice["first_shown_at"] = seen
+            continue
         # The revision's mail is written with its first showing, once per revision per reader (README: 通知信).
         mail = mail_notices.notice_for(
             profile,

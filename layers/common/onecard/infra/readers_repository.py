@@ -329,8 +329,8 @@ def delete_reader_items(
     identity_index: str,
     extra_keys: list[dict[str, str]] | None = None,
 ) -> None:
-    """Deletes every item of a reader: its partition, the items elsewhere that its partition refers to or that
-    ``extra_keys`` name, its sessions, and last its profile and identity guard, so that a deletion cut short
+    """Deletes every item of a reader: its partition (sessions included), the items elsewhere that its partition
+    refers to or that ``extra_keys`` name, and last its profile and identity guard, so that a deletion cut short
     (WritesUnfinished) leaves a reader who can be found and whose deletion can be finished."""
     items = ReaderRepository(
         dynamodb, readers_table=readers_table, sessions_table=sessions_table, consent_table=""
@@ -339,12 +339,7 @@ def delete_reader_items(
     first = [{"pk": i["ref_pk"], "sk": i["ref_sk"]} for i in items if i["sk"].startswith("REF#")]
     first += list(extra_keys or []) + [{"pk": i["pk"], "sk": i["sk"]} for i in items if i["sk"] != "PROFILE"]
     unique = list({(key["pk"], key["sk"]): key for key in first if key not in last}.values())
-    delete_keys(dynamodb, readers_table, unique)
-    delete_keys(
-        dynamodb,
-        sessions_table,
-        [{"pk": f"SESSION#{i['sk'].split('#', 1)[1]}"} for i in items if i["sk"].startswith("SESSION#")],
-    )
+    delete_keys(dynamodb, readers_table, unique)  # sessions included: they are kept in the partition
     delete_keys(dynamodb, readers_table, last)
 
 

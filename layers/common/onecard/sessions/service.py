@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, TypeVar
 
 from onecard.domain.identity import normalise_id_number
 from onecard.sessions.lockout import Lockout
@@ -24,6 +24,7 @@ NOT_LOGGED_IN = "請先登入個人書房，或登入已逾時 (Please log in)"
 
 # The one clock of sessions and lockout (epoch seconds). Tests replace it to move time forward.
 clock: Callable[[], float] = time.time
+T = TypeVar("T")
 
 
 def now() -> int:
@@ -123,20 +124,34 @@ def _same(sent: str, expected: str) -> bool:
     return hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
-def authenticate(method: str, headers: dict[str, str], store: SessionStore, at: int | None = None) -> Session:
-    """The reader behind a request: a Bearer token, or the session cookie plus a matching CSRF header.
+def session_token(headers: dict[str, str]) -> tuple[str | None, bool]:
+    """The session token a request carries (a Bearer token, or the session cookie) and whether it came as a Bearer
+    token."""
+    headers = {k.lower(): v for k, v in headers.items() if isinstance(v, str)}
+    bearer = _bearer(headers.get("authorization") or "")
+    return (bearer, True) if bearer is not None else (_cookie(headers, SESSION_COOKIE), False)
+
+
+def authenticate_with(
+    method: str, headers: dict[str, str], find: Callable[[str, int], tuple[Session | None, T]], at: int | None = None
+) -> tuple[Session, T]:
+    """The reader behind a request: a Bearer token, or the session cookie plus a matching CSRF header; ``find``
+    reads the token's live session and whatever the request needs with it in the same request (see SessionStore).
 
     401 problem without a live session; 403 when a cookie-authenticated request that changes something lacks the
     session's CSRF token (a Bearer token is never sent by a browser on its own, so it needs none).
     """
     at = now() if at is None else at
-    headers = {k.lower(): v for k, v in headers.items() if isinstance(v, str)}
-    bearer = _bearer(headers.get("authorization") or "")
-    token = bearer if bearer is not None else _cookie(headers, SESSION_COOKIE)
-    session = store.find(token, at) if token else None
+    token, bearer = session_token(headers)
+    session, found = find(token, at) if token else (None, None)
     if session is None:
         raise problems.Unauthenticated(NOT_LOGGED_IN)
-    changes_state = bearer is None and method.upper() not in _SAFE_METHODS
-    if changes_state and not _same(headers.get(CSRF_HEADER.lower()) or "", session.csrf_token):
+    csrf = next((v for k, v in headers.items() if k.lower() == CSRF_HEADER.lower() and isinstance(v, str)), "")
+    if not bearer and method.upper() not in _SAFE_METHODS and not _same(csrf, session.csrf_token):
         raise problems.Forbidden("缺少或錯誤的 CSRF 驗證碼，請重新整理頁面 (CSRF token missing or wrong)")
-    return session
+    return session, found  # type: ignore[return-value]  # found is only None without a session
+
+
+def authenticate(method: str, headers: dict[str, str], store: SessionStore, at: int | None = None) -> Session:
+    """authenticate_with, reading only the session (one request)."""
+    return authenticate_with(method, headers, lambda token, at: (store.find(token, at), None), at)[0]
