@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -25,7 +26,7 @@ from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
 from onecard.security.blind_index import blind_index
-from onecard.sessions import service
+from onecard.sessions import login, service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
 from onecard.web.auth import current_session, current_session_reading
@@ -33,30 +34,8 @@ from onecard.web.auth import current_session, current_session_reading
 router = Router()
 
 
-def _reader_for_identity(account: str) -> dict | None:
-    reader_id = wiring.readers().reader_id_for_identity(account)
-    return wiring.readers().get_profile(reader_id) if reader_id else None
-
-
-def _reader_and_locks(account) -> tuple[dict | None, dict[str, dict]]:  # account: an index or Indexes
-    """The reader of an identity and the lockout items of its account(s), read in one request."""
-    accounts = [account] if isinstance(account, str) else list(account)
-    lockout = wiring.lockout()
-    reader_id, locks = wiring.readers().reader_id_for_identity_reading(account, [lockout.key(a) for a in accounts])
-    profile = wiring.readers().get_profile(reader_id) if reader_id else None
-    return profile, {a: lock or {} for a, lock in zip(accounts, locks, strict=False)}
-
-
-def _reader_for_barcode(barcode: str) -> dict | None:
-    reader_id = wiring.readers().reader_id_for_barcode(barcode)
-    return wiring.readers().get_profile(reader_id) if reader_id else None
-
-
-def _adopt_patron(patron, id_number: str, known: dict | None) -> dict:
-    """The reader record of a card holder the library system vouched for, kept here from their patron record:
-    the record this login found, brought up to date, or a new one."""
-    if known is not None:
-        return wiring.readers().refresh_patron(known, library_patrons.patron_fields(patron))
+def _adopt_patron(patron, id_number: str) -> dict:
+    """The reader record of a card holder the library system vouched for, seen here for the first time."""
     indexes = wiring.keyring().identity_indexes().identity(id_number)
     now = dt.datetime.now(dt.UTC)
     reader_id = new_reader_id()
@@ -76,6 +55,29 @@ def _adopt_patron(patron, id_number: str, known: dict | None) -> dict:
             "此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
             extra={"code": "barcode_taken"},
         ) from None
+
+
+def _login_dependencies(address: str) -> login.LoginDependencies:
+    keys, limiter, limit, now = wiring.keyring(), wiring.rate_limiter(), settings().login_limit_per_minute, time.time()
+    return login.LoginDependencies(
+        sessions=wiring.session_store(),
+        lockout=wiring.lockout(),
+        records=wiring.login_records(),
+        admission=login.Admission(
+            key=limiter.key("login", address, 60, now),
+            verdict=lambda item: limiter.verdict(item, limit, 60, now),
+            hit_action=lambda: limiter.hit_action("login", address, limit=limit, window_seconds=60, now=now),
+            hit=lambda: limiter.hit("login", address, limit=limit, window_seconds=60, now=now),
+        ),
+        identity_index=keys.identity_indexes().identity,
+        barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode),
+        clock=lambda: now,
+        library=library_system_or_503,
+        adopt_patron=_adopt_patron,
+        refresh_action=lambda profile, patron: wiring.readers().refresh_action(
+            profile, library_patrons.patron_fields(patron)
+        ),
+    )
 
 
 def _cookies(token: str, csrf: str, max_age: int) -> list[Cookie]:
@@ -124,26 +126,10 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
                 )
             ]
         )
+    # The per-address limit is read with the reader and counted in the login's own write (onecard.sessions.login).
     address = router.current_event.request_context.identity.source_ip or "unknown"
-    verdict = wiring.rate_limiter().hit("login", address, limit=settings().login_limit_per_minute, window_seconds=60)
-    if not verdict.allowed:
-        raise problems.TooManyRequests("登入嘗試過於頻繁，請稍後再試", retry_after_seconds=verdict.retry_after_seconds)
-    keys = wiring.keyring()
-    credentials = service.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
-    token, session = service.login(
-        credentials,
-        service.LoginDependencies(
-            sessions=wiring.session_store(),
-            lockout=wiring.lockout(),
-            reader_for_identity=_reader_for_identity,
-            reader_and_locks=_reader_and_locks,
-            identity_index=keys.identity_indexes().identity,
-            library=library_system_or_503,
-            reader_for_barcode=_reader_for_barcode,
-            adopt_patron=_adopt_patron,
-            barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode),
-        ),
-    )
+    credentials = login.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
+    token, session = login.login(credentials, _login_dependencies(address))
     body = SessionCreated(
         reader_id=session.reader_id,
         csrf_token=session.csrf_token,

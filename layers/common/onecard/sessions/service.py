@@ -1,17 +1,13 @@
-"""Logging in and recognising a logged-in reader. Every failure looks alike, whatever was wrong."""
+"""Recognising a logged-in reader (logging in: onecard.sessions.login). Every failure looks alike."""
 
 from __future__ import annotations
 
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from onecard.domain.identity import normalise_id_number
-from onecard.sessions.lockout import Lockout
-from onecard.sessions.password_check import check_login_password, check_with_library
 from onecard.sessions.store import Session, SessionStore
 from onecard.web import problems
 
@@ -19,7 +15,6 @@ SESSION_COOKIE = "onecard_session"
 CSRF_COOKIE = "onecard_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-LOGIN_FAILED = "證號、借閱證條碼或密碼錯誤 (Wrong ID number, card barcode or password)"
 NOT_LOGGED_IN = "請先登入個人書房，或登入已逾時 (Please log in)"
 
 # The one clock of sessions and lockout (epoch seconds). Tests replace it to move time forward.
@@ -29,78 +24,6 @@ T = TypeVar("T")
 
 def now() -> int:
     return int(clock())
-
-
-@dataclass
-class LoginDependencies:
-    sessions: SessionStore
-    lockout: Lockout
-    reader_for_identity: Callable[[str], dict[str, Any] | None]
-    identity_index: Callable[[str], str]
-    clock: Callable[[], float] = now
-    library: Callable[[], Any] = lambda: None
-    """The library system (LibrarySystem), where existing card holders and their passwords are; None: none.
-    Asked for only when a login needs it, so readers who applied here log in whatever its state."""
-    reader_for_barcode: Callable[[str], dict[str, Any] | None] = lambda barcode: None
-    barcode_index: Callable[[str], str] = lambda barcode: barcode
-    """The lockout's account for a card barcode not known here yet."""
-    adopt_patron: Callable[[Any, str, dict[str, Any] | None], dict[str, Any]] = lambda patron, number, known: {}
-    """Keeps (or refreshes) the reader record of a card holder the library system vouched for (``known``: the
-    record this login already found); the profile."""
-    reader_and_locks: Callable[[Any], tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] | None = None
-    """The reader of an identity's account(s) and the lockout items of those accounts ({} for none), read
-    together; None: the reader is found with reader_for_identity and the lockout items are not read first."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """Who logs in: by ID number (證號) or by card barcode (借閱證條碼), and the password."""
-
-    password: str
-    id_number: str | None = None
-    card_barcode: str | None = None
-
-
-def normalise_barcode(raw: str) -> str:
-    return raw.strip().upper()
-
-
-def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Session]:
-    """A reader who applied here is checked against the password hash held here; anyone else against the library
-    system, which holds existing card holders' passwords. Every failure looks alike and counts towards one lockout."""
-    at = int(deps.clock())
-    id_number = normalise_id_number(credentials.id_number) if credentials.id_number else None
-    barcode = normalise_barcode(credentials.card_barcode) if credentials.card_barcode else None
-    if id_number is not None:
-        account = deps.identity_index(id_number)
-        if deps.reader_and_locks is not None:
-            profile, locks = deps.reader_and_locks(account)
-        else:
-            profile, locks = deps.reader_for_identity(account), None
-    else:
-        locks = None
-        profile = deps.reader_for_barcode(barcode or "")
-        account = profile["identity_index"] if profile else deps.barcode_index(barcode or "")
-    library = None if profile is not None and profile.get("password_hash") else deps.library()
-    if library is None:
-        stored_hash = profile.get("password_hash") if profile else None
-        correct, clear_lockout = check_login_password(
-            account, stored_hash, credentials.password, deps.lockout, at, locks
-        )
-        if not correct or profile is None:
-            raise problems.Unauthenticated(LOGIN_FAILED)
-        return deps.sessions.create(profile["reader_id"], at, also=clear_lockout)
-    check = check_with_library(account, id_number or barcode or "", credentials.password, deps.lockout, library, at)
-    if not check.password_valid or check.patron is None:
-        raise problems.Unauthenticated(LOGIN_FAILED)
-    number = id_number or (normalise_id_number(check.patron.id_number) if check.patron.id_number else None)
-    if number is None:
-        raise problems.Conflict(
-            "圖書館系統未提供您的證號，請改以證號登入 (Please log in with your ID number)",
-            extra={"code": "log_in_with_id_number"},
-        )
-    adopted = deps.adopt_patron(check.patron, number, profile)
-    return deps.sessions.create(adopted["reader_id"], at)
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:

@@ -89,8 +89,8 @@ class SessionStore:
         """Where sessions are kept (the readers table, in each reader's partition)."""
         return self._readers
 
-    def create(self, reader_id: str, now: int, also: list[dict[str, Any]] | None = None) -> tuple[str, Session]:
-        """A new session, in one transaction with the ``also`` actions (a login's lockout and patron record)."""
+    def new(self, reader_id: str, now: int) -> tuple[str, Session, dict[str, Any]]:
+        """A new session not written yet: its token, the session, and the transaction action that writes it."""
         token, session = new_session(reader_id, now)
         put = {
             "Put": {
@@ -99,6 +99,11 @@ class SessionStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
+        return token, session, put
+
+    def create(self, reader_id: str, now: int, also: list[dict[str, Any]] | None = None) -> tuple[str, Session]:
+        """A new session, in one transaction with the ``also`` actions (a login's lockout and patron record)."""
+        token, session, put = self.new(reader_id, now)
         if also:
             self._db.transact_write_items(TransactItems=[put, *also])
         else:
