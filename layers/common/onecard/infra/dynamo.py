@@ -106,7 +106,7 @@ def batch_get(dynamodb: Any, wanted: dict[str, list[dict[str, Any]]]) -> dict[st
     """The items under ``wanted``'s keys (plain values, by table), read consistently in one BatchGetItem (at most
     100 keys): what DynamoDB keeps back is asked again, and read one by one if it keeps it back still."""
     found: dict[str, list[dict[str, Any]]] = {table: [] for table in wanted}
-    request = {
+    request: dict[str, Any] = {
         table: {"Keys": [to_item(key) for key in keys], "ConsistentRead": True}
         for table, keys in wanted.items()
         if keys

@@ -119,7 +119,7 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     identifier = id_number or barcode or ""
     early = found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM
     library = deps.library() if early else None
-    answer = _in_background(lambda: library.check_password(identifier, credentials.password)) if library else None
+    answer = _ask(library, identifier, credentials.password) if library is not None else None
     try:
         profile = _profile(found, attempt, barcode is not None, deps)
     except BaseException:
@@ -132,8 +132,13 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
         library = deps.library()
         if library is None:  # no library system: an unknown identifier fails as slowly as a wrong password
             return _with_password_hash(profile, credentials.password, attempt, deps)
-        answer = _in_background(lambda: library.check_password(identifier, credentials.password))
+        answer = _ask(library, identifier, credentials.password)
     return _with_library(answer, library, identifier, id_number, profile, credentials.password, attempt, deps)
+
+
+def _ask(library: Any, identifier: str, password: str) -> Future:
+    """The library system's check of the password, asked in the background."""
+    return _in_background(lambda: library.check_password(identifier, password))
 
 
 def _refuse_when_limited(attempt: _Attempt, deps: LoginDependencies) -> None:

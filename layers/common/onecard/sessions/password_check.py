@@ -72,7 +72,7 @@ def check_login_password(
     return correct, actions
 
 
-def check_with_library(account: str, identifier: str, password: str, lockout: Any, library: Any, at: int) -> Any:
+def check_with_library(account: Any, identifier: str, password: str, lockout: Any, library: Any, at: int) -> Any:
     """The same check when the library system holds the password: one question to it under the same lockout.
 
     Returns its PatronCheck. Raises the 429 problem while the account is locked, and the 503 problem when the library
