@@ -101,6 +101,12 @@ class _Attempt:
     rate: dict[str, Any]
     at: int
 
+    @property
+    def rotating(self) -> bool:
+        """During a rotation of the blind-index key an identity has an account under each live index: its
+        attempts go the reserve-first way (password_check.check_password says why each is counted under all)."""
+        return len(self.accounts) > 1
+
 
 def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Session]:
     at = int(deps.clock())
@@ -117,7 +123,7 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     attempt = _Attempt(accounts, dict(zip(accounts, found.items[1:], strict=True)), found.items[0], at)
     _refuse_when_limited(attempt, deps)
     identifier = id_number or barcode or ""
-    early = found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM
+    early = not attempt.rotating and (found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM)
     library = deps.library() if early else None
     answer = _ask(library, identifier, credentials.password) if library is not None else None
     try:
@@ -145,6 +151,8 @@ def _refuse_when_limited(attempt: _Attempt, deps: LoginDependencies) -> None:
     verdict = deps.admission.verdict(attempt.rate or None)
     if not verdict.allowed:
         raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=verdict.retry_after_seconds)
+    if attempt.rotating:  # every attempt is counted under each index, even while one is locked: reserve-first
+        return
     locked = max(int(attempt.locks[a].get("locked_until", 0)) - attempt.at for a in attempt.accounts)
     if locked > 0:
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
@@ -176,6 +184,8 @@ def _settle(answer: Future | None) -> None:
 def _counted(correct: bool, attempt: _Attempt, deps: LoginDependencies, then: list[dict[str, Any]]) -> bool:
     """Writes the attempt's outcome, its per-address hit and ``then`` in one transaction. False when the lockout
     changed since it was read (nothing is written: the attempt goes the reserve-first way)."""
+    if attempt.rotating:
+        return False
     outcomes = [deps.lockout.outcome_action(a, attempt.at, attempt.locks[a], correct) for a in attempt.accounts]
     if any(outcome is None for outcome in outcomes):
         return False
@@ -199,14 +209,17 @@ def _with_password_hash(
 ) -> tuple[str, Session]:
     """Always exactly one argon2 verification (against a dummy hash when there is no reader)."""
     stored = profile.get("password_hash") if profile else None
-    correct = verify_password(stored or dummy_hash(), password) and stored is not None and profile is not None
+    if attempt.rotating:
+        correct = None
+    else:
+        correct = verify_password(stored or dummy_hash(), password) and stored is not None and profile is not None
     if correct:
         token, session, put = deps.sessions.new(profile["reader_id"], attempt.at)  # type: ignore[index]
         if _counted(True, attempt, deps, [put]):
             return token, session
-    elif _counted(False, attempt, deps, []):
+    elif correct is False and _counted(False, attempt, deps, []):
         raise problems.Unauthenticated(LOGIN_FAILED)
-    # Another attempt on this account changed its lockout meanwhile: check again, the reserve-first way.
+    # Another attempt on this account changed its lockout meanwhile (or a rotation): check, the reserve-first way.
     _admitted_again(deps)
     correct, clear = check_login_password(attempt.accounts, stored, password, deps.lockout, attempt.at)
     if not correct or profile is None:
