@@ -8,11 +8,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
 from onecard import wiring
+from onecard.config import settings
+from onecard.consent.documents import default_library
 from onecard.links import service
+from onecard.links.requests import link_key
 from onecard.models.links import LinkAccepted, LinkList, LinkRequest, LinkView, PartnerCallback
 from onecard.models.readers import PartnerCode
 from onecard.partners import protocol
-from onecard.web.auth import current_session
+from onecard.web.auth import current_session, current_session_reading
 from onecard.web.resolver import create_resolver, http_handler
 
 app = create_resolver()
@@ -46,9 +49,17 @@ def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccept
 
 @app.get("/v1/readers/me/links", summary="Each partner's link status", tags=["一證通用"])
 def my_links() -> LinkList:
-    session = current_session(app)
-    links = wiring.link_status().links(session.reader_id)
-    health = wiring.partner_breakers().read_many([link["partner"] for link in links])
+    # One request: the session, the reader's link with each partner and each partner's health, read together.
+    partners, breakers, table = default_library().partners(), wiring.partner_breakers(), settings().readers_table
+    _, found = current_session_reading(
+        app,
+        lambda reader_id: {
+            table: [link_key(reader_id, partner) for partner in partners],
+            breakers.table: [breakers.key(partner) for partner in partners],
+        },
+    )
+    links = sorted((item for item in found[table] if item["sk"].startswith("LINK#")), key=lambda link: link["sk"])
+    health = breakers.health_of(partners, found[breakers.table])
     return LinkList(
         links=[
             LinkView(

@@ -17,7 +17,7 @@ from onecard.models.lifecycle import (
     PasswordResetDone,
     PasswordResetRequest,
 )
-from onecard.sessions.service import normalise_barcode
+from onecard.sessions.login import normalise_barcode
 from onecard.web import problems
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event

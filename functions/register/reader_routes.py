@@ -27,7 +27,7 @@ from onecard.observability import logger
 from onecard.readers import personal_data
 from onecard.readers.library_access import library_system_or_503
 from onecard.web import problems
-from onecard.web.auth import current_session
+from onecard.web.auth import current_session, current_session_with_partition
 from register.email_routes import verification_dependencies, verification_mail_budget
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event
@@ -144,8 +144,8 @@ def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None
     "/v1/readers/me/export", summary="查詢、閱覽、製給複製本: a complete copy of the reader's data", tags=["個人書房"]
 )
 def export() -> Response[dict]:
-    session = current_session(router)
-    copy = personal_data.export(session.reader_id, _deps())
+    session, partition = current_session_with_partition(router)  # one Query: the session is in the partition
+    copy = personal_data.export(session.reader_id, _deps(), partition)
     name = f"tpml-reader-data-{dt.date.today().isoformat()}.json"
     return Response(200, "application/json", copy, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -16,6 +17,8 @@ from onecard.consent.documents import default_library
 from onecard.consent.revisions import outdated_agreements
 from onecard.domain.issues import FieldIssue
 from onecard.domain.people import TAIPEI
+from onecard.infra.readers_repository import reader_key
+from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
 from onecard.readers import library_patrons
@@ -23,39 +26,16 @@ from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
 from onecard.security.blind_index import blind_index
-from onecard.security.identity_indexes import Indexes
-from onecard.sessions import service
+from onecard.sessions import login, service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
-from onecard.web.auth import current_session
+from onecard.web.auth import current_session, current_session_reading
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event
 
 
-def _reader_for_identity(account: str | Indexes) -> dict | None:
-    reader_id = wiring.readers().reader_id_for_identity(account)
-    return wiring.readers().get_profile(reader_id) if reader_id else None
-
-
-def _reader_and_locks(account) -> tuple[dict | None, dict[str, dict]]:  # account: an index or Indexes
-    """The reader of an identity and the lockout items of its account(s), read in one request."""
-    accounts = [account] if isinstance(account, str) else list(account)
-    lockout = wiring.lockout()
-    reader_id, locks = wiring.readers().reader_id_for_identity_reading(account, [lockout.key(a) for a in accounts])
-    profile = wiring.readers().get_profile(reader_id) if reader_id else None
-    return profile, {a: lock or {} for a, lock in zip(accounts, locks, strict=False)}
-
-
-def _reader_for_barcode(barcode: str) -> dict | None:
-    reader_id = wiring.readers().reader_id_for_barcode(barcode)
-    return wiring.readers().get_profile(reader_id) if reader_id else None
-
-
-def _adopt_patron(patron, id_number: str, known: dict | None) -> dict:
-    """The reader record of a card holder the library system vouched for, kept here from their patron record:
-    the record this login found, brought up to date, or a new one."""
-    if known is not None:
-        return wiring.readers().refresh_patron(known, library_patrons.patron_fields(patron))
+def _adopt_patron(patron, id_number: str) -> dict:
+    """The reader record of a card holder the library system vouched for, seen here for the first time."""
     indexes = wiring.keyring().identity_indexes().identity(id_number)
     now = dt.datetime.now(dt.UTC)
     reader_id = new_reader_id()
@@ -75,6 +55,29 @@ def _adopt_patron(patron, id_number: str, known: dict | None) -> dict:
             "此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
             extra={"code": "barcode_taken"},
         ) from None
+
+
+def _login_dependencies(address: str) -> login.LoginDependencies:
+    keys, limiter, limit, now = wiring.keyring(), wiring.rate_limiter(), settings().login_limit_per_minute, time.time()
+    return login.LoginDependencies(
+        sessions=wiring.session_store(),
+        lockout=wiring.lockout(),
+        records=wiring.login_records(),
+        admission=login.Admission(
+            key=limiter.key("login", address, 60, now),
+            verdict=lambda item: limiter.verdict(item, limit, 60, now),
+            hit_action=lambda: limiter.hit_action("login", address, limit=limit, window_seconds=60, now=now),
+            hit=lambda: limiter.hit("login", address, limit=limit, window_seconds=60, now=now),
+        ),
+        identity_index=keys.identity_indexes().identity,
+        barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode),
+        clock=lambda: now,
+        library=library_system_or_503,
+        adopt_patron=_adopt_patron,
+        refresh_action=lambda profile, patron: wiring.readers().refresh_action(
+            profile, library_patrons.patron_fields(patron)
+        ),
+    )
 
 
 def _cookies(token: str, csrf: str, max_age: int) -> list[Cookie]:
@@ -123,26 +126,10 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
                 )
             ]
         )
+    # The per-address limit is read with the reader and counted in the login's own write (onecard.sessions.login).
     address = router.current_event.request_context.identity.source_ip or "unknown"
-    verdict = wiring.rate_limiter().hit("login", address, limit=settings().login_limit_per_minute, window_seconds=60)
-    if not verdict.allowed:
-        raise problems.TooManyRequests("登入嘗試過於頻繁，請稍後再試", retry_after_seconds=verdict.retry_after_seconds)
-    keys = wiring.keyring()
-    credentials = service.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
-    token, session = service.login(
-        credentials,
-        service.LoginDependencies(
-            sessions=wiring.session_store(),
-            lockout=wiring.lockout(),
-            reader_for_identity=_reader_for_identity,
-            reader_and_locks=_reader_and_locks,
-            identity_index=keys.identity_indexes().identity,
-            library=library_system_or_503,
-            reader_for_barcode=_reader_for_barcode,
-            adopt_patron=_adopt_patron,
-            barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode),
-        ),
-    )
+    credentials = login.Credentials(request.password, id_number=request.id_number, card_barcode=request.card_barcode)
+    token, session = login.login(credentials, _login_dependencies(address))
     body = SessionCreated(
         reader_id=session.reader_id,
         csrf_token=session.csrf_token,
@@ -165,25 +152,49 @@ def log_out() -> Response[None]:
 
 @router.get("/v1/readers/me", summary="The logged-in reader's profile (ID number masked)", tags=["個人書房"])
 def my_profile() -> ReaderProfile:
-    session = current_session(router)
-    profile = wiring.readers().get_profile(session.reader_id)
+    # Two requests: the session, the profile, the link with each partner and the first showing of each partner's
+    # document in force, read together; then the consent receipts (their own table), for revised documents.
+    table, library, today = settings().readers_table, default_library(), dt.datetime.now(TAIPEI).date()
+    in_force = {partner: library.current(partner, today).version for partner in library.partners()}
+    session, found = current_session_reading(
+        router,
+        lambda reader_id: {
+            table: [
+                reader_key(reader_id),
+                *(link_key(reader_id, partner) for partner in in_force),
+                *(_notice_key(reader_id, partner, version) for partner, version in in_force.items()),
+            ]
+        },
+    )
+    items = {item["sk"]: item for item in found[table] if item["pk"] == f"READER#{session.reader_id}"}
+    profile = items.get("PROFILE")
     if profile is None:
         raise problems.Unauthenticated("請重新登入")
     fields = {k: v for k, v in profile.items() if k in ReaderProfile.model_fields}
     links = [
         {k: v for k, v in link.items() if k in ("partner", "status", "partner_card_number", "reason", "updated_at")}
-        for link in wiring.link_status().links(session.reader_id)
+        for sk, link in sorted(items.items())
+        if sk.startswith("LINK#")
     ]
-    return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(session.reader_id))
+    shown = {sk: item["first_shown_at"] for sk, item in items.items() if sk.startswith("NOTICE#")}
+    return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(profile, shown, today))
 
 
-def _revision_notices(reader_id: str) -> list[dict]:
-    """Revised documents the reader agreed to an older version of; the first showing of each is recorded."""
-    today = dt.datetime.now(TAIPEI).date()
+def _notice_key(reader_id: str, partner: str, version: int) -> dict[str, str]:
+    return {"pk": f"READER#{reader_id}", "sk": f"NOTICE#{partner}#{version}"}
+
+
+def _revision_notices(profile: dict, shown: dict[str, str], today: dt.date) -> list[dict]:
+    """Revised documents the reader agreed to an older version of; the first showing of each is recorded (``shown``:
+    those recorded already, by key)."""
+    reader_id = profile["reader_id"]
     notices = outdated_agreements(wiring.consent().receipts(reader_id), default_library(), today)
-    profile = wiring.readers().get_profile(reader_id) if notices else None
     now = dt.datetime.now(dt.UTC)
     for notice in notices:
+        seen = shown.get(_notice_key(reader_id, notice["partner"], notice["current_version"])["sk"])
+        if seen:
+            notice["first_shown_at"] = seen
+            continue
         # The revision's mail is written with its first showing, once per revision per reader (README: 通知信).
         mail = mail_notices.notice_for(
             profile,

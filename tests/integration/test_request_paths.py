@@ -52,7 +52,7 @@ def test_no_route_makes_more_requests_than_its_maximum(counts):
     assert over == {}, f"more DynamoDB requests per call than allowed {MAXIMA}"
 
 
-def test_a_successful_login_of_a_reader_who_applied_here_makes_five_requests(api):
+def test_a_successful_login_of_a_reader_who_applied_here_makes_three_requests(api):
     from onecard.infra.aws import client
     from tests.support.applications import personal_application
     from tests.support.captcha import solved_captcha
@@ -70,9 +70,7 @@ def test_a_successful_login_of_a_reader_who_applied_here_makes_five_requests(api
         for _ in range(2):  # the first with no lockout item yet, the second with the one the first left
             made.clear()
             assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Read2026"}).status == 201
-            # the address's rate limit, identity + lockout item, profile, the attempt, session + pointer + clearing
-            assert sorted(made) == sorted(
-                ["UpdateItem", "BatchGetItem", "GetItem", "UpdateItem", "TransactWriteItems"]
-            ), made
+            # identity + lockout item + the address's counter; the profile; session + lockout outcome + the hit
+            assert made == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"], made
     finally:
         events.unregister("before-call.dynamodb", count)

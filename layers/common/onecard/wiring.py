@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from onecard.config import settings
 from onecard.infra.aws import client
 from onecard.infra.consent_repository import ConsentRepository
+from onecard.infra.login_records import LoginRecords
 from onecard.infra.rate_limit import RateLimiter
 from onecard.infra.readers_repository import ReaderRepository
 from onecard.keys import KeyRing
@@ -57,6 +58,12 @@ def cipher() -> EnvelopeCipher:
 def session_store() -> SessionStore:
     s = settings()
     return SessionStore(client("dynamodb"), sessions_table=s.sessions_table, readers_table=s.readers_table)
+
+
+@functools.cache
+def login_records() -> LoginRecords:
+    s = settings()
+    return LoginRecords(client("dynamodb"), readers_table=s.readers_table, sessions_table=s.sessions_table)
 
 
 @functools.cache
@@ -215,6 +222,7 @@ def reset() -> None:
         cipher,
         rate_limiter,
         session_store,
+        login_records,
         lockout,
         link_status,
         partner_client,

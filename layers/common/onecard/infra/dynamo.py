@@ -100,3 +100,31 @@ def delete_keys(
                 sleep(min(2.0, first_delay * 2**attempt) * (0.5 + random.random() / 2))
         else:
             raise WritesUnfinished(table, len(requests[table]))
+
+
+def batch_get(dynamodb: Any, wanted: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The items under ``wanted``'s keys (plain values, by table), read consistently in one BatchGetItem (at most
+    100 keys): what DynamoDB keeps back is asked again, and read one by one if it keeps it back still."""
+    found: dict[str, list[dict[str, Any]]] = {table: [] for table in wanted}
+    request: dict[str, Any] = {
+        table: {"Keys": [to_item(key) for key in keys], "ConsistentRead": True}
+        for table, keys in wanted.items()
+        if keys
+    }
+    for _ in range(5):
+        if not request:
+            return found
+        answer = dynamodb.batch_get_item(RequestItems=request)
+        for table, items in answer.get("Responses", {}).items():
+            found[table] += [from_item(item) for item in items]
+        request = answer.get("UnprocessedKeys") or {}
+    for table, unread in request.items():
+        for key in unread["Keys"]:
+            item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+            found[table] += [from_item(item)] if item else []
+    return found
+
+
+def item_at(items: list[dict[str, Any]], key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item of ``items`` with this key (plain values), or None."""
+    return next((item for item in items if all(item.get(name) == value for name, value in key.items())), None)

@@ -46,6 +46,21 @@ class PartnerBreakers:
             self._db.get_item(TableName=self._table, Key=health_key(partner), ConsistentRead=True).get("Item")
         )
 
+    @property
+    def table(self) -> str:
+        return self._table
+
+    @staticmethod
+    def key(partner: str) -> dict[str, str]:
+        """A partner's health item's key (plain values), for reading it with other items."""
+        return {"pk": f"PARTNER#{partner}"}
+
+    @staticmethod
+    def health_of(partners: list[str], items: list[dict[str, Any]]) -> dict[str, PartnerHealth]:
+        """Each partner's health from its items as read (plain values; a partner without one is healthy)."""
+        found = {item["pk"].split("#", 1)[1]: to_item(item) for item in items if item["pk"].startswith("PARTNER#")}
+        return {p: _health(found.get(p)) for p in partners}
+
     def read_many(self, partners: list[str]) -> dict[str, PartnerHealth]:
         """One request for every partner (at most a handful)."""
         if not partners:

@@ -118,7 +118,12 @@ class ReaderRepository:
             existing = self.reader_id_for_identity(indexes)
             if existing:
                 return self.refresh_patron(existing, refreshed)
-            guards = guard_actions(self._readers, reader_id, [identity_key(i) for i in as_indexes(indexes)])
+            # The guards and the barcode pointer say that the library system holds this reader's password, so a
+            # login can ask it while the profile is still being read (and never for a reader who applied here).
+            source = {"password_source": profile["password_source"]}
+            guards = guard_actions(
+                self._readers, reader_id, [identity_key(i) for i in as_indexes(indexes)], also=source
+            )
             try:
                 self._db.transact_write_items(
                     TransactItems=[
@@ -132,7 +137,14 @@ class ReaderRepository:
                         {
                             "Put": {
                                 "TableName": self._readers,
-                                "Item": to_item({**barcode_key(profile["card_barcode"]), "reader_id": reader_id}),
+                                "Item": to_item(
+                                    {
+                                        **barcode_key(profile["card_barcode"]),
+                                        "reader_id": reader_id,
+                                        "identity_index": profile["identity_index"],
+                                        **source,
+                                    }
+                                ),
                                 "ConditionExpression": "attribute_not_exists(pk)",
                             }
                         },
@@ -160,6 +172,18 @@ class ReaderRepository:
             self.update_profile(profile["reader_id"], changes, [])
         return {**profile, **changes}
 
+    def refresh_action(
+        self, profile: dict[str, Any], refreshed: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """refresh_patron as a transaction action for the login's own write (None when nothing changed), and the
+        profile as it will be."""
+        if profile.get("password_hash"):
+            return None, profile
+        changes = {name: value for name, value in refreshed.items() if profile.get(name) != value}
+        if not changes:
+            return None, profile
+        return {"Update": self._profile_update(profile["reader_id"], changes)}, {**profile, **changes}
+
     def get_profile(self, reader_id: str) -> dict[str, Any] | None:
         answer = self._db.get_item(TableName=self._readers, Key=to_item(reader_key(reader_id)), ConsistentRead=True)
         item = answer.get("Item")
@@ -185,6 +209,25 @@ class ReaderRepository:
         extra_actions: list[dict[str, Any]] | None = None,
     ) -> None:
         """Changes profile attributes and records the audit entries in one transaction (None removes)."""
+        update = self._profile_update(reader_id, changes)
+        actions = (
+            [{"Update": update}]
+            + [
+                {
+                    "Put": {
+                        "TableName": self._readers,
+                        "Item": to_item(item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+                for item in audit_items
+            ]
+            + list(extra_actions or [])
+        )
+        self._db.transact_write_items(TransactItems=actions)
+
+    def _profile_update(self, reader_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """The update of a stored profile's attributes (None removes)."""
         sets = {k: v for k, v in changes.items() if v is not None}
         removes = [k for k, v in changes.items() if v is None]
         names = {f"#f{i}": k for i, k in enumerate(changes)}
@@ -203,21 +246,7 @@ class ReaderRepository:
         }
         if sets:
             update["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(sets.values())})
-        actions = (
-            [{"Update": update}]
-            + [
-                {
-                    "Put": {
-                        "TableName": self._readers,
-                        "Item": to_item(item),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-                for item in audit_items
-            ]
-            + list(extra_actions or [])
-        )
-        self._db.transact_write_items(TransactItems=actions)
+        return update
 
     def first_shown(self, reader_id: str, notice: str, now_iso: str, mail: dict[str, Any] | None = None) -> str:
         """When the reader was first shown a notice (recorded now if this is the first time). ``mail``, an outbox
@@ -302,7 +331,9 @@ class ReaderRepository:
             raise
 
 
-def guard_actions(table: str, reader_id: str, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+def guard_actions(
+    table: str, reader_id: str, keys: list[dict[str, str]], also: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """A uniqueness guard under each live key version's index (the current first), each refused when another
     reader holds it: a container that knows the new key and one that still knows only the old one collide on the
     old version's guard. Each guard of an older version is noted in the reader's partition (REF#), so an erasure
@@ -311,7 +342,7 @@ def guard_actions(table: str, reader_id: str, keys: list[dict[str, str]]) -> lis
         {
             "Put": {
                 "TableName": table,
-                "Item": to_item({**key, "reader_id": reader_id}),
+                "Item": to_item({**key, "reader_id": reader_id, **(also or {})}),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -329,8 +360,8 @@ def delete_reader_items(
     identity_index: str,
     extra_keys: list[dict[str, str]] | None = None,
 ) -> None:
-    """Deletes every item of a reader: its partition, the items elsewhere that its partition refers to or that
-    ``extra_keys`` name, its sessions, and last its profile and identity guard, so that a deletion cut short
+    """Deletes every item of a reader: its partition (sessions included), the items elsewhere that its partition
+    refers to or that ``extra_keys`` name, and last its profile and identity guard, so that a deletion cut short
     (WritesUnfinished) leaves a reader who can be found and whose deletion can be finished."""
     items = ReaderRepository(
         dynamodb, readers_table=readers_table, sessions_table=sessions_table, consent_table=""
@@ -339,12 +370,7 @@ def delete_reader_items(
     first = [{"pk": i["ref_pk"], "sk": i["ref_sk"]} for i in items if i["sk"].startswith("REF#")]
     first += list(extra_keys or []) + [{"pk": i["pk"], "sk": i["sk"]} for i in items if i["sk"] != "PROFILE"]
     unique = list({(key["pk"], key["sk"]): key for key in first if key not in last}.values())
-    delete_keys(dynamodb, readers_table, unique)
-    delete_keys(
-        dynamodb,
-        sessions_table,
-        [{"pk": f"SESSION#{i['sk'].split('#', 1)[1]}"} for i in items if i["sk"].startswith("SESSION#")],
-    )
+    delete_keys(dynamodb, readers_table, unique)  # sessions included: they are kept in the partition
     delete_keys(dynamodb, readers_table, last)
 
 

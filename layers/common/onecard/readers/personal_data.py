@@ -249,8 +249,12 @@ def change_password(
             deps.sessions.revoke_hash(reader_id, token_hash)
 
 
-def export(reader_id: str, deps: PersonalDataDependencies) -> dict[str, Any]:
-    items = deps.readers.partition(reader_id)
+def export(
+    reader_id: str, deps: PersonalDataDependencies, partition: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A complete copy of the reader's data; ``partition``: every item of the reader's partition, when read
+    already (with the session)."""
+    items = deps.readers.partition(reader_id) if partition is None else partition
     profile = next(i for i in items if i["sk"] == "PROFILE")
     # The duplicate review is the library's, and names other readers: it is not the reader's to see.
     plain = {

@@ -142,6 +142,56 @@ class Lockout:
             }
         }
 
+    def outcome_action(self, account: str, now: int, known: dict[str, Any], correct: bool) -> dict[str, Any] | None:
+        """A login's attempt, counted in the login's own write instead of reserved before the check: one
+        transaction action that applies the outcome to the lockout item exactly as it was read (``known``, {} for
+        none), and fails when anything changed it meanwhile. So of simultaneous attempts on one account only one
+        can be written this way; the others are cancelled, their outcome never shown, and go the reserve-first way
+        (reserve_attempt): no more than MAX_FAILURES answers per window, as before.
+
+        A right password clears the failures (a lock set meanwhile cancels it); a wrong one is counted, and the
+        one that fills the window locks the account. None when the item as read allows no attempt (locked, or
+        the window's attempts all taken by checks in flight): those go the reserve-first way too."""
+        if int(known.get("locked_until", 0)) > now:
+            return None
+        window_open = int(known.get("window_start", 0)) > now - WINDOW_SECONDS
+        attempts = int(known.get("attempts", 0)) if window_open else 0
+        if attempts >= MAX_FAILURES:
+            return None
+        unchanged = self._unchanged(known)
+        key = self._key(account)
+        if correct:
+            if not known:
+                return {"ConditionCheck": {"TableName": self._table, "Key": key, **unchanged}}
+            return {"Delete": {"TableName": self._table, "Key": key, **unchanged}}
+        if attempts + 1 >= MAX_FAILURES:
+            state = {"locked_until": now + LOCK_SECONDS, "attempts": 0, "window_start": 0}
+            expires = now + LOCK_SECONDS + 60
+        elif window_open:
+            state = {"attempts": attempts + 1, "window_start": int(known["window_start"]), "locked_until": 0}
+            expires = int(known["window_start"]) + WINDOW_SECONDS + 60
+        else:
+            state = {"attempts": 1, "window_start": now, "locked_until": 0}
+            expires = now + WINDOW_SECONDS + 60
+        item = {**self.key(account), **state, "expires_at": expires}
+        return {"Put": {"TableName": self._table, "Item": to_item(item), **unchanged}}
+
+    @staticmethod
+    def _unchanged(known: dict[str, Any]) -> dict[str, Any]:
+        """A condition that holds while the lockout item is as it was read."""
+        if not known:
+            return {"ConditionExpression": "attribute_not_exists(pk)"}
+        names, values, parts = {}, {}, []
+        for number, name in enumerate(("attempts", "window_start", "locked_until")):
+            names[f"#s{number}"] = name
+            if name in known:
+                parts.append(f"#s{number} = :s{number}")
+                values[f":s{number}"] = known[name]
+            else:
+                parts.append(f"attribute_not_exists(#s{number})")
+        condition = {"ConditionExpression": " AND ".join(parts), "ExpressionAttributeNames": names}
+        return {**condition, "ExpressionAttributeValues": to_item(values)} if values else condition
+
     def fail(self, account: str, now: int) -> None:
         """A reserved check failed: its attempt stays counted; the one that fills the window locks the account."""
         record = self._record(account)
