@@ -117,6 +117,9 @@ class IlsSimulator:
         self.faults = IlsFaults()
         self._patrons = {p.barcode: p for p in (patrons if patrons is not None else sample_patrons())}
         self._lock = threading.Lock()
+        self.password_checks: list[str] = []
+        """The identifier of each Patron Information request that carried a password, in order (a real ILS may
+        block a patron after too many wrong ones)."""
         self._open: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._server = _Server((host, port), self._handler())
@@ -207,6 +210,8 @@ class IlsSimulator:
 
     def _patron_information(self, request: codec.Message, now: dt.datetime) -> codec.Message:
         identifier, password = request.get("AA") or "", request.get("AD")
+        if password is not None:
+            self.password_checks.append(identifier)
         patron = self._find(identifier)
         counts = "0000" * 6
         head = codec.UNKNOWN_LANGUAGE + codec.transaction_date(now) + counts

@@ -74,6 +74,17 @@ def test_wrong_passwords_and_unknown_card_holders_get_the_same_answer_and_lock(a
     assert login(api, CHEN).status == 429  # locked, even with the right password
 
 
+def test_a_locked_card_holders_guesses_by_barcode_never_reach_the_library_system(api, library):
+    assert login(api, CHEN).status == 201  # known here from now on
+    assert [login(api, CHEN, by="card_barcode", password="nope0000").status for _ in range(5)] == [401] * 5
+    asked = len(library.password_checks)
+
+    answers = [login(api, CHEN, by=by).status for by in ("card_barcode", "id_number", "card_barcode")]
+
+    assert answers == [429, 429, 429]  # even with the right password
+    assert len(library.password_checks) == asked  # a real ILS could block the patron's card after many
+
+
 def test_a_library_system_that_does_not_answer_is_a_503_not_a_wrong_password_and_no_lockout(api, aws, library):
     body, _ = active_reader(api)
     library.set_faults(down=True)

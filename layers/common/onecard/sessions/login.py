@@ -123,7 +123,11 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     attempt = _Attempt(accounts, dict(zip(accounts, found.items[1:], strict=True)), found.items[0], at)
     _refuse_when_limited(attempt, deps)
     identifier = id_number or barcode or ""
-    early = not attempt.rotating and (found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM)
+    # A known reader's lockout is kept under their identity index, which a barcode login learns only from the
+    # pointer: it asks the library system after that lock is read, so a locked card holder's guesses never reach it.
+    early = not attempt.rotating and (
+        found.reader_id is None or (barcode is None and found.pointer.get("password_source") == LIBRARY_SYSTEM)
+    )
     library = deps.library() if early else None
     answer = _ask(library, identifier, credentials.password) if library is not None else None
     try:
