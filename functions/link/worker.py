@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import math
@@ -80,11 +81,11 @@ class OverRate(Exception):
 
 
 def _send(
-    message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], Slot], quick_retry: bool
+    message: dict[str, Any], payload: dict[str, Any], slot: Slot, take_slot: Callable[[], Slot], quick_retry: bool
 ) -> PartnerAnswer:
-    """Each call takes a slot of the partner's rate right before it goes (nothing slow in between)."""
-    slot = take_slot()
-    if not slot.allowed:
+    """The call goes in the second of the slot taken for it just before (only the idempotency record is written in
+    between); a slot whose second has passed is given up, since the call would land in the next one."""
+    if not slot.allowed or math.floor(time.time()) != slot.second:
         raise OverRate(slot)
     started = time.monotonic()
     answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
@@ -98,10 +99,10 @@ def _send(
 
 @idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
 def handle(
-    message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], Slot], probe: bool = False
+    message: dict[str, Any], payload: dict[str, Any], slot: Slot, take_slot: Callable[[], Slot], probe: bool = False
 ) -> dict[str, Any]:
     """A probe of a down partner makes one call only (no quick second try)."""
-    answer = _send(message, payload, take_slot, quick_retry=not probe)
+    answer = _send(message, payload, slot, take_slot, quick_retry=not probe)
     if answer.outcome == "retry":
         raise PartnerUnavailable(answer.reason or "partner unavailable")
     status = {"active": "active", "unlinked": "unlinked", "rejected": "rejected"}.get(answer.outcome)
@@ -222,17 +223,31 @@ def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
     try:
         payload = _payload(message)
         wiring.partner_secret(partner)  # read now (or from the cache), so nothing slow comes between slot and call
+        # The slot is taken before the idempotency record is written: a request over the rate costs no writes.
+        slot = _take_rate_slot(partner)
+        if not slot.allowed:
+            raise OverRate(slot)
         result = handle(
             message=message,
             payload=payload,
+            slot=slot,
             take_slot=lambda: _take_rate_slot(partner),
             probe=decision is retry_policy.Gate.PROBE,
         )
     except OverRate as over:
         _partner_metric("PartnerRateWaits", partner, 1)
-        limit = s.partner_rates()[partner]
         raise _waiting(
-            record, partner, retry_policy.rate_wait_delay(over.slot.place, limit, over.slot.second, time.time())
+            record,
+            partner,
+            retry_policy.rate_wait_delay(
+                over.slot.place,
+                s.partner_rates()[partner],
+                over.slot.second,
+                time.time(),
+                backlog=health.backlog,
+                cap=s.link_retry_max_delay_seconds,
+                draw=random.random(),
+            ),
         ) from None
     except PartnerSecretNotSet as error:
         # An operator's task, not a partner outage: the request waits (within its budget) rather than failing.
@@ -294,6 +309,15 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
     except IdempotencyAlreadyInProgressError:
         # The same request is being handled by another delivery right now: look again shortly.
         _put_back(record, max(1, settings().link_retry_base_seconds))
+        raise
+    except Waiting:
+        raise
+    except Exception:
+        # One of the worker's own AWS calls failed (throttled past the SDK's retries, say): look again after the
+        # base delay rather than the queue's visibility timeout (3 minutes). A request that fails so every time
+        # still reaches the dead-letter queue after maxReceiveCount receives.
+        with contextlib.suppress(Exception):
+            _put_back(record, max(1, settings().link_retry_base_seconds))
         raise
 
 

@@ -180,7 +180,7 @@ def test_requests_refused_in_one_second_come_back_in_the_seconds_of_their_turns_
     now = second + fraction
     turns = Counter()
     for count in range(limit + 1, limit + asked + 1):
-        delay = policy.rate_wait_delay(count, limit, second, now)
+        delay = policy.rate_wait_delay(count, limit, second, now, backlog=0, cap=900, draw=0.5)
         back = math.floor(now + delay)
         assert back == policy.rate_turn(count, limit, second) and delay >= 1
         turns[back] += 1
@@ -192,7 +192,7 @@ def test_requests_refused_in_one_second_come_back_in_the_seconds_of_their_turns_
 @given(limit=st.integers(1, 100), late=st.floats(0, 5))
 def test_a_request_put_back_after_its_second_has_passed_comes_back_in_its_turn_or_at_once_after(limit, late):
     now = 1_000.5 + late
-    delay = policy.rate_wait_delay(limit + 1, limit, 1_000, now)
+    delay = policy.rate_wait_delay(limit + 1, limit, 1_000, now, backlog=0, cap=900, draw=0.5)
 
     assert delay >= 1 and math.floor(now + delay) == max(1_001, math.floor(now) + 1)
 
@@ -208,12 +208,42 @@ def test_a_backlog_asking_in_one_second_is_called_at_the_full_rate_until_it_is_e
             if count <= limit:
                 called[second] += 1
             else:
-                turn = second + policy.rate_wait_delay(count, limit, second, second + 0.5)
+                turn = second + policy.rate_wait_delay(count, limit, second, second + 0.5, backlog=0, cap=900, draw=0.5)
                 waiting.setdefault(turn, []).append(request)
         second += 1
 
     assert sum(called.values()) == backlog and max(called.values()) <= limit
     assert max(called) + 1 == math.ceil(backlog / limit)  # seconds of calls: backlog ÷ rate, rounded up
+
+
+@given(
+    limit=st.integers(1, 100),
+    count=st.integers(1, 1_000),
+    backlog=st.integers(0, 10**6),
+    draw=st.floats(0, 1, exclude_max=True),
+)
+def test_with_a_backlog_a_request_over_the_rate_waits_its_turn_or_the_backlogs_spread_whichever_is_later(
+    limit, count, backlog, draw
+):
+    second, now = 1_000, 1_000.3
+    delay = policy.rate_wait_delay(count, limit, second, now, backlog=backlog, cap=900, draw=draw)
+
+    turn = policy.rate_turn(count, limit, second) - second
+    spread = min(900, backlog / (2 * limit))
+    assert delay >= turn and delay >= 0.75 * spread
+    assert delay <= max(turn, 1.25 * spread + 1)
+
+
+@pytest.mark.parametrize(("backlog", "limit"), [(66_700, 20), (64_000, 10), (200, 5)])
+def test_a_large_backlog_over_its_rate_asks_about_twice_the_rate_not_as_fast_as_workers_can_receive(backlog, limit):
+    waits = [
+        policy.rate_wait_delay(limit + 1, limit, 0, 0.5, backlog=backlog, cap=900, draw=draw / 10) for draw in range(10)
+    ]
+    mean_wait = sum(waits) / len(waits)
+
+    assert mean_wait == pytest.approx(min(900, backlog / (2 * limit)), rel=0.1, abs=1)
+    # so the backlog asks about twice the rate (more only when the cap bounds its wait), and keeps the partner busy
+    assert limit <= backlog / mean_wait <= max(2.2 * limit, 1.1 * backlog / 900)
 
 
 def test_a_call_about_to_start_at_the_end_of_a_second_takes_a_slot_of_the_next():

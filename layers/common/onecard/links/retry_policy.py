@@ -102,16 +102,22 @@ def after_answer(health: PartnerHealth) -> PartnerHealth:
 # the held requests are back within 2.5 % of it, and a request held through a whole budget of 3 days is received
 # about 430 times (565 with the shortest jitter), within the queue's maxReceiveCount of 1000.
 HOLD_SHARE_OF_OUTAGE = 1 / 40
-# While a partner is down its held requests wake, all together, at most about twice its agreed rate: about the
-# worker time it takes when it is up, and enough for it to receive its full rate from the moment it is back.
-HELD_WAKES_PER_RATE = 2
+# A partner's waiting requests (held while it is down, or over its rate) wake, all together, about twice its agreed
+# rate: about the worker time and queue receives it takes when it is up, however large its backlog, and enough for
+# it to receive its full rate every second.
+WAKES_PER_RATE = 2
+
+
+def backlog_spread(backlog: int, rate: int | None) -> float:
+    """Seconds over which a partner's ``backlog`` of waiting requests is spread so that they wake at
+    ``WAKES_PER_RATE`` × its rate (none for a partner without an agreed rate)."""
+    return max(0, backlog) / (WAKES_PER_RATE * rate) if rate else 0.0
 
 
 def hold_nominal(down_for: float, *, backlog: int, rate: int | None, probe_seconds: float, cap: float) -> float:
     """Seconds a request held for a partner down for ``down_for`` seconds waits, before jitter: a probe period, or
-    a share of the outage so far, or the time its ``backlog`` takes to wake at ``HELD_WAKES_PER_RATE`` × its rate,
-    whichever is longest; at most ``cap``. (A partner without an agreed rate has no backlog term.)"""
-    spread = backlog / (HELD_WAKES_PER_RATE * rate) if rate else 0.0
+    a share of the outage so far, or its backlog's spread, whichever is longest; at most ``cap``."""
+    spread = backlog_spread(backlog, rate)
     return max(0.0, min(cap, max(probe_seconds, down_for * HOLD_SHARE_OF_OUTAGE, spread)))
 
 
@@ -171,11 +177,15 @@ def rate_turn(count: int, limit: int, second: int) -> int:
     return second + 1 + max(0, count - limit - 1) // limit
 
 
-def rate_wait_delay(count: int, limit: int, second: int, now: float) -> int:
+def rate_wait_delay(count: int, limit: int, second: int, now: float, *, backlog: int, cap: float, draw: float) -> int:
     """Whole seconds (SQS's unit) a request refused a slot in ``second`` waits: it comes back inside its turn's
     second, at the same fraction of a second as ``now``. The refusals of one second happen spread over it, so the
-    requests that share a turn come back spread over their second too (SQS cannot place them any finer)."""
-    return int(min(MAX_VISIBILITY_SECONDS, max(1, rate_turn(count, limit, second) - math.floor(now))))
+    requests that share a turn come back spread over their second too (SQS cannot place them any finer). When the
+    partner has a backlog, no sooner than its spread (jitter in [¾, 1¼], at most ``cap``): the whole backlog then
+    asks at about twice the rate rather than as fast as the workers can receive it."""
+    turn = max(1, rate_turn(count, limit, second) - math.floor(now))
+    spread = math.ceil(min(cap, backlog_spread(backlog, limit)) * (0.75 + 0.5 * draw))
+    return int(min(MAX_VISIBILITY_SECONDS, max(turn, spread)))
 
 
 def slot_window(now: float, margin: float) -> tuple[int, float]:
