@@ -9,7 +9,9 @@
   after a probe period at first, so that when the partner is back its backlog comes back close behind the probe;
   longer only as far as the outage's length (the queue's receive limit) or the backlog's size (worker time) ask.
 - A partner's agreed rate: a request over the rate waits for the second in which its turn comes, counting those
-  refused before it in the same second, so that the partner receives its full rate every second of a drain.
+  refused before it in the same second, so that the partner receives its full rate every second of a drain; with
+  a large backlog, a drawn share of the backlog's spread after that, so that the backlog does not ask as fast as
+  the workers can receive it.
 """
 
 from __future__ import annotations
@@ -180,12 +182,15 @@ def rate_turn(count: int, limit: int, second: int) -> int:
 def rate_wait_delay(count: int, limit: int, second: int, now: float, *, backlog: int, cap: float, draw: float) -> int:
     """Whole seconds (SQS's unit) a request refused a slot in ``second`` waits: it comes back inside its turn's
     second, at the same fraction of a second as ``now``. The refusals of one second happen spread over it, so the
-    requests that share a turn come back spread over their second too (SQS cannot place them any finer). When the
-    partner has a backlog, no sooner than its spread (jitter in [¾, 1¼], at most ``cap``): the whole backlog then
-    asks at about twice the rate rather than as fast as the workers can receive it."""
+    requests that share a turn come back spread over their second too (SQS cannot place them any finer).
+
+    When the partner has a backlog, the request comes back a whole number of seconds after its turn drawn evenly
+    from its backlog's spread (at most ``cap``): a large backlog then asks at about four times the rate, spread
+    over the seconds, rather than as fast as the workers can receive it; a small one (a spread of a second or two)
+    comes back at its turn or just after, so the partner is never left idle while requests wait."""
     turn = max(1, rate_turn(count, limit, second) - math.floor(now))
-    spread = math.ceil(min(cap, backlog_spread(backlog, limit)) * (0.75 + 0.5 * draw))
-    return int(min(MAX_VISIBILITY_SECONDS, max(turn, spread)))
+    after_turn = math.floor(draw * min(cap, backlog_spread(backlog, limit)))
+    return int(min(MAX_VISIBILITY_SECONDS, turn + after_turn))
 
 
 def slot_window(now: float, margin: float) -> tuple[int, float]:
