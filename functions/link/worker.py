@@ -84,8 +84,10 @@ def _send(
     message: dict[str, Any], payload: dict[str, Any], slot: Slot, take_slot: Callable[[], Slot], quick_retry: bool
 ) -> PartnerAnswer:
     """The call goes in the second of the slot taken for it just before (only the idempotency record is written in
-    between); a slot whose second has passed is given up, since the call would land in the next one."""
-    if not slot.allowed or math.floor(time.time()) != slot.second:
+    between); a slot whose second has passed meanwhile is given up for one of the current second."""
+    if slot.allowed and math.floor(time.time()) != slot.second:
+        slot = take_slot()
+    if not slot.allowed:
         raise OverRate(slot)
     started = time.monotonic()
     answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
@@ -180,18 +182,27 @@ def _take_rate_slot(partner: str) -> Slot:
     """The partner's agreed calls per second, counted for all workers together in whole seconds of the time the
     call starts."""
     limit = settings().partner_rates().get(partner)
-    second, wait = retry_policy.slot_window(time.time(), RATE_SLOT_MARGIN_SECONDS)
     if limit is None:
-        return Slot(True, 0, second)
-    if wait:
-        time.sleep(wait)
-    count = wiring.partner_rate_counter().take(partner, second)
-    # A slot taken late (the count itself took long) is given up rather than used in the next second.
-    return Slot(count <= limit and math.floor(time.time()) == second, count, second)
+        return Slot(True, 0, math.floor(time.time()))
+    slot = Slot(False, 0, 0)
+    for _ in range(LATE_SLOT_TRIES):
+        second, wait = retry_policy.slot_window(time.time(), RATE_SLOT_MARGIN_SECONDS)
+        if wait:
+            time.sleep(wait)
+        count = wiring.partner_rate_counter().take(partner, second)
+        slot = Slot(count <= limit, count, second)
+        if count > limit or math.floor(time.time()) == second:
+            return slot
+        # Taken late (the count itself took long): given up rather than used in the next second, where it was not
+        # counted. Its turn is now, so it asks again at once rather than through the queue.
+        slot = slot._replace(allowed=False)
+    return slot
 
 
 # A call that starts this close to the end of a second could reach the partner in the next one.
 RATE_SLOT_MARGIN_SECONDS = 0.05
+# A slot may be taken late when DynamoDB answers slowly; a request asks again at most this many times in a row.
+LATE_SLOT_TRIES = 3
 
 
 def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
