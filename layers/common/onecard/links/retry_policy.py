@@ -104,9 +104,10 @@ def after_answer(health: PartnerHealth) -> PartnerHealth:
 # the held requests are back within 2.5 % of it, and a request held through a whole budget of 3 days is received
 # about 430 times (565 with the shortest jitter), within the queue's maxReceiveCount of 1000.
 HOLD_SHARE_OF_OUTAGE = 1 / 40
-# A partner's waiting requests (held while it is down, or over its rate) wake, all together, about twice its agreed
-# rate: about the worker time and queue receives it takes when it is up, however large its backlog, and enough for
-# it to receive its full rate every second.
+# A partner's backlog spread is the time its waiting requests take to wake at this many times its agreed rate. Held
+# requests wake over it (about twice the rate in all), requests over the rate within it after their turn (about
+# four times): the worker time and queue receives of a backlog stay a small multiple of the partner's rate however
+# large it grows, and it still asks often enough for the partner to receive its full rate every second.
 WAKES_PER_RATE = 2
 
 
