@@ -10,9 +10,9 @@ arrivals stop, ntpc comes back and the run waits (within --seconds in all) for e
 The table (printed and written to bench/CAMPAIGN.md): applications accepted; link requests; per partner the highest
 number of calls it received in any one second ÷ its agreed rate (goal ≤ 1.0); ntpc's drain time ÷ (its backlog ÷ its
 rate) (goal ≤ 1.2), split into the wait for its first call (the breaker's next probe) and the drain at its rate
-from that call, with its calls in each second; the healthy partners' p95 time from activation to the partner's accepting call while ntpc was
-down ÷ the same in the baseline phase (goal ≤ 1.5; the throttling stretch and the seconds after it are left out of
-both); links lost (never final), failed and dead-lettered (goal 0 each).
+from that call, with its calls in each second; the healthy partners' p95 time from activation to the partner's
+accepting call while ntpc was down ÷ the same in the baseline phase (goal ≤ 1.5; the throttling stretch and the
+seconds after it are left out of both); links lost (never final), failed and dead-lettered (goal 0 each).
 """
 
 from __future__ import annotations

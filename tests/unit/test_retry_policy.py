@@ -242,15 +242,17 @@ def test_a_large_backlog_over_its_rate_asks_about_four_times_the_rate_not_as_fas
     ]
     mean_wait = sum(waits) / len(waits)
 
-    assert mean_wait == pytest.approx(1 + min(900, backlog / (2 * limit)) / 2, rel=0.05, abs=1)
+    assert mean_wait == pytest.approx(1 + (min(900, backlog / (2 * limit)) - 1) / 2, rel=0.05, abs=1)
     # the cap bounds the wait, so a backlog beyond twice the rate times the cap asks more often
     assert limit <= backlog / mean_wait <= max(4.2 * limit, 2.1 * backlog / 900)
 
 
-def test_a_small_backlog_over_its_rate_comes_back_at_its_turn_or_a_second_after():
-    waits = {policy.rate_wait_delay(6, 5, 0, 0.5, backlog=20, cap=900, draw=draw / 10) for draw in range(10)}
+@pytest.mark.parametrize("backlog", [0, 5, 19])
+def test_a_backlog_under_four_times_the_rate_comes_back_exactly_at_its_turns(backlog):
+    for place, turn in ((6, 1), (10, 1), (11, 2), (16, 3)):
+        waits = {policy.rate_wait_delay(place, 5, 0, 0.5, backlog=backlog, cap=900, draw=d / 10) for d in range(10)}
 
-    assert waits == {1, 2}
+        assert waits == {turn}
 
 
 def test_a_call_about_to_start_at_the_end_of_a_second_takes_a_slot_of_the_next():

@@ -185,12 +185,13 @@ def rate_wait_delay(count: int, limit: int, second: int, now: float, *, backlog:
     second, at the same fraction of a second as ``now``. The refusals of one second happen spread over it, so the
     requests that share a turn come back spread over their second too (SQS cannot place them any finer).
 
-    When the partner has a backlog, the request comes back a whole number of seconds after its turn drawn evenly
-    from its backlog's spread (at most ``cap``): a large backlog then asks at about four times the rate, spread
-    over the seconds, rather than as fast as the workers can receive it; a small one (a spread of a second or two)
-    comes back at its turn or just after, so the partner is never left idle while requests wait."""
+    When the partner has a large backlog, the request comes back a whole number of seconds after its turn, drawn
+    evenly from its backlog's spread less a second (at most ``cap``): the backlog then asks at about four times the
+    rate, spread over the seconds, rather than as fast as the workers can receive it. A backlog under four times
+    the rate (a spread under 2 s) comes back exactly at its turns, so the partner is never left idle while its last
+    requests wait."""
     turn = max(1, rate_turn(count, limit, second) - math.floor(now))
-    after_turn = math.floor(draw * min(cap, backlog_spread(backlog, limit)))
+    after_turn = math.floor(draw * max(0.0, min(cap, backlog_spread(backlog, limit)) - 1))
     return int(min(MAX_VISIBILITY_SECONDS, turn + after_turn))
 
 
