@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -119,7 +120,8 @@ def _links(emulation: str) -> dict[tuple[str, str], str]:
 
     dynamodb = emulation_client(emulation, "dynamodb")
     table = next(name for name in dynamodb.list_tables()["TableNames"] if "Readers" in name)
-    found, start = {}, {}
+    found: dict[tuple[str, str], str] = {}
+    start: dict[str, Any] = {}
     while True:
         page = dynamodb.scan(TableName=table, **start)
         for item in page["Items"]:

@@ -6,6 +6,7 @@ client in the same run: what the local API Gateway emulation and a warm function
 
 from __future__ import annotations
 
+import functools
 import statistics
 import tempfile
 import time
@@ -75,6 +76,9 @@ def measure(url: str) -> list[Run]:
     def application() -> dict:
         return personal_application(solve(requests.get(f"{url}/v1/captcha", timeout=10).json()))
 
+    def apply(body: dict) -> int:
+        return requests.post(f"{url}/v1/readers", json=body, timeout=30).status_code
+
     readers: list[dict] = []
     for clients in CONCURRENCY:
         bodies = [application() for _ in range(REQUESTS_PER_LEVEL)]  # solved before timing, as a browser does
@@ -83,7 +87,7 @@ def measure(url: str) -> list[Run]:
             _measure(
                 "POST /v1/readers",
                 clients,
-                [lambda b=b: requests.post(f"{url}/v1/readers", json=b, timeout=30).status_code for b in bodies],
+                [functools.partial(apply, b) for b in bodies],
                 201,
             )
         )
@@ -101,26 +105,25 @@ def measure(url: str) -> list[Run]:
 
     for level, clients in enumerate(CONCURRENCY):
         batch = readers[level * REQUESTS_PER_LEVEL : (level + 1) * REQUESTS_PER_LEVEL]
-        runs.append(_measure("POST /v1/sessions", clients, [lambda b=b: log_in(b) for b in batch], 201))
+        runs.append(_measure("POST /v1/sessions", clients, [functools.partial(log_in, b) for b in batch], 201))
 
     sha = requests.get(f"{url}/v1/consent-documents/ntpc", timeout=10).json()["sha256"]
+
+    def link(http: requests.Session, csrf_token: str) -> int:
+        return http.post(
+            f"{url}/v1/readers/me/links",
+            json={"partner": "ntpc", "document_sha256": sha},
+            headers={"X-CSRF-Token": csrf_token},
+            timeout=30,
+        ).status_code
+
     for level, clients in enumerate(CONCURRENCY):
-        batch = sessions[level * REQUESTS_PER_LEVEL : (level + 1) * REQUESTS_PER_LEVEL]
+        logged_in = sessions[level * REQUESTS_PER_LEVEL : (level + 1) * REQUESTS_PER_LEVEL]
         runs.append(
             _measure(
                 "POST /v1/readers/me/links",
                 clients,
-                [
-                    lambda h=h, c=c: (
-                        h.post(
-                            f"{url}/v1/readers/me/links",
-                            json={"partner": "ntpc", "document_sha256": sha},
-                            headers={"X-CSRF-Token": c},
-                            timeout=30,
-                        ).status_code
-                    )
-                    for h, c in batch
-                ],
+                [functools.partial(link, http, csrf_token) for http, csrf_token in logged_in],
                 202,
             )
         )

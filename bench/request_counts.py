@@ -35,6 +35,7 @@ def count_requests() -> RequestCounts:
     """Walks the flows of every route, the relay, the worker and the expiry, counting DynamoDB requests per step."""
     import functools
     import tempfile
+    from unittest import mock
 
     import boto3
 
@@ -77,7 +78,8 @@ def count_requests() -> RequestCounts:
             finally:
                 counts.current = before
 
-        aws.invoke = invoke  # the flows' own invocations (relay, worker, expiry) are counted too
+        counting = mock.patch.object(aws, "invoke", invoke)  # the flows' own invocations (relay, worker, …) too
+        counting.start()
         routes = api_routes(aws.specs)
         api, staff = ApiClient(routes, invoke), ApiClient(routes, invoke, operator_token=OPERATOR_TOKEN)
         try:
@@ -101,6 +103,7 @@ def count_requests() -> RequestCounts:
 
             lifecycle_flow(api, staff, aws, read_mail)
         finally:
+            counting.stop()
             events.unregister("before-call.dynamodb", counts.hook)
             wiring.partner_client = original_partner_client
             os.environ.pop(wiring.MAIL_SINK_VARIABLE, None)

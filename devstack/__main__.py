@@ -39,6 +39,8 @@ def main() -> int:
             f"(sign in at {stack.url}/staff: a new password, then MFA set-up)",
             flush=True,
         )
+    if stack.staff_token_seconds:
+        print(f"staff tokens last {stack.staff_token_seconds} s (STAFF_TOKEN_SECONDS)", flush=True)
     print(f"mail the service sends: GET {stack.url}/_local/mail", flush=True)
     print(
         f"AWS emulation on {stack.aws_endpoint} (scripts/rotate_key.py --local {stack.aws_endpoint}; "

@@ -154,7 +154,7 @@ class Emulation:
 
     @property
     def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # the address it bound (the port when it was 0)
         return f"http://{host}:{port}"
 
     def start(self) -> Emulation:

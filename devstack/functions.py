@@ -126,6 +126,8 @@ def load_module(spec: FunctionSpec) -> Any:
     file = spec.code_uri / (module_path.replace(".", "/") + ".py")
     unique = f"_container_{next(_module_counter)}_{module_path.replace('.', '_')}"
     module_spec = importlib.util.spec_from_file_location(unique, file)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"no loader for {file}")
     module = importlib.util.module_from_spec(module_spec)
     module.__package__ = module_path.rsplit(".", 1)[0] if "." in module_path else ""
     with _loading:

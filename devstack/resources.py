@@ -18,6 +18,7 @@ REGION = "ap-northeast-1"
 class LocalResources:
     """What the template's resources became locally: Ref and GetAtt values, and the resolver that uses them."""
 
+    resolver: Resolver
     refs: dict[str, str] = field(default_factory=dict)
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     table_names: dict[str, str] = field(default_factory=dict)
@@ -25,7 +26,6 @@ class LocalResources:
     key_ids: dict[str, str] = field(default_factory=dict)
     user_pools: dict[str, str] = field(default_factory=dict)
     secret_ids: dict[str, str] = field(default_factory=dict)
-    resolver: Resolver | None = None
 
 
 def create_resources(
@@ -37,8 +37,8 @@ def create_resources(
     """``session`` is a boto3 Session pointed at the emulation. ``secret_values`` restores secrets kept from a
     previous run (so data written then can still be read); missing ones are generated as the template says."""
     template = template or load_template()
-    local = LocalResources()
     resolver = Resolver(template, {}, {}, parameters)
+    local = LocalResources(resolver)
     _placeholders(template, local)
     _refresh(resolver, local)
     for name, resource in resources_of_type(template, "AWS::KMS::Key").items():
@@ -64,16 +64,15 @@ def create_resources(
     for name in ordered:
         _create_queue(session.client("sqs"), name, queues[name].get("Properties", {}), resolver, local)
         _refresh(resolver, local)
-    local.resolver = resolver
     return local
 
 
 def placeholder_resources(template: dict[str, Any] | None = None) -> LocalResources:
     """Ref and GetAtt values without creating anything: enough to import handlers (for the OpenAPI document)."""
     template = template or load_template()
-    local = LocalResources()
+    local = LocalResources(Resolver(template, {}, {}))
     _placeholders(template, local)
-    local.resolver = Resolver(template, local.refs, local.attributes)
+    _refresh(local.resolver, local)
     return local
 
 

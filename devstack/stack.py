@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -68,6 +69,8 @@ class LocalStack:
     pool_size: int = 4
     # The sample staff accounts made at first start: user name → first-time password (empty after a restart).
     first_time_passwords: dict[str, str] = field(default_factory=dict)
+    # STAFF_TOKEN_SECONDS when set: how long every staff token lasts instead of the app client's settings.
+    staff_token_seconds: int | None = None
 
     def start(self) -> None:
         import boto3
@@ -168,6 +171,8 @@ class LocalStack:
         """One sample user per group at first start; afterwards the accounts as they were left."""
         cognito = self.session.client("cognito-idp")
         pool = self.resources.user_pools["StaffUserPool"]
+        self.staff_token_seconds = staff_accounts.token_seconds_override()
+        staff_accounts.behave_like_aws(pool, self.staff_token_seconds)
         if "staff_users" in saved:
             staff_accounts.restore_users(cognito, pool, saved["staff_users"])
         else:
@@ -207,13 +212,12 @@ class LocalStack:
                 for poller in range(min(spec.reserved_concurrency or self.pool_size, self.pool_size)):
                     self.run_in_background(
                         f"{spec.name}-{name}-{poller}",
-                        lambda stop, s=spec, p=props, u=url, a=arn: poll_queue(sqs, s, p, u, a, self.invoke, stop),
+                        functools.partial(poll_queue, sqs, spec, props, url, arn, self.invoke),
                     )
             for name, props in spec.events_of_type("DynamoDB").items():
                 table = self.resources.table_names[props["Stream"].value[0]]
                 self.run_in_background(
-                    f"{spec.name}-{name}",
-                    lambda stop, s=spec, p=props, t=table: poll_stream(t, s, p, self.invoke, stop),
+                    f"{spec.name}-{name}", functools.partial(poll_stream, table, spec, props, self.invoke)
                 )
 
     @property

@@ -3,12 +3,18 @@ account kept across restarts (as the pool itself would be in AWS).
 
 The emulation gives every user the same TOTP secret at MFA set-up and checks codes against it (with
 MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP, which the stack sets); AWS gives each user a secret of their own.
+`behave_like_aws` closes two gaps that the staff page depends on: tokens last as long as the app client says (the
+emulation makes every token last an hour), and a user who has no MFA yet is asked to set it up at every sign-in
+(the emulation asks only right after the first new password).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import string
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from devstack.resources import ACCOUNT, REGION
@@ -20,6 +26,72 @@ SAMPLE_STAFF = [
     ("staff-supervisor", "supervisor", "ZH01", "督導館員"),
 ]
 TOTP_CHECKING = {"MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"}
+# Local stack only: every staff token lasts this many seconds (tests of the page's token refresh).
+TOKEN_SECONDS_VARIABLE = "STAFF_TOKEN_SECONDS"
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# AWS's units when TokenValidityUnits leaves one out.
+_DEFAULT_UNITS = {"IdToken": "hours", "AccessToken": "hours"}
+
+
+def token_lifetimes(client_config: Mapping[str, Any]) -> dict[str, int]:
+    """Seconds an ID and an access token of this app client last (IdTokenValidity, AccessTokenValidity with
+    TokenValidityUnits; an hour when not set, as in AWS)."""
+    units = {**_DEFAULT_UNITS, **(client_config.get("TokenValidityUnits") or {})}
+    lifetimes = {}
+    for use, setting in (("id", "IdToken"), ("access", "AccessToken")):
+        value = client_config.get(f"{setting}Validity")
+        lifetimes[use] = int(value) * _UNIT_SECONDS[units[setting]] if value else 3600
+    return lifetimes
+
+
+def token_seconds_override() -> int | None:
+    value = os.environ.get(TOKEN_SECONDS_VARIABLE, "").strip()
+    return int(value) if value else None
+
+
+def behave_like_aws(pool_id: str, token_seconds: int | None = None) -> None:
+    """Makes the emulated pool do two things AWS does that the staff page relies on (see the module's text).
+
+    ``token_seconds`` replaces every app client's lifetimes (the local stack's STAFF_TOKEN_SECONDS)."""
+    backend = _backend()
+    pool = backend.user_pools[pool_id]
+    create_jwt = type(pool).create_jwt
+
+    def create_jwt_for_client(
+        client_id: str, username: str, token_use: str, expires_in: int = 3600, extra_data: Any = None
+    ) -> tuple[str, int]:
+        client = pool.clients.get(client_id)
+        if token_seconds:
+            expires_in = token_seconds
+        elif client is not None and token_use in ("id", "access"):
+            expires_in = token_lifetimes(client.extended_config)[token_use]
+        return create_jwt(pool, client_id, username, token_use, expires_in, extra_data)
+
+    pool.create_jwt = create_jwt_for_client
+
+    initiate_auth = backend.initiate_auth
+
+    def initiate_auth_asking_for_mfa_setup(client_id: str, auth_flow: Any, auth_parameters: dict[str, str]) -> Any:
+        answer = initiate_auth(client_id, auth_flow, auth_parameters)
+        flow = getattr(auth_flow, "value", auth_flow)
+        result = answer.get("AuthenticationResult") if isinstance(answer, dict) else None
+        if result is None or flow != "USER_PASSWORD_AUTH" or client_id not in pool.clients or pool.mfa_config != "ON":
+            return answer
+        user = pool._get_user(auth_parameters.get("USERNAME", ""))
+        if user is None or user.token_verified or user.software_token_mfa_enabled:
+            return answer
+        # A pool that requires MFA signs nobody in without it: the tokens just made are withdrawn unused.
+        pool.refresh_tokens[result["RefreshToken"]] = None
+        pool.access_tokens.pop(result["AccessToken"], None)
+        session = str(uuid.uuid4())
+        backend.sessions[session] = (user.username, pool)
+        return {
+            "ChallengeName": "MFA_SETUP",
+            "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
+            "Session": session,
+        }
+
+    backend.initiate_auth = initiate_auth_asking_for_mfa_setup
 
 
 def first_time_password() -> str:

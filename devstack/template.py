@@ -35,6 +35,7 @@ def _tag_constructor(name: str):
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
+            assert isinstance(node, yaml.MappingNode)  # YAML has no fourth kind of node
             value = loader.construct_mapping(node, deep=True)
         return Intrinsic(name, value)
 

@@ -49,7 +49,7 @@ def _capture(backend: Any, transact_items: list[dict[str, Any]]) -> list[_Before
 
     kept: list[_Before] = []
     for entry in transact_items:
-        operation = next(iter(entry.values()), {})
+        operation: dict[str, Any] = next(iter(entry.values()), {})
         table = backend.tables.get(operation.get("TableName"))
         if table is None:
             continue

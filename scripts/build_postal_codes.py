@@ -97,9 +97,9 @@ def build(version: str, data: dict[str, Any]) -> dict[str, Any]:
     island_groups: list[str] = []
     for entry in zh["zipcodes"]:
         where = f"zipcode entry {entry.get('id')!r}"
-        city = by_id.get(entry["county"])
-        if city is None:
+        if entry["county"] not in by_id:
             raise DataError(f"{where}: county {entry['county']!r} is not in the package's county list")
+        city = by_id[entry["county"]]
         if entry.get("zipcode") in (None, ""):
             continue  # not an address the post office delivers to: leave it out
         district: dict[str, Any] = {"name": _name(entry["city"]), "postal_code": _postal_code(entry["zipcode"], where)}

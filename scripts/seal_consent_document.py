@@ -20,7 +20,10 @@ def main(partner: str, file_name: str) -> None:
     entries = manifest.setdefault(partner, [])
     if any(e["file"] == file_name for e in entries):
         sys.exit(f"{partner}/{file_name} is already sealed; a new version is a new file")
-    version = int(re.fullmatch(r"v(\d+)\.md", file_name).group(1))
+    numbered = re.fullmatch(r"v(\d+)\.md", file_name)
+    if numbered is None:
+        sys.exit("a version's file is named v<number>.md")
+    version = int(numbered.group(1))
     if entries and version != max(e["version"] for e in entries) + 1:
         sys.exit("versions are numbered consecutively")
     digest = hashlib.sha256((FOLDER / partner / file_name).read_bytes()).hexdigest()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from onecard import wiring
 from onecard.consent.documents import ConsentDocument, UnknownPartner, UnknownVersion, default_library
@@ -55,12 +56,14 @@ def _full(document: ConsentDocument) -> Response[ConsentDocumentText]:
     headers = {"ETag": etag, "Cache-Control": _CACHE}
     if app.current_event.headers.get("If-None-Match") == etag:
         raise NotModified(headers)
-    body = {
-        **_summary(document),
-        "text_zh": document.text_zh,
-        "text_en": document.text_en,
-        "summary_of_changes": document.summary_of_changes,
-    }
+    body = ConsentDocumentText.model_validate(
+        {
+            **_summary(document),
+            "text_zh": document.text_zh,
+            "text_en": document.text_en,
+            "summary_of_changes": document.summary_of_changes,
+        }
+    )
     return Response(200, "application/json", body, headers=headers)
 
 
@@ -74,7 +77,7 @@ def _lookup(partner: str, version: int | None = None) -> ConsentDocument:
         raise problems.NotFound(f"{partner} 沒有第 {version} 版個資同意書 (unknown version)") from None
 
 
-_DOCUMENT_ANSWERS = {
+_DOCUMENT_ANSWERS: dict[int, OpenAPIResponse] = {
     200: {
         "description": "The document (ETag: its sha256)",
         "content": {"application/json": {"model": ConsentDocumentText}},
@@ -87,7 +90,8 @@ _DOCUMENT_ANSWERS = {
 def list_documents() -> Response[ConsentDocumentList]:
     library = default_library()
     documents = [_summary(library.current(p, _today())) for p in library.partners()]
-    return Response(200, "application/json", {"documents": documents}, headers={"Cache-Control": _CACHE})
+    body = ConsentDocumentList.model_validate({"documents": documents})
+    return Response(200, "application/json", body, headers={"Cache-Control": _CACHE})
 
 
 @app.get(
@@ -182,7 +186,9 @@ def decide(request: Annotated[ConsentDecisionRequest, Body()]) -> Response[dict]
 
     session = current_session(app)
     receipt_id = decide_on_revision(session.reader_id, request.partner, request.document_sha256, request.decision)
-    return Response(201, "application/json", _receipt_view(wiring.consent().receipt(session.reader_id, receipt_id)))
+    record = wiring.consent().receipt(session.reader_id, receipt_id)
+    assert record is not None  # written just above, and read consistently
+    return Response(201, "application/json", _receipt_view(record))
 
 
 lambda_handler = http_handler(app)

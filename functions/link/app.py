@@ -39,8 +39,9 @@ app = create_resolver()
 def request_link(request: Annotated[LinkRequest, Body()]) -> Response[LinkAccepted]:
     session = current_session(app)
     request_id, status = service.request_link(session.reader_id, request.partner, request.document_sha256)
-    body = LinkAccepted(partner=request.partner, status=status, request_id=request_id)
-    return Response(202, "application/json", body.model_dump(mode="json"))
+    return Response(
+        202, "application/json", LinkAccepted(partner=request.partner, status=status, request_id=request_id)
+    )
 
 
 @app.get("/v1/readers/me/links", summary="Each partner's link status", tags=["一證通用"])
@@ -71,8 +72,7 @@ def my_links() -> LinkList:
 def end_link(partner: Annotated[PartnerCode, Path()]) -> Response[LinkAccepted]:
     session = current_session(app)
     request_id, status = service.request_unlink(session.reader_id, partner)
-    body = LinkAccepted(partner=partner, status=status, request_id=request_id)
-    return Response(202, "application/json", body.model_dump(mode="json"))
+    return Response(202, "application/json", LinkAccepted(partner=partner, status=status, request_id=request_id))
 
 
 @app.post(
@@ -100,7 +100,7 @@ def callback(
     raw = app.current_event.raw_event
     body = (app.current_event.body or "").encode("utf-8")
     service.apply_callback(partner, dict(raw.get("headers") or {}), body, event)
-    return Response(204, None, "")
+    return Response(204)
 
 
 lambda_handler = http_handler(app)

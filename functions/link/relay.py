@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from onecard import wiring
@@ -53,6 +54,6 @@ def record_handler(record: DynamoDBRecord) -> None:
     client("dynamodb").delete_item(TableName=settings().readers_table, Key=key)
 
 
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     start_tracing()
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -137,7 +137,7 @@ def apply(request: Annotated[RegistrationRequest, Body()]) -> Response[Registrat
     return Response(
         status_code=201,
         content_type="application/json",
-        body=accepted.model_dump(mode="json"),
+        body=accepted,
         headers={"Location": f"/v1/readers/{accepted.reader_id}", **response_headers(request_language(app))},
     )
 

@@ -58,7 +58,5 @@ def resend_verification() -> Response[VerificationSent]:
     session = current_session(router)
     sent_to = email_verification.resend(session.reader_id, verification_dependencies())
     return Response(
-        202,
-        "application/json",
-        VerificationSent(sent_to=sent_to, valid_hours=email_verification.VALID_HOURS).model_dump(),
+        202, "application/json", VerificationSent(sent_to=sent_to, valid_hours=email_verification.VALID_HOURS)
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from onecard import wiring
 from onecard.domain.issues import FieldIssue
@@ -20,7 +20,7 @@ from onecard.models.lifecycle import (
 from onecard.sessions.service import normalise_barcode
 from onecard.web import problems
 
-router = Router()
+router = APIGatewayRouter()  # its current_event is typed as the REST API's event
 
 
 def _decrypt(profile: dict) -> str:
@@ -69,7 +69,7 @@ def ask_for_reset(request: Annotated[PasswordResetRequest, Body()]) -> Response[
     barcode = normalise_barcode(request.card_barcode) if request.card_barcode else None
     password_reset.request_reset(address, request.id_number, barcode, reset_dependencies())
     body = PasswordResetAccepted(accepted=True, valid_minutes=password_reset.VALID_MINUTES)
-    return Response(202, "application/json", body.model_dump())
+    return Response(202, "application/json", body)
 
 
 @router.post(

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from onecard import wiring
 from onecard.config import settings
@@ -29,7 +30,7 @@ from onecard.web import problems
 from onecard.web.auth import current_session
 from register.email_routes import verification_dependencies, verification_mail_budget
 
-router = Router()
+router = APIGatewayRouter()  # its current_event is typed as the REST API's event
 
 
 def _decrypt(profile: dict) -> str:
@@ -111,7 +112,7 @@ def correct(request: Annotated[CorrectionRequest, Body()]) -> ReaderProfile:
     return _profile_view(personal_data.correct(session.reader_id, changes, _deps()))
 
 
-_LOCKED = {
+_LOCKED: dict[int, OpenAPIResponse] = {
     429: {"description": "Locked after too many wrong passwords (shared with the login's lockout); see Retry-After"}
 }
 
@@ -136,7 +137,7 @@ def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None
         session.token_hash,
         _deps(),
     )
-    return Response(204, None, "")
+    return Response(204)
 
 
 @router.get(
@@ -163,4 +164,4 @@ def erase(request: Annotated[ErasureRequest, Body()]) -> Response[ErasureAccepte
     session = current_session(router)
     request_id = router.current_event.request_context.request_id
     done = personal_data.erase(session.reader_id, request.password, request_id, _deps())
-    return Response(202, "application/json", ErasureAccepted(**done).model_dump(mode="json"), cookies=[])
+    return Response(202, "application/json", ErasureAccepted(**done), cookies=[])

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from onecard import wiring
@@ -23,15 +23,16 @@ from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
 from onecard.security.blind_index import blind_index
+from onecard.security.identity_indexes import Indexes
 from onecard.sessions import service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
 from onecard.web.auth import current_session
 
-router = Router()
+router = APIGatewayRouter()  # its current_event is typed as the REST API's event
 
 
-def _reader_for_identity(account: str) -> dict | None:
+def _reader_for_identity(account: str | Indexes) -> dict | None:
     reader_id = wiring.readers().reader_id_for_identity(account)
     return wiring.readers().get_profile(reader_id) if reader_id else None
 
@@ -148,12 +149,7 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
         expires_at=session.expires_at(),
         idle_timeout_seconds=IDLE_SECONDS,
     )
-    return Response(
-        201,
-        "application/json",
-        body.model_dump(mode="json"),
-        cookies=_cookies(token, session.csrf_token, ABSOLUTE_SECONDS),
-    )
+    return Response(201, "application/json", body, cookies=_cookies(token, session.csrf_token, ABSOLUTE_SECONDS))
 
 
 @router.delete(
@@ -164,7 +160,7 @@ def log_in(request: Annotated[LoginRequest, Body()]) -> Response[SessionCreated]
 )
 def log_out() -> Response[None]:
     wiring.session_store().revoke(current_session(router))
-    return Response(204, None, "", cookies=_cookies("", "", 0))
+    return Response(204, cookies=_cookies("", "", 0))
 
 
 @router.get("/v1/readers/me", summary="The logged-in reader's profile (ID number masked)", tags=["個人書房"])

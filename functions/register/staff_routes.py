@@ -7,6 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from onecard import wiring
 from onecard.config import settings
@@ -20,6 +21,7 @@ from onecard.models.lifecycle import (
     ActivationRequest,
     AuditEntry,
     AuditTrail,
+    Review,
     ReviewDecided,
     ReviewDecisionRequest,
     ReviewList,
@@ -31,7 +33,7 @@ from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, S
 
 router = Router()
 READER_ID = r"^R[0-9A-F]{20}$"
-STAFF_RESPONSES = {
+STAFF_RESPONSES: dict[int, OpenAPIResponse] = {
     401: {"description": "Not signed in as staff (no, expired or forged token)"},
     403: {"description": "The staff member's groups do not allow this"},
 }
@@ -54,6 +56,9 @@ def _deps() -> counter.CounterDependencies:
         indexes=wiring.identity_indexes,
         decrypt_id_number=lambda profile: cipher.decrypt(
             profile["id_number_encrypted"], associated_data=f"{profile['reader_id']}:id_number"
+        ),
+        decrypt_register_number=lambda profile: cipher.decrypt(
+            profile["household"]["register_number_encrypted"], associated_data=f"{profile['reader_id']}:register_number"
         ),
         release_waiting_links=_release_waiting_links,
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
@@ -101,7 +106,7 @@ def activate(
 )
 def reviews() -> ReviewList:
     staff_member(router, DECIDE_REVIEWS)
-    return ReviewList(reviews=counter.open_reviews(_deps()))
+    return ReviewList(reviews=[Review.model_validate(review) for review in counter.open_reviews(_deps())])
 
 
 @router.post(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -28,7 +29,8 @@ def throttled_stack(tmp_path_factory) -> Iterator[tuple[RunningStack, str]]:
 def _readers_items(emulation: str) -> list[dict]:
     dynamodb = emulation_client(emulation, "dynamodb")
     table = next(name for name in dynamodb.list_tables()["TableNames"] if "Readers" in name)
-    items, start = [], {}
+    items: list[dict] = []
+    start: dict[str, Any] = {}
     while True:
         page = dynamodb.scan(TableName=table, **start)
         items += page["Items"]
@@ -49,7 +51,7 @@ def test_applications_under_heavy_throttling_get_201_or_503_and_nothing_half_wri
         control, json={"throttle_rate": 0.7, "services": ["dynamodb", "sqs"], "for_seconds": 120}, timeout=10
     )
     assert turned_on.status_code == 200, turned_on.text
-    answers = Counter()
+    answers: Counter[int] = Counter()
     created: list[str] = []
     try:
         for body in bodies:

@@ -123,7 +123,7 @@ def test_with_thirty_percent_5xx_two_hundred_links_all_end_active_and_each_reade
     with ThreadPoolExecutor(max_workers=4) as pool:
         sessions = list(pool.map(linked_reader, range(200)))
 
-    outcome = Counter()
+    outcome: Counter[str] = Counter()
 
     def all_active():
         outcome.clear()

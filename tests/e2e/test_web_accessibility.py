@@ -23,7 +23,7 @@ from tests.support.web import fill_birth_date, log_in, registered_reader
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/register", "/login", "/me", "/email-verification", "/password-reset", "/password-reset/new"]
+PAGES = ["/", "/register", "/login", "/me", "/email-verification", "/password-reset", "/password-reset/new", "/staff"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "pages"
 

@@ -89,3 +89,16 @@ def revise(tmp_path, monkeypatch):
 
     yield publish
     default_library.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def one_rate_window(monkeypatch):
+    """Pins the rate limiters' clock inside one window: a test run slowed by a busy machine must not cross into the
+    next minute between requests that are meant to share one budget (which would let the over-budget one pass)."""
+    import time
+    import types
+
+    from onecard.infra import rate_limit
+
+    start = time.time() // 3600 * 3600 + 1
+    monkeypatch.setattr(rate_limit, "time", types.SimpleNamespace(time=lambda: start))

@@ -158,3 +158,27 @@ def test_the_deadline_day_itself_still_counts_and_the_next_day_expires(api, read
     day_after = expire_on(deadline + dt.timedelta(days=1), capsys)
 
     assert on_the_day["expired"] == [] and day_after["expired"] == [accepted["reader_id"]]
+
+
+def test_an_application_past_its_deadline_is_refused_at_the_counter_before_the_daily_expiry_runs(aws, api, staff):
+    _, accepted = apply(api, **unique_person())
+    yesterday = (applied_on() - dt.timedelta(days=1)).isoformat()
+    aws.client("dynamodb").update_item(  # as if it had been sent 31 days ago and the expiry had not run yet
+        TableName=aws.resources.table_names["ReadersTable"],
+        Key={"pk": {"S": f"READER#{accepted['reader_id']}"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="SET verify_by = :day",
+        ExpressionAttributeValues={":day": {"S": yesterday}},
+    )
+
+    answer = staff.post(
+        f"/v1/staff/readers/{accepted['reader_id']}/activation",
+        {"card_barcode": "TP60000002", "document_checked": "national_id_card", "branch": "ZH01"},
+        headers=STAFF,
+    )
+
+    assert answer.status == 409 and answer.json()["code"] == "already_expired"
+    profile = aws.client("dynamodb").get_item(
+        TableName=aws.resources.table_names["ReadersTable"],
+        Key={"pk": {"S": f"READER#{accepted['reader_id']}"}, "sk": {"S": "PROFILE"}},
+    )["Item"]
+    assert profile["status"]["S"] == "pending_verification" and "card_barcode" not in profile

@@ -108,6 +108,7 @@ class Recorder:
 
     def __init__(self, aws):
         self.current: str | None = None
+        self.http = RecordingHttp()  # the partners' network
         self.calls: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
         resources = aws.resources
         self.tables = {physical: logical for logical, physical in resources.table_names.items()}
@@ -198,7 +199,7 @@ def recorder(aws, monkeypatch):
 
     # The real client, so the worker reads the partners' secrets; only its network is replaced.
     partners = HttpPartnerClient(settings().partner_base_urls(), wiring.partner_secret)
-    partners._http = recording.http = RecordingHttp()
+    partners._http = recording.http
     monkeypatch.setattr(wiring, "partner_client", functools.cache(lambda: partners))
     return recording
 

@@ -53,6 +53,7 @@ def test_the_staff_functions_own_refusal_of_an_unsigned_head_has_no_body():
 
     refused = refuse_unsigned({"httpMethod": "HEAD", "headers": {"Accept-Language": "en"}, "requestContext": {}})
 
+    assert refused is not None
     assert refused["statusCode"] == 401
     assert refused["body"] == ""
     assert refused["headers"]["Content-Language"] == "en"

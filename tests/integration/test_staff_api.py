@@ -294,3 +294,31 @@ def test_the_counter_sees_a_minors_guardian_without_any_sealed_number(api, staff
     assert found.status == 200, found.body
     assert found.json()["guardian"]["name"] == "林爸爸" and found.json()["guardian"]["relationship"] == "father"
     assert "encrypted" not in found.body.decode() and "ciphertext" not in found.body.decode()
+
+
+def test_the_counter_sees_a_family_cards_household_register_number_and_head_but_not_the_heads_number(api, staff):
+    from tests.integration.test_family_and_minor_applications import TAIPEI_HOME
+    from tests.support.applications import new_national_id, personal_application
+    from tests.support.captcha import solved_captcha
+
+    head_number = new_national_id()
+    household = {"register_number": "c 7654-321", "head_name": "陳大華", "head_id_number": head_number}
+    body = personal_application(
+        solved_captcha(api),
+        id_number=new_national_id(),
+        card_type="family",
+        mailing_address=TAIPEI_HOME,
+        household=household,
+    )
+    assert api.post("/v1/readers", body).status == 201
+
+    found = staff.get(
+        "/v1/staff/applications", query={"id_type": "national_id", "id_number": body["id_number"]}, headers=STAFF
+    )
+
+    assert found.status == 200, found.body
+    record = found.json()
+    assert record["card_type"] == "family"
+    assert record["household"] == {"register_number": "C7654321", "head_name": "陳大華"}
+    assert record["household_address"]["district"] == "大安區"
+    assert head_number not in found.body.decode() and "encrypted" not in found.body.decode()

@@ -76,7 +76,9 @@ def log_in(api, body: dict[str, Any]) -> dict[str, str]:
 
 
 def token_in(message: dict[str, Any]) -> str:
-    return re.search(r"token=([A-Za-z0-9_-]+)", message["text"]).group(1)
+    found = re.search(r"token=([A-Za-z0-9_-]+)", message["text"])
+    assert found is not None, "the mail holds no link with a token"
+    return found.group(1)
 
 
 def mail_to(read_mail, address: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,12 @@ from devstack.emulation import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def first_group(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not found"
+    return found.group(1)
+
+
 @dataclass
 class RunningStack:
     url: str
@@ -25,6 +32,7 @@ class RunningStack:
     process: subprocess.Popen
     port: int
     log_path: Path
+    emulation: str = ""  # the address of its own AWS emulation, when it was started with one
     _sign_in: Any = None
 
     def stop(self, timeout: float = 10) -> float:
@@ -35,32 +43,26 @@ class RunningStack:
 
     @property
     def simulator_url(self) -> str:
-        import re
-
-        return re.search(r"partner simulator on (http://\S+)", self.output()).group(1)
+        return first_group(r"partner simulator on (http://\S+)", self.output())
 
     def output(self) -> str:
         return self.log_path.read_text("utf-8", errors="replace")
 
     def first_time_password(self, username: str) -> str:
         """What the stack printed at first start for a sample staff account."""
-        import re
-
-        return re.search(rf"staff account {re.escape(username)}: first-time password (\S+)", self.output()).group(1)
+        return first_group(rf"staff account {re.escape(username)}: first-time password (\S+)", self.output())
 
     def staff_token(self, username: str = "staff-counter") -> str:
         """An ID token of a sample staff user, signed in at the stack's user pool as the staff page does (the
         first time: a new password and MFA set-up; then the TOTP code)."""
-        import re
-
         import requests
 
         from tests.support.staff import PoolSignIn
 
         if self._sign_in is None:
             page = requests.get(f"{self.url}/staff", timeout=10).text
-            endpoint = re.search(r'data-sign-in-endpoint="([^"]+)"', page).group(1)
-            client = re.search(r'data-client-id="([^"]+)"', page).group(1)
+            endpoint = first_group(r'data-sign-in-endpoint="([^"]+)"', page)
+            client = first_group(r'data-client-id="([^"]+)"', page)
             self._sign_in = PoolSignIn(endpoint, client)
         return self._sign_in.id_token(username, self.first_time_password(username))
 

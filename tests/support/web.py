@@ -58,7 +58,7 @@ def registered_reader(stack, **changes) -> dict:
         body = personal_application(solve(http.get(f"{stack.url}/v1/captcha", timeout=10).json()), **changes)
         created = http.post(f"{stack.url}/v1/readers", json=body, timeout=10)
     assert created.status_code == 201, created.text
-    return {**body, "reader_id": created.json()["reader_id"]}
+    return {**body, "reader_id": created.json()["reader_id"], "verify_by": created.json()["verify_by"]}
 
 
 def log_in(page, stack, reader: dict) -> None:

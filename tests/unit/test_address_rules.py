@@ -46,6 +46,7 @@ def _stored_text() -> str:
 
 def _generator():
     spec = importlib.util.spec_from_file_location("build_postal_codes", REPO / "scripts" / "build_postal_codes.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

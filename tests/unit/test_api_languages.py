@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_identity_messages_name_the_document_in_english(id_type):
 
 
 def test_a_problem_body_keeps_its_shape_in_every_language():
-    body = {
+    body: dict[str, Any] = {
         "type": "/problems/rate-limited",
         "title": "請求過於頻繁 (Too many requests)",
         "status": 429,

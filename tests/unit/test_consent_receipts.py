@@ -53,7 +53,7 @@ def test_reordered_receipts_are_found():
 def test_a_truncated_chain_disagrees_with_its_head():
     records, head = chain()
     verdict = verify_chain(records[:-1], head)
-    assert not verdict.valid and "shorter" in verdict.reason
+    assert not verdict.valid and verdict.reason is not None and "shorter" in verdict.reason
 
 
 def test_extending_a_chain_links_to_its_last_receipt():

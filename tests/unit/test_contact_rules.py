@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onecard.domain.contact import landline_issue, mobile_issue, normalise_landline, normalise_mobile
+from tests.support.issues import reported
 
 
 @pytest.mark.parametrize(
@@ -130,18 +131,18 @@ def test_mobiles_special_services_wrong_lengths_and_nonsense_are_not_landlines(r
 
 def test_mobile_issue_explains_the_expected_shape():
     assert mobile_issue("mobile", "0912-345-678") is None
-    issue = mobile_issue("mobile", "02-2345-6789")
+    issue = reported(mobile_issue("mobile", "02-2345-6789"))
     assert (issue.field, issue.code) == ("mobile", "mobile_format")
     assert "09" in issue.message and "10 碼" in issue.message
 
 
 def test_landline_issue_is_reported_on_the_given_field():
     assert landline_issue("phone_office", "02-2345-6789 分機 12") is None
-    issue = landline_issue("phone_office", "2345-6789")
+    issue = reported(landline_issue("phone_office", "2345-6789"))
     assert (issue.field, issue.code) == ("phone_office", "phone_format")
     assert "區碼" in issue.message
 
 
 def test_a_mobile_in_a_landline_field_is_told_where_it_belongs():
-    issue = landline_issue("household_phone", "0912345678")
+    issue = reported(landline_issue("household_phone", "0912345678"))
     assert issue.code == "phone_format" and "行動電話欄" in issue.message

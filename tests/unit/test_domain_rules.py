@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from onecard.domain import address, contact, identity, password, people
 from onecard.domain.identity import IdType, NationalityType
+from tests.support.issues import reported
 
 
 @pytest.mark.parametrize("number", ["A123456789", "F131104093"])
@@ -20,12 +21,12 @@ def test_known_valid_national_ids_pass(number):
 
 
 def test_national_id_with_wrong_check_digit_is_reported_as_checksum_error():
-    assert identity.id_number_issue(IdType.NATIONAL_ID, "A123456788").code == "id_number_checksum"
+    assert reported(identity.id_number_issue(IdType.NATIONAL_ID, "A123456788")).code == "id_number_checksum"
 
 
 @pytest.mark.parametrize("number", ["A323456789", "1234567890", "A12345678", "AB23456789", ""])
 def test_malformed_national_ids_are_format_errors(number):
-    issue = identity.id_number_issue(IdType.NATIONAL_ID, number)
+    issue = reported(identity.id_number_issue(IdType.NATIONAL_ID, number))
     assert issue.code in ("id_number_format", "id_number_required") and issue.field == "id_number"
 
 
@@ -39,13 +40,13 @@ def test_both_resident_certificate_formats_are_checked():
     assert new[1] in "89" and old[1] in "ABCD"
     assert identity.is_valid_resident_certificate(new) and identity.is_valid_resident_certificate(old)
     broken = old[:-1] + str((int(old[-1]) + 1) % 10)
-    assert identity.id_number_issue(IdType.RESIDENT_CERTIFICATE, broken).code == "id_number_checksum"
+    assert reported(identity.id_number_issue(IdType.RESIDENT_CERTIFICATE, broken)).code == "id_number_checksum"
 
 
 def test_nationality_decides_which_documents_may_be_used():
     assert identity.id_type_issue(NationalityType.ROC, IdType.NATIONAL_ID) is None
     assert identity.id_type_issue(NationalityType.MAINLAND, IdType.ENTRY_PERMIT) is None
-    assert identity.id_type_issue(NationalityType.FOREIGN, IdType.NATIONAL_ID).code == "id_type_not_allowed"
+    assert reported(identity.id_type_issue(NationalityType.FOREIGN, IdType.NATIONAL_ID)).code == "id_type_not_allowed"
 
 
 def test_masking_hides_at_least_half_of_the_number():
@@ -110,7 +111,7 @@ def test_landlines_with_area_codes_and_extensions_are_accepted(raw, expected):
 
 @pytest.mark.parametrize("raw", ["0912345678", "02-123", "2345-6789", "hello"])
 def test_mobiles_and_nonsense_are_not_landlines(raw):
-    assert contact.landline_issue("phone_home", raw).code == "phone_format"
+    assert reported(contact.landline_issue("phone_home", raw)).code == "phone_format"
 
 
 def test_password_rules_report_length_charset_mismatch_and_guessable_forms():
@@ -172,6 +173,6 @@ def test_today_is_the_calendar_day_in_taipei():
 
 def test_names_are_trimmed_nfc_normalised_and_limited_to_fifty_characters():
     assert people.normalise_name("  林  小明 ") == "林 小明"
-    assert people.name_issue("林" * 51).code == "name_too_long"
-    assert people.name_issue("   ").code == "name_required"
-    assert people.birth_date_issue(dt.date(1899, 12, 31), dt.date(2026, 1, 1)).code == "birth_date_too_early"
+    assert reported(people.name_issue("林" * 51)).code == "name_too_long"
+    assert reported(people.name_issue("   ")).code == "name_required"
+    assert reported(people.birth_date_issue(dt.date(1899, 12, 31), dt.date(2026, 1, 1))).code == "birth_date_too_early"

@@ -6,6 +6,7 @@ import datetime as dt
 
 from onecard.lifecycle.expiry import ExpiryDependencies, run
 from onecard.lifecycle.records import DueApplication
+from onecard.mail.mailer import Message
 
 TODAY = dt.date(2026, 12, 20)
 
@@ -77,7 +78,8 @@ def pending(reader_id: str, days_left: int, email: str | None = "r@example.com")
 
 def test_a_run_reminds_within_seven_days_and_expires_only_after_the_deadline():
     profiles = {r["reader_id"]: r for r in (pending("R8", 8), pending("R7", 7), pending("R0", 0), pending("Rlate", -1))}
-    sent, deleted = [], []
+    sent: list[Message] = []
+    deleted: list[str] = []
 
     report = run(TODAY, deps(profiles, sent, deleted))
 
@@ -97,7 +99,8 @@ def test_a_second_run_the_same_day_sends_no_second_reminder_and_expires_nothing_
 
 def test_an_application_without_an_address_is_not_mailed_but_still_expires():
     profiles = {r["reader_id"]: r for r in (pending("Rnomail", 2, email=None), pending("Rgone", -3, email=None))}
-    sent, deleted = [], []
+    sent: list[Message] = []
+    deleted: list[str] = []
 
     report = run(TODAY, deps(profiles, sent, deleted))
 
@@ -106,7 +109,8 @@ def test_an_application_without_an_address_is_not_mailed_but_still_expires():
 
 def test_a_deletion_cut_short_is_reported_unfinished_without_stopping_the_others_and_the_next_run_finishes_it():
     profiles = {r["reader_id"]: r for r in (pending("Rthrottled", -1), pending("Rother", -1))}
-    throttled, deleted = {"Rthrottled"}, []
+    throttled = {"Rthrottled"}
+    deleted: list[str] = []
 
     first = run(TODAY, deps(profiles, [], deleted, throttled))
     throttled.clear()

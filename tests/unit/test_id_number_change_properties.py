@@ -26,6 +26,7 @@ from onecard.domain.identity import (
     is_valid_resident_certificate,
     normalise_id_number,
 )
+from tests.support.issues import reported
 
 ALPHANUMERIC = string.ascii_uppercase + string.digits
 # Weight of each position's value: the first letter's (already weighted) value, then 8, 7, … 1, and the check digit.
@@ -73,18 +74,18 @@ def test_any_one_character_changed_is_refused_unless_weight_times_change_is_a_mu
             issue = id_number_issue(id_type, changed)
             if not keeps_the_shape(id_type, position, character):
                 assert not valid(changed)
-                assert issue.code == "id_number_format", changed
+                assert reported(issue).code == "id_number_format", changed
                 continue
             unnoticed = WEIGHTS[position] * (value(position, character) - value(position, original)) % 10 == 0
             assert valid(changed) is unnoticed, (number, changed)
-            assert issue is None if unnoticed else issue.code == "id_number_checksum", changed
+            assert issue is None if unnoticed else reported(issue).code == "id_number_checksum", changed
 
 
 @given(checked_numbers)
 def test_a_national_id_is_never_a_resident_certificate_and_the_reverse(kind):
     id_type, number = kind
     other = IdType.RESIDENT_CERTIFICATE if id_type is IdType.NATIONAL_ID else IdType.NATIONAL_ID
-    assert id_number_issue(other, number).code == "id_number_format"
+    assert reported(id_number_issue(other, number)).code == "id_number_format"
 
 
 travel_documents = st.sampled_from([IdType.ENTRY_PERMIT, IdType.PASSPORT])
@@ -114,7 +115,7 @@ def test_every_five_to_twenty_letters_or_digits_are_a_travel_document_however_ty
     ),
 )
 def test_a_travel_document_shorter_than_five_or_longer_than_twenty_is_a_format_error(id_type, number):
-    issue = id_number_issue(id_type, number)
+    issue = reported(id_number_issue(id_type, number))
     assert (issue.field, issue.code) == ("id_number", "id_number_format")
 
 
@@ -125,7 +126,7 @@ def test_any_other_character_inside_a_travel_document_is_a_format_error(id_type,
         if is_alphanumeric_in_either_width(intruder):
             continue
         position = data.draw(st.integers(1, len(number) - 1))
-        issue = id_number_issue(id_type, number[:position] + intruder + number[position:])
+        issue = reported(id_number_issue(id_type, number[:position] + intruder + number[position:]))
         assert (issue.field, issue.code) == ("id_number", "id_number_format"), repr(intruder)
 
 

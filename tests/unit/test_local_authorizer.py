@@ -29,6 +29,7 @@ STAFF_ROUTE = ApiRoute("StaffFunction", "GET", "/v1/staff/reviews", "StaffCognit
 def test_a_genuine_id_token_passes_with_its_claims_as_api_gateway_gives_them():
     context = AUTHORIZER.authorize([("Authorization", signed_token(CLAIMS))])
 
+    assert context is not None
     assert (
         context["claims"]["cognito:username"] == "staff-a" and context["claims"]["cognito:groups"] == "counter,reviewer"
     )
@@ -56,6 +57,7 @@ def test_anything_else_is_refused():
 
 def test_the_gateway_needs_a_known_authorizer_on_guarded_routes_and_none_elsewhere():
     token = signed_token(CLAIMS)
-    assert authorize(STAFF_ROUTE, [("Authorization", token)], {"StaffCognito": AUTHORIZER})["claims"]["sub"] == "s-1"
+    context = authorize(STAFF_ROUTE, [("Authorization", token)], {"StaffCognito": AUTHORIZER})
+    assert context is not None and context["claims"]["sub"] == "s-1"
     assert authorize(STAFF_ROUTE, [("Authorization", token)], {}) is None
     assert authorize(ApiRoute("RegisterFunction", "GET", "/v1/health"), [], {}) == {}

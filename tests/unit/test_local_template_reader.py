@@ -37,8 +37,8 @@ def test_literal_path_segments_win_over_path_parameters():
     found, _, _ = match(routes, "GET", "/v1/readers/availability")
     by_id, parameters, _ = match(routes, "GET", "/v1/readers/R123")
 
-    assert found.route.function == "g"
-    assert by_id.route.function == "f" and parameters == {"reader_id": "R123"}
+    assert found is not None and found.route.function == "g"
+    assert by_id is not None and by_id.route.function == "f" and parameters == {"reader_id": "R123"}
 
 
 def test_a_known_path_with_another_method_is_reported_as_such():

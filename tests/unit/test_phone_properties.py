@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from onecard.domain.contact import landline_issue, mobile_issue, normalise_landline, normalise_mobile
+from tests.support.issues import reported
 
 # The NCC's plan for local telephone numbers: area code (trunk prefix 0 included) → subscriber number lengths.
 PLAN = {
@@ -118,7 +119,7 @@ def test_a_landline_with_a_digit_too_many_or_too_few_is_refused_unless_the_plan_
     if len(changed) in PLAN[code]:  # Changhua's 7 digits and Taichung's 8 share the code 04
         assert issue is None
     else:
-        assert (issue.field, issue.code) == ("phone_office", "phone_format")
+        assert (reported(issue).field, reported(issue).code) == ("phone_office", "phone_format")
 
 
 @given(landlines(), st.from_regex(r"[0-9]{7,9}", fullmatch=True))
@@ -134,7 +135,7 @@ def test_a_mobile_with_a_digit_too_many_or_too_few_is_refused_naming_the_field(m
     changed = mobile[:-1] if change == "drop" else mobile + str(digit)
     raw = spelling.format(a=changed[:4], b=changed[4:]).replace("+886 0", "+886 ")
     assert normalise_mobile(raw) is None
-    issue = mobile_issue("mobile", raw)
+    issue = reported(mobile_issue("mobile", raw))
     assert (issue.field, issue.code) == ("mobile", "mobile_format")
 
 
@@ -163,7 +164,7 @@ def test_separators_anywhere_between_the_digits_change_nothing(landline, mobile,
 @given(mobiles, st.sampled_from(["household_phone", "phone_home", "phone_office"]))
 def test_a_mobile_in_a_landline_field_is_refused_and_pointed_to_the_mobile_field(mobile, field):
     assert normalise_landline(mobile) is None
-    issue = landline_issue(field, mobile)
+    issue = reported(landline_issue(field, mobile))
     assert (issue.field, issue.code) == (field, "phone_format")
     assert "行動電話欄" in issue.message
 

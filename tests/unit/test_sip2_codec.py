@@ -114,7 +114,7 @@ def test_acs_status_of_the_specification_is_read():
 def test_acs_status_we_build_round_trips():
     frame = codec.encode(codec.acs_status("TPML", dt.datetime(2025, 1, 1, 12), online=False), 3)
     message = codec.decode(frame, require_checksum=True)
-    assert message.fixed[0] == "N" and message.fixed[-4:] == "2.00" and message.get("BX")[4:8] == "YYYY"
+    assert message.fixed[0] == "N" and message.fixed[-4:] == "2.00" and (message.get("BX") or "")[4:8] == "YYYY"
 
 
 def test_chinese_names_travel_in_utf8_and_the_checksum_counts_bytes():

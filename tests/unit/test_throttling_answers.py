@@ -4,8 +4,10 @@ the emulation's throttling switch refuses only the share and services it was set
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from devstack.emulation import Throttling
@@ -14,7 +16,7 @@ from onecard.web.resolver import create_resolver, is_throttling
 
 
 def _error(code: str, reasons: list[str] | None = None) -> ClientError:
-    response = {"Error": {"Code": code, "Message": "x"}}
+    response: dict[str, Any] = {"Error": {"Code": code, "Message": "x"}}
     if reasons is not None:
         response["CancellationReasons"] = [{"Code": r} for r in reasons]
     return ClientError(response, "TransactWriteItems")
@@ -58,7 +60,7 @@ def test_the_resolver_answers_throttling_with_503_and_retry_after(error, status)
     def boom():
         raise error
 
-    answer = app.resolve(_event(), None)
+    answer = app.resolve(_event(), LambdaContext())
 
     assert answer["statusCode"] == status
     if status == 503:

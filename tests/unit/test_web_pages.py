@@ -19,7 +19,8 @@ def test_asset_names_that_are_not_plain_files_of_known_types_are_refused(name):
 
 
 def test_reference_data_is_published_from_the_layers_own_copy():
-    assert asset_path("postal-codes.json").name == "taiwan_postal_codes.json"
+    postal_codes = asset_path("postal-codes.json")
+    assert postal_codes is not None and postal_codes.name == "taiwan_postal_codes.json"
     assert asset_path("site.css") == PAGES_DIR / "assets" / "site.css"
 
 
@@ -79,3 +80,27 @@ def test_pages_load_no_script_or_style_from_elsewhere():
         sources = re.findall(r'(?:src|href)="([^"#]+)"', html)
         assert all(s.startswith("/") and not s.startswith("//") for s in sources), (page.name, sources)
         assert "<script>" not in html and "style=" not in html, page.name
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "connect"),
+    [
+        (
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/",
+            "'self' https://cognito-idp.ap-northeast-1.amazonaws.com",
+        ),
+        ("http://127.0.0.1:3000/_local/cognito-idp/", "'self' http://127.0.0.1:3000"),
+        ("javascript:alert(1)", "'self'"),
+        ("", "'self'"),
+    ],
+)
+def test_the_staff_page_may_connect_to_the_service_and_the_user_pools_origin_only(endpoint, connect):
+    from register.staff_page import content_security_policy
+
+    directives = dict(part.split(" ", 1) for part in content_security_policy(endpoint).split("; "))
+    others = {k: v for k, v in directives.items() if k != "connect-src"}
+
+    assert directives["connect-src"] == connect
+    assert others == {
+        k: v for k, v in (p.split(" ", 1) for p in CONTENT_SECURITY_POLICY.split("; ")) if k != "connect-src"
+    }

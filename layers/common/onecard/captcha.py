@@ -10,7 +10,10 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from altcha.v1 import PayloadType
 
 
 class CaptchaRejected(Exception):
@@ -57,7 +60,9 @@ def verify_solution(payload: str, hmac_key: bytes | list[bytes], *, now: dt.date
     if expires_at < now.timestamp():
         raise CaptchaRejected("captcha_expired", "驗證已逾時，請重新驗證")
     keys = [hmac_key] if isinstance(hmac_key, bytes) else list(hmac_key)
-    if not any(altcha.verify_solution_v1(fields, key, check_expires=False)[0] for key in keys):
+    # _decode made sure every field that PayloadType requires is there; altcha checks their values.
+    solution = cast("PayloadType", fields)
+    if not any(altcha.verify_solution_v1(solution, key, check_expires=False)[0] for key in keys):
         raise CaptchaRejected("captcha_invalid", "驗證資料不正確，請重新驗證")
     marker = hashlib.sha256(str(fields["challenge"]).encode("utf-8")).hexdigest()
     return VerifiedSolution(replay_marker=marker, expires_at=expires_at)

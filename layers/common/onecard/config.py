@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,10 +73,11 @@ class Settings(BaseModel):
         return {"ntpc": self.ntpc_secret_id, "klcpl": self.klcpl_secret_id, "taipei-card": self.taipei_card_secret_id}
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
-        environ = os.environ if environ is None else environ
-        known = {name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ}
-        return cls(**known)
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        variables = os.environ if environ is None else environ
+        known = {name: variables[name.upper()] for name in cls.model_fields if name.upper() in variables}
+        # The values are strings; validation turns them into the fields' types (ints, bools, floats).
+        return cls.model_validate(known)
 
 
 @functools.cache

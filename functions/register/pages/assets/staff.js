@@ -1,5 +1,7 @@
 // The staff page: sign in at the staff user pool (password, first-time new password, TOTP set-up or code), then
-// the counter, the duplicate reviews and the partners' state. Tokens live in this script's memory only.
+// the counter, the duplicate reviews and the partners' state. Tokens live in this script's memory only; they are
+// renewed with the refresh token before they expire (and once more when the API says 401), so a counter shift
+// is not interrupted, and everything is forgotten after 15 minutes without a key or a click.
 "use strict";
 (function () {
   window.I18N.add({
@@ -29,8 +31,11 @@
     barcode_taken: "此借閱證條碼已屬於其他讀者，請換一張卡。", rejected_as_duplicate: "此申請經審核為重複申請，不予啟用。",
     activated: "已啟用借閱證 {barcode}。", decided_distinct: "已標記為不同人。", decided_duplicate: "已標記為同一人（不予啟用）。",
     not_allowed: "此功能不在您的權限內。", session_over: "登入已逾時，請重新登入。", network: "無法連線，請稍後再試。",
+    no_application_hint: "查無此證號的申請（逾期未辦理的申請已刪除，請申請人重新申請）。",
     reader_id: "讀者編號", status: "狀態", name: "姓名", birth_date: "生日", id_number: "證號", card_type: "證別",
-    address: "通訊地址", guardian: "法定代理人", household: "戶籍（家庭證）", verify_by: "辦理期限", mobile: "行動電話",
+    address: "通訊地址", guardian: "法定代理人", verify_by: "辦理期限", mobile: "行動電話",
+    household_number: "戶號（家庭證）", household_head: "戶長姓名", household_address: "戶籍地址",
+    relationship_father: "父", relationship_mother: "母", relationship_legal_guardian: "監護人",
     different: "不同人", same: "同一人", flagged: "此申請", resembles: "相似的紀錄", up: "正常", down: "中斷",
     status_pending_verification: "待臨櫃驗證", status_active: "已啟用", status_removed: "已刪除",
     card_personal: "個人證", card_family: "家庭證",
@@ -46,9 +51,13 @@
     rejected_as_duplicate: "This application was rejected as a duplicate.", activated: "Card {barcode} activated.",
     decided_distinct: "Marked as different people.", decided_duplicate: "Marked as the same person (not to be activated).",
     not_allowed: "Your role does not allow this.", session_over: "Your sign-in has ended; sign in again.",
+    no_application_hint: "No application for this ID number (an application not completed in time has been deleted; the applicant must apply again).",
     network: "Cannot connect; try again later.", reader_id: "Reader ID", status: "Status", name: "Name",
     birth_date: "Date of birth", id_number: "ID number", card_type: "Card type", address: "Mailing address",
-    guardian: "Legal guardian", household: "Household (family card)", verify_by: "Collect by", mobile: "Mobile phone",
+    guardian: "Legal guardian", verify_by: "Collect by", mobile: "Mobile phone",
+    household_number: "Household register number (family card)", household_head: "Head of household",
+    household_address: "Registered household address", relationship_father: "father", relationship_mother: "mother",
+    relationship_legal_guardian: "legal guardian",
     different: "Different people", same: "The same person", flagged: "This application", resembles: "Resembles",
     up: "Up", down: "Down", status_pending_verification: "Waits for the counter", status_active: "Active",
     status_removed: "Removed", card_personal: "Personal card", card_family: "Family card",
@@ -59,8 +68,12 @@
     return text;
   };
   const IDLE_MS = 15 * 60 * 1000;
+  // A token is renewed this long before it expires (or at four fifths of a shorter life).
+  const RENEW_EARLY_MS = 5 * 60 * 1000;
+  const RETRY_RENEWAL_MS = 30 * 1000;
   const $ = (id) => document.getElementById(id);
-  let main, tokens = null, who = null, pending = null, idleTimer = null;
+  let main, tokens = null, who = null, pending = null, idleTimer = null, lastActive = 0;
+  let renewalTimer = null, renewing = null;
 
   // --- The user pool ---------------------------------------------------------------------------------------
   async function pool(action, body) {
@@ -93,6 +106,11 @@
   }
 
   async function next(answer) {
+    if (!answer.ok && answer.error === "NotAuthorizedException" && pending && pending.session) {
+      pending = null;  // the pool's few minutes for a sign-in's steps are over: start again
+      show("sign-in", "staff-username");
+      return error(say("session_over"));
+    }
     if (!answer.ok) return error(say(answer.error === "CodeMismatchException" ? "bad_code"
       : answer.error === "InvalidPasswordException" ? "weak_password"
       : answer.error === "network" ? "network" : "bad_sign_in"));
@@ -123,13 +141,48 @@
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  function signedIn(result) {
-    tokens = { id: result.IdToken, access: result.AccessToken, refresh: result.RefreshToken };
+  // Keeps a sign-in's or a renewal's tokens and schedules the next renewal. The lifetime is the token's own
+  // (exp − iat), counted on this computer's clock from now: a counter PC's clock may be minutes off.
+  function keep(result) {
+    tokens = { id: result.IdToken, access: result.AccessToken, refresh: result.RefreshToken || (tokens && tokens.refresh) };
     const c = claims(tokens.id);
+    const lifeMs = Math.min(c.exp - c.iat, result.ExpiresIn || Infinity) * 1000;
+    scheduleRenewal(Math.max(1000, lifeMs - Math.min(RENEW_EARLY_MS, lifeMs / 5)));
+    return c;
+  }
+
+  function scheduleRenewal(delay) {
+    clearTimeout(renewalTimer);
+    renewalTimer = setTimeout(renew, delay);
+  }
+
+  // One renewal at a time (InitiateAuth with REFRESH_TOKEN_AUTH); answers whether fresh tokens came. A refused
+  // refresh token (ended by a sign-out elsewhere, or older than the client allows) ends the sign-in; a network
+  // failure keeps the tokens and tries again shortly.
+  function renew() {
+    if (!tokens || !tokens.refresh) return Promise.resolve(false);
+    if (!renewing) {
+      const refreshToken = tokens.refresh;
+      renewing = pool("InitiateAuth", { ClientId: main.dataset.clientId, AuthFlow: "REFRESH_TOKEN_AUTH",
+        AuthParameters: { REFRESH_TOKEN: refreshToken } }).then((answer) => {
+        renewing = null;
+        if (!tokens || tokens.refresh !== refreshToken) return false;  // signed out meanwhile
+        if (answer.ok && answer.body.AuthenticationResult) { keep(answer.body.AuthenticationResult); return true; }
+        if (answer.error === "network") scheduleRenewal(RETRY_RENEWAL_MS);
+        else signOut("session_over");
+        return false;
+      });
+    }
+    return renewing;
+  }
+
+  function signedIn(result) {
+    const c = keep(result);
     const raw = c["cognito:groups"] || [];
     who = { name: c.name || c["cognito:username"], username: c["cognito:username"], branch: c["custom:branch"] || "",
             groups: Array.isArray(raw) ? raw : String(raw).split(/[ ,]/).filter(Boolean) };
     pending = null;
+    lastActive = Date.now();
     for (const id of ["staff-username", "staff-password", "staff-new-password", "staff-new-password-confirm", "staff-mfa-code", "staff-mfa-setup-code"]) $(id).value = "";
     $("mfa-secret").textContent = "";
     $("staff-who").textContent = `${who.name}（${who.username}，${who.branch}）`;
@@ -148,33 +201,46 @@
 
   function signOut(reason) {
     if (tokens && tokens.access) pool("GlobalSignOut", { AccessToken: tokens.access });
-    tokens = null; who = null; pending = null;
+    tokens = null; who = null; pending = null; renewing = null; current = null; reviews = []; partners = [];
     clearTimeout(idleTimer);
+    clearTimeout(renewalTimer);
     for (const view of document.querySelectorAll(".view")) view.hidden = true;
     $("applicant").hidden = true;
     $("applicant-details").textContent = "";
+    $("lookup-id-number").value = "";
+    $("card-barcode").value = "";
     $("review-list").textContent = "";
+    $("partner-table").querySelector("tbody").textContent = "";
     $("staff-who").textContent = "";
     show("sign-in", "staff-username");
     message(say(reason));
   }
 
+  // A key or a click keeps the sign-in; 15 minutes without one ends it. The time is checked as well as the
+  // timer, because a sleeping computer holds timers back.
   function touch() {
+    if (!tokens) return;
+    if (Date.now() - lastActive >= IDLE_MS) return signOut("idle_out");
+    lastActive = Date.now();
     clearTimeout(idleTimer);
-    if (tokens) idleTimer = setTimeout(() => signOut("idle_out"), IDLE_MS);
+    idleTimer = setTimeout(() => signOut("idle_out"), IDLE_MS);
   }
 
   // --- The staff API ------------------------------------------------------------------------------------------
-  async function call(method, path, body) {
-    touch();
+  function send(method, path, body) {
     const headers = { Accept: "application/json", Authorization: tokens ? tokens.id : "" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await fetch(path, { method, headers, credentials: "omit", body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (_) {
-      return { status: 0, body: {} };
-    }
+    return fetch(path, { method, headers, credentials: "omit", body: body === undefined ? undefined : JSON.stringify(body) })
+      .catch(() => null);
+  }
+
+  async function call(method, path, body) {
+    touch();
+    if (!tokens) return { status: 401, body: {} };
+    let response = await send(method, path, body);
+    // A token that expired anyway (a sleeping computer, a late timer): renew once and ask again.
+    if (response && response.status === 401 && tokens && await renew()) response = await send(method, path, body);
+    if (!response) return { status: 0, body: {} };
     const parsed = await response.json().catch(() => ({}));
     if (response.status === 401) signOut("session_over");
     if (response.status === 403) error(say("not_allowed"));
@@ -187,7 +253,7 @@
     }
     for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== "view-" + name;
     if (name === "counter") $("lookup-id-number").focus();
-    if (name === "reviews") loadReviews();
+    if (name === "reviews") loadReviews("heading");
     if (name === "partners") loadPartners();
   }
 
@@ -198,9 +264,12 @@
     list.append(dt, dd);
   }
   const address = (a) => a ? [a.postal_code, a.city, a.district, a.street].filter(Boolean).join(" ") : "";
-  const statusText = (s) => say("status_" + s) === "status_" + s ? s : say("status_" + s);
+  const known = (prefix, value) => say(prefix + value) === prefix + value ? value : say(prefix + value);
+  const statusText = (s) => known("status_", s);
 
-  let current = null;
+  // What the views show, kept so that a change of language draws them again.
+  let current = null, reviews = [], partners = [];
+
   async function lookUp(event) {
     event.preventDefault();
     const number = $("lookup-id-number").value.trim();
@@ -208,32 +277,51 @@
     const query = new URLSearchParams({ id_type: $("lookup-id-type").value, id_number: number });
     const answer = await call("GET", "/v1/staff/applications?" + query);
     $("applicant").hidden = true;
+    current = null;
     if (answer.status !== 200) {
-      if (answer.status === 404) error(say("no_application"));
+      if (answer.status === 404) error(say("no_application_hint"));
       else if (answer.status === 422) error(((answer.body.errors || [])[0] || {}).message || answer.body.detail || "");
       else if (answer.status !== 401 && answer.status !== 403) error(answer.body.detail || say("network"));
+      if (!tokens) return;
       $("lookup-id-number").select();
       return $("lookup-id-number").focus();
     }
     current = answer.body;
-    const list = $("applicant-details");
-    list.textContent = "";
-    row(list, say("id_number"), current.id_number, "id-number");
-    row(list, say("name"), current.name);
-    row(list, say("birth_date"), current.birth_date);
-    row(list, say("card_type"), say("card_" + current.card_type));
-    row(list, say("address"), address(current.mailing_address));
-    row(list, say("mobile"), current.mobile);
-    if (current.guardian) row(list, say("guardian"), [current.guardian.name, current.guardian.relationship, current.guardian.phone].filter(Boolean).join("，"));
-    if (current.household) row(list, say("household"), [current.household.household_number, current.household.head_name].filter(Boolean).join("，"));
-    row(list, say("status"), statusText(current.status));
-    row(list, say("verify_by"), current.verify_by);
-    row(list, say("reader_id"), current.reader_id);
+    drawApplicant();
     $("applicant").hidden = false;
-    if (current.status === "active") { error(say("already_active")); return $("lookup-id-number").focus(); }
+    const refusal = current.status === "active" ? "already_active"
+      : (current.review || {}).status === "duplicate" ? "rejected_as_duplicate" : null;
+    if (refusal) {
+      error(say(refusal));
+      $("lookup-id-number").select();  // the next scan replaces the number
+      return $("lookup-id-number").focus();
+    }
     message("");
     $("card-barcode").value = "";
     $("card-barcode").focus();  // the next scan is the card's barcode
+  }
+
+  function drawApplicant() {
+    const list = $("applicant-details");
+    list.textContent = "";
+    if (!current) return;
+    row(list, say("id_number"), current.id_number, "id-number");
+    row(list, say("name"), current.name);
+    row(list, say("birth_date"), current.birth_date);
+    row(list, say("card_type"), known("card_", current.card_type));
+    row(list, say("address"), address(current.mailing_address));
+    row(list, say("mobile"), current.mobile);
+    const g = current.guardian;
+    if (g) row(list, say("guardian"), [g.name, known("relationship_", g.relationship), g.phone].filter(Boolean).join("，"));
+    const h = current.household;
+    if (h) {
+      row(list, say("household_number"), h.register_number);
+      row(list, say("household_head"), h.head_name);
+      row(list, say("household_address"), address(current.household_address));
+    }
+    row(list, say("status"), statusText(current.status));
+    row(list, say("verify_by"), current.verify_by);
+    row(list, say("reader_id"), current.reader_id);
   }
 
   async function activate(event) {
@@ -245,17 +333,26 @@
       { card_barcode: barcode, document_checked: documentChecked });
     if (answer.status === 200) {
       $("applicant").hidden = true;
+      current = null;
       $("lookup-id-number").value = "";
       message(say("activated", { barcode: answer.body.card_barcode }));
       return $("lookup-id-number").focus();  // ready for the next applicant's document
     }
+    if (!tokens) return;
     const code = answer.body.code || "";
-    if (answer.status === 409) error(say(code === "barcode_taken" ? "barcode_taken" : code === "already_active" ? "already_active"
-      : code === "already_expired" ? "expired" : code === "rejected_as_duplicate" ? "rejected_as_duplicate" : "network"));
+    const known409 = { barcode_taken: "barcode_taken", already_active: "already_active", already_expired: "expired",
+                       rejected_as_duplicate: "rejected_as_duplicate" };
+    if (answer.status === 409 && known409[code]) error(say(known409[code]));
     else if (answer.status === 404) error(say("no_application"));
-    else if (answer.status !== 401 && answer.status !== 403) error(answer.body.detail || say("network"));
-    $("card-barcode").select();
-    $("card-barcode").focus();
+    else if (answer.status !== 403) error(answer.body.detail || say("network"));
+    if (code === "barcode_taken" || code === "links_changed" || answer.status === 0) {
+      $("card-barcode").select();  // another card, or the same once more
+      return $("card-barcode").focus();
+    }
+    $("applicant").hidden = true;  // nothing more to do for this applicant
+    current = null;
+    $("lookup-id-number").select();
+    $("lookup-id-number").focus();
   }
 
   function record(title, r) {
@@ -268,13 +365,21 @@
     return box;
   }
 
-  async function loadReviews() {
+  // focus: "heading" when the view opens, "next" after a decision (the next decision waiting, from the keyboard).
+  async function loadReviews(focus) {
     const answer = await call("GET", "/v1/staff/reviews");
     if (answer.status !== 200) return;
+    reviews = answer.body.reviews;
+    drawReviews();
+    const next = focus === "next" && document.querySelector("#review-list button");
+    (next || $("reviews-title")).focus();
+  }
+
+  function drawReviews() {
     const list = $("review-list");
     list.textContent = "";
-    $("reviews-empty").hidden = answer.body.reviews.length > 0;
-    for (const review of answer.body.reviews) {
+    $("reviews-empty").hidden = reviews.length > 0;
+    for (const review of reviews) {
       const item = document.createElement("li");
       const heading = document.createElement("h3");
       heading.textContent = `${review.application.name}（${review.reader_id}）`;
@@ -284,10 +389,10 @@
       for (const [decision, key] of [["distinct", "different"], ["duplicate", "same"]]) {
         const button = document.createElement("button");
         button.type = "button"; button.textContent = say(key);
-        button.setAttribute("aria-label", `${say(key)}：${review.application.name}`);
+        button.setAttribute("aria-label", `${say(key)}：${review.application.name}（${review.reader_id}）`);
         button.addEventListener("click", async () => {
           const decided = await call("POST", `/v1/staff/reviews/${review.reader_id}`, { decision });
-          if (decided.status === 200) { await loadReviews(); message(say("decided_" + decision)); $("staff-message").focus(); }
+          if (decided.status === 200) { message(say("decided_" + decision)); await loadReviews("next"); }
           else if (decided.status !== 401 && decided.status !== 403) error(decided.body.detail || say("network"));
         });
         actions.append(button, " ");
@@ -300,11 +405,20 @@
   async function loadPartners() {
     const answer = await call("GET", "/v1/staff/partners");
     if (answer.status !== 200) return;
+    partners = answer.body.partners;
+    drawPartners();
+    $("partners-title").focus();
+  }
+
+  function drawPartners() {
     const body = $("partner-table").querySelector("tbody");
     body.textContent = "";
-    for (const p of answer.body.partners) {
+    for (const p of partners) {
       const tr = document.createElement("tr");
-      for (const value of [p.partner, say(p.state) + (p.down_since ? `（${p.down_since}）` : ""), p.rate_per_second ?? "—", p.backlog ?? "—"]) {
+      const name = document.createElement("th"); name.scope = "row";
+      name.textContent = `${window.I18N.t("partner_" + p.partner.replace(/-/g, "_"))}（${p.partner}）`;
+      tr.append(name);
+      for (const value of [say(p.state) + (p.down_since ? `（${p.down_since}）` : ""), p.rate_per_second ?? "—", p.backlog ?? "—"]) {
         const td = document.createElement("td"); td.textContent = String(value); tr.append(td);
       }
       body.append(tr);
@@ -327,6 +441,11 @@
       const password = $("staff-new-password").value;
       if (password !== $("staff-new-password-confirm").value) { error(say("password_mismatch")); return $("staff-new-password").focus(); }
       await next(await respond("NEW_PASSWORD_REQUIRED", { NEW_PASSWORD: password }));
+      if (!$("new-password").hidden) {  // refused by the pool's rules: both fields again, from the first
+        $("staff-new-password").value = "";
+        $("staff-new-password-confirm").value = "";
+        $("staff-new-password").focus();
+      }
     });
     $("mfa-setup-form").addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -342,6 +461,7 @@
       if (!tokens) $("staff-mfa-code").select();
     });
     $("sign-out").addEventListener("click", () => signOut("signed_out"));
+    document.addEventListener("languagechange", () => { drawApplicant(); drawReviews(); drawPartners(); });
     for (const button of document.querySelectorAll(".view-button")) button.addEventListener("click", () => openView(button.dataset.view));
     $("lookup-form").addEventListener("submit", lookUp);
     $("activation-form").addEventListener("submit", activate);

@@ -43,7 +43,8 @@ class Address:
 @functools.cache
 def _document() -> dict[str, Any]:
     text = resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    document: dict[str, Any] = json.loads(text)
+    return document
 
 
 @functools.cache

@@ -203,9 +203,9 @@ def _address_issues(data: Mapping[str, Any]) -> list[FieldIssue]:
     for name in ("mailing_address", "household_address"):
         value = data.get(name)
         if isinstance(value, Mapping):
-            parts = [value.get(k) for k in ("city", "district", "street")]
-            if all(isinstance(p, str) for p in parts):
-                issues += address.address_issues(name, *parts)
+            city, district, street = value.get("city"), value.get("district"), value.get("street")
+            if isinstance(city, str) and isinstance(district, str) and isinstance(street, str):
+                issues += address.address_issues(name, city, district, street)
     if same_as_mailing:
         if data.get("mailing_address") is None:
             issues.append(

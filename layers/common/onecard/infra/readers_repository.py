@@ -77,7 +77,7 @@ class ReaderRepository:
         indexes = list(as_indexes(identity_index))
         wanted = {self._readers: [identity_key(i) for i in indexes], self._sessions: list(session_keys)}
         found: dict[str, list[dict[str, Any]]] = {table: [] for table in wanted}
-        request = {
+        request: dict[str, Any] = {
             table: {"Keys": [to_item(k) for k in keys], "ConsistentRead": True}
             for table, keys in wanted.items()
             if keys

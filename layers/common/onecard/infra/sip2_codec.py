@@ -97,10 +97,10 @@ def decode(frame: bytes, encoding: str = "utf-8", require_checksum: bool = False
         raise Sip2FormatError("the frame holds a carriage return or NUL inside")
     sequence = None
     if len(data) >= 6 and data[-6:-4] == b"AZ":
-        text = data[-4:]
-        if any(c not in _HEX_DIGITS for c in text):
+        checksum = data[-4:]
+        if any(c not in _HEX_DIGITS for c in checksum):
             raise Sip2FormatError("the checksum is not four hex digits")
-        if (sum(data[:-4]) + int(text, 16)) & 0xFFFF:
+        if (sum(data[:-4]) + int(checksum, 16)) & 0xFFFF:
             raise Sip2ChecksumError("the checksum does not match the message")
         data = data[:-6]
         if len(data) >= 3 and data[-3:-1] == b"AY" and data[-1:].isdigit():

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from onecard.domain import people
 from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
 from onecard.lifecycle.records import ActivationRefused
 from onecard.mail import notices
@@ -25,6 +26,8 @@ class CounterDependencies:
     readers: Any
     lifecycle: Any
     decrypt_id_number: Callable[[dict[str, Any]], str]
+    decrypt_register_number: Callable[[dict[str, Any]], str]
+    """A family card's household register number (戶號), which the counter compares with the 戶口名簿."""
     indexes: Callable[[], Any]
     """onecard.security.identity_indexes.IdentityIndexes: every live version of the blind-index key."""
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
@@ -55,6 +58,12 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
     record = {**profile, "id_number": deps.decrypt_id_number(profile)}
     if isinstance(profile.get("guardian"), dict):  # who must come along with a minor; their number stays sealed
         record["guardian"] = {k: v for k, v in profile["guardian"].items() if not k.endswith("_encrypted")}
+    if isinstance(profile.get("household"), dict):  # a family card: the register's number and head; the head's
+        # own ID number stays sealed (the 戶口名簿 shows the head by name)
+        record["household"] = {
+            "register_number": deps.decrypt_register_number(profile),
+            "head_name": profile["household"].get("head_name", ""),
+        }
     return record
 
 
@@ -75,6 +84,9 @@ def activate(
             extra={"code": "rejected_as_duplicate"},
         )
     now = deps.clock()
+    if profile.get("verify_by", "9999-12-31") < people.today_in_taipei(now).isoformat():
+        # Its deadline has passed: the daily expiry deletes it on its next run, so the counter must not revive it.
+        raise _not_pending("expired")
     at = iso_millis(now)
     code = barcode.upper()
     audit = {

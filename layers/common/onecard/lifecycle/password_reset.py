@@ -54,8 +54,8 @@ class ResetDependencies:
     lifecycle: Any
     indexes: Callable[[], Any]
     """The IdentityIndexes: the identity's blind index, and the key that makes tokens from nonces."""
-    rate_limit: Callable[[str, str], Any]
-    """(bucket, client) → a rate-limit verdict, counted per client address and per identity."""
+    rate_limit: Callable[[str, str, int], Any]
+    """(bucket, client, limit per hour) → a rate-limit verdict, counted per client address and per identity."""
     sessions: Any = None
     lockout: Any = None
     decrypt_id_number: Callable[[dict[str, Any]], str] = lambda profile: ""
@@ -73,9 +73,10 @@ def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link
 
 def may_reset_here(profile: dict[str, Any] | None) -> bool:
     """A reader whose password this service holds, with a verified address to mail the link to."""
+    if not profile:
+        return False
     return (
-        bool(profile)
-        and not holds_password(profile)
+        not holds_password(profile)
         and bool(profile.get("password_hash"))
         and notices.notice_address(profile) is not None
     )

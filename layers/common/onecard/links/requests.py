@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from typing import Any, Final
 
 from onecard.infra.dynamo import to_item
 from onecard.infra.readers_repository import reference_put
 
-WAITING = "waiting_for_verification"
+WAITING: Final = "waiting_for_verification"
 OPEN_STATUSES = (WAITING, "pending", "active")
 SENT_STATUSES = ("pending", "active")  # a partner has heard of these
 OUTBOX_DAYS = 14

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
@@ -57,7 +57,9 @@ def _document_in_force(partner: str, document_sha256: str, now: dt.datetime) -> 
 PENDING_VERIFICATION = "pending_verification"
 
 
-def request_link(reader_id: str, partner: str, document_sha256: str) -> tuple[str, str]:
+def request_link(
+    reader_id: str, partner: str, document_sha256: str
+) -> tuple[str, Literal["pending", "waiting_for_verification"]]:
     """The request's id and its status: ``pending`` (sent to the partner now), or ``waiting_for_verification`` for
     a reader whose identity no counter has checked yet (sent with the activation: a partner never hears of an
     identity that nobody checked)."""
@@ -128,7 +130,7 @@ def _card_holders_card_is_usable(profile: dict[str, Any]) -> None:
     wiring.readers().refresh_patron(profile, library_patrons.patron_fields(patron))
 
 
-def request_unlink(reader_id: str, partner: str) -> tuple[str, str]:
+def request_unlink(reader_id: str, partner: str) -> tuple[str, Literal["unlinking", "withdrawn"]]:
     """The request's id and the link's status: ``unlinking`` (the partner is told), or ``withdrawn`` for a link
     that was still waiting for the counter (no partner heard of it, so none is told)."""
     links = {link["partner"]: link for link in wiring.link_status().links(reader_id)}

@@ -32,6 +32,13 @@ class ReviewFlag(ResponseModel):
     decided_at: str | None = None
 
 
+class StaffHousehold(ResponseModel):
+    """A family card's household as the 戶口名簿 shows it, for the counter to compare."""
+
+    register_number: str
+    head_name: str
+
+
 class StaffApplication(ResponseModel):
     """What the counter sees to check an applicant's identity document: the ID number in clear."""
 
@@ -51,6 +58,8 @@ class StaffApplication(ResponseModel):
     email: str | None = None
     email_verified: bool | None = None
     guardian: dict[str, Any] | None = None
+    household: StaffHousehold | None = None
+    household_address: dict[str, str] | None = None
     created_at: str
     card_barcode: str | None = None
     review: ReviewFlag | None = None

@@ -24,6 +24,19 @@ class PartnerClient(Protocol):
     def send(self, partner: str, action: str, request_id: str, payload: dict[str, Any]) -> PartnerAnswer: ...
 
 
+class HttpAnswer(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class HttpPool(Protocol):
+    """What the client needs of urllib3's PoolManager (tests put a recorder in its place)."""
+
+    def request(self, method: str, url: str, *, body: bytes, headers: dict[str, str]) -> HttpAnswer: ...
+
+
 def answer_from_http(status: int, body: bytes, action: str) -> PartnerAnswer:
     if status == 200:
         try:
@@ -52,7 +65,7 @@ class HttpPartnerClient:
 
         self._base_urls = base_urls
         self._secret_for = secret_for
-        self._http = urllib3.PoolManager(
+        self._http: HttpPool = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=2.0, read=timeout_seconds), retries=False, maxsize=10
         )
 

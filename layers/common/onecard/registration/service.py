@@ -19,7 +19,7 @@ from onecard.domain.registration import normalise_register_number
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.security.blind_index import blind_index
-from onecard.security.identity_indexes import IdentityIndexes
+from onecard.security.identity_indexes import IdentityIndexes, Indexes
 from onecard.security.passwords import hash_password
 from onecard.web import problems
 from onecard.web.language import EN, ZH_TW
@@ -56,7 +56,7 @@ HOUSEHOLD_PURPOSE = "household"
 
 
 class Readers(Protocol):
-    def reader_id_for_identity(self, identity_index: str) -> str | None: ...
+    def reader_id_for_identity(self, identity_index: str | Indexes) -> str | None: ...
     def spend_captcha(self, marker: str, expires_at: int) -> None: ...
     def create(self, new: NewReader) -> None: ...
 
@@ -75,7 +75,8 @@ class RegistrationDependencies:
     cipher: Cipher
     indexes: Callable[[], IdentityIndexes]
     """The blind indexes under every live key version (onecard.security.identity_indexes)."""
-    captcha_key: Callable[[], bytes]
+    captcha_key: Callable[[], bytes | list[bytes]]
+    """The captcha's HMAC key, or every live version of it (a rotation keeps the previous one valid a while)."""
     consent: ConsentLedger | None = None
     link_requests: Callable[..., list[dict[str, Any]]] | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
@@ -199,11 +200,12 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
         next_steps=next_steps(profile["verify_by"], linking=bool(receipts), language=deps.language),
         links=[
             RequestedLink(
-                partner=r.partner,
+                partner=agreement.partner,
                 status="waiting_for_verification" if deps.link_requests else "agreed",
-                receipt_id=r.receipt_id,
+                receipt_id=receipt.receipt_id,
             )
-            for r in receipts
+            # One receipt per agreement, in the request's order (_agreements).
+            for agreement, receipt in zip(request.partners, receipts, strict=True)
         ],
     )
 
@@ -263,6 +265,8 @@ def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, 
     decisions = []
     for agreement in request.partners:
         document = library.by_sha256(agreement.partner, agreement.document_sha256)
+        # registration_rules refused, with a field error, a hash that is no version of the partner's document.
+        assert document is not None
         decisions.append(
             {
                 "partner": agreement.partner,

@@ -106,7 +106,7 @@ class Reindexer:
             for index in (profile.get("identity_index"), profile.get("person_index"), household)
         )
 
-    def reindex_reader(self, profile: dict[str, Any], tries: int = 3) -> str:
+    def reindex_reader(self, profile: dict[str, Any] | None, tries: int = 3) -> str:
         """``current`` (nothing to do), ``reindexed``, ``gone`` (erased or expired meanwhile) or ``conflict…``."""
         for _ in range(tries):
             if profile is None:

@@ -10,10 +10,13 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
-def _aesgcm(key: bytes) -> Any:
+def _aesgcm(key: bytes) -> AESGCM:
     # cryptography is imported by the first request that encrypts or decrypts, not at a cold start.
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -86,5 +89,6 @@ class EnvelopeCipher:
         with self._lock:
             if len(self._decrypted) > 256:
                 self._decrypted.clear()
-            self._decrypted[encrypted_key] = answer["Plaintext"]
-        return answer["Plaintext"]
+            plaintext: bytes = answer["Plaintext"]
+            self._decrypted[encrypted_key] = plaintext
+        return plaintext

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onecard.ils import LibrarySystemUnavailable
 from onecard.readers.library_patrons import library_unavailable
 from onecard.security.passwords import dummy_hash, verify_password
 from onecard.web import problems
+
+if TYPE_CHECKING:
+    from onecard.security.identity_indexes import Indexes
 
 LOCKED = "登入失敗次數過多，帳號暫時鎖定，請稍後再試 (Too many failed logins)"
 
@@ -72,7 +75,9 @@ def check_login_password(
     return correct, actions
 
 
-def check_with_library(account: str, identifier: str, password: str, lockout: Any, library: Any, at: int) -> Any:
+def check_with_library(
+    account: str | Indexes, identifier: str, password: str, lockout: Any, library: Any, at: int
+) -> Any:
     """The same check when the library system holds the password: one question to it under the same lockout.
 
     Returns its PatronCheck. Raises the 429 problem while the account is locked, and the 503 problem when the library

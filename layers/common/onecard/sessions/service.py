@@ -7,13 +7,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onecard.domain.identity import normalise_id_number
 from onecard.sessions.lockout import Lockout
 from onecard.sessions.password_check import check_login_password, check_with_library
 from onecard.sessions.store import Session, SessionStore
 from onecard.web import problems
+
+if TYPE_CHECKING:
+    from onecard.security.identity_indexes import Indexes
 
 SESSION_COOKIE = "onecard_session"
 CSRF_COOKIE = "onecard_csrf"
@@ -34,8 +37,9 @@ def now() -> int:
 class LoginDependencies:
     sessions: SessionStore
     lockout: Lockout
-    reader_for_identity: Callable[[str], dict[str, Any] | None]
-    identity_index: Callable[[str], str]
+    reader_for_identity: Callable[[str | Indexes], dict[str, Any] | None]
+    identity_index: Callable[[str], str | Indexes]
+    """The lockout's account of an ID number: its index, or one per live key version (IdentityIndexes.identity)."""
     clock: Callable[[], float] = now
     library: Callable[[], Any] = lambda: None
     """The library system (LibrarySystem), where existing card holders and their passwords are; None: none.
