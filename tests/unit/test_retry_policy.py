@@ -178,7 +178,7 @@ def test_requests_refused_in_one_second_come_back_in_the_seconds_of_their_turns_
 ):
     second = 1_000
     now = second + fraction
-    turns = Counter()
+    turns: Counter[int] = Counter()
     for count in range(limit + 1, limit + asked + 1):
         delay = policy.rate_wait_delay(count, limit, second, now, backlog=0, cap=900, draw=0.5)
         back = math.floor(now + delay)
@@ -201,7 +201,7 @@ def test_a_request_put_back_after_its_second_has_passed_comes_back_in_its_turn_o
 def test_a_backlog_asking_in_one_second_is_called_at_the_full_rate_until_it_is_empty(backlog, limit):
     """The counter and the turns, second by second: each second's callers ask in the order they arrive."""
     waiting = {0: list(range(backlog))}
-    called = Counter()
+    called: Counter[int] = Counter()
     second = 0
     while any(waiting.values()):
         for count, request in enumerate(waiting.pop(second, []), start=1):
