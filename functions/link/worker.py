@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import math
@@ -10,7 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
@@ -64,26 +65,36 @@ QUICK_RETRY_AFTER_SECONDS = 0.5
 QUICK_ANSWER_SECONDS = 2.0
 
 
+class Slot(NamedTuple):
+    """A call's ask for a slot of its partner's rate: whether it may go, and which ask it was in which second."""
+
+    allowed: bool
+    place: int  # the how-many-th ask in its second, this one included
+    second: int
+
+
 class OverRate(Exception):
     """The partner has had its agreed calls in this second."""
 
-    def __init__(self, count: int):
-        super().__init__(f"call {count} in this second")
-        self.count = count
+    def __init__(self, slot: Slot):
+        super().__init__(f"ask {slot.place} in second {slot.second}")
+        self.slot = slot
 
 
 def _send(
-    message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]], quick_retry: bool
+    message: dict[str, Any], payload: dict[str, Any], slot: Slot, take_slot: Callable[[], Slot], quick_retry: bool
 ) -> PartnerAnswer:
-    """Each call takes a slot of the partner's rate right before it goes (nothing slow in between)."""
-    allowed, count = take_slot()
-    if not allowed:
-        raise OverRate(count)
+    """The call goes in the second of the slot taken for it just before (only the idempotency record is written in
+    between); a slot whose second has passed meanwhile is given up for one of the current second."""
+    if slot.allowed and math.floor(time.time()) != slot.second:
+        slot = take_slot()
+    if not slot.allowed:
+        raise OverRate(slot)
     started = time.monotonic()
     answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
     if quick_retry and answer.outcome == "retry" and time.monotonic() - started < QUICK_ANSWER_SECONDS:
         time.sleep(QUICK_RETRY_AFTER_SECONDS * (0.5 + random.random()))
-        if not take_slot()[0]:  # the second call counts against the partner's rate too
+        if not take_slot().allowed:  # the second call counts against the partner's rate too
             return answer
         answer = partner().send(message["partner"], message["action"], message["request_id"], payload)
     return answer
@@ -91,10 +102,10 @@ def _send(
 
 @idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
 def handle(
-    message: dict[str, Any], payload: dict[str, Any], take_slot: Callable[[], tuple[bool, int]], probe: bool = False
+    message: dict[str, Any], payload: dict[str, Any], slot: Slot, take_slot: Callable[[], Slot], probe: bool = False
 ) -> dict[str, Any]:
     """A probe of a down partner makes one call only (no quick second try)."""
-    answer = _send(message, payload, take_slot, quick_retry=not probe)
+    answer = _send(message, payload, slot, take_slot, quick_retry=not probe)
     if answer.outcome == "retry":
         raise PartnerUnavailable(answer.reason or "partner unavailable")
     status = {"active": "active", "unlinked": "unlinked", "rejected": "rejected"}.get(answer.outcome)
@@ -168,22 +179,31 @@ def _fail_for_good(record: SQSRecord, message: dict[str, Any], why: str) -> dict
     return {"outcome": "failed"}
 
 
-def _take_rate_slot(partner: str) -> tuple[bool, int]:
-    """(may call now, else the count that asked in this second): the partner's agreed calls per second, counted
-    for all workers together in whole seconds of the time the call starts."""
+def _take_rate_slot(partner: str) -> Slot:
+    """The partner's agreed calls per second, counted for all workers together in whole seconds of the time the
+    call starts."""
     limit = settings().partner_rates().get(partner)
     if limit is None:
-        return True, 0
-    second, wait = retry_policy.slot_window(time.time(), RATE_SLOT_MARGIN_SECONDS)
-    if wait:
-        time.sleep(wait)
-    count = wiring.partner_rate_counter().take(partner, second)
-    # A slot taken late (the count itself took long) is given up rather than used in the next second.
-    return count <= limit and math.floor(time.time()) == second, count
+        return Slot(True, 0, math.floor(time.time()))
+    slot = Slot(False, 0, 0)
+    for _ in range(LATE_SLOT_TRIES):
+        second, wait = retry_policy.slot_window(time.time(), RATE_SLOT_MARGIN_SECONDS)
+        if wait:
+            time.sleep(wait)
+        count = wiring.partner_rate_counter().take(partner, second)
+        slot = Slot(count <= limit, count, second)
+        if count > limit or math.floor(time.time()) == second:
+            return slot
+        # Taken late (the count itself took long): given up rather than used in the next second, where it was not
+        # counted. Its turn is now, so it asks again at once rather than through the queue.
+        slot = slot._replace(allowed=False)
+    return slot
 
 
 # A call that starts this close to the end of a second could reach the partner in the next one.
 RATE_SLOT_MARGIN_SECONDS = 0.05
+# A slot may be taken late when DynamoDB answers slowly; a request asks again at most this many times in a row.
+LATE_SLOT_TRIES = 3
 
 
 def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
@@ -202,30 +222,44 @@ def _gated_call(record: SQSRecord, message: dict[str, Any]) -> dict[str, Any]:
         raise _waiting(
             record,
             partner,
-            min(
-                retry_policy.hold_delay(
-                    first_sent_at,
-                    now,
-                    probe_seconds=s.partner_probe_seconds,
-                    cap=s.link_retry_max_delay_seconds,
-                    draw=random.random(),
-                ),
-                max(1, math.ceil(retry_policy.deadline(first_sent_at, s.link_retry_for_seconds) - now)),
+            retry_policy.hold_delay(
+                now - float(health.down_since or now),
+                backlog=health.backlog,
+                rate=s.partner_rates().get(partner),
+                probe_seconds=s.partner_probe_seconds,
+                cap=s.link_retry_max_delay_seconds,
+                until_deadline=retry_policy.deadline(first_sent_at, s.link_retry_for_seconds) - now,
+                draw=random.random(),
             ),
         )
     try:
         payload = _payload(message)
         wiring.partner_secret(partner)  # read now (or from the cache), so nothing slow comes between slot and call
+        # The slot is taken before the idempotency record is written: a request over the rate costs no writes.
+        slot = _take_rate_slot(partner)
+        if not slot.allowed:
+            raise OverRate(slot)
         result = handle(
             message=message,
             payload=payload,
+            slot=slot,
             take_slot=lambda: _take_rate_slot(partner),
             probe=decision is retry_policy.Gate.PROBE,
         )
     except OverRate as over:
         _partner_metric("PartnerRateWaits", partner, 1)
         raise _waiting(
-            record, partner, retry_policy.rate_wait_delay(over.count, s.partner_rates()[partner], random.random())
+            record,
+            partner,
+            retry_policy.rate_wait_delay(
+                over.slot.place,
+                s.partner_rates()[partner],
+                over.slot.second,
+                time.time(),
+                backlog=health.backlog,
+                cap=s.link_retry_max_delay_seconds,
+                draw=random.random(),
+            ),
         ) from None
     except PartnerSecretNotSet as error:
         # An operator's task, not a partner outage: the request waits (within its budget) rather than failing.
@@ -287,6 +321,15 @@ async def record_handler(record: SQSRecord) -> dict[str, Any]:
     except IdempotencyAlreadyInProgressError:
         # The same request is being handled by another delivery right now: look again shortly.
         _put_back(record, max(1, settings().link_retry_base_seconds))
+        raise
+    except Waiting:
+        raise
+    except Exception:
+        # One of the worker's own AWS calls failed (throttled past the SDK's retries, say): look again after the
+        # base delay rather than the queue's visibility timeout (3 minutes). A request that fails so every time
+        # still reaches the dead-letter queue after maxReceiveCount receives.
+        with contextlib.suppress(Exception):
+            _put_back(record, max(1, settings().link_retry_base_seconds))
         raise
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -96,13 +98,70 @@ def test_a_failed_probe_keeps_the_partner_down_since_the_first_failure_and_moves
     assert after.down_since == 100.0 and after.probe_at == 161.0 and after.failures == 6
 
 
-@given(waited=st.floats(0, 10**6), draw=st.floats(0, 1, exclude_max=True))
-def test_a_held_request_looks_again_after_a_probe_period_at_first_and_at_most_the_cap_later(waited, draw):
-    delay = policy.hold_delay(0.0, waited, probe_seconds=30, cap=900, draw=draw)
+DEFAULTS = {"probe_seconds": 30, "cap": 900}
 
-    assert 22 <= delay <= 1125 + 1
-    if waited <= 120:
-        assert delay <= 38
+
+@given(backlog=st.integers(0, 600), draw=st.floats(0, 1, exclude_max=True))
+def test_early_in_an_outage_a_held_request_looks_again_about_every_probe_period(backlog, draw):
+    delay = policy.hold_delay(
+        0.0, backlog=backlog, rate=20, **DEFAULTS, until_deadline=259_200, draw=draw
+    )  # 600 ÷ (2 × 20) = 15 s of backlog: below a probe period
+
+    assert 22 <= delay <= 38
+
+
+@given(
+    outage=st.floats(0, 259_200),
+    backlog=st.integers(0, 10**6),
+    rate=st.integers(1, 100),
+    draw=st.floats(0, 1, exclude_max=True),
+)
+def test_a_held_request_looks_again_within_the_longest_of_a_probe_period_a_fortieth_of_the_outage_and_its_backlogs_wake(
+    outage, backlog, rate, draw
+):
+    delay = policy.hold_delay(outage, backlog=backlog, rate=rate, **DEFAULTS, until_deadline=10**6, draw=draw)
+
+    longest = max(30, outage / 40, backlog / (2 * rate))
+    assert 0.75 * min(900, longest) - 1 <= delay <= 1.25 * min(900, longest) + 1
+    assert delay <= 1125 + 1
+
+
+@given(outage=st.floats(0, 10**6), until_deadline=st.floats(-10, 10**6), draw=st.floats(0, 1, exclude_max=True))
+def test_a_hold_never_reaches_past_the_budgets_end(outage, until_deadline, draw):
+    delay = policy.hold_delay(outage, backlog=0, rate=None, **DEFAULTS, until_deadline=until_deadline, draw=draw)
+
+    assert 1 <= delay <= max(1, until_deadline + 1)
+
+
+@pytest.mark.parametrize(("rate", "backlog"), [(20, 0), (20, 1_000), (20, 36_000), (10, 100_000), (5, 20)])
+def test_while_a_partner_is_down_its_held_requests_wake_at_most_about_twice_its_rate_unless_the_cap_says_sooner(
+    rate, backlog
+):
+    nominal = policy.hold_nominal(600, backlog=backlog, rate=rate, **DEFAULTS)
+
+    wakes_per_second = backlog / nominal
+    assert wakes_per_second <= max(2 * rate, backlog / 900)
+    # and when it is back they wake fast enough for it to receive its full rate (once the backlog outlasts a probe
+    # period), so the backlog comes back within half the time its partner takes to receive it
+    if backlog / rate > 2 * 30:
+        assert wakes_per_second >= min(2 * rate, backlog / 900) and nominal <= max(30, backlog / (2 * rate))
+
+
+@pytest.mark.parametrize("draw", [0.0, 0.5, 0.999])
+def test_a_request_held_through_a_whole_budget_of_three_days_stays_within_the_queues_receive_limit(draw):
+    looks = policy.hold_schedule(259_200, backlog=0, rate=20, **DEFAULTS, draw=draw)
+
+    assert len(looks) - 1 <= 600  # maxReceiveCount is 1000: room for the rate waits and backoffs after the outage
+    gaps = [later - earlier for earlier, later in itertools.pairwise(looks)]
+    assert max(gaps) <= 1125 + 1 and gaps[0] <= 38
+
+
+@pytest.mark.parametrize(("outage", "latest"), [(60, 38), (3_600, 113), (4 * 3_600, 450), (86_400, 1_126)])
+def test_after_an_outage_a_held_request_is_back_within_a_fortieth_of_it_or_a_probe_period(outage, latest):
+    for draw in (0.0, 0.5, 0.999):
+        looks = policy.hold_schedule(outage, backlog=0, rate=20, **DEFAULTS, draw=draw)
+
+        assert looks[-1] - outage <= latest  # its first look after the partner is back
 
 
 def test_rate_limits_are_read_from_the_template_parameter():
@@ -113,12 +172,87 @@ def test_rate_limits_are_read_from_the_template_parameter():
             policy.parse_rate_limits(wrong)
 
 
-@given(count=st.integers(1, 10_000), limit=st.integers(1, 100), draw=st.floats(0, 1, exclude_max=True))
-def test_a_request_over_the_rate_waits_about_a_second_more_than_those_ahead_of_it_take(count, limit, draw):
-    delay = policy.rate_wait_delay(count, limit, draw)
+@given(limit=st.integers(1, 100), asked=st.integers(1, 2_000), fraction=st.floats(0, 0.999))
+def test_requests_refused_in_one_second_come_back_in_the_seconds_of_their_turns_at_most_the_rate_in_each(
+    limit, asked, fraction
+):
+    second = 1_000
+    now = second + fraction
+    turns: Counter[int] = Counter()
+    for count in range(limit + 1, limit + asked + 1):
+        delay = policy.rate_wait_delay(count, limit, second, now, backlog=0, cap=900, draw=0.5)
+        back = math.floor(now + delay)
+        assert back == policy.rate_turn(count, limit, second) and delay >= 1
+        turns[back] += 1
 
-    ahead = max(0, count - limit - 1) / limit
-    assert 1 + ahead <= delay <= 2 + ahead + 1
+    assert set(turns) == set(range(second + 1, second + 1 + math.ceil(asked / limit)))
+    assert all(n == limit for turn, n in turns.items() if turn < max(turns)) and turns[max(turns)] <= limit
+
+
+@given(limit=st.integers(1, 100), late=st.floats(0, 5))
+def test_a_request_put_back_after_its_second_has_passed_comes_back_in_its_turn_or_at_once_after(limit, late):
+    now = 1_000.5 + late
+    delay = policy.rate_wait_delay(limit + 1, limit, 1_000, now, backlog=0, cap=900, draw=0.5)
+
+    assert delay >= 1 and math.floor(now + delay) == max(1_001, math.floor(now) + 1)
+
+
+@pytest.mark.parametrize(("backlog", "limit"), [(20, 5), (7, 3), (1_000, 20), (3, 10)])
+def test_a_backlog_asking_in_one_second_is_called_at_the_full_rate_until_it_is_empty(backlog, limit):
+    """The counter and the turns, second by second: each second's callers ask in the order they arrive."""
+    waiting = {0: list(range(backlog))}
+    called: Counter[int] = Counter()
+    second = 0
+    while any(waiting.values()):
+        for count, request in enumerate(waiting.pop(second, []), start=1):
+            if count <= limit:
+                called[second] += 1
+            else:
+                turn = second + policy.rate_wait_delay(count, limit, second, second + 0.5, backlog=0, cap=900, draw=0.5)
+                waiting.setdefault(turn, []).append(request)
+        second += 1
+
+    assert sum(called.values()) == backlog and max(called.values()) <= limit
+    assert max(called) + 1 == math.ceil(backlog / limit)  # seconds of calls: backlog ÷ rate, rounded up
+
+
+@given(
+    limit=st.integers(1, 100),
+    count=st.integers(1, 1_000),
+    backlog=st.integers(0, 10**6),
+    draw=st.floats(0, 1, exclude_max=True),
+)
+def test_with_a_backlog_a_request_over_the_rate_comes_back_within_its_backlogs_spread_after_its_turn(
+    limit, count, backlog, draw
+):
+    second, now = 1_000, 1_000.3
+    delay = policy.rate_wait_delay(count, limit, second, now, backlog=backlog, cap=900, draw=draw)
+
+    turn = policy.rate_turn(count, limit, second) - second
+    assert turn <= delay <= turn + min(900, backlog / (2 * limit))
+
+
+@pytest.mark.parametrize(("backlog", "limit"), [(66_700, 20), (64_000, 10), (2_000, 5)])
+def test_a_large_backlog_over_its_rate_asks_about_four_times_the_rate_not_as_fast_as_workers_can_receive(
+    backlog, limit
+):
+    waits = [
+        policy.rate_wait_delay(limit + 1, limit, 0, 0.5, backlog=backlog, cap=900, draw=draw / 100)
+        for draw in range(100)
+    ]
+    mean_wait = sum(waits) / len(waits)
+
+    assert mean_wait == pytest.approx(1 + (min(900, backlog / (2 * limit)) - 1) / 2, rel=0.05, abs=1)
+    # the cap bounds the wait, so a backlog beyond twice the rate times the cap asks more often
+    assert limit <= backlog / mean_wait <= max(4.2 * limit, 2.1 * backlog / 900)
+
+
+@pytest.mark.parametrize("backlog", [0, 5, 19])
+def test_a_backlog_under_four_times_the_rate_comes_back_exactly_at_its_turns(backlog):
+    for place, turn in ((6, 1), (10, 1), (11, 2), (16, 3)):
+        waits = {policy.rate_wait_delay(place, 5, 0, 0.5, backlog=backlog, cap=900, draw=d / 10) for d in range(10)}
+
+        assert waits == {turn}
 
 
 def test_a_call_about_to_start_at_the_end_of_a_second_takes_a_slot_of_the_next():
