@@ -8,9 +8,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ class RunningStack:
     log_path: Path
     emulation: str = ""  # the address of its own AWS emulation, when it was started with one
     _sign_in: Any = None
+    _signing_in: threading.Lock = field(default_factory=threading.Lock)
 
     def stop(self, timeout: float = 10) -> float:
         started = time.monotonic()
@@ -59,12 +61,14 @@ class RunningStack:
 
         from tests.support.staff import PoolSignIn
 
-        if self._sign_in is None:
-            page = requests.get(f"{self.url}/staff", timeout=10).text
-            endpoint = first_group(r'data-sign-in-endpoint="([^"]+)"', page)
-            client = first_group(r'data-client-id="([^"]+)"', page)
-            self._sign_in = PoolSignIn(endpoint, client)
-        return self._sign_in.id_token(username, self.first_time_password(username))
+        # One sign-in at a time: a first sign-in spends the one-time password, so threads must not race for it.
+        with self._signing_in:
+            if self._sign_in is None:
+                page = requests.get(f"{self.url}/staff", timeout=10).text
+                endpoint = first_group(r'data-sign-in-endpoint="([^"]+)"', page)
+                client = first_group(r'data-client-id="([^"]+)"', page)
+                self._sign_in = PoolSignIn(endpoint, client)
+            return self._sign_in.id_token(username, self.first_time_password(username))
 
     @property
     def operator_token(self) -> str:

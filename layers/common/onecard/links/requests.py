@@ -78,26 +78,8 @@ def link_request_actions(
 ) -> list[dict[str, Any]]:
     """A link request that leaves now. Fails (ConditionalCheckFailed on the first action) when the link is
     already open (waiting, pending or active)."""
-    link = {
-        **link_key(reader_id, partner),
-        "partner": partner,
-        "status": "pending",
-        "request_id": request_id,
-        "receipt_id": receipt_id,
-        "document_version": document_version,
-        "updated_at": now_iso,
-        "status_at": now_epoch * 1000,
-    }
     return [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item(link),
-                "ConditionExpression": _NOT_OPEN,
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": to_item(_OPEN_VALUES),
-            }
-        },
+        _opened(table, reader_id, partner, "pending", document_version, receipt_id, request_id, now_iso, now_epoch),
         *_sending(table, reader_id, partner, request_id, document_version, now_epoch),
     ]
 
@@ -127,27 +109,40 @@ def waiting_link_actions(
 ) -> list[dict[str, Any]]:
     """A link asked for by a reader whose identity no counter has checked yet: kept with its receipt, and sent
     to the partner only with the activation (release_actions). Same refusal as link_request_actions."""
+    return [_opened(table, reader_id, partner, WAITING, document_version, receipt_id, request_id, now_iso, now_epoch)]
+
+
+def _opened(
+    table: str,
+    reader_id: str,
+    partner: str,
+    status: str,
+    document_version: int,
+    receipt_id: str,
+    request_id: str,
+    now_iso: str,
+    now_epoch: int,
+) -> dict[str, Any]:
+    """The link's own item, put only when no link with the partner is open (waiting, pending or active)."""
     link = {
         **link_key(reader_id, partner),
         "partner": partner,
-        "status": WAITING,
+        "status": status,
         "request_id": request_id,
         "receipt_id": receipt_id,
         "document_version": document_version,
         "updated_at": now_iso,
         "status_at": now_epoch * 1000,
     }
-    return [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item(link),
-                "ConditionExpression": _NOT_OPEN,
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": to_item(_OPEN_VALUES),
-            }
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(link),
+            "ConditionExpression": _NOT_OPEN,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_item(_OPEN_VALUES),
         }
-    ]
+    }
 
 
 def release_actions(
