@@ -9,13 +9,15 @@ answers carry the birth date in PB and the card's expiry in PA (YYYYMMDD, as Koh
 Faults (``set_faults``, or ``POST /_control/ils`` on the partner simulator; each call sets them all, ``{}``
 restores): ``down`` refuses new connections and drops the open ones, ``latency_ms`` delays every answer,
 ``drop_mid_answer`` sends half an answer and closes, ``corrupt_checksum`` sends answers with a wrong checksum.
-``set_password(barcode, password)`` is how a counter password change is simulated.
+``set_password(barcode, password)`` is how a counter password change is simulated; ``add_patrons`` (or
+``POST /_control/ils/patrons`` with ``{"patrons": [...]}``, read by ``patrons_from_json``) issues new cards.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import secrets
 import socket
 import socketserver
@@ -98,6 +100,93 @@ def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
     ]
 
 
+class PatronRefused(ValueError):
+    """A patron the simulator will not add; ``field`` names the offending field (``patrons[3].birth_date``)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+# What a SIP2 field may hold: no field separator (|), no message terminator or other control characters.
+_SIP2_SAFE = re.compile(r"[^|\x00-\x1f\x7f]+")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9-]{1,32}")
+_REQUIRED = ("barcode", "id_number", "password", "name", "birth_date")
+_OPTIONAL = ("email", "phone", "address", "card_expires")
+
+
+def patrons_from_json(body: Any, today: dt.date | None = None) -> list[SimulatedPatron]:
+    """The card holders of a ``{"patrons": [{barcode, id_number, password, name, birth_date, email?, phone?,
+    address?, card_expires?}, ...]}`` body. A card without ``card_expires`` is valid until the end of the year two
+    years on (as the sample cards). PatronRefused names the first field that is wrong."""
+    today = today or dt.date.today()
+    if not isinstance(body, dict) or set(body) != {"patrons"}:
+        raise PatronRefused("patrons", 'the body must be {"patrons": [...]} and nothing else')
+    items = body["patrons"]
+    if not isinstance(items, list) or not items:
+        raise PatronRefused("patrons", "a non-empty list of patrons is required")
+    patrons: list[SimulatedPatron] = []
+    barcodes: dict[str, int] = {}
+    id_numbers: dict[str, int] = {}
+    for index, item in enumerate(items):
+        where = f"patrons[{index}]"
+        patron = _patron_from_json(item, where, today)
+        for value, seen, name in ((patron.barcode, barcodes, "barcode"), (patron.id_number, id_numbers, "id_number")):
+            if value in seen:
+                raise PatronRefused(f"{where}.{name}", f"{value} is also given by patrons[{seen[value]}]")
+            seen[value] = index
+        patrons.append(patron)
+    return patrons
+
+
+def _patron_from_json(item: Any, where: str, today: dt.date) -> SimulatedPatron:
+    if not isinstance(item, dict):
+        raise PatronRefused(where, "each patron must be a JSON object")
+    unknown = sorted(set(item) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise PatronRefused(f"{where}.{unknown[0]}", "is not a field of a patron")
+    for name in _REQUIRED:
+        if name not in item:
+            raise PatronRefused(f"{where}.{name}", "is required")
+
+    def text(name: str, pattern: re.Pattern[str] = _SIP2_SAFE) -> str:
+        value = item[name]
+        if not isinstance(value, str) or not value.strip():
+            raise PatronRefused(f"{where}.{name}", "must be a non-empty string")
+        if not pattern.fullmatch(value):
+            allowed = (
+                "letters, digits and hyphens (at most 32)" if pattern is _IDENTIFIER else "no | or control characters"
+            )
+            raise PatronRefused(f"{where}.{name}", f"may hold {allowed}")
+        return value
+
+    def optional_text(name: str) -> str | None:
+        return None if item.get(name) is None else text(name)
+
+    def date(name: str) -> dt.date:
+        value = item[name]
+        if isinstance(value, str) and len(value) == 10:  # fromisoformat would also take 20240101
+            with contextlib.suppress(ValueError):
+                return dt.date.fromisoformat(value)
+        raise PatronRefused(f"{where}.{name}", "must be a date, YYYY-MM-DD")
+
+    birth_date = date("birth_date")
+    if birth_date > today:
+        raise PatronRefused(f"{where}.birth_date", "is in the future")
+    return SimulatedPatron(
+        barcode=text("barcode", _IDENTIFIER).upper(),
+        id_number=text("id_number", _IDENTIFIER).upper(),  # looked up upper-cased, as the service sends it
+        password=text("password"),
+        name=text("name").strip(),
+        birth_date=birth_date,
+        card_expires=date("card_expires") if item.get("card_expires") is not None else dt.date(today.year + 2, 12, 31),
+        email=optional_text("email"),
+        phone=optional_text("phone"),
+        address=optional_text("address"),
+    )
+
+
 class IlsSimulator:
     extension_fields = EXTENSION_FIELDS
 
@@ -147,6 +236,19 @@ class IlsSimulator:
         """A password change at the counter. KeyError for an unknown barcode."""
         with self._lock:
             self._patrons[barcode].password = password
+
+    def add_patrons(self, patrons: list[SimulatedPatron]) -> None:
+        """New card holders, all or none: PatronRefused when a barcode or ID number is already a patron's."""
+        with self._lock:
+            held_ids = {p.id_number: p.barcode for p in self._patrons.values()}
+            for index, patron in enumerate(patrons):
+                if patron.barcode in self._patrons:
+                    raise PatronRefused(f"patrons[{index}].barcode", f"{patron.barcode} is already a patron's card")
+                if patron.id_number in held_ids:
+                    raise PatronRefused(
+                        f"patrons[{index}].id_number", f"is already the ID number of card {held_ids[patron.id_number]}"
+                    )
+            self._patrons.update((patron.barcode, replace(patron)) for patron in patrons)
 
     def patrons(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -6,7 +6,8 @@ on POST /_control/{partner}; GET /_control/{partner}/seen lists what they receiv
 Given the simulated library system (``ils_simulator``), the same port also controls it: POST /_control/ils sets its
 faults (``{"down": true}``, ``{"latency_ms": 500}``, ``{"drop_mid_answer": true}``; ``{}`` restores),
 POST /_control/ils/patrons/{barcode} with ``{"password": "…"}`` changes a patron's password as a counter would,
-GET /_control/ils/patrons lists the patrons (without passwords) and GET /_control/ils the faults.
+POST /_control/ils/patrons with ``{"patrons": [{barcode, id_number, password, name, birth_date, ...}]}`` issues new
+cards, GET /_control/ils/patrons lists the patrons (without passwords) and GET /_control/ils the faults.
 
 Given the AWS emulation's throttling switch, POST /_control/aws ``{"throttle_rate": 0.2, "services": ["dynamodb",
 "sqs"], "for_seconds": 30}`` refuses that share of the functions' DynamoDB/SQS calls as AWS throttles them, for that
@@ -125,7 +126,9 @@ class PartnerSimulator:
                 except ValueError:
                     self._reply(400, {"reason": "the body is not JSON"})
                     return
-                if not isinstance(settings, dict):
+                if parts == ["patrons"] and method == "POST":
+                    self._add_patrons(ils, settings)
+                elif not isinstance(settings, dict):
                     self._reply(400, {"reason": "the body is not a JSON object"})
                 elif parts == [] and method == "GET":
                     self._reply(200, ils.fault_settings())
@@ -151,6 +154,22 @@ class PartnerSimulator:
                     self._reply(200, {"barcode": parts[1], "password_changed": True})
                 else:
                     self._reply(404, {"reason": "not found"})
+
+            def _add_patrons(self, ils: IlsSimulator, body: Any) -> None:
+                """New card holders, all or none: 400 naming the wrong field, 409 naming one already held."""
+                from ils_simulator import PatronRefused, patrons_from_json  # only with a library system to control
+
+                try:
+                    patrons = patrons_from_json(body)
+                except PatronRefused as refused:
+                    self._reply(400, {"reason": str(refused), "field": refused.field})
+                    return
+                try:
+                    ils.add_patrons(patrons)
+                except PatronRefused as refused:
+                    self._reply(409, {"reason": str(refused), "field": refused.field})
+                    return
+                self._reply(201, {"added": [patron.barcode for patron in patrons]})
 
             def _control_aws(self, method: str, body: bytes) -> None:
                 throttling = simulator.aws_throttling

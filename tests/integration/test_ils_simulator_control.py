@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import urllib.error
@@ -10,7 +11,7 @@ import urllib.request
 import pytest
 
 from ils_simulator import IlsSimulator
-from onecard.ils import LibrarySystemUnavailable
+from onecard.ils import CardStatus, LibrarySystemUnavailable
 from onecard.infra.sip2_library import Sip2LibrarySystem
 from partner_simulator.server import PartnerSimulator
 
@@ -89,6 +90,71 @@ def test_bad_control_requests_are_refused(control):
     assert call("POST", "/_control/ils/patrons/TP00000000", {"password": "x"})[0] == 404
     assert call("POST", "/_control/ils/patrons/TP90000001", {})[0] == 400
     assert call("GET", "/_control/ils/nothing")[0] == 404
+
+
+def card_holder(**changes: object) -> dict:
+    return {
+        "barcode": "TP91000001",
+        "id_number": "A123456789",
+        "password": "shelf-2026",
+        "name": "張書蟲",
+        "birth_date": "1999-04-01",
+        "email": "reader@example.com",
+        "phone": "0911222333",
+        **changes,
+    }
+
+
+def test_new_card_holders_are_added_and_answer_over_sip2(control):
+    call, client = control
+    later = card_holder(barcode="tp91000002", id_number="b123456780", card_expires="2020-06-30", email=None)
+
+    added = call("POST", "/_control/ils/patrons", {"patrons": [card_holder(), later]})
+
+    assert added == (201, {"added": ["TP91000001", "TP91000002"]})
+    check = client.check_password("A123456789", "shelf-2026")
+    assert check.password_valid and check.patron is not None
+    assert (check.patron.barcode, check.patron.name, check.patron.birth_date) == (
+        "TP91000001",
+        "張書蟲",
+        dt.date(1999, 4, 1),
+    )
+    assert check.patron.email == "reader@example.com" and check.patron.card_status is CardStatus.VALID
+    assert check.patron.card_expires is not None and check.patron.card_expires > dt.date.today()
+    assert not client.check_password("TP91000001", "wrong-one").password_valid
+    expired = client.find_patron("B123456780")  # stored upper-cased, as the service asks
+    assert expired is not None and expired.card_status is CardStatus.EXPIRED and expired.email is None
+    listed = call("GET", "/_control/ils/patrons")[1]["patrons"]
+    assert [p["barcode"] for p in listed][-2:] == ["TP91000001", "TP91000002"]
+    assert "shelf-2026" not in json.dumps(listed)
+
+
+def test_a_wrong_card_holder_is_refused_naming_the_field_and_nobody_is_added(control):
+    call, client = control
+    fine, wrong = card_holder(), card_holder(barcode="TP91000002", id_number="B123456780", birth_date="1999/04/01")
+
+    status, answer = call("POST", "/_control/ils/patrons", {"patrons": [fine, wrong]})
+    not_an_object = call("POST", "/_control/ils/patrons", [fine])
+
+    assert (status, answer["field"]) == (400, "patrons[1].birth_date")
+    assert answer["reason"] == "patrons[1].birth_date: must be a date, YYYY-MM-DD"
+    assert (not_an_object[0], not_an_object[1]["field"]) == (400, "patrons")
+    assert len(call("GET", "/_control/ils/patrons")[1]["patrons"]) == 3
+    assert client.find_patron("A123456789") is None
+
+
+def test_a_card_or_id_number_already_held_is_a_conflict_and_nobody_is_added(control):
+    call, client = control
+    fresh = card_holder(barcode="TP91000005", id_number="D123456783")
+
+    taken_card = call("POST", "/_control/ils/patrons", {"patrons": [fresh, card_holder(barcode="TP90000001")]})
+    taken_id = call("POST", "/_control/ils/patrons", {"patrons": [card_holder(id_number="F131104093")]})
+
+    assert (taken_card[0], taken_card[1]["field"]) == (409, "patrons[1].barcode")
+    assert (taken_id[0], taken_id[1]["field"]) == (409, "patrons[0].id_number")
+    assert "TP90000001" in taken_id[1]["reason"]
+    assert client.find_patron("D123456783") is None
+    assert client.check_password("F131104093", "tpml2024").password_valid  # the holder's card is untouched
 
 
 def test_the_partner_routes_still_answer(control):
