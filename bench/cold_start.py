@@ -5,8 +5,6 @@ function's environment from template.yaml and the runtime's variables (tracing o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from devstack.cold_import import cold_import
@@ -22,23 +20,14 @@ app = APIGatewayRestResolver(enable_validation=True)
 client = boto3.client("dynamodb")
 """
 
-_TIMED = "{preamble}import time\n_t = time.perf_counter()\n{code}\nprint(time.perf_counter() - _t)\n"
+_TIMED = "import time\n_t = time.perf_counter()\n{code}\nprint(time.perf_counter() - _t)\n"
 
 
 def _fresh(function: str, code: str) -> float:
     """Seconds a fresh interpreter spends running ``code`` (interpreter start-up excluded) with ``function``'s
     import path and environment."""
     lambda_like = cold_import(function)
-    source = _TIMED.format(preamble=lambda_like.preamble(), code=code)
-    output = subprocess.run(
-        [sys.executable, "-c", source],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=lambda_like.environment,
-    )
-    return float(output.stdout.strip().splitlines()[-1])
+    return float(lambda_like.last_line_printed(_TIMED.format(code=code)))
 
 
 def _handler(function: str) -> float:

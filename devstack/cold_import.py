@@ -5,6 +5,8 @@ the variables the Lambda runtime sets (so Powertools sees itself in Lambda, with
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 from devstack import functions
@@ -34,6 +36,19 @@ class ColdImport:
     def preamble(self) -> str:
         """Python source that puts the function's code and layers on the import path."""
         return f"import sys\nsys.path[:0] = {list(self.path)!r}\n"
+
+    def last_line_printed(self, source: str) -> str:
+        """Runs ``source`` after the preamble in a fresh interpreter with the function's environment; the last line
+        it printed."""
+        output = subprocess.run(
+            [sys.executable, "-c", self.preamble() + source],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=self.environment,
+        )
+        return output.stdout.strip().splitlines()[-1]
 
 
 def cold_import(function: str) -> ColdImport:

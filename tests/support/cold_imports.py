@@ -4,8 +4,6 @@ reports every module it loaded and, for each top-level package, the chain of pro
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from devstack.cold_import import cold_import
@@ -40,15 +38,5 @@ def cold_imports(function: str) -> dict:
     """{"modules": [every module the handler loaded], "first": {top-level package: {"module", "chain"}}}, where
     "chain" lists the project's lines (file:line source) on the stack when the package was first imported."""
     lambda_like = cold_import(function)
-    source = lambda_like.preamble() + _PROBE.format(
-        project_paths=len(lambda_like.path), root=str(ROOT), module=lambda_like.module
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", source],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=lambda_like.environment,
-    )
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    probe = _PROBE.format(project_paths=len(lambda_like.path), root=str(ROOT), module=lambda_like.module)
+    return json.loads(lambda_like.last_line_printed(probe))
