@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.support.applications import personal_application
+from tests.support.applications import new_national_id, personal_application
 from tests.support.captcha import solved_captcha
 
 
@@ -112,3 +114,25 @@ def test_one_readers_session_only_ever_shows_that_reader(api, reader):
 
     theirs = api.get("/v1/readers/me").json()
     assert mine["reader_id"] == reader["reader_id"] and theirs["reader_id"] == other_id
+
+
+def _start_of_a_quiet_minute() -> None:
+    """The per-address limit counts in whole minutes: start where the run cannot cross into the next one."""
+    left = 60 - time.time() % 60
+    if left < 25:
+        time.sleep(left + 0.1)
+
+
+def test_one_address_gets_sixty_login_attempts_a_minute_then_429_and_other_addresses_go_on(api):
+    api.source_ip = "198.51.100.23"
+    _start_of_a_quiet_minute()
+    answers = [
+        api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status for _ in range(60)
+    ]
+    over = api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"})
+
+    assert answers == [401] * 60
+    assert over.status == 429 and int(over.header("Retry-After")) >= 1
+    assert over.header("Content-Type").startswith("application/problem+json")
+    api.source_ip = "198.51.100.24"
+    assert api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status == 401
