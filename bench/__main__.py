@@ -17,6 +17,7 @@ from bench import (
     registration_latency,
     request_counts,
 )
+from devstack.cold_import import HANDLER_FUNCTIONS
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 GOALS = {
@@ -40,17 +41,7 @@ def _machine() -> str:
 
 def ratio_table() -> tuple[str, list[str]]:
     rows = (
-        cold_start.run(
-            [
-                "RegisterFunction",
-                "StaffFunction",
-                "ExpiryFunction",
-                "ConsentFunction",
-                "LinkFunction",
-                "LinkWorkerFunction",
-                "LinkOutboxRelayFunction",
-            ]
-        )
+        cold_start.run(list(HANDLER_FUNCTIONS))
         + registration_latency.run()
         + login_latency.run()
         + card_holder_login.run()

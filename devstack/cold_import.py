@@ -25,6 +25,18 @@ RUNTIME_ENVIRONMENT = {
 }
 
 
+# The functions whose cold start is measured (bench) and whose cold-start imports are kept to a committed list.
+HANDLER_FUNCTIONS = (
+    "RegisterFunction",
+    "StaffFunction",
+    "ExpiryFunction",
+    "ConsentFunction",
+    "LinkFunction",
+    "LinkWorkerFunction",
+    "LinkOutboxRelayFunction",
+)
+
+
 @dataclass(frozen=True)
 class ColdImport:
     """What a fresh interpreter needs to import one function's handler module as Lambda would."""

@@ -11,6 +11,7 @@ import pytest
 from devstack.functions import LambdaContext, load_module
 from partner_simulator.core import SimulatedPartners
 from tests.integration.test_partner_callbacks import pending_link
+from tests.support.flows import sqs_records
 from tests.support.running_stack import eventually
 
 
@@ -42,20 +43,7 @@ def deliver(aws, worker, count_receives=1):
     )
     if not messages:
         return set()
-    records = [
-        {
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": m["Attributes"],
-            "messageAttributes": {},
-            "md5OfBody": m["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:LinkQueue",
-            "awsRegion": "ap-northeast-1",
-        }
-        for m in messages
-    ]
+    records = sqs_records(messages)
     result = worker.lambda_handler({"Records": records}, LambdaContext(aws.specs["LinkWorkerFunction"]))
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     for m in messages:

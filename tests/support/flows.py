@@ -54,26 +54,26 @@ def relay_and_work(aws) -> list[str]:
     return [m["Body"] for m in messages]
 
 
-def work(aws, messages: list[dict[str, Any]]) -> None:
-    aws.invoke(
-        "LinkWorkerFunction",
+def sqs_records(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages received from the link queue as Lambda's SQS event source hands them to the worker."""
+    return [
         {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m["Attributes"],
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:link",
-                    "awsRegion": "ap-northeast-1",
-                }
-                for m in messages
-            ]
-        },
-    )
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m["Attributes"],
+            "messageAttributes": {},
+            "md5OfBody": m["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:LinkQueue",
+            "awsRegion": "ap-northeast-1",
+        }
+        for m in messages
+    ]
+
+
+def work(aws, messages: list[dict[str, Any]]) -> None:
+    aws.invoke("LinkWorkerFunction", {"Records": sqs_records(messages)})
 
 
 def redeliver(aws, body: str) -> None:

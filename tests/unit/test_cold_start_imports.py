@@ -14,17 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.cold_import import HANDLER_FUNCTIONS
 from tests.support.cold_imports import cold_imports
 
-FUNCTIONS = (
-    "RegisterFunction",
-    "StaffFunction",
-    "ExpiryFunction",
-    "ConsentFunction",
-    "LinkFunction",
-    "LinkWorkerFunction",
-    "LinkOutboxRelayFunction",
-)
+FUNCTIONS = HANDLER_FUNCTIONS
 LISTS = Path(__file__).resolve().parent / "cold_start_modules"
 PROJECT_PACKAGES = frozenset({"onecard", "register", "consent", "link"})
 
