@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# Imported first and from here, at the same depth in every function: boto3 imported deeper made CPython 3.11 map
+# and unmap a frame-stack chunk hundreds of times (README, cold start).
+import boto3  # noqa: F401
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported first and from here, at the same depth in every function: boto3 imported deeper made CPython 3.11 map
+# and unmap a frame-stack chunk hundreds of times (README, cold start).
+import boto3  # noqa: F401
+
 from onecard.lifecycle import expiry_job
 from onecard.observability import logger, start_tracing
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported first and from here, at the same depth in every function: boto3 imported deeper made CPython 3.11 map
+# and unmap a frame-stack chunk hundreds of times (README, cold start).
+import boto3  # noqa: F401
+
 from onecard.web.resolver import create_resolver, http_handler
 from onecard.web.staff import refuse_unsigned
 from register import staff_page, staff_routes

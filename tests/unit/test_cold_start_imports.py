@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.cold_import import HANDLER_FUNCTIONS
+from devstack.cold_import import HANDLER_FUNCTIONS, cold_import
 from tests.support.cold_imports import cold_imports
 
 FUNCTIONS = HANDLER_FUNCTIONS
@@ -87,6 +87,17 @@ def test_cold_start_packages_are_the_committed_ones(cold: tuple[str, dict]) -> N
         "(python -m tests.unit.test_cold_start_imports):\n  "
         + "\n  ".join(_who_imported(report, package) for package in new)
     )
+
+
+def test_the_handler_module_imports_the_aws_sdk_itself_first(cold: tuple[str, dict]) -> None:
+    """At the same call depth in every function (README, cold start): imported deeper, the SDK's import made CPython
+    3.11 map and unmap a frame-stack chunk hundreds of times in the staff function."""
+    function, report = cold
+    module_file = cold_import(function).module.replace(".", "/") + ".py"
+    for package in ("botocore", "boto3"):
+        chain = report["first"][package]["chain"]
+        assert len(chain) == 1, f"{function} first imports {package} through:\n  " + "\n  ".join(chain)
+        assert chain[0].startswith(f"functions/{module_file}:") and chain[0].endswith("import boto3  # noqa: F401")
 
 
 if __name__ == "__main__":
