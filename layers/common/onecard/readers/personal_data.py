@@ -237,11 +237,15 @@ def change_password(
         raise problems.InvalidFields(issues)
     now = deps.clock()
     at = iso_millis(now)
+    new_hash = hash_password(new)
     deps.readers.update_profile(
         reader_id,
-        {"password_hash": hash_password(new)},
+        {"password_hash": new_hash},
         [audit_item(reader_id, "password", "changed", at)],
-        _notice_actions(profile, "password_changed", now, deps.table),
+        [
+            *_notice_actions(profile, "password_changed", now, deps.table),
+            deps.readers.guard_hash_action(profile, new_hash),
+        ],
     )
     for pointer in deps.readers.partition(reader_id, "SESSION#"):
         token_hash = pointer["sk"].split("#", 1)[1]
