@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from onecard.domain.identity import normalise_id_number
+from onecard.domain.identity import normalise_barcode, normalise_id_number
 from onecard.ils import LibrarySystemUnavailable
 from onecard.readers.library_patrons import LIBRARY_SYSTEM, library_unavailable
 from onecard.security.passwords import dummy_hash, verify_password
@@ -85,10 +85,6 @@ class LoginDependencies:
     nothing changed), and the profile as it will be."""
 
 
-def normalise_barcode(raw: str) -> str:
-    return raw.strip().upper()
-
-
 _background: ThreadPoolExecutor | None = None
 
 WRITTEN, LOCKOUT_CHANGED, OUT_OF_DATE = "written", "lockout changed", "out of date"
@@ -110,6 +106,8 @@ class _Attempt:
     locks: dict[str, dict[str, Any]]
     rate: dict[str, Any]
     at: int
+    mirror: str | None = None
+    """A known card holder's card barcode account, where a lock of theirs is kept too (mirrored_lock_action)."""
 
     @property
     def rotating(self) -> bool:
@@ -141,11 +139,10 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     if copied_hash and found.reader_id and not attempt.rotating:
         return _with_hash_on_guard(found, copied_hash, credentials.password, attempt, deps)
     identifier = id_number or barcode or ""
-    # A known reader's lockout is kept under their identity index, which a barcode login learns only from the
-    # pointer: it asks the library system after that lock is read, so a locked card holder's guesses never reach it.
-    early = not attempt.rotating and (
-        found.reader_id is None or (barcode is None and found.pointer.get("password_source") == LIBRARY_SYSTEM)
-    )
+    # A known card holder's lockout is kept under their identity index, which a barcode login learns only from the
+    # pointer; their locks are kept under the barcode's account too, read with the pointer, so the library system
+    # can be asked at once and a locked card holder's guesses still never reach it.
+    early = not attempt.rotating and (found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM)
     library = deps.library() if early else None
     answer = _ask(library, identifier, credentials.password) if library is not None else None
     try:
@@ -153,6 +150,8 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     except BaseException:
         _settle(answer)
         raise
+    if profile is not None and profile.get("password_source") == LIBRARY_SYSTEM and profile.get("card_barcode"):
+        attempt.mirror = deps.barcode_index(profile["card_barcode"])
     if profile is not None and profile.get("password_hash"):  # applied here: the hash held here decides
         _settle(answer)  # (never asked for such a reader: their pointer does not name the library system)
         guard = found.pointer if id_number is not None else None
@@ -215,6 +214,9 @@ def _outcome(
     outcomes = [deps.lockout.outcome_action(a, attempt.at, attempt.locks[a], correct) for a in attempt.accounts]
     if any(outcome is None for outcome in outcomes):
         return LOCKOUT_CHANGED
+    until = 0 if correct else max(deps.lockout.failure_locks(attempt.locks[a], attempt.at) for a in attempt.accounts)
+    if until and attempt.mirror:
+        then = [*then, deps.lockout.mirrored_lock_action(attempt.mirror, until)]
     head = [deps.admission.hit_action()] if hit else []
     codes = deps.records.commit([*head, *outcomes, *then])
     if codes is None:
@@ -364,7 +366,9 @@ def _ask_again(
 ) -> tuple[str, Session]:
     """Another attempt on this account changed its lockout meanwhile: the library system is asked again, the
     reserve-first way."""
-    check = check_with_library(attempt.accounts, identifier, password, deps.lockout, library, attempt.at)
+    check = check_with_library(
+        attempt.accounts, identifier, password, deps.lockout, library, attempt.at, attempt.mirror
+    )
     if not check.password_valid or check.patron is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
     if profile is not None:
