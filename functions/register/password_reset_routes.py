@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from onecard import wiring
+from onecard.domain.identity import normalise_barcode
 from onecard.domain.issues import FieldIssue
 from onecard.lifecycle import password_reset
 from onecard.models.lifecycle import (
@@ -17,7 +18,6 @@ from onecard.models.lifecycle import (
     PasswordResetDone,
     PasswordResetRequest,
 )
-from onecard.sessions.login import normalise_barcode
 from onecard.web import problems
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event

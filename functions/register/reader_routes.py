@@ -86,6 +86,7 @@ def _deps() -> personal_data.PersonalDataDependencies:
         decrypt_id_number=_decrypt,
         lockout=wiring.lockout(),
         library=library_system_or_503,
+        card_barcode_account=wiring.card_barcode_account,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
         delete_everything=_delete_everything,
         table=settings().readers_table,

@@ -25,7 +25,6 @@ from onecard.readers import library_patrons
 from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
-from onecard.security.blind_index import blind_index
 from onecard.sessions import login, service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems
@@ -70,7 +69,7 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
             hit=lambda: limiter.hit("login", address, limit=limit, window_seconds=60, now=now),
         ),
         identity_index=keys.identity_indexes().identity,
-        barcode_index=lambda barcode: blind_index(keys.blind_index_key(), "barcode", barcode),
+        barcode_index=wiring.card_barcode_account,
         clock=lambda: now,
         library=library_system_or_503,
         adopt_patron=_adopt_patron,

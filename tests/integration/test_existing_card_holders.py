@@ -85,6 +85,32 @@ def test_a_locked_card_holders_guesses_by_barcode_never_reach_the_library_system
     assert len(library.password_checks) == asked  # a real ILS could block the patron's card after many
 
 
+@pytest.mark.parametrize("locked_by", ["id_number", "session"])
+def test_a_card_holder_locked_another_way_is_refused_by_barcode_before_the_library_system_is_asked(
+    api, library, locked_by
+):
+    csrf = csrf_of(login(api, CHEN))  # known here from now on
+    if locked_by == "id_number":
+        assert [login(api, CHEN, password="nope0000").status for _ in range(5)] == [401] * 5
+    else:  # guesses inside a (stolen) session count towards the same lock
+        for _ in range(5):
+            api.post("/v1/readers/me/erasure", {"password": "nope0000"}, headers=csrf)
+    asked = len(library.password_checks)
+
+    by_barcode = login(api, CHEN, by="card_barcode")
+
+    assert by_barcode.status == 429 and int(by_barcode.header("Retry-After")) > 0
+    assert len(library.password_checks) == asked
+
+
+def test_a_card_holders_right_password_by_barcode_after_a_wrong_one_logs_in_and_nothing_stays_locked(api, library):
+    assert login(api, CHEN).status == 201
+    assert login(api, CHEN, by="card_barcode", password="nope0000").status == 401
+
+    assert login(api, CHEN, by="card_barcode").status == 201
+    assert [login(api, CHEN, by=by).status for by in ("id_number", "card_barcode")] == [201, 201]
+
+
 def test_a_library_system_that_does_not_answer_is_a_503_not_a_wrong_password_and_no_lockout(api, aws, library):
     body, _ = active_reader(api)
     library.set_faults(down=True)

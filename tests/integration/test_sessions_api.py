@@ -136,3 +136,63 @@ def test_one_address_gets_sixty_login_attempts_a_minute_then_429_and_other_addre
     assert over.header("Content-Type").startswith("application/problem+json")
     api.source_ip = "198.51.100.24"
     assert api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status == 401
+
+
+def _guard_of(aws, reader_id):
+    readers = aws.resources.table_names["ReadersTable"]
+    items = aws.client("dynamodb").scan(TableName=readers)["Items"]
+    return next(i for i in items if i["pk"]["S"].startswith("IDENTITY#") and i["reader_id"]["S"] == reader_id)
+
+
+def _profile_of(aws, reader_id):
+    readers = aws.resources.table_names["ReadersTable"]
+    key = {"pk": {"S": f"READER#{reader_id}"}, "sk": {"S": "PROFILE"}}
+    return aws.client("dynamodb").get_item(TableName=readers, Key=key, ConsistentRead=True)["Item"]
+
+
+def test_an_out_of_date_copy_of_the_password_hash_never_lets_an_old_password_in(api, aws, reader):
+    from onecard.security.passwords import hash_password
+
+    guard = _guard_of(aws, reader["reader_id"])
+    assert guard["password_hash"] == _profile_of(aws, reader["reader_id"])["password_hash"]
+    aws.client("dynamodb").update_item(  # as if the copy had missed a change of password
+        TableName=aws.resources.table_names["ReadersTable"],
+        Key={"pk": guard["pk"], "sk": guard["sk"]},
+        UpdateExpression="SET password_hash = :old",
+        ExpressionAttributeValues={":old": {"S": hash_password("Old12345")}},
+    )
+
+    assert log_in(api, reader, password="Old12345").status == 401
+    assert log_in(api, reader).status == 201
+    assert (
+        _guard_of(aws, reader["reader_id"])["password_hash"] == _profile_of(aws, reader["reader_id"])["password_hash"]
+    )
+
+
+def test_a_wrong_password_leaves_no_session_behind(api, aws, reader):
+    assert log_in(api, reader, password="Nope9999").status == 401
+
+    readers = aws.resources.table_names["ReadersTable"]
+    partition = aws.client("dynamodb").query(
+        TableName=readers,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"READER#{reader['reader_id']}"}},
+    )["Items"]
+    assert [i["sk"]["S"] for i in partition if i["sk"]["S"].startswith("SESSION#")] == []
+
+
+def test_a_changed_password_is_copied_to_the_identity_guard_in_the_same_write(api, aws, reader):
+    csrf = log_in(api, reader).json()["csrf_token"]
+
+    changed = api.put(
+        "/v1/readers/me/password",
+        {"current_password": "Read2026", "password": "Newer2027", "password_confirm": "Newer2027"},
+        headers={"X-CSRF-Token": csrf},
+    )
+
+    assert changed.status == 204, changed.body
+    assert (
+        _guard_of(aws, reader["reader_id"])["password_hash"] == _profile_of(aws, reader["reader_id"])["password_hash"]
+    )
+    assert log_in(api, reader).status == 401
+    assert log_in(api, reader, password="Newer2027").status == 201

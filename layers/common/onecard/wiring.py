@@ -7,12 +7,14 @@ import os
 from typing import TYPE_CHECKING
 
 from onecard.config import settings
+from onecard.domain.identity import normalise_barcode
 from onecard.infra.aws import client
 from onecard.infra.consent_repository import ConsentRepository
 from onecard.infra.login_records import LoginRecords
 from onecard.infra.rate_limit import RateLimiter
 from onecard.infra.readers_repository import ReaderRepository
 from onecard.keys import KeyRing
+from onecard.security.blind_index import blind_index
 from onecard.security.envelope import EnvelopeCipher
 from onecard.sessions.lockout import Lockout
 from onecard.sessions.store import SessionStore
@@ -146,6 +148,11 @@ def mailer() -> Mailer:
 
 def verification_link(token: str) -> str:
     return f"{settings().public_base_url.rstrip('/')}/email-verification?token={token}"
+
+
+def card_barcode_account(barcode: str) -> str:
+    """The lockout's account of a card barcode (its blind index; the barcode normalised first)."""
+    return blind_index(keyring().blind_index_key(), "barcode", normalise_barcode(barcode))
 
 
 @functools.cache

@@ -124,6 +124,11 @@ def normalise_id_number(raw: str) -> str:
     return raw.strip().translate(_TO_CANONICAL)
 
 
+def normalise_barcode(raw: str) -> str:
+    """A card barcode as the library system stores it: no surrounding spaces, upper case."""
+    return raw.strip().upper()
+
+
 def _second_value(character: str) -> int:
     """A digit counts as itself; an old-format letter (A–D) counts with the last digit of its code (A→0 … D→3)."""
     return int(character) if "0" <= character <= "9" else LETTER_CODES[character] % 10

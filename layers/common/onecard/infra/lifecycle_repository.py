@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
-from onecard.infra.readers_repository import barcode_key, reader_key, reference_put
+from onecard.infra.readers_repository import barcode_key, guard_hash_update, identity_key, reader_key, reference_put
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 from onecard.security.identity_indexes import Indexes, as_indexes
 
@@ -222,9 +222,10 @@ class LifecycleRepository:
         at: str,
         profile_changes: dict[str, Any],
         extra_items: list[dict[str, Any]],
+        identity_index: str | None = None,
     ) -> None:
-        """Spends the reset link and sets the new password hash (with the audit entry and the notice), all or
-        nothing. Raises TokenRefused("token_used") when the link was spent (or ran out) meanwhile."""
+        """Spends the reset link and sets the new password hash (with the audit entry and the notice, and the hash's
+        copy on the identity guard under ``identity_index``), all or nothing. Raises TokenRefused("token_used") when the link was spent (or ran out) meanwhile."""
         names = {f"#f{i}": name for i, name in enumerate(profile_changes)}
         values = {f":v{i}": value for i, value in enumerate(profile_changes.values())}
         try:
@@ -251,6 +252,15 @@ class LifecycleRepository:
                         }
                     },
                     *({"Put": {"TableName": self._table, "Item": to_item(item)}} for item in extra_items),
+                    *(
+                        [
+                            guard_hash_update(
+                                self._table, identity_key(identity_index), reader_id, profile_changes["password_hash"]
+                            )
+                        ]
+                        if identity_index
+                        else []
+                    ),
                 ]
             )
         except ClientError as error:

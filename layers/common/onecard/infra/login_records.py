@@ -9,8 +9,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import batch_get, cancellation_codes, is_transaction_cancelled, item_at
-from onecard.infra.readers_repository import barcode_key, identity_key, reader_key
+from onecard.infra.dynamo import batch_get, cancellation_codes, is_transaction_cancelled, item_at, to_item
+from onecard.infra.readers_repository import barcode_key, guard_hash_update, identity_key, reader_key
 from onecard.security.identity_indexes import Indexes, as_indexes
 
 
@@ -56,6 +56,24 @@ class LoginRecords:
 
     def _in_order(self, found: dict[str, list[dict[str, Any]]], keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [item_at(found.get(self._sessions, []), key) or {} for key in keys]
+
+    def hash_unchanged(self, reader_id: str, password_hash: str) -> dict[str, Any]:
+        """A transaction action that holds while the reader's profile keeps this password hash: a login that checked
+        the password against the identity guard's copy is written only if that copy was still the reader's hash."""
+        return {
+            "ConditionCheck": {
+                "TableName": self._readers,
+                "Key": to_item(reader_key(reader_id)),
+                "ConditionExpression": "password_hash = :hash",
+                "ExpressionAttributeValues": to_item({":hash": password_hash}),
+            }
+        }
+
+    def hash_copied(self, guard: dict[str, Any], reader_id: str, password_hash: str) -> dict[str, Any]:
+        """A transaction action that copies the reader's password hash onto the identity guard that found them (a
+        reader stored before guards carried it, or whose copy was out of date), so that the next login can check
+        the password without reading the profile first."""
+        return guard_hash_update(self._readers, guard, reader_id, password_hash)
 
     def commit(self, actions: list[dict[str, Any]]) -> list[str] | None:
         """Writes ``actions`` in one transaction. None when written; otherwise each action's cancellation reason

@@ -34,6 +34,28 @@ def household_key(household_index: str) -> dict[str, str]:
     return {"pk": f"HOUSEHOLD#{household_index}", "sk": "HOUSEHOLD"}
 
 
+def login_facts(profile: dict[str, Any]) -> dict[str, Any]:
+    """What an identity guard carries for a login, so that it need not read the profile first: the password hash of a
+    reader who applied here (a copy: a login's write checks it is still the profile's), or that the library
+    system holds the password."""
+    facts = {name: profile[name] for name in ("password_hash", "password_source") if profile.get(name)}
+    return facts
+
+
+def guard_hash_update(table: str, guard: dict[str, Any], reader_id: str, password_hash: str) -> dict[str, Any]:
+    """A transaction action that puts the reader's password hash on their identity guard (``guard``: its key), written
+    wherever the hash changes; it holds only while the guard is the reader's."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item({"pk": guard["pk"], "sk": guard["sk"]}),
+            "UpdateExpression": "SET password_hash = :hash",
+            "ConditionExpression": "reader_id = :reader",
+            "ExpressionAttributeValues": to_item({":hash": password_hash, ":reader": reader_id}),
+        }
+    }
+
+
 def reference_put(table: str, reader_id: str, key: dict[str, str]) -> dict[str, Any]:
     """A transaction action that records, in the reader's partition, an item elsewhere that names the reader
     (a link request's pointer, an e-mail link's pointer): the erasure finds and deletes each one by it."""
@@ -120,9 +142,9 @@ class ReaderRepository:
                 return self.refresh_patron(existing, refreshed)
             # The guards and the barcode pointer say that the library system holds this reader's password, so a
             # login can ask it while the profile is still being read (and never for a reader who applied here).
-            source = {"password_source": profile["password_source"]}
+            source = {"password_source": profile["password_source"]}  # the barcode pointer says so too
             guards = guard_actions(
-                self._readers, reader_id, [identity_key(i) for i in as_indexes(indexes)], also=source
+                self._readers, reader_id, [identity_key(i) for i in as_indexes(indexes)], also=login_facts(profile)
             )
             try:
                 self._db.transact_write_items(
@@ -183,6 +205,12 @@ class ReaderRepository:
         if not changes:
             return None, profile
         return {"Update": self._profile_update(profile["reader_id"], changes)}, {**profile, **changes}
+
+    def guard_hash_action(self, profile: dict[str, Any], password_hash: str) -> dict[str, Any]:
+        """guard_hash_update for the guard the profile names (its current identity index)."""
+        return guard_hash_update(
+            self._readers, identity_key(profile["identity_index"]), profile["reader_id"], password_hash
+        )
 
     def get_profile(self, reader_id: str) -> dict[str, Any] | None:
         answer = self._db.get_item(TableName=self._readers, Key=to_item(reader_key(reader_id)), ConsistentRead=True)
@@ -311,7 +339,12 @@ class ReaderRepository:
                 }
             }
         ]
-        identities = guard_actions(self._readers, reader_id, [identity_key(i) for i in as_indexes(new.identity_index)])
+        identities = guard_actions(
+            self._readers,
+            reader_id,
+            [identity_key(i) for i in as_indexes(new.identity_index)],
+            login_facts(new.profile),
+        )
         households = (
             guard_actions(self._readers, reader_id, [household_key(i) for i in as_indexes(new.household_index)])
             if new.household_index

@@ -156,6 +156,7 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
             stamp,
             {"password_hash": hash_password(password), "password_changed_at": stamp},
             extra,
+            identity_index=profile.get("identity_index"),
         )
     except TokenRefused as refused:
         _refuse(f"reset_{refused.code}")

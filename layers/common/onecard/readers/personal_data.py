@@ -36,6 +36,8 @@ class PersonalDataDependencies:
     """The login's lockout: a password guessed inside a stolen session counts towards it too."""
     library: Callable[[], Any] = lambda: None
     """The library system, which holds existing card holders' passwords (None where there is none)."""
+    card_barcode_account: Callable[[str], str | None] = lambda barcode: None
+    """The lockout's account of a card barcode, where a card holder's lock is kept too (Lockout.fail's mirror)."""
     partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
     email_changed: Callable[[str, str], None] = lambda reader_id, address: None
     """Sends a verification link to a new address (after the correction is stored)."""
@@ -203,8 +205,9 @@ def _password_right(profile: dict[str, Any], password: str, deps: PersonalDataDe
         library = deps.library()
         if library is None:
             raise library_unavailable()
+        barcode = profile["card_barcode"]
         return check_with_library(
-            profile["identity_index"], profile["card_barcode"], password, deps.lockout, library, at
+            profile["identity_index"], barcode, password, deps.lockout, library, at, deps.card_barcode_account(barcode)
         ).password_valid
     return check_password(profile["identity_index"], profile.get("password_hash"), password, deps.lockout, at)
 
@@ -237,11 +240,15 @@ def change_password(
         raise problems.InvalidFields(issues)
     now = deps.clock()
     at = iso_millis(now)
+    new_hash = hash_password(new)
     deps.readers.update_profile(
         reader_id,
-        {"password_hash": hash_password(new)},
+        {"password_hash": new_hash},
         [audit_item(reader_id, "password", "changed", at)],
-        _notice_actions(profile, "password_changed", now, deps.table),
+        [
+            *_notice_actions(profile, "password_changed", now, deps.table),
+            deps.readers.guard_hash_action(profile, new_hash),
+        ],
     )
     for pointer in deps.readers.partition(reader_id, "SESSION#"):
         token_hash = pointer["sk"].split("#", 1)[1]

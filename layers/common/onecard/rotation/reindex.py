@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 
 from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, to_item
 from onecard.infra.lifecycle_repository import person_key
-from onecard.infra.readers_repository import household_key, identity_key, reader_key, reference_put
+from onecard.infra.readers_repository import household_key, identity_key, login_facts, reader_key, reference_put
 from onecard.security.identity_indexes import IdentityIndexes, version_of
 
 INDEXED_KINDS = ("IDENTITY", "HOUSEHOLD", "PERSON", "ERASED")
@@ -125,25 +125,25 @@ class Reindexer:
         identity = self._indexes.identity(
             self._decrypt(f"{reader_id}:id_number", profile["id_number_encrypted"])
         ).current
-        guards = [(identity_key(identity), identity_key(old_identity))]
+        guards = [(identity_key(identity), identity_key(old_identity), login_facts(profile))]
         sets = {"identity_index": identity}
         if profile.get("person_index"):
             person = self._indexes.person(profile["name"], profile["birth_date"]).current
-            guards.append((person_key(person, reader_id), person_key(profile["person_index"], reader_id)))
+            guards.append((person_key(person, reader_id), person_key(profile["person_index"], reader_id), {}))
             sets["person_index"] = person
         household = profile.get("household") or {}
         if household.get("household_index"):
             number = self._decrypt(f"{reader_id}:register_number", household["register_number_encrypted"])
             new_household = self._indexes.household(number).current
-            guards.append((household_key(new_household), household_key(household["household_index"])))
+            guards.append((household_key(new_household), household_key(household["household_index"]), {}))
             sets["household.household_index"] = new_household
         actions: list[dict[str, Any]] = []
-        for new, old in guards:
+        for new, old, carried in guards:
             actions.append(
                 {
                     "Put": {
                         "TableName": self._table,
-                        "Item": to_item({**new, "reader_id": reader_id}),
+                        "Item": to_item({**new, "reader_id": reader_id, **carried}),
                         "ConditionExpression": "attribute_not_exists(pk) OR reader_id = :r",
                         "ExpressionAttributeValues": to_item({":r": reader_id}),
                     }

@@ -164,7 +164,7 @@ class Lockout:
             if not known:
                 return {"ConditionCheck": {"TableName": self._table, "Key": key, **unchanged}}
             return {"Delete": {"TableName": self._table, "Key": key, **unchanged}}
-        if attempts + 1 >= MAX_FAILURES:
+        if self.failure_locks(known, now):
             state = {"locked_until": now + LOCK_SECONDS, "attempts": 0, "window_start": 0}
             expires = now + LOCK_SECONDS + 60
         elif window_open:
@@ -175,6 +175,20 @@ class Lockout:
             expires = now + WINDOW_SECONDS + 60
         item = {**self.key(account), **state, "expires_at": expires}
         return {"Put": {"TableName": self._table, "Item": to_item(item), **unchanged}}
+
+    @staticmethod
+    def failure_locks(known: dict[str, Any], now: int) -> int:
+        """When a failure now, counted on the lockout item as read, locks the account: until when (0: it does not)."""
+        window_open = int(known.get("window_start", 0)) > now - WINDOW_SECONDS
+        attempts = int(known.get("attempts", 0)) if window_open else 0
+        return now + LOCK_SECONDS if attempts + 1 >= MAX_FAILURES else 0
+
+    def mirrored_lock_action(self, account: str, until: int) -> dict[str, Any]:
+        """A transaction action that locks another account of the same reader until the same time: a card holder's
+        lock is kept under their card barcode's account too, which a barcode login reads before it knows whose card
+        it is, so that a locked card's guesses never reach the library system."""
+        item = {**self.key(account), "locked_until": until, "attempts": 0, "window_start": 0, "expires_at": until + 60}
+        return {"Put": {"TableName": self._table, "Item": to_item(item)}}
 
     @staticmethod
     def _unchanged(known: dict[str, Any]) -> dict[str, Any]:
@@ -192,8 +206,9 @@ class Lockout:
         condition = {"ConditionExpression": " AND ".join(parts), "ExpressionAttributeNames": names}
         return {**condition, "ExpressionAttributeValues": to_item(values)} if values else condition
 
-    def fail(self, account: str, now: int) -> None:
-        """A reserved check failed: its attempt stays counted; the one that fills the window locks the account."""
+    def fail(self, account: str, now: int, mirror: str | None = None) -> None:
+        """A reserved check failed: its attempt stays counted; the one that fills the window locks the account (and
+        the ``mirror`` account: see mirrored_lock_action)."""
         record = self._record(account)
         if int(record.get("attempts", 0)) < MAX_FAILURES or int(record.get("locked_until", 0)) > now:
             return
@@ -216,7 +231,10 @@ class Lockout:
             )
         except ClientError as error:
             if not _is_condition_failure(error):
-                raise  # a concurrent failure locked it already
+                raise
+            return  # a concurrent failure locked it already
+        if mirror:
+            self._db.put_item(**self.mirrored_lock_action(mirror, now + LOCK_SECONDS)["Put"])
 
     def release(self, account: str) -> None:
         """A reserved check that could not be made (the library system did not answer): not a failure, so its

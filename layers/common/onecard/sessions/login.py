@@ -3,14 +3,19 @@ password hash held here; anyone else against the library system, which holds exi
 Every failure looks alike and counts towards one lockout.
 
 A login by ID number reads the identity guard together with the lockout and the per-address counter (one
-BatchGetItem), then the profile, and writes everything it changes in one transaction: the session, the lockout
-outcome and the per-address hit (three requests). The lockout outcome is conditioned on the lockout as read
-(Lockout.outcome_action): when another attempt on the same account changed it meanwhile, nothing is written and
-that login goes the reserve-first way, as every password check inside a session does (password_check).
+BatchGetItem). The guard of a reader who applied here carries a copy of their password hash, so the password is
+checked at once, and when the account has no failures on record (the usual case) the session is written while it
+is checked: one transaction with the session, the per-address hit, the lockout as read and a check that the copy is
+still the profile's hash. Two requests, and the write costs no time of its own. A wrong password then deletes that
+session (its token was never given out) in the transaction that counts the failure. The lockout outcome is
+conditioned on the lockout as read (Lockout.outcome_action): when another attempt on the same account changed it
+meanwhile, or the copy was out of date, nothing is written and the login reads the profile and goes on from there,
+the reserve-first way if need be, as every password check inside a session does (password_check).
 
 For a card holder the library system's answer is asked in the background as soon as the first read shows whose
 password it is (the guard or barcode pointer says so) and that the address and account may try: the profile is
-read meanwhile. Its answer is used only once the attempt is counted, so a lock set meanwhile still refuses it.
+read and the session written meanwhile. Its answer is used only once the attempt is counted, so a lock set
+meanwhile still refuses it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from onecard.domain.identity import normalise_id_number
+from onecard.domain.identity import normalise_barcode, normalise_id_number
 from onecard.ils import LibrarySystemUnavailable
 from onecard.readers.library_patrons import LIBRARY_SYSTEM, library_unavailable
 from onecard.security.passwords import dummy_hash, verify_password
@@ -80,18 +85,19 @@ class LoginDependencies:
     nothing changed), and the profile as it will be."""
 
 
-def normalise_barcode(raw: str) -> str:
-    return raw.strip().upper()
-
-
 _background: ThreadPoolExecutor | None = None
 
+WRITTEN, LOCKOUT_CHANGED, OUT_OF_DATE = "written", "lockout changed", "out of date"
+"""What became of a login's write (_outcome)."""
 
-def _in_background(question: Callable[[], Any]) -> Future:
+
+def _in_background(work: Callable[[], Any]) -> Future:
+    """Runs a question to the library system, or a write, while the login goes on (argon2 and the SDK's network
+    calls release the GIL)."""
     global _background
     if _background is None:
-        _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="library-system")
-    return _background.submit(question)
+        _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="login")
+    return _background.submit(work)
 
 
 @dataclass
@@ -100,12 +106,19 @@ class _Attempt:
     locks: dict[str, dict[str, Any]]
     rate: dict[str, Any]
     at: int
+    mirror: str | None = None
+    """A known card holder's card barcode account, where a lock of theirs is kept too (mirrored_lock_action)."""
 
     @property
     def rotating(self) -> bool:
         """During a rotation of the blind-index key an identity has an account under each live index: its
         attempts go the reserve-first way (password_check.check_password says why each is counted under all)."""
         return len(self.accounts) > 1
+
+    @property
+    def clean(self) -> bool:
+        """No failures on record: a right password changes no lockout item, so its write may go before the check."""
+        return not self.rotating and not any(self.locks[account] for account in self.accounts)
 
 
 def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Session]:
@@ -122,12 +135,14 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
         found = deps.records.by_barcode(barcode or "", [deps.admission.key, lock_key(accounts[0])])
     attempt = _Attempt(accounts, dict(zip(accounts, found.items[1:], strict=True)), found.items[0], at)
     _refuse_when_limited(attempt, deps)
+    copied_hash = found.pointer.get("password_hash") if id_number is not None else None
+    if copied_hash and found.reader_id and not attempt.rotating:
+        return _with_hash_on_guard(found, copied_hash, credentials.password, attempt, deps)
     identifier = id_number or barcode or ""
-    # A known reader's lockout is kept under their identity index, which a barcode login learns only from the
-    # pointer: it asks the library system after that lock is read, so a locked card holder's guesses never reach it.
-    early = not attempt.rotating and (
-        found.reader_id is None or (barcode is None and found.pointer.get("password_source") == LIBRARY_SYSTEM)
-    )
+    # A known card holder's lockout is kept under their identity index, which a barcode login learns only from the
+    # pointer; their locks are kept under the barcode's account too, read with the pointer, so the library system
+    # can be asked at once and a locked card holder's guesses still never reach it.
+    early = not attempt.rotating and (found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM)
     library = deps.library() if early else None
     answer = _ask(library, identifier, credentials.password) if library is not None else None
     try:
@@ -135,9 +150,12 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     except BaseException:
         _settle(answer)
         raise
+    if profile is not None and profile.get("password_source") == LIBRARY_SYSTEM and profile.get("card_barcode"):
+        attempt.mirror = deps.barcode_index(profile["card_barcode"])
     if profile is not None and profile.get("password_hash"):  # applied here: the hash held here decides
         _settle(answer)  # (never asked for such a reader: their pointer does not name the library system)
-        return _with_password_hash(profile, credentials.password, attempt, deps)
+        guard = found.pointer if id_number is not None else None
+        return _with_password_hash(profile, credentials.password, attempt, deps, guard)
     if answer is None:
         library = deps.library()
         if library is None:  # no library system: an unknown identifier fails as slowly as a wrong password
@@ -185,20 +203,31 @@ def _settle(answer: Future | None) -> None:
             answer.result()
 
 
-def _counted(correct: bool, attempt: _Attempt, deps: LoginDependencies, then: list[dict[str, Any]]) -> bool:
-    """Writes the attempt's outcome, its per-address hit and ``then`` in one transaction. False when the lockout
-    changed since it was read (nothing is written: the attempt goes the reserve-first way)."""
+def _outcome(
+    correct: bool, attempt: _Attempt, deps: LoginDependencies, then: list[dict[str, Any]], *, hit: bool = True
+) -> str:
+    """Writes the attempt's outcome, its per-address hit (unless already written) and ``then`` in one transaction:
+    WRITTEN; LOCKOUT_CHANGED when the lockout changed since it was read, or allows no attempt this way (nothing is
+    written: the attempt goes the reserve-first way); OUT_OF_DATE when an action of ``then`` found its item changed."""
     if attempt.rotating:
-        return False
+        return LOCKOUT_CHANGED
     outcomes = [deps.lockout.outcome_action(a, attempt.at, attempt.locks[a], correct) for a in attempt.accounts]
     if any(outcome is None for outcome in outcomes):
-        return False
-    codes = deps.records.commit([deps.admission.hit_action(), *outcomes, *then])
+        return LOCKOUT_CHANGED
+    until = 0 if correct else max(deps.lockout.failure_locks(attempt.locks[a], attempt.at) for a in attempt.accounts)
+    if until and attempt.mirror:
+        then = [*then, deps.lockout.mirrored_lock_action(attempt.mirror, until)]
+    head = [deps.admission.hit_action()] if hit else []
+    codes = deps.records.commit([*head, *outcomes, *then])
     if codes is None:
-        return True
-    if codes[0] == "ConditionalCheckFailed":  # the address's logins of this minute were used up meanwhile
+        return WRITTEN
+    if hit and codes[0] == "ConditionalCheckFailed":  # the address's logins of this minute were used up meanwhile
         raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=deps.admission.verdict(None).retry_after_seconds)
-    return False
+    return OUT_OF_DATE if "ConditionalCheckFailed" in codes[len(head) + len(outcomes) :] else LOCKOUT_CHANGED
+
+
+def _counted(correct: bool, attempt: _Attempt, deps: LoginDependencies, then: list[dict[str, Any]]) -> bool:
+    return _outcome(correct, attempt, deps, then) == WRITTEN
 
 
 def _admitted_again(deps: LoginDependencies) -> None:
@@ -208,10 +237,46 @@ def _admitted_again(deps: LoginDependencies) -> None:
         raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=verdict.retry_after_seconds)
 
 
-def _with_password_hash(
-    profile: dict[str, Any] | None, password: str, attempt: _Attempt, deps: LoginDependencies
+def _with_hash_on_guard(
+    found: Any, copied_hash: str, password: str, attempt: _Attempt, deps: LoginDependencies
 ) -> tuple[str, Session]:
-    """Always exactly one argon2 verification (against a dummy hash when there is no reader)."""
+    """A reader who applied here, found by an identity guard with a copy of their password hash (see above)."""
+    reader_id = found.reader_id
+    token, session, put = deps.sessions.new(reader_id, attempt.at)
+    still_theirs = deps.records.hash_unchanged(reader_id, copied_hash)
+    if attempt.clean:
+        writing = _in_background(lambda: _outcome(True, attempt, deps, [put, still_theirs]))
+        correct = verify_password(copied_hash, password)
+        written = writing.result()
+        if written == WRITTEN and correct:
+            return token, session
+        if written == WRITTEN:  # a wrong password: the session goes, and the failure is counted
+            discard = deps.sessions.discard_action(session)
+            if _outcome(False, attempt, deps, [discard], hit=False) != WRITTEN:
+                deps.records.commit([discard])
+                check_login_password(attempt.accounts, copied_hash, password, deps.lockout, attempt.at)
+            raise problems.Unauthenticated(LOGIN_FAILED)
+    else:
+        correct = verify_password(copied_hash, password)
+        # a wrong password is counted only against the reader's real hash, too
+        if _outcome(correct, attempt, deps, [put, still_theirs] if correct else [still_theirs]) == WRITTEN:
+            if correct:
+                return token, session
+            raise problems.Unauthenticated(LOGIN_FAILED)
+    # The copy was out of date or the lockout changed meanwhile (nothing was written): the profile decides.
+    profile, _ = deps.records.profile(reader_id, [])
+    return _with_password_hash(profile, password, attempt, deps, found.pointer)
+
+
+def _with_password_hash(
+    profile: dict[str, Any] | None,
+    password: str,
+    attempt: _Attempt,
+    deps: LoginDependencies,
+    guard: dict[str, Any] | None = None,
+) -> tuple[str, Session]:
+    """Always exactly one argon2 verification (against a dummy hash when there is no reader). ``guard``: the identity
+    guard that found the reader; a right password puts the hash's copy on it where it is missing or out of date."""
     stored = profile.get("password_hash") if profile else None
     if attempt.rotating:
         correct = None
@@ -219,7 +284,12 @@ def _with_password_hash(
         correct = verify_password(stored or dummy_hash(), password) and stored is not None and profile is not None
     if correct:
         token, session, put = deps.sessions.new(profile["reader_id"], attempt.at)  # type: ignore[index]
-        if _counted(True, attempt, deps, [put]):
+        copy = (
+            [deps.records.hash_copied(guard, profile["reader_id"], stored)]  # type: ignore[index]
+            if guard and stored and guard.get("password_hash") != stored
+            else []
+        )
+        if _counted(True, attempt, deps, [put, *copy]):
             return token, session
     elif correct is False and _counted(False, attempt, deps, []):
         raise problems.Unauthenticated(LOGIN_FAILED)
@@ -241,12 +311,36 @@ def _with_library(
     attempt: _Attempt,
     deps: LoginDependencies,
 ) -> tuple[str, Session]:
-    """The library system's answer, counted like any password check; an unreachable one is a 503, not counted."""
+    """The library system's answer, counted like any password check; an unreachable one is a 503, not counted.
+    A known card holder with no failures on record has their session written while the library system checks."""
+    early = None
+    if profile is not None and attempt.clean:
+        token, session, put = deps.sessions.new(profile["reader_id"], attempt.at)
+        try:
+            if _outcome(True, attempt, deps, [put]) == WRITTEN:
+                early = token, session
+        except BaseException:
+            _settle(answer)
+            raise
     try:
         check = answer.result()
     except LibrarySystemUnavailable:
+        if early:
+            deps.sessions.revoke(early[1])
         raise library_unavailable() from None
     correct = check.password_valid and check.patron is not None
+    if early is not None and profile is not None:
+        token, session = early
+        if correct:  # the record is brought up to date where the library system changed it (rarely)
+            refresh, _ = deps.refresh_action(profile, check.patron)
+            if refresh:
+                deps.records.commit([refresh])
+            return token, session
+        discard = deps.sessions.discard_action(session)
+        if _outcome(False, attempt, deps, [discard], hit=False) == WRITTEN:
+            raise problems.Unauthenticated(LOGIN_FAILED)
+        deps.records.commit([discard])
+        return _ask_again(library, identifier, id_number, profile, password, attempt, deps)
     if not correct:
         if _counted(False, attempt, deps, []):
             raise problems.Unauthenticated(LOGIN_FAILED)
@@ -257,9 +351,24 @@ def _with_library(
             return token, session
     elif _counted(True, attempt, deps, []):  # new here: counted first, then the record is kept
         return deps.sessions.create(_adopted(check.patron, id_number, deps)["reader_id"], attempt.at)
-    # Another attempt on this account changed its lockout meanwhile: ask again, the reserve-first way.
     _admitted_again(deps)
-    check = check_with_library(attempt.accounts, identifier, password, deps.lockout, library, attempt.at)
+    return _ask_again(library, identifier, id_number, profile, password, attempt, deps)
+
+
+def _ask_again(
+    library: Any,
+    identifier: str,
+    id_number: str | None,
+    profile: dict[str, Any] | None,
+    password: str,
+    attempt: _Attempt,
+    deps: LoginDependencies,
+) -> tuple[str, Session]:
+    """Another attempt on this account changed its lockout meanwhile: the library system is asked again, the
+    reserve-first way."""
+    check = check_with_library(
+        attempt.accounts, identifier, password, deps.lockout, library, attempt.at, attempt.mirror
+    )
     if not check.password_valid or check.patron is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
     if profile is not None:

@@ -72,8 +72,11 @@ def check_login_password(
     return correct, actions
 
 
-def check_with_library(account: Any, identifier: str, password: str, lockout: Any, library: Any, at: int) -> Any:
-    """The same check when the library system holds the password: one question to it under the same lockout.
+def check_with_library(
+    account: Any, identifier: str, password: str, lockout: Any, library: Any, at: int, mirror: str | None = None
+) -> Any:
+    """The same check when the library system holds the password: one question to it under the same lockout
+    (a lock it sets is kept under the card barcode's account ``mirror`` too: Lockout.mirrored_lock_action).
 
     Returns its PatronCheck. Raises the 429 problem while the account is locked, and the 503 problem when the library
     system does not answer; that attempt is not counted (a wrong password is, as everywhere).
@@ -92,5 +95,5 @@ def check_with_library(account: Any, identifier: str, password: str, lockout: An
         if check.password_valid:
             lockout.succeed(one, at)
         else:
-            lockout.fail(one, at)
+            lockout.fail(one, at, mirror)
     return check

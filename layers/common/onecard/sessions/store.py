@@ -101,6 +101,12 @@ class SessionStore:
         }
         return token, session, put
 
+    def discard_action(self, session: Session) -> dict[str, Any]:
+        """A transaction action that deletes a session written before its password was found wrong (its token was
+        never given to anyone)."""
+        key = to_item(session_key(session.reader_id, session.token_hash))
+        return {"Delete": {"TableName": self._readers, "Key": key}}
+
     def create(self, reader_id: str, now: int, also: list[dict[str, Any]] | None = None) -> tuple[str, Session]:
         """A new session, in one transaction with the ``also`` actions (a login's lockout and patron record)."""
         token, session, put = self.new(reader_id, now)
