@@ -30,6 +30,14 @@
     return { status: response.status, body: parsed };
   }
 
+  /** Member `name` of a 200 answer's JSON object, or null: a failed request, an empty body, text that is not JSON
+   * or another object (an error page, another route's answer) all read as "not available". */
+  function jsonMember(answer, name) {
+    const body = answer.status === 200 ? answer.body : null;
+    if (!body || typeof body !== "object" || Array.isArray(body)) return null;
+    return body[name] === undefined ? null : body[name];
+  }
+
   // --- Errors: next to each field and in a summary at the top that takes the focus ---------------------------
   function fieldContainer(form, path) {
     // "partners[0].document_sha256" and "mailing_address.city" fall back to the nearest named container.
@@ -120,7 +128,9 @@
   }
 
   function problemErrors(body) {
-    if (body && Array.isArray(body.errors) && body.errors.length) return body.errors;
+    const listed = body && Array.isArray(body.errors) ? body.errors : [];
+    const errors = listed.filter((e) => e && typeof e.message === "string");
+    if (errors.length) return errors;
     return [{ field: "", message: (body && (body.detail || body.title)) || t("network_error") }];
   }
 
@@ -130,7 +140,11 @@
   async function consentDocument(partner) {
     if (!documents[partner]) {
       const answer = await api("GET", `/v1/consent-documents/${encodeURIComponent(partner)}`);
-      if (answer.status !== 200) throw new Error(answer.body && answer.body.detail);
+      const text = jsonMember(answer, "text_zh");
+      // Only a whole document is shown and remembered: agreeing sends its hash.
+      if (typeof text !== "string" || !jsonMember(answer, "sha256")) {
+        throw new Error((answer.body && answer.body.detail) || "no consent document");
+      }
       documents[partner] = answer.body;
     }
     return documents[partner];
@@ -189,11 +203,16 @@
   }
 
   // --- Address: city → district selects, the postal code shown ----------------------------------------------
-  let postalData = null;
-  async function postalCodes() {
+  let postalData = null;  // one request for every address picker of the page
+  function postalCodes() {
     if (!postalData) {
-      const answer = await api("GET", "/assets/postal-codes.json");
-      postalData = answer.status === 200 ? answer.body.cities : [];
+      postalData = api("GET", "/assets/postal-codes.json").then((answer) => {
+        const cities = jsonMember(answer, "cities");
+        const usable = Array.isArray(cities)
+          ? cities.filter((c) => c && typeof c.name === "string" && Array.isArray(c.districts)) : [];
+        if (!usable.length) postalData = null;  // without the table the pickers offer no choice; a later one asks again
+        return usable;
+      });
     }
     return postalData;
   }
@@ -239,5 +258,7 @@
     result.focus();
   }
 
-  window.OneCard = { api, csrfToken, showErrors, clearErrors, problemErrors, askConsent, setupAddress, showResult, t };
+  window.OneCard = {
+    api, jsonMember, csrfToken, showErrors, clearErrors, problemErrors, askConsent, setupAddress, showResult, t,
+  };
 })();

@@ -1,7 +1,7 @@
 // 網路辦證: the application form. The API judges every field; this page only gathers, explains and shows.
 "use strict";
 (function () {
-  const { api, showErrors, clearErrors, problemErrors, askConsent, setupAddress, t } = window.OneCard;
+  const { api, jsonMember, showErrors, clearErrors, problemErrors, askConsent, setupAddress, t } = window.OneCard;
   const form = document.getElementById("register-form");
   const summary = document.getElementById("error-summary");
   const $ = (id) => document.getElementById(id);
@@ -37,10 +37,11 @@
   }
 
   async function fillCountries() {
-    const answer = await api("GET", "/assets/countries.json");
-    if (answer.status !== 200) return;
+    // Anything but the country table leaves only the prompt; the API then names the field if a passport needs it.
+    const countries = jsonMember(await api("GET", "/assets/countries.json"), "countries");
+    if (!countries || typeof countries !== "object") return;
     const select = $("passport-country");
-    const entries = Object.entries(answer.body.countries).filter(([code]) => code !== "TW");
+    const entries = Object.entries(countries).filter(([code, name]) => code !== "TW" && typeof name === "string");
     for (const [code, name] of entries) select.append(new Option(`${name} (${code})`, code));
   }
 
@@ -123,8 +124,9 @@
     const result = $("availability-result");
     const query = new URLSearchParams({ id_type: $("id-type").value, id_number: text("id-number") });
     const answer = await api("GET", `/v1/readers/availability?${query}`);
-    if (answer.status === 200) {
-      result.textContent = t(answer.body.registered ? "registered_yes" : "registered_no");
+    const registered = jsonMember(answer, "registered");
+    if (typeof registered === "boolean") {
+      result.textContent = t(registered ? "registered_yes" : "registered_no");
     } else {
       result.textContent = problemErrors(answer.body).map((e) => e.message).join(" ");
     }
@@ -139,7 +141,7 @@
     status.textContent = t("captcha_working");
     captcha = (async () => {
       const answer = await api("GET", "/v1/captcha");
-      if (answer.status !== 200) throw new Error("no challenge");
+      if (typeof jsonMember(answer, "challenge") !== "string") throw new Error("no challenge");
       const challenge = answer.body;
       const number = await new Promise((resolve, reject) => {
         const worker = new Worker("/assets/pow-worker.js");
@@ -228,7 +230,8 @@
       }
       solveCaptcha();  // each solution is good for one try
       const errors = problemErrors(answer.body);
-      if (answer.status === 409 && CONFLICT_FIELDS[answer.body.code]) errors[0].field = CONFLICT_FIELDS[answer.body.code];
+      const code = answer.body && answer.body.code;
+      if (answer.status === 409 && CONFLICT_FIELDS[code]) errors[0].field = CONFLICT_FIELDS[code];
       showErrors(form, summary, errors);
     } finally {
       button.disabled = false;
