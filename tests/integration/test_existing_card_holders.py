@@ -227,3 +227,26 @@ def test_without_a_library_system_only_readers_who_applied_here_log_in(api):
 
     assert login(api, CHEN).status == 401
     assert log_in(api, body)
+
+
+def test_a_card_holders_failed_or_unanswered_logins_leave_no_session_behind(api, aws, library):
+    def sessions_of(reader_id: str) -> list[str]:
+        items = aws.client("dynamodb").query(
+            TableName=aws.resources.table_names["ReadersTable"],
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+            ExpressionAttributeValues={":pk": {"S": f"READER#{reader_id}"}, ":s": {"S": "SESSION#"}},
+        )["Items"]
+        return sorted(item["sk"]["S"] for item in items)
+
+    reader_id = login(api, CHEN).json()["reader_id"]  # known here from now on, with one session
+    before = sessions_of(reader_id)
+    library.set_faults(down=True)
+    assert login(api, CHEN).status == 503
+    library.set_faults()
+    assert login(api, CHEN, password="nope0000").status == 401
+    assert sessions_of(reader_id) == before
+
+    assert login(api, CHEN).status == 201  # clears the failure, adds a session
+    after_login = sessions_of(reader_id)
+    assert login(api, CHEN, by="card_barcode", password="nope0000").status == 401
+    assert sessions_of(reader_id) == after_login and len(after_login) == len(before) + 1

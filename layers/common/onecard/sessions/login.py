@@ -145,10 +145,15 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     early = not attempt.rotating and (found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM)
     library = deps.library() if early else None
     answer = _ask(library, identifier, credentials.password) if library is not None else None
+    # By ID number the account's lockout is read already: a known card holder's session is written meanwhile too.
+    early = None
+    if answer is not None and barcode is None and found.reader_id and attempt.clean:
+        early = _session_written_early(found.reader_id, attempt, deps)
     try:
         profile = _profile(found, attempt, barcode is not None, deps)
     except BaseException:
         _settle(answer)
+        _settle(early.writing if early else None)
         raise
     if profile is not None and profile.get("password_source") == LIBRARY_SYSTEM and profile.get("card_barcode"):
         attempt.mirror = deps.barcode_index(profile["card_barcode"])
@@ -161,7 +166,22 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
         if library is None:  # no library system: an unknown identifier fails as slowly as a wrong password
             return _with_password_hash(profile, credentials.password, attempt, deps)
         answer = _ask(library, identifier, credentials.password)
-    return _with_library(answer, library, identifier, id_number, profile, credentials.password, attempt, deps)
+    return _with_library(answer, library, identifier, id_number, profile, credentials.password, attempt, deps, early)
+
+
+@dataclass(frozen=True)
+class _EarlySession:
+    """A right password's session, written in the background while the password is still being checked."""
+
+    token: str
+    session: Session
+    writing: Future
+    """_outcome's answer: WRITTEN, or why nothing was written."""
+
+
+def _session_written_early(reader_id: str, attempt: _Attempt, deps: LoginDependencies) -> _EarlySession:
+    token, session, put = deps.sessions.new(reader_id, attempt.at)
+    return _EarlySession(token, session, _in_background(lambda: _outcome(True, attempt, deps, [put])))
 
 
 def _ask(library: Any, identifier: str, password: str) -> Future:
@@ -310,18 +330,23 @@ def _with_library(
     password: str,
     attempt: _Attempt,
     deps: LoginDependencies,
+    written_early: _EarlySession | None = None,
 ) -> tuple[str, Session]:
     """The library system's answer, counted like any password check; an unreachable one is a 503, not counted.
     A known card holder with no failures on record has their session written while the library system checks."""
+    if written_early is None and profile is not None and attempt.clean:
+        written_early = _session_written_early(profile["reader_id"], attempt, deps)
     early = None
-    if profile is not None and attempt.clean:
-        token, session, put = deps.sessions.new(profile["reader_id"], attempt.at)
+    if written_early is not None:
         try:
-            if _outcome(True, attempt, deps, [put]) == WRITTEN:
-                early = token, session
+            if written_early.writing.result() == WRITTEN:
+                early = written_early.token, written_early.session
         except BaseException:
             _settle(answer)
             raise
+        if early and profile is None:  # the reader's record went meanwhile (an erasure): no session for it
+            deps.sessions.revoke(early[1])
+            early = None
     try:
         check = answer.result()
     except LibrarySystemUnavailable:
