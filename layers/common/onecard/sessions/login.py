@@ -166,7 +166,8 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
         if library is None:  # no library system: an unknown identifier fails as slowly as a wrong password
             return _with_password_hash(profile, credentials.password, attempt, deps)
         answer = _ask(library, identifier, credentials.password)
-    return _with_library(answer, library, identifier, id_number, profile, credentials.password, attempt, deps, early)
+    asked = _AskedLibrary(library, identifier, id_number, credentials.password)
+    return _with_library(answer, asked, profile, attempt, deps, early)
 
 
 @dataclass(frozen=True)
@@ -321,13 +322,20 @@ def _with_password_hash(
     return deps.sessions.create(profile["reader_id"], attempt.at, also=clear)
 
 
+@dataclass(frozen=True)
+class _AskedLibrary:
+    """What the library system was asked: by whom (the identifier as typed, and the ID number when logging in by it)."""
+
+    library: Any
+    identifier: str
+    id_number: str | None
+    password: str
+
+
 def _with_library(
     answer: Future,
-    library: Any,
-    identifier: str,
-    id_number: str | None,
+    asked: _AskedLibrary,
     profile: dict[str, Any] | None,
-    password: str,
     attempt: _Attempt,
     deps: LoginDependencies,
     written_early: _EarlySession | None = None,
@@ -365,7 +373,7 @@ def _with_library(
         if _outcome(False, attempt, deps, [discard], hit=False) == WRITTEN:
             raise problems.Unauthenticated(LOGIN_FAILED)
         deps.records.commit([discard])
-        return _ask_again(library, identifier, id_number, profile, password, attempt, deps)
+        return _ask_again(asked, profile, attempt, deps)
     if not correct:
         if _counted(False, attempt, deps, []):
             raise problems.Unauthenticated(LOGIN_FAILED)
@@ -375,31 +383,25 @@ def _with_library(
         if _counted(True, attempt, deps, [put, *([refresh] if refresh else [])]):
             return token, session
     elif _counted(True, attempt, deps, []):  # new here: counted first, then the record is kept
-        return deps.sessions.create(_adopted(check.patron, id_number, deps)["reader_id"], attempt.at)
+        return deps.sessions.create(_adopted(check.patron, asked.id_number, deps)["reader_id"], attempt.at)
     _admitted_again(deps)
-    return _ask_again(library, identifier, id_number, profile, password, attempt, deps)
+    return _ask_again(asked, profile, attempt, deps)
 
 
 def _ask_again(
-    library: Any,
-    identifier: str,
-    id_number: str | None,
-    profile: dict[str, Any] | None,
-    password: str,
-    attempt: _Attempt,
-    deps: LoginDependencies,
+    asked: _AskedLibrary, profile: dict[str, Any] | None, attempt: _Attempt, deps: LoginDependencies
 ) -> tuple[str, Session]:
     """Another attempt on this account changed its lockout meanwhile: the library system is asked again, the
     reserve-first way."""
     check = check_with_library(
-        attempt.accounts, identifier, password, deps.lockout, library, attempt.at, attempt.mirror
+        attempt.accounts, asked.identifier, asked.password, deps.lockout, asked.library, attempt.at, attempt.mirror
     )
     if not check.password_valid or check.patron is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
     if profile is not None:
         refresh, profile = deps.refresh_action(profile, check.patron)
         return deps.sessions.create(profile["reader_id"], attempt.at, also=[refresh] if refresh else None)
-    return deps.sessions.create(_adopted(check.patron, id_number, deps)["reader_id"], attempt.at)
+    return deps.sessions.create(_adopted(check.patron, asked.id_number, deps)["reader_id"], attempt.at)
 
 
 def _adopted(patron: Any, id_number: str | None, deps: LoginDependencies) -> dict[str, Any]:
