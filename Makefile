@@ -37,7 +37,7 @@ run: $(STAMP)
 # Unit and integration tests share nothing between cases, so they use both cores; the end-to-end tests share one
 # running stack (and a browser) per session, so they run in one process.
 test: install browser lint
-	$(BIN)/python -m pytest tests/unit tests/integration -n 2
+	$(BIN)/python -m pytest tests/unit tests/integration -n 2 --dist loadgroup
 	$(BIN)/python -m pytest tests/e2e
 
 unit: install

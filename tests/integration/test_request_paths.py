@@ -6,6 +6,9 @@ import pytest
 
 from bench.request_counts import count_requests
 
+# On one worker: each worker would otherwise walk every route for the module's counts (about 12 s).
+pytestmark = pytest.mark.xdist_group("request_walk")
+
 
 @pytest.fixture(scope="module")
 def counts():

@@ -12,6 +12,9 @@ import pytest
 
 from devstack.template import ROOT, load_template, resources_of_type
 
+# On one worker: each worker would otherwise run its own `sam build` (about 45 s).
+pytestmark = pytest.mark.xdist_group("sam_build")
+
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
 ELF_MACHINE_AARCH64 = 183
