@@ -155,7 +155,7 @@ class Lockout:
         if int(known.get("locked_until", 0)) > now:
             return None
         window_open = int(known.get("window_start", 0)) > now - WINDOW_SECONDS
-        attempts = int(known.get("attempts", 0)) if window_open else 0
+        attempts = self._attempts_in_window(known, now)
         if attempts >= MAX_FAILURES:
             return None
         unchanged = self._unchanged(known)
@@ -179,9 +179,13 @@ class Lockout:
     @staticmethod
     def failure_locks(known: dict[str, Any], now: int) -> int:
         """When a failure now, counted on the lockout item as read, locks the account: until when (0: it does not)."""
+        return now + LOCK_SECONDS if Lockout._attempts_in_window(known, now) + 1 >= MAX_FAILURES else 0
+
+    @staticmethod
+    def _attempts_in_window(known: dict[str, Any], now: int) -> int:
+        """The attempts the lockout item as read holds in a window still open (0 when it has none)."""
         window_open = int(known.get("window_start", 0)) > now - WINDOW_SECONDS
-        attempts = int(known.get("attempts", 0)) if window_open else 0
-        return now + LOCK_SECONDS if attempts + 1 >= MAX_FAILURES else 0
+        return int(known.get("attempts", 0)) if window_open else 0
 
     def mirrored_lock_action(self, account: str, until: int) -> dict[str, Any]:
         """A transaction action that locks another account of the same reader until the same time: a card holder's

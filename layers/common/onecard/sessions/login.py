@@ -142,8 +142,10 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     # A known card holder's lockout is kept under their identity index, which a barcode login learns only from the
     # pointer; their locks are kept under the barcode's account too, read with the pointer, so the library system
     # can be asked at once and a locked card holder's guesses still never reach it.
-    early = not attempt.rotating and (found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM)
-    library = deps.library() if early else None
+    ask_at_once = not attempt.rotating and (
+        found.reader_id is None or found.pointer.get("password_source") == LIBRARY_SYSTEM
+    )
+    library = deps.library() if ask_at_once else None
     answer = _ask(library, identifier, credentials.password) if library is not None else None
     # By ID number the account's lockout is read already: a known card holder's session is written meanwhile too.
     early = None
@@ -247,6 +249,17 @@ def _outcome(
     return OUT_OF_DATE if "ConditionalCheckFailed" in codes[len(head) + len(outcomes) :] else LOCKOUT_CHANGED
 
 
+def _failure_counted_undoing(session: Session, attempt: _Attempt, deps: LoginDependencies) -> bool:
+    """A wrong password whose session was written early: the session goes in the write that counts the failure (its
+    address hit is counted already). False when the lockout changed meanwhile: the session goes on its own, and the
+    failure is to be counted the reserve-first way."""
+    discard = deps.sessions.discard_action(session)
+    if _outcome(False, attempt, deps, [discard], hit=False) == WRITTEN:
+        return True
+    deps.records.commit([discard])
+    return False
+
+
 def _counted(correct: bool, attempt: _Attempt, deps: LoginDependencies, then: list[dict[str, Any]]) -> bool:
     return _outcome(correct, attempt, deps, then) == WRITTEN
 
@@ -271,10 +284,8 @@ def _with_hash_on_guard(
         written = writing.result()
         if written == WRITTEN and correct:
             return token, session
-        if written == WRITTEN:  # a wrong password: the session goes, and the failure is counted
-            discard = deps.sessions.discard_action(session)
-            if _outcome(False, attempt, deps, [discard], hit=False) != WRITTEN:
-                deps.records.commit([discard])
+        if written == WRITTEN:  # a wrong password
+            if not _failure_counted_undoing(session, attempt, deps):
                 check_login_password(attempt.accounts, copied_hash, password, deps.lockout, attempt.at)
             raise problems.Unauthenticated(LOGIN_FAILED)
     else:
@@ -369,10 +380,8 @@ def _with_library(
             if refresh:
                 deps.records.commit([refresh])
             return token, session
-        discard = deps.sessions.discard_action(session)
-        if _outcome(False, attempt, deps, [discard], hit=False) == WRITTEN:
+        if _failure_counted_undoing(session, attempt, deps):
             raise problems.Unauthenticated(LOGIN_FAILED)
-        deps.records.commit([discard])
         return _ask_again(asked, profile, attempt, deps)
     if not correct:
         if _counted(False, attempt, deps, []):
