@@ -225,7 +225,8 @@ class LifecycleRepository:
         identity_index: str | None = None,
     ) -> None:
         """Spends the reset link and sets the new password hash (with the audit entry and the notice, and the hash's
-        copy on the identity guard under ``identity_index``), all or nothing. Raises TokenRefused("token_used") when the link was spent (or ran out) meanwhile."""
+        copy on the identity guard under ``identity_index``), all or nothing. Raises TokenRefused("token_used") when
+        the link was spent (or ran out) meanwhile."""
         names = {f"#f{i}": name for i, name in enumerate(profile_changes)}
         values = {f":v{i}": value for i, value in enumerate(profile_changes.values())}
         try:

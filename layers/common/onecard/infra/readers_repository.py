@@ -38,8 +38,7 @@ def login_facts(profile: dict[str, Any]) -> dict[str, Any]:
     """What an identity guard carries for a login, so that it need not read the profile first: the password hash of a
     reader who applied here (a copy: a login's write checks it is still the profile's), or that the library
     system holds the password."""
-    facts = {name: profile[name] for name in ("password_hash", "password_source") if profile.get(name)}
-    return facts
+    return {name: profile[name] for name in ("password_hash", "password_source") if profile.get(name)}
 
 
 def guard_hash_update(table: str, guard: dict[str, Any], reader_id: str, password_hash: str) -> dict[str, Any]:
