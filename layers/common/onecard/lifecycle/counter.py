@@ -46,7 +46,22 @@ class Staff:
     branch: str = ""
 
 
-def find_application(id_type: IdType, id_number: str, deps: CounterDependencies) -> dict[str, Any]:
+def staff_read_audit(reader_id: str, what: str, purpose: str, at: str, staff: Staff) -> dict[str, Any]:
+    """The reader's audit entry of a staff member's read of their personal data: who (user name, and the sign-in's
+    stable id), where, when, what was shown and why."""
+    return {
+        **audit_item(reader_id, what, "viewed_by_staff", at, by=staff.staff_id or staff.principal, channel="counter"),
+        "branch": staff.branch,
+        "principal": staff.principal,
+        "purpose": purpose,
+    }
+
+
+def find_application(
+    id_type: IdType, id_number: str, purpose: str, staff: Staff, deps: CounterDependencies
+) -> dict[str, Any]:
+    """The record the counter compares with the identity document, its ID number (and a family card's household
+    register number) in clear. The read is in the reader's audit trail before anything is shown: no entry, no data."""
     number = normalise_id_number(id_number)
     issue = id_number_issue(id_type, number)
     if issue:
@@ -64,6 +79,8 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
             "register_number": deps.decrypt_register_number(profile),
             "head_name": profile["household"].get("head_name", ""),
         }
+    at = iso_millis(deps.clock())
+    deps.readers.append_audit([staff_read_audit(profile["reader_id"], "personal_data", purpose, at, staff)])
     return record
 
 
@@ -140,24 +157,31 @@ def _record(profile: dict[str, Any] | None, reader_id: str) -> dict[str, Any]:
             "created_at": "",
         }
     return {
-        name: profile.get(name, "")
+        name: profile.get(name) or ""  # a card holder taken over from the library system may have no birth date
         for name in ("reader_id", "status", "name", "birth_date", "id_type", "id_number_masked", "created_at")
     }
 
 
-def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
-    """Each flagged application beside the records it resembles, oldest flag first."""
-    reviews = []
+def open_reviews(staff: Staff, deps: CounterDependencies) -> list[dict[str, Any]]:
+    """Each flagged application beside the records it resembles, oldest flag first. Every reader shown has the
+    reviewer's read in their audit trail (written before the list is shown)."""
+    reviews, shown = [], set()
     for flag in sorted(deps.lifecycle.open_reviews(), key=lambda f: f.get("flagged_at", "")):
         reader_id = flag["reader_id"]
+        profiles = {one: deps.readers.get_profile(one) for one in [reader_id, *flag.get("resembles", [])]}
+        shown |= {one for one, profile in profiles.items() if profile is not None}  # an erased one shows nothing
         reviews.append(
             {
                 "reader_id": reader_id,
                 "flagged_at": flag.get("flagged_at", ""),
-                "application": _record(deps.readers.get_profile(reader_id), reader_id),
-                "resembles": [_record(deps.readers.get_profile(other), other) for other in flag.get("resembles", [])],
+                "application": _record(profiles[reader_id], reader_id),
+                "resembles": [_record(profiles[other], other) for other in flag.get("resembles", [])],
             }
         )
+    at = iso_millis(deps.clock())
+    deps.readers.append_audit(
+        [staff_read_audit(one, "personal_data", "duplicate_review", at, staff) for one in sorted(shown)]
+    )
     return reviews
 
 
