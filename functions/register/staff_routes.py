@@ -29,6 +29,7 @@ from onecard.models.lifecycle import (
     StaffApplication,
 )
 from onecard.models.links import PartnerState, PartnerStateList
+from onecard.readers.library_access import ask_library
 from onecard.registration.service import iso_millis
 from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 
@@ -65,6 +66,7 @@ def _deps() -> counter.CounterDependencies:
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
         ),
+        library_holder=lambda barcode: ask_library(lambda library: library.find_patron(barcode)),
     )
 
 
@@ -94,7 +96,8 @@ def find_application(
     responses={
         **STAFF_RESPONSES,
         404: {"description": "No such reader"},
-        409: {"description": "Not pending, or the barcode belongs to another reader"},
+        409: {"description": "Not pending, or the barcode belongs to another reader (here or in the library system)"},
+        503: {"description": "The library system cannot say whether it holds the barcode; see Retry-After"},
     },
 )
 def activate(

@@ -35,6 +35,9 @@ class CounterDependencies:
     """Actions that send the reader's waiting links, written with the activation (the identity is checked now)."""
     withdraw_waiting_links: Callable[[str, str], Any] = lambda reader_id, at: None
     """Ends the links of an application rejected as a duplicate: it will never be activated, so they never leave."""
+    library_holder: Callable[[str], Any] = lambda barcode: None
+    """The card holder the library system knows by this barcode (a Patron), or None: none, or a stack without a
+    library system. Raises the 503 problem when the library system cannot answer."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def activate(
         raise _not_pending("expired")
     at = iso_millis(now)
     code = barcode.upper()
+    _refuse_a_card_the_library_system_gave(code, profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
@@ -136,6 +140,22 @@ def activate(
         current = deps.readers.get_profile(reader_id)
         raise _not_pending(current.get("status", "unknown") if current else "expired") from None
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
+
+
+def _refuse_a_card_the_library_system_gave(barcode: str, profile: dict[str, Any], deps: CounterDependencies) -> None:
+    """The library system is the one record of every card: a barcode it already holds is someone's card, whether or
+    not they ever came here, so handing it over would give the applicant that card holder's login (and lock them
+    out). Only the applicant's own card there (the same ID number) may be the one handed over."""
+    holder = deps.library_holder(barcode)
+    if holder is None:
+        return
+    own = holder.id_number and normalise_id_number(holder.id_number) == deps.decrypt_id_number(profile)
+    if not own:
+        raise problems.Conflict(
+            "此借閱證條碼在圖書館系統中已屬於其他讀者，請改用另一張新借閱證 "
+            "(The library system already holds this barcode as another card holder's card: use another new card)",
+            extra={"code": "barcode_held_by_library_system"},
+        )
 
 
 def _not_pending(status: str) -> problems.Conflict:
