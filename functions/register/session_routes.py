@@ -21,7 +21,7 @@ from onecard.infra.readers_repository import reader_key
 from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.readers import library_patrons
+from onecard.readers import library_patrons, library_refresh
 from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
@@ -48,12 +48,20 @@ def _adopt_patron(patron, id_number: str) -> dict:
         encrypted_id_number=wiring.cipher().encrypt(id_number, associated_data=f"{reader_id}:id_number"),
     )
     try:
-        return wiring.readers().adopt_patron(profile, indexes, library_patrons.patron_fields(patron))
+        return wiring.readers().adopt_patron(profile, indexes, library_refresh.refresh_with(patron, now))
     except BarcodeTaken:
         raise problems.Conflict(
             "此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
             extra={"code": "barcode_taken"},
         ) from None
+
+
+def _refresh_actions(profile: dict, patron) -> tuple[list[dict], dict]:
+    """What the library system's answer changes in a known card holder's record, as actions for the login's write."""
+    refreshed = library_refresh.refresh_with(patron, dt.datetime.now(dt.UTC))(profile)
+    if refreshed is None:
+        return [], profile
+    return wiring.readers().refresh_actions(profile["reader_id"], refreshed), {**profile, **refreshed.changes}
 
 
 def _login_dependencies(address: str) -> login.LoginDependencies:
@@ -73,9 +81,7 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         clock=lambda: now,
         library=library_system_or_503,
         adopt_patron=_adopt_patron,
-        refresh_action=lambda profile, patron: wiring.readers().refresh_action(
-            profile, library_patrons.patron_fields(patron)
-        ),
+        refresh_actions=_refresh_actions,
     )
 
 

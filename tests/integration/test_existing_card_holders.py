@@ -315,3 +315,62 @@ def test_the_counter_may_hand_over_the_card_the_library_system_holds_for_the_app
     library.add_patrons([own])  # e.g. a card issued to them at another branch meanwhile
 
     assert activate_with(staff, accepted["reader_id"], "TP91234569").status == 200
+
+
+def corrected_and_verified(api, read_mail, holder, email: str) -> dict[str, str]:
+    from tests.support.lifecycle import mail_to, token_in
+
+    csrf = csrf_of(login(api, holder))
+    home = {"city": "臺北市", "district": "大安區", "street": "建國南路二段125號"}
+    correction = {"email": email, "mobile": "0911222333", "mailing_address": home, "household_same_as_mailing": True}
+    assert api.patch("/v1/readers/me", correction, headers=csrf).status == 200
+    assert api.post("/v1/email-verifications", {"token": token_in(mail_to(read_mail, email)[0])}).status == 200
+    return csrf
+
+
+def refreshes(api) -> list[dict]:
+    trail = api.get("/v1/readers/me/export").json()["audit_trail"]
+    return [entry for entry in trail if entry["action"] == "refreshed_from_library_system"]
+
+
+def test_a_card_holders_verified_correction_stays_at_the_next_logins(api, library, read_mail):
+    corrected_and_verified(api, read_mail, WANG, "wang.new@example.com")
+
+    assert login(api, WANG).status == 201
+    assert login(api, WANG, by="card_barcode").status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["email"] == "wang.new@example.com" and me["email_verified"] is True  # not the library's older address
+    assert me["mobile"] == "+886911222333"
+    assert refreshes(api) == []
+
+
+def test_an_address_changed_at_the_library_is_taken_unverified_audited_and_the_verified_one_is_told(
+    api, library, read_mail
+):
+    from tests.support.lifecycle import mail_to
+
+    corrected_and_verified(api, read_mail, WANG, "wang.new@example.com")
+    told_before = len(mail_to(read_mail, "wang.new@example.com"))
+    library.set_contact("TP90000002", email="wang.library@example.com", phone="0933111222")
+
+    assert login(api, WANG).status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["email"] == "wang.library@example.com" and me["mobile"] == "+886933111222"
+    assert me["email_verified"] is False  # never verified here: no security notice goes there
+    entries = refreshes(api)
+    assert sorted(e["field"] for e in entries) == ["email", "mobile"]
+    assert {(e["by"], e["channel"]) for e in entries} == {("library_system", "library_system")}
+    told = mail_to(read_mail, "wang.new@example.com")
+    assert len(told) == told_before + 1 and "更正" in told[0]["subject"] + told[0]["text"]
+    assert mail_to(read_mail, "wang.library@example.com") == []
+    assert login(api, WANG).status == 201 and len(refreshes(api)) == 2  # nothing changed since: nothing written
+
+
+def test_a_card_holders_address_from_the_library_system_is_never_verified_here(api, library):
+    assert login(api, WANG).status == 201
+
+    me = api.get("/v1/readers/me").json()
+
+    assert me["email"] == "wang@example.com" and not me["email_verified"]

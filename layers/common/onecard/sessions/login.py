@@ -78,11 +78,11 @@ class LoginDependencies:
     Asked for only when a login needs it, so readers who applied here log in whatever its state."""
     adopt_patron: Callable[[Any, str], dict[str, Any]] = lambda patron, number: {}
     """Keeps the reader record of a card holder the library system vouched for and who is new here; the profile."""
-    refresh_action: Callable[[dict[str, Any], Any], tuple[dict[str, Any] | None, dict[str, Any]]] = (
-        lambda profile, patron: (None, profile)
+    refresh_actions: Callable[[dict[str, Any], Any], tuple[list[dict[str, Any]], dict[str, Any]]] = (
+        lambda profile, patron: ([], profile)
     )
-    """What the library system says of a known card holder now, as an action for the login's write (None when
-    nothing changed), and the profile as it will be."""
+    """What the library system says of a known card holder now, as actions for the login's write (none when
+    nothing changed: the record, its audit entries), and the profile as it will be."""
 
 
 _background: ThreadPoolExecutor | None = None
@@ -376,9 +376,9 @@ def _with_library(
     if early is not None and profile is not None:
         token, session = early
         if correct:  # the record is brought up to date where the library system changed it (rarely)
-            refresh, _ = deps.refresh_action(profile, check.patron)
+            refresh, _ = deps.refresh_actions(profile, check.patron)
             if refresh:
-                deps.records.commit([refresh])
+                deps.records.commit(refresh)
             return token, session
         if _failure_counted_undoing(session, attempt, deps):
             raise problems.Unauthenticated(LOGIN_FAILED)
@@ -387,9 +387,9 @@ def _with_library(
         if _counted(False, attempt, deps, []):
             raise problems.Unauthenticated(LOGIN_FAILED)
     elif profile is not None:  # known here: the record is brought up to date in the session's own write
-        refresh, profile = deps.refresh_action(profile, check.patron)
+        refresh, profile = deps.refresh_actions(profile, check.patron)
         token, session, put = deps.sessions.new(profile["reader_id"], attempt.at)
-        if _counted(True, attempt, deps, [put, *([refresh] if refresh else [])]):
+        if _counted(True, attempt, deps, [put, *refresh]):
             return token, session
     elif _counted(True, attempt, deps, []):  # new here: counted first, then the record is kept
         return deps.sessions.create(_adopted(check.patron, asked.id_number, deps)["reader_id"], attempt.at)
@@ -408,8 +408,8 @@ def _ask_again(
     if not check.password_valid or check.patron is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
     if profile is not None:
-        refresh, profile = deps.refresh_action(profile, check.patron)
-        return deps.sessions.create(profile["reader_id"], attempt.at, also=[refresh] if refresh else None)
+        refresh, profile = deps.refresh_actions(profile, check.patron)
+        return deps.sessions.create(profile["reader_id"], attempt.at, also=refresh or None)
     return deps.sessions.create(_adopted(check.patron, asked.id_number, deps)["reader_id"], attempt.at)
 
 
