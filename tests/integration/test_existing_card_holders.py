@@ -374,3 +374,17 @@ def test_a_card_holders_address_from_the_library_system_is_never_verified_here(a
     me = api.get("/v1/readers/me").json()
 
     assert me["email"] == "wang@example.com" and not me["email_verified"]
+
+
+def test_twenty_simultaneous_guesses_at_a_card_holder_reach_the_library_system_at_most_five_times(
+    api, library, monkeypatch
+):
+    from tests.integration.test_sessions_api import burst_of_logins
+
+    assert login(api, CHEN).status == 201  # known here
+    asked = len(library.password_checks)
+
+    answers = burst_of_logins(monkeypatch, CHEN["id_number"], [f"nope{n:04d}" for n in range(20)])
+
+    sent = len(library.password_checks) - asked
+    assert sent <= 5 and answers.count(401) == sent and answers.count(429) == 20 - sent
