@@ -39,6 +39,7 @@ def reset_dependencies() -> password_reset.ResetDependencies:
         lockout=wiring.lockout(),
         decrypt_id_number=_decrypt,
         clock=password_reset.now,
+        barcode_index=wiring.card_barcode_account,
     )
 
 

@@ -376,6 +376,47 @@ def test_a_card_holders_address_from_the_library_system_is_never_verified_here(a
     assert me["email"] == "wang@example.com" and not me["email_verified"]
 
 
+# The library system finds a patron by either value in either field: each way is one lockout.
+ANY_FIELD = [
+    ("id_number", "id_number"),
+    ("card_barcode", "card_barcode"),
+    ("card_barcode", "id_number"),  # the ID number typed into the barcode field
+    ("id_number", "card_barcode"),  # the barcode typed into the ID number field
+]
+
+
+def login_as(api, holder, field: str, value_of: str, password: str | None = None):
+    api.cookies.clear()
+    return api.post("/v1/sessions", {field: holder[value_of], "password": password or holder["password"]})
+
+
+@pytest.mark.parametrize("seen_here", [False, True], ids=["never seen here", "logged in here before"])
+@pytest.mark.parametrize("locked_by", ANY_FIELD, ids=lambda way: f"{way[1]} in {way[0]}")
+def test_a_card_holder_locked_one_way_is_locked_every_way_and_the_library_system_hears_no_more(
+    api, library, seen_here, locked_by
+):
+    if seen_here:
+        assert login(api, CHEN).status == 201
+    field, value_of = locked_by
+    assert [login_as(api, CHEN, field, value_of, "nope0000").status for _ in range(5)] == [401] * 5
+    asked = len(library.password_checks)
+
+    answers = [login_as(api, CHEN, *way).status for way in ANY_FIELD]  # the right password, every way
+
+    assert answers == [429] * 4
+    assert len(library.password_checks) == asked
+
+
+def test_guesses_spread_over_both_fields_count_towards_one_lockout(api, library):
+    ways = [ANY_FIELD[n % 4] for n in range(5)]
+
+    answers = [login_as(api, WANG, field, value_of, "nope0000").status for field, value_of in ways]
+
+    assert answers == [401] * 5
+    assert [login_as(api, WANG, *way).status for way in ANY_FIELD] == [429] * 4
+    assert len(library.password_checks) == 5
+
+
 def test_twenty_simultaneous_guesses_at_a_card_holder_reach_the_library_system_at_most_five_times(
     api, library, monkeypatch
 ):

@@ -2,6 +2,12 @@
 library system, which holds existing card holders' passwords. Every failure looks alike and counts towards one
 lockout.
 
+One lockout per card holder, whichever field they type into: the value typed is counted under every account it
+could be (an ID number's blind index, under each live key version, and a card barcode's), the reader's own account
+when they are known here, and, once the library system has said whose card it is, the patron's accounts too. A lock
+is set on all of them at once, so that a locked card holder's guesses never reach the library system by either
+field.
+
 Every attempt is counted *before* its password is checked (the claim): the login reads the reader's pointer with
 the lockout items and the per-address counter (one BatchGetItem), then writes the attempt against the items as
 read, with the address's hit (one transaction). Of simultaneous attempts on one account only one is written that
@@ -122,7 +128,8 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     by_id = credentials.id_number is not None
     typed = (credentials.id_number if by_id else credentials.card_barcode) or ""
     identity = deps.identity_index(normalise_id_number(typed))
-    accounts = _each(identity) if by_id else [deps.barcode_index(normalise_barcode(typed))]
+    # Every account the typed value could be: the library system finds a patron by either.
+    accounts = list(dict.fromkeys([*_each(identity), deps.barcode_index(normalise_barcode(typed))]))
     keys = [deps.admission.key, *(deps.lockout.key(account) for account in accounts)]
     if by_id:
         found = deps.records.by_identity(identity, keys)
@@ -319,7 +326,7 @@ def _with_library(
         attempt.also_locked.add(deps.barcode_index(profile["card_barcode"]))
     # The patron the library system answered for: their accounts not read yet are counted now (a card holder
     # known here has theirs counted already; their locks are kept on all of them).
-    patrons: list[str] = []
+    patrons = _patron_accounts(patron, deps) if patron is not None else []
     known = profile is not None and profile.get("identity_index") in attempt.claimed
     after = [] if known else [account for account in patrons if account not in attempt.locks]
     if after:
@@ -344,6 +351,12 @@ def _with_library(
         deps.records.commit(clearing)  # a right password: nothing stays counted
         raise
     return deps.sessions.create(adopted["reader_id"], attempt.at, also=clearing)
+
+
+def _patron_accounts(patron: Any, deps: LoginDependencies) -> list[str]:
+    """The accounts of the card holder the library system answered for: their ID number's and their card's."""
+    number = [*_each(deps.identity_index(normalise_id_number(patron.id_number)))] if patron.id_number else []
+    return list(dict.fromkeys([*number, deps.barcode_index(patron.barcode)]))
 
 
 def _adopted(patron: Any, id_number: str | None, deps: LoginDependencies) -> dict[str, Any]:
