@@ -179,6 +179,8 @@ def my_profile() -> ReaderProfile:
         if sk.startswith("LINK#")
     ]
     shown = {sk: item["first_shown_at"] for sk, item in items.items() if sk.startswith("NOTICE#")}
+    if library_patrons.holds_password(profile):
+        fields["changes_in_library_system"] = bool(settings().ils_rest_base_url)
     return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(profile, shown, today))
 
 

@@ -156,3 +156,60 @@ def test_the_copy_of_a_card_holders_data_holds_what_the_library_system_holds(api
 
     assert copy["library_system"]["cardnumber"] == "TP90000001"
     assert copy["library_system"]["surname"] == "陳"
+
+
+def verified_card_holder(api, read_mail, holder, address):
+    """A card holder who verified their e-mail address in 個人書房 (the library system's one is not verified here)."""
+    from tests.support.lifecycle import mail_to, token_in
+
+    headers = csrf(login(api, holder))
+    assert api.post("/v1/readers/me/email-verification", headers=headers).status == 202
+    link = next(m for m in mail_to(read_mail, address) if "token=" in m["text"])
+    assert api.post("/v1/email-verifications", {"token": token_in(link)}).status == 200
+    api.cookies.clear()
+
+
+def reset_token(read_mail, address):
+    from tests.support.lifecycle import mail_to, token_in
+
+    [message] = [m for m in mail_to(read_mail, address) if "重設" in m["subject"]]
+    return token_in(message)
+
+
+def test_forgotten_password_of_a_card_holder_with_a_verified_address_is_set_in_the_library_system(
+    api, read_mail, library
+):
+    verified_card_holder(api, read_mail, WANG, "wang@example.com")
+
+    asked = api.post("/v1/password-resets", {"card_barcode": "TP90000002"})
+    token = reset_token(read_mail, "wang@example.com")
+    weak = api.post(f"/v1/password-resets/{token}", {"password": "bookshelf", "password_confirm": "bookshelf"})
+    done = api.post(f"/v1/password-resets/{token}", {"password": "reset2026", "password_confirm": "reset2026"})
+
+    assert asked.status == 202 and asked.json() == {"accepted": True, "valid_minutes": 30}
+    assert weak.status == 422 and "英文字母與數字" in weak.json()["errors"][0]["message"]
+    assert done.status == 200, done.body
+    assert login(api, WANG, "reset2026").status == 201
+    assert login(api, WANG).status == 401
+
+
+def test_forgotten_password_without_the_rest_door_mails_a_card_holder_nothing(api, read_mail, library, monkeypatch):
+    from onecard import wiring
+
+    verified_card_holder(api, read_mail, WANG, "wang@example.com")
+    monkeypatch.setenv("ILS_REST_BASE_URL", "")
+    wiring.reset()
+
+    assert api.post("/v1/password-resets", {"card_barcode": "TP90000002"}).status == 202
+    from tests.support.lifecycle import mail_to
+
+    assert not [m for m in mail_to(read_mail, "wang@example.com") if "重設" in m["subject"]]
+
+
+def test_a_choice_outside_the_list_is_refused_without_showing_the_codes(api, library):
+    headers = csrf(login(api, WANG))
+
+    answer = api.patch("/v1/readers/me", {"occupation": "astronaut"}, headers=headers)
+
+    assert answer.status == 422
+    assert "agriculture" not in json.dumps(answer.json()) and "student" not in json.dumps(answer.json())

@@ -37,18 +37,14 @@ def password_refusal_words(reason: str) -> str:
     """The library system's password policy refusal, in words a reader understands (its own words kept last)."""
     shorter = _SHORTER.search(reason)
     if shorter:
-        need = shorter.group(2)
-        return f"圖書館系統規定密碼至少 {need} 碼，請換一組較長的密碼 (The library system needs at least {need} characters)"
+        return f"圖書館系統規定密碼至少 {shorter.group(2)} 碼，請換一組較長的密碼"
     if "too weak" in reason:
-        return (
-            "圖書館系統認為此密碼太容易猜到，請同時使用英文字母與數字 "
-            "(The library system finds this password too weak: mix letters and digits)"
-        )
+        return "圖書館系統認為此密碼太容易猜到，請同時使用英文字母與數字"
     if "whitespace" in reason:
-        return "密碼結尾不可有空白 (The password may not end with a space)"
+        return "密碼結尾不可有空白"
     if "don't match" in reason:
-        return "兩次輸入的密碼不一致，請再確認 (The passwords differ)"
-    return f"圖書館系統不接受此密碼，請換一組 (The library system refused this password: {reason})"
+        return "兩次輸入的密碼不一致，請再確認"
+    return f"圖書館系統不接受此密碼，請換一組（{reason}）"
 
 
 def patron_id_of(profile: dict[str, Any], records: PatronRecords) -> str:

@@ -174,11 +174,7 @@ def card_holder_issues(profile: dict[str, Any], changes: dict[str, Any], today: 
     """A card holder corrects their contact data only (the rest of their record is the library's); each changed
     field by its own rule."""
     refused = [
-        FieldIssue(
-            name,
-            "change_at_counter",
-            "此項資料由圖書館系統管理，無法線上更正，請洽各分館櫃檯 (Kept by the library system: ask at a counter)",
-        )
+        FieldIssue(name, "kept_by_library_system", "此項資料由本館圖書館系統管理，無法線上更正，請洽各分館櫃檯")
         for name in changes
         if name not in library_record.CONTACT_FIELDS
     ]
