@@ -17,7 +17,7 @@ from onecard.consent.receipts import ERASURE_SUBJECT, Channel
 from onecard.infra.aws import client
 from onecard.infra.dynamo import WritesUnfinished
 from onecard.infra.lifecycle_repository import index_keys_of
-from onecard.infra.readers_repository import erase_reader
+from onecard.infra.readers_repository import erase_reader, reader_key
 from onecard.lifecycle import email_verification
 from onecard.links.requests import update_request_actions
 from onecard.links.withdrawal import withdraw_open_links
@@ -27,7 +27,7 @@ from onecard.observability import logger
 from onecard.readers import personal_data
 from onecard.readers.library_access import library_system_or_503, patron_records_or_503
 from onecard.web import problems
-from onecard.web.auth import current_session, current_session_with_partition
+from onecard.web.auth import current_session, current_session_reading, current_session_with_partition
 from register.email_routes import verification_dependencies, verification_mail_budget
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event
@@ -146,7 +146,11 @@ _LOCKED: dict[int, OpenAPIResponse] = {
     },
 )
 def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None]:
-    session = current_session(router)
+    table = settings().readers_table
+    session, found = current_session_reading(router, lambda reader_id: {table: [reader_key(reader_id)]})
+    profile = next((item for item in found[table] if item["sk"] == "PROFILE"), None)
+    if profile is None:
+        raise problems.Unauthenticated("請重新登入")
     personal_data.change_password(
         session.reader_id,
         request.current_password,
@@ -154,6 +158,7 @@ def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None
         request.password_confirm,
         session.token_hash,
         _deps(),
+        profile,
     )
     return Response(204)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from onecard.readers import library_record
 from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
 from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
-from onecard.sessions.password_check import check_password, check_with_library
+from onecard.sessions.password_check import LOCKED, check_password, check_with_library
 from onecard.web import problems
 
 COUNTER_ONLY = ("id_number", "name", "birth_date", "id_type", "nationality_type")
@@ -257,9 +258,16 @@ def _draw_verification_mail(reader_id: str, deps: PersonalDataDependencies) -> N
 
 
 def change_password(
-    reader_id: str, current: str, new: str, confirm: str, keep_session: str, deps: PersonalDataDependencies
+    reader_id: str,
+    current: str,
+    new: str,
+    confirm: str,
+    keep_session: str,
+    deps: PersonalDataDependencies,
+    profile: dict[str, Any] | None = None,
 ) -> None:
-    profile = deps.readers.get_profile(reader_id)
+    """``profile``: the reader's profile when read already (with the session)."""
+    profile = profile or deps.readers.get_profile(reader_id)
     if holds_password(profile):
         _change_library_password(profile, current, new, confirm, keep_session, deps)
         return
@@ -303,36 +311,63 @@ def _change_library_password(
     profile: dict[str, Any], current: str, new: str, confirm: str, keep_session: str, deps: PersonalDataDependencies
 ) -> None:
     """A card holder's password: the current one checked by the library system (under the login's lockout), the
-    new one set there; its policy decides, and its refusals are answered in words on the field."""
+    new one set there; its policy decides, and its refusals are answered in words on the field. What needs no
+    answer of the library system (unsealing the ID number, clearing the lockout, finding the other sessions) is
+    done while it works."""
     records = deps.records()
     if records is None:
         raise problems.Conflict(CHANGE_AT_THE_LIBRARY, extra={"code": "password_held_by_library_system"})
-    if not _password_right(profile, current, deps):
-        raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
-    birth = profile.get("birth_date")
-    id_number = deps.decrypt_id_number(profile) if profile.get("id_number_encrypted") else None
-    issues = [  # the length is the library system's to decide; the rest as for every reader
-        issue
-        for issue in password_issues(
-            new, confirm, id_number=id_number, birth_date=dt.date.fromisoformat(birth) if birth else None
+    library = deps.library()
+    if library is None:
+        raise library_unavailable()
+    reader_id, birth = profile["reader_id"], profile.get("birth_date")
+    barcode, account = profile["card_barcode"], profile["identity_index"]
+    at = int(deps.clock().timestamp())
+    with ThreadPoolExecutor(max_workers=3) as background:
+        id_number = background.submit(
+            lambda: deps.decrypt_id_number(profile) if profile.get("id_number_encrypted") else None
         )
-        if issue.code != "password_length"
-    ]
-    if not new:
-        issues.insert(0, FieldIssue("password", "required", "請輸入新密碼 (Give a new password)"))
-    if issues:
-        raise problems.InvalidFields(issues)
-    reader_id = profile["reader_id"]
-    patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
-    library_record.set_password(records, patron_id, new)
+        # A right password clears the lockout's item: none is there, as a rule, so the update that starts a window
+        # is tried first (the other follows when one is open): the same lockout, one request.
+        locked, _ = deps.lockout.reserve_attempt(account, at, {})
+        if locked:
+            raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
+        try:
+            check = library.check_password(barcode, current)
+        except LibrarySystemUnavailable:
+            deps.lockout.release(account)
+            raise library_unavailable() from None
+        if not check.password_valid:
+            deps.lockout.fail(account, at, deps.card_barcode_account(barcode))
+            raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
+        issues = [  # the length is the library system's to decide; the rest as for every reader
+            issue
+            for issue in password_issues(
+                new, confirm, id_number=id_number.result(), birth_date=dt.date.fromisoformat(birth) if birth else None
+            )
+            if issue.code != "password_length"
+        ]
+        if not new:
+            issues.insert(0, FieldIssue("password", "required", "請輸入新密碼"))
+        cleared = background.submit(deps.lockout.succeed, account, at)
+        if issues:
+            cleared.result()
+            raise problems.InvalidFields(issues)
+        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        setting = background.submit(library_record.set_password, records, patron_id, new)  # first, then the rest
+        sessions = background.submit(deps.readers.partition, reader_id, "SESSION#")
+        cleared.result()
+        setting.result()
+        others = [p["sk"].split("#", 1)[1] for p in sessions.result() if p["sk"].split("#", 1)[1] != keep_session]
     now = deps.clock()
-    deps.readers.update_profile(
-        reader_id,
-        {"library_patron_id": patron_id, "password_changed_at": iso_millis(now)},
-        [audit_item(reader_id, "password", "changed_in_library_system", iso_millis(now))],
-        _notice_actions(profile, "password_changed", now, deps.table),
-    )
-    _log_out_elsewhere(reader_id, keep_session, deps)
+    audit = audit_item(reader_id, "password", "changed_in_library_system", iso_millis(now))
+    notice = _notice_actions(profile, "password_changed", now, deps.table)
+    if profile.get("library_patron_id") == patron_id and not notice:
+        deps.readers.put_items([audit])  # nothing else to write: one put instead of a transaction
+    else:
+        deps.readers.update_profile(reader_id, {"library_patron_id": patron_id}, [audit], notice)
+    for token_hash in others:
+        deps.sessions.revoke_hash(reader_id, token_hash)
 
 
 def export(
