@@ -87,7 +87,7 @@ def test_a_correction_is_written_to_the_library_system_first_and_mirrored_here(a
 
     assert answer.status == 200, answer.body
     held = patron(library, "TP90000001")
-    assert (held["email"], held["mobile"]) == ("chen@example.com", "0922333444")
+    assert (held["email"], held["mobile"], held["name"]) == ("chen@example.com", "0922333444", "陳大文")
     me = api.get("/v1/readers/me").json()
     assert me["email"] == "chen@example.com" and me["email_verified"] is False
     assert me["mobile"] == "+886922333444" and me["mailing_address"]["district"] == "中正區"
@@ -147,6 +147,18 @@ def test_an_erasure_is_refused_while_a_loan_is_out_and_done_once_it_is_returned(
     assert done.status == 202
     assert not any(p["barcode"] == "TP90000001" for p in library.patrons())
     assert login(api, CHEN).status == 401
+
+
+def test_an_erasure_the_library_system_cannot_be_asked_about_now_changes_nothing(api, library):
+    headers = csrf(login(api, CHEN))
+    library.set_faults(down=True)
+
+    answer = api.post("/v1/readers/me/erasure", {"password": "tpml2024"}, headers=headers)
+
+    library.set_faults()
+    assert answer.status == 503 and answer.header("Retry-After")
+    assert api.get("/v1/readers/me").status == 200
+    assert api.get("/v1/readers/me/consents").json()["receipts"] == []
 
 
 def test_the_copy_of_a_card_holders_data_holds_what_the_library_system_holds(api, library):

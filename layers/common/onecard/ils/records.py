@@ -151,7 +151,7 @@ class PatronRecords(Protocol):
         self, patron_id: str, changes: PatronRecord, *, clear: frozenset[str] = frozenset()
     ) -> StoredPatron:
         """The patron with the given fields of ``changes`` set (its ``None`` fields untouched, ``clear`` emptied).
-        ``surname`` is always set: pass the patron's own to keep it. A patron in another category that may borrow
+        ``surname`` is always set (Koha's update needs it): an empty one keeps the patron's own. A patron in another category that may borrow
         (a juvenile one, say) keeps it when ``category`` is FULL. PatronNotFound when the library system no longer
         holds the patron."""
         ...

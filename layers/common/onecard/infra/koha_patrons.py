@@ -222,7 +222,7 @@ class KohaPatronRecords:
         if (changes.category and held.category is not changes.category) or not isinstance(category, str):
             category = self._categories[changes.category or held.category or PatronCategory.PROVISIONAL]
         body: dict[str, Any] = {
-            "surname": changes.surname,
+            "surname": changes.surname or held.surname,  # empty: the patron's own
             "library_id": current.get("library_id") or self._library_id,
             "category_id": category,
         }

@@ -76,8 +76,8 @@ def set_password(records: PatronRecords, patron_id: str, password: str) -> None:
 
 
 def contact_changes(updates: dict[str, Any]) -> tuple[PatronRecord, frozenset[str]]:
-    """A card holder's normalised contact corrections as the library system's fields: the changes and what is
-    cleared (the surname is filled in by ``write_contact``)."""
+    """A card holder's normalised contact corrections as the library system's fields: the changes (with an empty
+    surname: the patron's own is kept) and what is cleared."""
     given: dict[str, Any] = {}
     clear: set[str] = set()
 
@@ -106,14 +106,9 @@ def contact_changes(updates: dict[str, Any]) -> tuple[PatronRecord, frozenset[st
 
 def write_contact(records: PatronRecords, patron_id: str, updates: dict[str, Any]) -> StoredPatron:
     """The corrections written to the library system (before anything here changes)."""
-    changes, clear = contact_changes(updates)
+    changes, clear = contact_changes(updates)  # the surname left empty: the patron's own is kept
     try:
-        current = records.get_patron(patron_id)
-        if current is None:
-            raise _gone()
-        return records.update_patron(
-            patron_id, PatronRecord(**{**_fields(changes), "surname": current.record.surname}), clear=clear
-        )
+        return records.update_patron(patron_id, changes, clear=clear)
     except PatronNotFound:
         raise _gone() from None
     except PatronRefused as refused:
