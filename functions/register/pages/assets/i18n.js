@@ -83,6 +83,7 @@
     card_status: "Card", card_status_valid: "Valid", card_status_expired: "Expired (renew it at a counter)",
     card_status_blocked: "Blocked (please ask at a counter)", library_address: "Address (as the library system holds it)",
     password_at_the_library: "Your password is kept by the library system: change it at a branch counter or on the library's website; your next login here uses the new one.",
+    password_hint_library: "Letters or digits; the library system sets the length and strength (and says why when a password falls short)",
     status_withdrawn: "Withdrawn before it was sent",
     status_active: "Enabled", status_rejected: "Not accepted", status_failed: "Could not be completed; please try again later",
     status_unlinking: "Ending…", status_unlinked: "Ended", request_sent: "Your request has been sent.",

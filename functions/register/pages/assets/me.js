@@ -64,6 +64,9 @@
     $("password-at-the-library").hidden = !atTheLibrary;
     $("password-form").hidden = atTheLibrary;
     for (const field of document.querySelectorAll("[data-applicants-only]")) field.hidden = cardHolder;
+    $("new-password-hint").hidden = cardHolder;
+    $("new-password-hint-library").hidden = !cardHolder;
+    $("new-password").setAttribute("aria-describedby", cardHolder ? "new-password-hint-library" : "new-password-hint");
     const nodes = [];
     for (const [key, value] of rows) {
       const dt = document.createElement("dt");
