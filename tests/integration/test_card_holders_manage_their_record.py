@@ -225,3 +225,21 @@ def test_a_choice_outside_the_list_is_refused_without_showing_the_codes(api, lib
 
     assert answer.status == 422
     assert "agriculture" not in json.dumps(answer.json()) and "student" not in json.dumps(answer.json())
+
+
+def test_forgotten_password_with_the_rest_client_not_set_answers_as_for_anyone_and_mails_nothing(
+    api, aws, read_mail, library
+):
+    from onecard import wiring
+    from tests.support.lifecycle import mail_to
+
+    verified_card_holder(api, read_mail, WANG, "wang@example.com")
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=aws.resources.secret_ids["IlsRestClientSecret"], SecretString="UNSET"
+    )
+    wiring.reset()
+
+    answer = api.post("/v1/password-resets", {"card_barcode": "TP90000002"})
+
+    assert answer.status == 202 and answer.json() == {"accepted": True, "valid_minutes": 30}
+    assert not [m for m in mail_to(read_mail, "wang@example.com") if "重設" in m["subject"]]
