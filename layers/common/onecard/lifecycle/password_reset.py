@@ -23,6 +23,7 @@ from onecard.lifecycle import email_verification
 from onecard.lifecycle.records import TokenRefused
 from onecard.mail import messages, notices
 from onecard.mail.mailer import Mailer
+from onecard.readers import library_record
 from onecard.readers.library_patrons import holds_password
 from onecard.readers.personal_data import audit_item
 from onecard.registration.service import iso_millis
@@ -159,10 +160,7 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
         extra.append(notices.notice_item(reader_id, address, "password_reset", int(at.timestamp())))
     if records is not None:
         # The library system holds the password: set there first (its policy refusals in words); nothing kept here.
-        from onecard.readers import library_record
-        from onecard.readers.personal_data import _or_503
-
-        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        patron_id = library_record.or_503(lambda: library_record.patron_id_of(profile, records))
         library_record.set_password(records, patron_id, password)
         changes: dict[str, Any] = {"password_changed_at": stamp, "library_patron_id": patron_id}
     else:

@@ -61,6 +61,14 @@ def patron_id_of(profile: dict[str, Any], records: PatronRecords) -> str:
     return found.patron_id
 
 
+def or_503(call: Callable[[], Any]) -> Any:
+    """``call``'s answer; the 503 problem when the library system cannot answer."""
+    try:
+        return call()
+    except LibrarySystemUnavailable:
+        raise library_unavailable() from None
+
+
 def set_password(records: PatronRecords, patron_id: str, password: str) -> None:
     """The new password, set in the library system: its refusals on the ``password`` field, in words."""
     try:

@@ -214,7 +214,7 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
         updates["email_token_sha256"] = None
     if records is not None:
         # The library system first: it is the card holder's one record; this is its mirror, in the same request.
-        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        patron_id = library_record.or_503(lambda: library_record.patron_id_of(profile, records))
         stored = library_record.write_contact(records, patron_id, updates)
         updates.update(library_record.mirrored(stored))
     # The security notice goes to the address verified before the change (a new address is not verified yet).
@@ -300,13 +300,6 @@ def _log_out_elsewhere(reader_id: str, keep_session: str, deps: PersonalDataDepe
             deps.sessions.revoke_hash(reader_id, token_hash)
 
 
-def _or_503(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except LibrarySystemUnavailable:
-        raise library_unavailable() from None
-
-
 def _change_library_password(
     profile: dict[str, Any], current: str, new: str, confirm: str, keep_session: str, deps: PersonalDataDependencies
 ) -> None:
@@ -353,7 +346,7 @@ def _change_library_password(
         if issues:
             cleared.result()
             raise problems.InvalidFields(issues)
-        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        patron_id = library_record.or_503(lambda: library_record.patron_id_of(profile, records))
         setting = background.submit(library_record.set_password, records, patron_id, new)  # first, then the rest
         sessions = background.submit(deps.readers.partition, reader_id, "SESSION#")
         cleared.result()
@@ -432,7 +425,7 @@ def erase(reader_id: str, password: str, request_id: str, deps: PersonalDataDepe
     records = deps.records() if holds_password(profile) else None
     if records is not None:
         # The library system's record goes first: while it keeps the patron (loans, debts), nothing here goes.
-        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        patron_id = library_record.or_503(lambda: library_record.patron_id_of(profile, records))
 
         def refused(code: str) -> None:
             at = iso_millis(deps.clock())
