@@ -21,7 +21,7 @@ from onecard.infra.readers_repository import reader_key
 from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.readers import library_patrons, library_refresh
+from onecard.readers import library_patrons, library_record, library_refresh
 from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
@@ -58,7 +58,12 @@ def _adopt_patron(patron, id_number: str) -> dict:
 
 def _refresh_actions(profile: dict, patron) -> tuple[list[dict], dict]:
     """What the library system's answer changes in a known card holder's record, as actions for the login's write."""
-    refreshed = library_refresh.refresh_with(patron, dt.datetime.now(dt.UTC))(profile)
+    now = dt.datetime.now(dt.UTC)
+
+    def guard(profile: dict, fields: dict) -> dict:  # a correction written to the library system after this answer
+        return library_record.refreshed_fields(profile, fields, now, patron.mobile)
+
+    refreshed = library_refresh.refresh_with(patron, now, guard)(profile)
     if refreshed is None:
         return [], profile
     return wiring.readers().refresh_actions(profile["reader_id"], refreshed), {**profile, **refreshed.changes}
@@ -182,6 +187,8 @@ def my_profile() -> ReaderProfile:
         if sk.startswith("LINK#")
     ]
     shown = {sk: item["first_shown_at"] for sk, item in items.items() if sk.startswith("NOTICE#")}
+    if library_patrons.holds_password(profile):
+        fields["changes_in_library_system"] = bool(settings().ils_rest_base_url)
     return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(profile, shown, today))
 
 

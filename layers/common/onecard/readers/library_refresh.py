@@ -40,14 +40,18 @@ class Refreshed:
     """Items written with them: an audit entry per changed field, a security notice."""
 
 
-def refreshed(profile: dict[str, Any], fields: dict[str, Any], at: str, now_epoch: int) -> Refreshed | None:
+def refreshed(
+    profile: dict[str, Any], fields: dict[str, Any], at: str, now_epoch: int, taken: dict[str, Any] | None = None
+) -> Refreshed | None:
     """What the library system's ``fields`` (library_patrons.patron_fields) change in a card holder's ``profile``;
-    None when nothing changes (nothing is written). A reader who applied here keeps this service's record."""
+    None when nothing changes (nothing is written). ``taken``: the fields its answer may change at all (all of them
+    unless given: library_record.refreshed_fields keeps a correction written there newer than the answer). A reader
+    who applied here keeps this service's record."""
     if profile.get("password_hash"):
         return None
     seen = profile.get(LIBRARY_SEEN)
     changes: dict[str, Any] = {}
-    for name, value in fields.items():
+    for name, value in (fields if taken is None else taken).items():
         if profile.get(name) == value:
             continue
         # A record kept before fingerprints were: what differs may be a correction made here, which stays.
@@ -70,7 +74,17 @@ def refreshed(profile: dict[str, Any], fields: dict[str, Any], at: str, now_epoc
     return Refreshed({**changes, **bookkeeping}, items)
 
 
-def refresh_with(patron: Patron, now: dt.datetime) -> Callable[[dict[str, Any]], Refreshed | None]:
-    """refreshed, for the library system's answer of ``now`` about ``patron``."""
+def refresh_with(
+    patron: Patron,
+    now: dt.datetime,
+    guard: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
+) -> Callable[[dict[str, Any]], Refreshed | None]:
+    """refreshed, for the library system's answer of ``now`` about ``patron``; ``guard``: (profile, fields) → the
+    fields that answer may change."""
     fields = patron_fields(patron)
-    return lambda profile: refreshed(profile, fields, iso_millis(now), int(now.timestamp()))
+
+    def refresh(profile: dict[str, Any]) -> Refreshed | None:
+        taken = guard(profile, fields) if guard else None
+        return refreshed(profile, fields, iso_millis(now), int(now.timestamp()), taken)
+
+    return refresh
