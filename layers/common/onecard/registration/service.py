@@ -15,7 +15,9 @@ from onecard.consent.receipts import Channel, Decision, Receipt, next_receipts
 from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.domain.registration import normalise_register_number
+from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.security.blind_index import blind_index
@@ -99,10 +101,6 @@ def identity_index(key: bytes, id_number: str) -> str:
 def new_reader_id() -> str:
     """Opaque and random: never derived from the ID number."""
     return "R" + secrets.token_hex(10).upper()
-
-
-def iso_millis(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
@@ -215,8 +213,6 @@ def _lifecycle(
 ) -> list[dict[str, Any]]:
     """The verification link of the e-mail address, and the duplicate index with a review flag when the same
     name and birth date already belong to another reader (the applicant is not told: that would reveal them)."""
-    from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
-
     if deps.lifecycle is None:
         return []
     reader_id = profile["reader_id"]
