@@ -65,7 +65,7 @@ def _accept_the_previous_totp_step() -> None:
             checks(totp, code, valid_window=1)  # the previous step's code (or the next, on a clock a little ahead)
 
     verify_totp._with_previous_step = True  # type: ignore[attr-defined]
-    models.verify_totp = verify_totp  # type: ignore[assignment]
+    models.verify_totp = verify_totp
 
 
 def behave_like_aws(pool_id: str, token_seconds: int | None = None) -> None:
