@@ -191,7 +191,8 @@ def test_two_workers_never_call_a_partner_faster_than_its_rate(api, aws, partner
     timed = TimedPartners(partners, simulated.clock)
     for module in workers:
         monkeypatch.setattr(module, "partner", lambda: timed)
-    request_ids = queue_requests(aws, "klcpl", 15, api)
+    # Three seconds' worth at klcpl's 3 a second (each request costs a registration, an activation and a login).
+    request_ids = queue_requests(aws, "klcpl", 9, api)
 
     simulated.run_until(
         lambda: set(link_items(aws, "klcpl").values()) == {"active"},
@@ -201,7 +202,7 @@ def test_two_workers_never_call_a_partner_faster_than_its_rate(api, aws, partner
 
     per_second = Counter(math.floor(at) for at in timed.times("klcpl"))
     assert max(per_second.values()) <= 3, per_second
-    assert len(per_second) >= 5  # 15 calls at 3 a second
+    assert len(per_second) >= 3
     assert sorted(s["request_id"] for s in partners.partners["klcpl"].seen) == sorted(request_ids)
 
 
