@@ -40,7 +40,7 @@ run: $(STAMP)
 # stays on one worker so that its module-wide stacks and browser start once.
 test:
 	@$(MAKE) --no-print-directory -j3 --output-sync=target install browser
-	@$(MAKE) --no-print-directory -j2 --output-sync=target lint unit-and-integration
+	@$(MAKE) --no-print-directory -j2 --output-sync=line lint unit-and-integration
 	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile
 
 # Unit and integration tests share nothing between cases, so they use both cores (the module-wide builds stay on
