@@ -126,7 +126,11 @@ def test_a_library_system_that_does_not_answer_is_a_503_not_a_wrong_password_and
     assert login(api, CHEN).status == 201  # nothing was counted towards a lock
 
 
-def test_a_slow_library_system_answers_503_within_the_timeout(api, library):
+def test_a_slow_library_system_answers_503_within_the_timeout(api, library, monkeypatch):
+    from onecard import wiring
+
+    monkeypatch.setenv("ILS_TIMEOUT_SECONDS", "0.5")
+    wiring.reset()
     library.set_faults(latency_ms=1500)
 
     assert login(api, CHEN).status == 503

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.lifecycle.records import TokenRefused
 from onecard.mail import messages
 from onecard.mail.mailer import Mailer
-from onecard.registration.service import iso_millis
 from onecard.web import problems
 
 VALID_HOURS = 24
