@@ -16,6 +16,7 @@ from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.domain.registration import normalise_register_number
+from onecard.mail.messages import Application
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.security.blind_index import blind_index
@@ -234,7 +235,9 @@ def _lifecycle(
         profile["email_token_sha256"] = issued.sha256
         actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)
         actions += deps.lifecycle.mail_outbox_actions(
-            verification_mail(reader_id, profile["email"], nonce), nonce, issued.valid_until
+            verification_mail(reader_id, profile["email"], nonce, _confirmation(profile, request, now)),
+            nonce,
+            issued.valid_until,
         )
     return actions
 
@@ -282,8 +285,21 @@ def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, 
 
 def _already_registered() -> problems.Conflict:
     return problems.Conflict(
-        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼請洽各分館櫃檯 (This ID number is already registered)",
+        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼可在登入頁按「忘記密碼？」重設 "
+        "(This ID number already has a library card: log in to your library account; if you forgot the password, "
+        "use “Forgot your password?” on the login page)",
         extra={"code": "already_registered"},
+    )
+
+
+def _confirmation(profile: dict[str, Any], request: RegistrationRequest, now: dt.datetime) -> Application:
+    """What the application's confirmation mail says."""
+    return Application(
+        reader_id=profile["reader_id"],
+        card_type=profile["card_type"],
+        verify_by=profile["verify_by"],
+        minor=people.is_minor(request.birth_date, people.today_in_taipei(now)),
+        partners=tuple(agreement.partner for agreement in request.partners),
     )
 
 
