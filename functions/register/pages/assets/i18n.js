@@ -46,7 +46,7 @@
     household_address: "Registered household address", same_as_mailing: "Same as mailing address",
     household_city: "Household city or county", household_district: "Household district",
     household_street: "Household street address", household_phone: "Household phone",
-    phone_one_hint: "Enter at least one of household phone and mobile phone", email: "Email",
+    phone_one_hint: "Enter at least one of household phone and mobile phone", contact_phones: "Household phone or mobile phone", email: "Email",
     email_hint: "An email address lets the library send you notices", mobile: "Mobile phone",
     partner_hint: "Choosing “I have read and agree to the consent form” first shows the whole form; read it, then press “Agree”.",
     family_no_link: "A family card cannot be linked with the one-card service.",
@@ -77,7 +77,7 @@
     erase_password: "Enter your password to confirm", erase_button: "Delete my account permanently", logout: "Log out",
     erased: "Your account and personal data have been deleted.",
     // Texts the scripts show
-    n_errors: "Please correct the following {n} problem(s)", saved: "Saved.", password_changed: "Your password has been changed.",
+    label_colon: ": ", in_parens: " ({text})", n_errors: "Please correct the following {n} problem(s)", saved: "Saved.", password_changed: "Your password has been changed.",
     status_none: "Not enabled", status_pending: "Request sent; waiting for the partner library", status_agreed: "Agreed; starts after your card is verified",
     status_waiting_for_verification: "Agreed; sent to the partner library when you collect your card at a counter",
     card_status: "Card", card_status_valid: "Valid", card_status_expired: "Expired (renew it at a counter)",
@@ -96,7 +96,7 @@
     resend_done: "A new verification mail is on its way; the earlier link no longer works.",
     email_verified: "verified", email_not_verified: "not verified",
     login_forgot: "Forgot your password?",
-    reset_title: "Forgot your password", reset_with: "Ask with",
+    reset_title: "Forgot your password",
     reset_intro: "Enter your ID number or card barcode. We will send a message with a reset link to your verified e-mail address; the link works once, within 30 minutes.",
     reset_button: "Send the reset link",
     reset_sent: "If this account has a verified e-mail address, a reset link has been sent to it. Open the link within 30 minutes.",
@@ -120,9 +120,58 @@
     agreed_status: "Agreed", revision_notice: "“{title}” has a new version ({version}).", read_and_decide: "Read and decide",
     revision_agreed: "You agreed to the new version.", revision_declined: "You disagreed; the link is being ended.",
     reader_status: "Application status", created_at: "Applied on",
+    reset_with_id_number: "My ID number (national ID, resident certificate or passport)",
+    reset_with_barcode: "My library card barcode", reset_with: "Which number identifies you",
+    // The success page
+    success_applied: "We have received your application for a {card}.", success_reader_id: "Your reader number",
+    copy_number: "Copy", copied: "Copied.", success_when: "By {date} (inclusive), come to the service counter of the main library or any branch, during opening hours.",
+    success_bring: "Please bring:", bring_id: "your identity document, the original",
+    bring_household: "your household register", bring_guardian: "your legal guardian, with their identity document",
+    success_expires: "After that date the application expires and its personal data is deleted; you may apply again.",
+    success_mail: "A confirmation with the same details has been sent to {email}; open its link to verify the address.",
+    success_no_mail: "You gave no e-mail address, so no confirmation was sent: note your reader number and the date.",
+    success_links: "Your one-card links are sent to the partner libraries once you have collected your card.",
+    card_word_personal: "personal card", card_word_family: "family card",
+    // The library card
+    card_title: "My library card", card_issuer: "Taipei Public Library · Library card", card_expires: "Valid until",
+    card_issued: "Issued on", card_open: "Open my card (offline, printable)",
+    card_none: "Your card has not been issued yet: bring your identity document to a branch counter to collect it.",
+    card_unreachable: "The service cannot be reached, and no card is kept on this device.",
+    card_show_hint: "Show this barcode at a counter or a self-checkout to borrow; turn the screen brightness up.",
+    card_keep: "Keep my card on this device to show it offline (deleted when I log out; not on a shared computer)",
+    card_print: "Print my card", card_offline: "Offline: the card as kept on this device on {when}.",
+    partner_card_number_ntpc: "New Taipei City Library card number", partner_card_number_klcpl: "Keelung library card number",
+    partner_card_number_taipei_card: "Taipei Card number",
+    // Consent receipts
+    receipts_title: "My consent records", password_held_as_hash: "Kept only as an irreversible hash (argon2id): nobody at the library can read it",
+    receipts_hint: "Each decision you made on a partner's consent form, oldest first; the receipt number identifies it.",
+    receipts_empty: "No consent records yet.", receipt_facts: "Version {version} · {when} · {channel}",
+    receipt_id: "Receipt number", decision_agree: "Agreed", decision_decline: "Disagreed", decision_withdraw: "Withdrawn",
+    channel_registration: "online application", channel_personal_study: "my library account", channel_counter: "at a counter",
+    channel_system: "by the library", channel_password_reset: "password reset",
+    consent_by_guardian: "You are under 18: your legal guardian reads this form and is the one who agrees or disagrees.",
+    consent_by_guardian_named: "The applicant is under 18: the legal guardian ({name}) reads this form and is the one who agrees or disagrees.",
+    export_json: "Machine-readable (JSON)",
+    // The data copy
+    copy_title: "A copy of my personal data",
+    copy_intro: "The copy under Article 3 of the Personal Data Protection Act: all the data the library keeps about you, with your consent records and the record of changes.",
+    copy_save: "Download this copy (HTML file)", copy_print: "Print or save as PDF", copy_none: "None.",
+    copy_made: "Made on {when} by {controller}.", copy_profile: "My data", copy_other: "Other data",
+    copy_link_history: "History of the one-card links", copy_partner: "Partner", copy_partner_card: "Partner card number",
+    copy_updated: "Last change", copy_when: "When", copy_version: "Version", copy_decision: "Decision",
+    copy_channel: "Where", copy_audit: "Record of changes", copy_field: "What", copy_action: "Change", copy_by: "By",
+    copy_sessions: "Logins", copy_logged_in: "Logged in", copy_expires: "Ends", status_word: "Status",
+    record_created: "Record created", masked_id_shown: "ID number as shown (masked)",
+    email_verified_field: "E-mail address verified", password_kept_by: "Password kept by",
+    password_source_library_system: "the library system", notices_title: "Notices by e-mail",
+    notice_links: "One-card link notices", notice_revisions: "Consent revision notices", guardian: "Legal guardian",
+    yes: "Yes", no_word: "No", audit_corrected: "corrected", audit_changed: "changed", audit_reset: "reset",
+    audit_activated: "card handed over", audit_distinct: "reviewed: a different person",
+    audit_duplicate: "reviewed: a duplicate application", by_reader: "you", audit_field_password: "Password",
+    audit_field_status: "Card", audit_field_notices: "Notices", audit_field_review: "Duplicate review",
   };
   const ZH = {
-    n_errors: "請修正以下 {n} 個問題", saved: "已儲存。", password_changed: "密碼已變更。",
+    label_colon: "：", in_parens: "（{text}）", n_errors: "請修正以下 {n} 個問題", saved: "已儲存。", password_changed: "密碼已變更。",
     status_none: "未啟用", status_pending: "已送出申請，等待合作館回覆", status_agreed: "已同意，借閱證驗證後開始辦理",
     status_waiting_for_verification: "已同意，將於您臨櫃完成身分確認、領取借閱證後送交合作館",
     status_withdrawn: "已撤回（未曾送出）",
@@ -156,6 +205,47 @@
     edu_below_primary: "小學以下", edu_primary: "小學", edu_junior_high: "國中", edu_senior_high: "高中(職)",
     edu_college: "大學(專)", edu_graduate: "研究所以上", edu_other: "其他",
     partner_ntpc: "新北市立圖書館", partner_klcpl: "基隆市公共圖書館", partner_taipei_card: "臺北卡",
+    // The success page
+    success_applied: "我們已收到您的{card}申請。", success_reader_id: "您的讀者編號", copy_number: "複製", copied: "已複製。",
+    success_when: "請於 {date}（含）前，在開放時間內到本館總館或任一分館的服務櫃檯。", success_bring: "請攜帶：",
+    bring_id: "身分證件正本", bring_household: "戶口名簿", bring_guardian: "法定代理人本人陪同，並攜帶其身分證件",
+    success_expires: "逾期申請將失效，所填個人資料將予刪除，您仍可重新申請。",
+    success_mail: "相同內容的確認信已寄到 {email}，請點信中連結驗證電子信箱。",
+    success_no_mail: "您未填電子信箱，因此不會收到確認信：請記下讀者編號及期限。",
+    success_links: "您申請的一證通用服務，將於您領取借閱證後送交合作館辦理。",
+    card_word_personal: "個人借閱證", card_word_family: "家庭借閱證",
+    // The library card
+    card_title: "我的借閱證", card_issuer: "臺北市立圖書館 借閱證", card_expires: "有效期限", card_issued: "發證日期",
+    card_offline: "離線顯示：{when} 保存於此裝置的借閱證。",
+    partner_card_number_ntpc: "新北市立圖書館借閱證號", partner_card_number_klcpl: "基隆市公共圖書館借閱證號",
+    partner_card_number_taipei_card: "臺北卡卡號",
+    // Consent receipts
+    receipts_title: "個資同意紀錄", password_held_as_hash: "以不可逆雜湊（argon2id）保存，本館亦無法得知",
+    receipt_facts: "第 {version} 版 · {when} · {channel}", receipt_id: "收據編號",
+    decision_agree: "同意", decision_decline: "不同意", decision_withdraw: "撤回",
+    channel_registration: "網路辦證", channel_personal_study: "個人書房", channel_counter: "臨櫃", channel_system: "本館處理",
+    channel_password_reset: "忘記密碼",
+    consent_by_guardian: "您未滿 18 歲：本同意書應由您的法定代理人閱讀，並由法定代理人決定同意或不同意。",
+    consent_by_guardian_named: "申請人未滿 18 歲：本同意書應由法定代理人（{name}）閱讀，並由法定代理人決定同意或不同意。",
+    // The data copy
+    copy_none: "無。", copy_made: "{controller}於 {when} 製給。", copy_profile: "我的資料", copy_other: "其他資料",
+    copy_link_history: "一證通用服務紀錄", copy_partner: "合作館", copy_partner_card: "合作館借閱證號",
+    copy_updated: "最後變更", copy_when: "時間", copy_version: "版本", copy_decision: "決定", copy_channel: "管道",
+    copy_audit: "異動紀錄", copy_field: "項目", copy_action: "異動", copy_by: "執行者", copy_sessions: "登入紀錄",
+    copy_logged_in: "登入時間", copy_expires: "結束時間", status_word: "狀態", record_created: "建立日期",
+    masked_id_shown: "證號（遮蔽顯示）", email_verified_field: "電子信箱已驗證", password_kept_by: "密碼保管",
+    password_source_library_system: "本館圖書館系統", notices_title: "通知信設定", notice_links: "一證通用通知",
+    notice_revisions: "同意書修訂通知", guardian: "法定代理人", yes: "是", no_word: "否",
+    audit_corrected: "更正", audit_changed: "變更", audit_reset: "重設", audit_activated: "臨櫃發證",
+    audit_distinct: "審核：不同人", audit_duplicate: "審核：重複申請", by_reader: "本人",
+    audit_field_password: "密碼", audit_field_status: "借閱證", audit_field_notices: "通知信設定",
+    audit_field_review: "重複申請審核",
+    nationality: "身分別", nat_roc: "中華民國國民", nat_mainland: "大陸人士", nat_foreign: "外籍人士", id_type: "證件種類",
+    id_number: "證號", passport_country: "護照核發國家", same_as_mailing: "戶籍地址同通訊地址",
+    household_legend: "戶口名簿資料（家庭證）", household_number: "戶號", household_head_name: "戶長姓名",
+    household_head_id: "戶長身分證字號", guardian_name: "法定代理人姓名", guardian_relationship: "關係",
+    guardian_id: "法定代理人證號", guardian_phone: "法定代理人電話", father: "父", mother: "母", legal_guardian: "監護人",
+    password: "密碼", links_title: "一證通用服務",
   };
   const STORAGE_KEY = "onecard-lang";
 
@@ -183,7 +273,9 @@
       const key = el.dataset.i18nAria;
       el.setAttribute("aria-label", current === "en" && EN[key] ? EN[key] : el.dataset.zhAria);
     }
-    if (!document.documentElement.dataset.zhTitle) document.documentElement.dataset.zhTitle = document.title;
+    const root = document.documentElement;
+    if (!root.dataset.zhTitle) root.dataset.zhTitle = document.title;
+    document.title = current === "en" && root.dataset.titleEn ? root.dataset.titleEn : root.dataset.zhTitle;
     const switcher = document.getElementById("lang-switch");
     if (switcher) {
       switcher.textContent = current === "en" ? "中文" : "English";
