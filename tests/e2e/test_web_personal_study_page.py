@@ -80,7 +80,7 @@ def test_a_reader_downloads_a_copy_of_their_data(stack, page):
     log_in(page, stack, reader)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="下載我的資料").click()
+        page.get_by_role("link", name="機器可讀格式（JSON）").click()
 
     assert re.fullmatch(r"tpml-reader-data-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename)
     copy = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))

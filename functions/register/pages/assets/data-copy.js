@@ -91,7 +91,9 @@
 
   function table(headKeys, rows) {
     if (!rows.length) return element("p", t("copy_none"));
+    // A phone may need to scroll a wide table sideways: the keyboard can too.
     const wrap = element("div", undefined, "table-wrap");
+    wrap.tabIndex = 0;
     const grid = element("table");
     const head = element("tr");
     for (const key of headKeys) {
@@ -108,6 +110,8 @@
       tbody.append(tr);
     }
     grid.append(thead, tbody);
+    wrap.setAttribute("role", "group");
+    wrap.setAttribute("aria-label", headKeys.map((key) => t(key)).join(" / "));
     wrap.append(grid);
     return wrap;
   }
@@ -116,7 +120,7 @@
     const profile = copy.profile && typeof copy.profile === "object" ? copy.profile : {};
     const parts = [];
     const meta = element("p");
-    meta.textContent = t("copy_made", { when: when(copy.exported_at), controller: copy.controller || "" });
+    meta.textContent = t("copy_made", { when: when(copy.exported_at), controller: t("site_name") });
     parts.push(meta);
 
     const main = facts(profile, PROFILE);

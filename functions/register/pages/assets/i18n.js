@@ -228,7 +228,7 @@
     consent_by_guardian: "您未滿 18 歲：本同意書應由您的法定代理人閱讀，並由法定代理人決定同意或不同意。",
     consent_by_guardian_named: "申請人未滿 18 歲：本同意書應由法定代理人（{name}）閱讀，並由法定代理人決定同意或不同意。",
     // The data copy
-    copy_none: "無。", copy_made: "{controller}於 {when} 製給。", copy_profile: "我的資料", copy_other: "其他資料",
+    site_name: "臺北市立圖書館", copy_none: "無。", copy_made: "{controller}於 {when} 製給。", copy_profile: "我的資料", copy_other: "其他資料",
     copy_link_history: "一證通用服務紀錄", copy_partner: "合作館", copy_partner_card: "合作館借閱證號",
     copy_updated: "最後變更", copy_when: "時間", copy_version: "版本", copy_decision: "決定", copy_channel: "管道",
     copy_audit: "異動紀錄", copy_field: "項目", copy_action: "異動", copy_by: "執行者", copy_sessions: "登入紀錄",
