@@ -97,7 +97,8 @@ def test_a_family_application_asks_for_the_household_and_offers_no_links(stack, 
 
     success = page.get_by_role("region", name="申請已送出")
     expect(success).to_be_focused()
-    expect(success).to_contain_text("家庭證")
+    expect(success).to_contain_text("家庭借閱證")
+    expect(success.locator("#next-steps")).to_contain_text("戶口名簿")  # what a family card brings to the counter
 
 
 def test_a_form_with_several_mistakes_shows_each_next_to_its_field_and_in_a_summary(stack, page):
@@ -241,4 +242,4 @@ def test_reference_data_in_another_shape_leaves_the_form_working_without_a_scrip
         expect(mailing_cities.filter(has_text="臺北市")).to_have_count(1)
     else:
         expect(mailing_cities).to_have_count(1)
-        expect(passport_countries.filter(has_text="Japan (JP)")).to_have_count(1)
+        expect(passport_countries.filter(has_text="日本 (JP)")).to_have_count(1)  # named in the page's language

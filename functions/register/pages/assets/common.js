@@ -269,8 +269,10 @@
   }
 
   // The outcome of a one-step page (a link from a mail): a success or a warning, announced and focused.
-  function showResult(result, text, ok) {
+  // `key`: the text is the page's own (not the API's), so a switch of language says it again in the other.
+  function showResult(result, text, ok, key) {
     result.textContent = text;
+    if (key) result.dataset.resultKey = key; else delete result.dataset.resultKey;
     result.classList.toggle("success", ok);
     result.classList.toggle("warning", !ok);
     result.hidden = false;
@@ -282,6 +284,7 @@
     for (const heading of document.querySelectorAll(".error-summary h2[data-error-count]")) {
       heading.textContent = t("n_errors", { n: Number(heading.dataset.errorCount) });
     }
+    for (const result of document.querySelectorAll("[data-result-key]")) result.textContent = t(result.dataset.resultKey);
   });
 
   window.OneCard = {
