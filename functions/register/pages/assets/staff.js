@@ -11,7 +11,6 @@
     staff_new_password: "New password", staff_set_password: "Set the new password",
     staff_mfa_setup_title: "Set up two-step verification",
     staff_mfa_setup_text: "Scan the QR code with an authenticator app (such as Google or Microsoft Authenticator), or add an account with the key below; then enter the 6-digit code it shows.",
-    staff_mfa_qr: "QR code for the authenticator app",
     staff_mfa_secret: "Key: ", staff_mfa_code: "Code (6 digits)", staff_mfa_setup_button: "Finish set-up",
     staff_mfa_title: "Two-step verification", staff_mfa_button: "Confirm", staff_signed_in_as: "Signed in: ",
     staff_sign_out: "Sign out", staff_idle_hint: "You are signed out after 15 minutes without activity.",
@@ -45,6 +44,7 @@
     card_personal: "個人證", card_family: "家庭證",
     guardian_matches: "相符：到場者為申請書所填的法定代理人。", guardian_differs: "不相符：此證號不是申請書所填法定代理人的證號。",
     guardian_first: "申請人未滿 18 歲：請先確認到場的法定代理人，再啟用借閱證。", guardian_id: "法定代理人證號（遮蔽）",
+    mfa_qr: "驗證器 App 的 QR code",
   };
   const EN = {
     signed_out: "Signed out.", idle_out: "Signed out after 15 minutes without activity.",
@@ -70,7 +70,7 @@
     guardian_matches: "Matches: the adult present is the guardian named in the application.",
     guardian_differs: "Does not match: this is not the ID number of the guardian named in the application.",
     guardian_first: "The applicant is under 18: check the guardian present before activating the card.",
-    guardian_id: "Guardian's ID number (masked)",
+    guardian_id: "Guardian's ID number (masked)", mfa_qr: "QR code for the authenticator app",
   };
   const say = (key, vars) => {
     let text = (window.I18N.lang === "en" ? EN[key] : ZH[key]) || key;
@@ -125,7 +125,7 @@
     svg.setAttribute("viewBox", `0 0 ${size} ${size}`);
     svg.setAttribute("shape-rendering", "crispEdges");
     svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", window.I18N.t("staff_mfa_qr") === "staff_mfa_qr" ? "驗證器 App 的 QR code" : window.I18N.t("staff_mfa_qr"));
+    svg.setAttribute("aria-label", say("mfa_qr"));
     svg.dataset.modules = String(count);
     const background = document.createElementNS(ns, "rect");
     background.setAttribute("width", String(size));
