@@ -26,7 +26,9 @@
     }
     const text = await response.text();
     let parsed = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch (_) { parsed = { detail: text }; }
+    // Text that is not JSON is said only when it is plain text (a proxy's one line); an error page is not shown.
+    const plain = (response.headers.get("Content-Type") || "").startsWith("text/plain");
+    try { parsed = text ? JSON.parse(text) : null; } catch (_) { parsed = plain ? { detail: text.slice(0, 300) } : null; }
     return { status: response.status, body: parsed };
   }
 
