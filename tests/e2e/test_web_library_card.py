@@ -61,6 +61,21 @@ def test_a_card_holders_study_tells_the_cards_facts_not_an_application(stack, pa
         expect(facts).not_to_contain_text(not_true)
 
 
+def test_a_card_handed_over_at_the_counter_shows_its_issue_date_and_reads_as_its_barcode(stack, page):
+    import datetime as dt
+
+    reader = registered_reader(stack)
+    handed_over = stack.activate(reader["reader_id"])
+    log_in(page, stack, reader)
+
+    facts = page.locator("#profile")
+    issued = dt.datetime.fromisoformat(handed_over["activated_at"].replace("Z", "+00:00"))
+    in_taipei = issued.astimezone(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    expect(facts).to_contain_text(f"發證日期{in_taipei}")  # the date it was in Taipei
+    expect(facts).not_to_contain_text("申請狀態")
+    assert barcode_in(page) == handed_over["card_barcode"]
+
+
 def test_an_applicant_is_told_of_the_application_and_has_no_card_to_show_yet(stack, page):
     log_in(page, stack, registered_reader(stack))
 

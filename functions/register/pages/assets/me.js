@@ -45,6 +45,13 @@
     return age < 18 ? {} : null;
   }
 
+  // A moment (stored in UTC) as the date it was in Taipei, written YYYY-MM-DD like the other dates.
+  function taipeiDate(iso) {
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) return String(iso).slice(0, 10);
+    return moment.toLocaleDateString("en-CA", { timeZone: "Asia/Taipei" });
+  }
+
   /** A profile from the API, or null: anything that is not one (another route's answer, an error page). */
   function profileOf(answer) {
     return typeof jsonMember(answer, "reader_id") === "string" ? answer.body : null;
@@ -74,7 +81,7 @@
       rows.push(["created_at", (profile.created_at || "").slice(0, 10)]);
     } else {
       rows.push(["card_status", profile.card_status ? label("card_status_", profile.card_status) : t("card_status_valid")]);
-      if (profile.activated_at) rows.push(["card_issued", profile.activated_at.slice(0, 10)]);
+      if (profile.activated_at) rows.push(["card_issued", taipeiDate(profile.activated_at)]);
       if (profile.card_expires) rows.push(["card_expires", profile.card_expires]);
     }
     return rows;
