@@ -66,7 +66,7 @@ PARTNER_NAMES = {
     "taipei-card": ("臺北卡", "the Taipei Card"),
 }
 WHERE_ZH = "本館總館或任一分館的服務櫃檯（開放時間內）"
-WHERE_EN = "the service counter of the main library or any branch, during opening hours"
+WHERE_EN = "the service counter of the main library or any branch (during opening hours)"
 
 
 def things_to_bring(application: Application) -> tuple[list[str], list[str]]:
@@ -100,7 +100,7 @@ def application_confirmation(to: str, application: Application, link: str | None
         "Hello,\n",
         f"We have received your online application for {card_en} (reader number {application.reader_id}); the "
         "card is not issued yet.\n",
-        f"By {application.verify_by}, come to {WHERE_EN} to have your identity checked and collect the card. "
+        f"By {application.verify_by} (inclusive), come to {WHERE_EN} to have your identity checked and collect the card. "
         "Please bring:",
         *(f"- {item}" for item in bring_en),
         "After that date the application expires and its personal data is deleted; you may apply again.\n",
