@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import (
     card_holder_login,
+    card_holder_password_change,
     cold_start,
     link_worker,
     local_stack_throughput,
@@ -26,6 +27,7 @@ GOALS = {
     "warm POST /v1/sessions": 1.3,
     "link worker": 2.0,
     "card-holder login": 1.5,
+    "card-holder password change": 1.3,
 }
 
 
@@ -45,6 +47,7 @@ def ratio_table() -> tuple[str, list[str]]:
         + registration_latency.run()
         + login_latency.run()
         + card_holder_login.run()
+        + card_holder_password_change.run()
         + link_worker.run()
     )
     lines = ["| measurement | seconds | ratio to its baseline | goal |", "| --- | --- | --- | --- |"]

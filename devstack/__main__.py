@@ -28,9 +28,17 @@ def main() -> int:
     print(
         f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True
     )
+    account = stack.ils_simulator.account
     print(
         f"library system (SIP2) simulator on 127.0.0.1:{stack.ils_simulator.port} "
-        "(faults: POST /_control/ils on the partner simulator)",
+        f"(sample service account: login {account.login}, password {account.password}; "
+        "faults: POST /_control/ils on the partner simulator)",
+        flush=True,
+    )
+    rest_client = stack.ils_simulator.rest.clients[0]
+    print(
+        f"library system (Koha REST) simulator on {stack.ils_simulator.rest.url}/api/v1 (sample service client: "
+        f"client_id {rest_client.client_id}, client_secret {rest_client.client_secret}; same patrons and faults)",
         flush=True,
     )
     for username, password in stack.first_time_passwords.items():

@@ -42,6 +42,7 @@ def control():
         login_password=ils.account.password,
         timeout=0.3,
     )
+    call.ils = ils  # type: ignore[attr-defined]  # for the tests that also speak its REST side
     yield call, client
     client.close()
     stop.set()
@@ -160,3 +161,26 @@ def test_a_card_or_id_number_already_held_is_a_conflict_and_nobody_is_added(cont
 def test_the_partner_routes_still_answer(control):
     call, _ = control
     assert call("GET", "/_control/ntpc/seen")[0] == 200
+
+
+def test_a_loan_and_a_debt_are_given_and_taken_back_over_http_and_a_delete_waits_for_them(control):
+    from ils_simulator.rest import KohaRestApi
+
+    call, _ = control
+    ils = call.ils
+    given = call("POST", "/_control/ils/patrons/F131104093", {"checkouts": 1, "debt": 50})
+    rest: KohaRestApi = ils.rest
+    token = rest.answer(
+        "POST",
+        "/api/v1/oauth/token",
+        {},
+        f"grant_type=client_credentials&client_id={rest.clients[0].client_id}"
+        f"&client_secret={rest.clients[0].client_secret}".encode(),
+    )[2]["access_token"]
+    bearer = {"authorization": f"Bearer {token}"}
+
+    assert given[0] == 200 and (given[1]["checkouts"], given[1]["debt"]) == (1, 50.0)
+    assert rest.answer("DELETE", "/api/v1/patrons/1", bearer, b"")[2]["error_code"] == "has_checkouts"
+    call("POST", "/_control/ils/patrons/TP90000001", {"checkouts": 0, "debt": 0})
+    assert rest.answer("DELETE", "/api/v1/patrons/1", bearer, b"")[0] == 204
+    assert call("POST", "/_control/ils/patrons/TP90000002", {"shoe_size": 42})[0] == 400

@@ -108,9 +108,16 @@
     if (profile.library_address) rows.push(["library_address", profile.library_address]);
     const card = window.LibraryCard.fromProfile(profile);
     $("my-card").hidden = !window.LibraryCard.draw($("card"), card);
-    const atTheLibrary = profile.password_source === "library_system";
+    // A card holder's record is the library system's: they change their password and contact data there, through
+    // this page where the service can write to it, and nothing else.
+    const cardHolder = profile.password_source === "library_system";
+    const atTheLibrary = cardHolder && !profile.changes_in_library_system;
     $("password-at-the-library").hidden = !atTheLibrary;
     $("password-form").hidden = atTheLibrary;
+    for (const field of document.querySelectorAll("[data-applicants-only]")) field.hidden = cardHolder;
+    $("new-password-hint").hidden = cardHolder;
+    $("new-password-hint-library").hidden = !cardHolder;
+    $("new-password").setAttribute("aria-describedby", cardHolder ? "new-password-hint-library" : "new-password-hint");
     const nodes = [];
     for (const [key, value] of rows) {
       const dt = document.createElement("dt");
@@ -182,8 +189,10 @@
       const partnerKey = `partner_${String(receipt.partner).replace(/-/g, "_")}`;
       heading.textContent = `${t(partnerKey)}：${t(`decision_${receipt.decision}`)}`;
       const facts = document.createElement("p");
-      facts.textContent = t("receipt_facts", { version: receipt.document_version, when: when(receipt.recorded_at),
-                                               channel: t(`channel_${receipt.channel}`) });
+      // An erasure's receipt concerns the library's own record: it has no consent document, so no version.
+      const versioned = receipt.partner !== "library_system";
+      facts.textContent = t(versioned ? "receipt_facts" : "receipt_facts_no_version", { version: receipt.document_version,
+                                               when: when(receipt.recorded_at), channel: t(`channel_${receipt.channel}`) });
       const id = document.createElement("p");
       id.append(`${t("receipt_id")}：`);
       const code = document.createElement("code");
@@ -322,6 +331,9 @@
       mobile: value("correct-mobile"),
       email: value("correct-email"),
     };
+    if (profile.password_source === "library_system") {
+      for (const name of ["occupation", "education", "phone_office", "household_phone"]) delete changes[name];
+    }
     const address_ = mailing();
     if (address_) changes.mailing_address = address_;
     // Only what differs is sent, so an untouched field is never "corrected".

@@ -228,6 +228,13 @@ class ReaderRepository:
             ConsistentRead=True,
         )
 
+    def put_items(self, items: list[dict[str, Any]]) -> None:
+        """New items of a reader's partition (audit entries): one put each, never overwriting one."""
+        for item in items:
+            self._db.put_item(
+                TableName=self._readers, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+
     def update_profile(
         self,
         reader_id: str,
