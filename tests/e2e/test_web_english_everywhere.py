@@ -144,3 +144,13 @@ def test_personal_study_and_the_card_in_english(stack, page):
     expect(page).to_have_title("My library card - Taipei Public Library")
     expect(page.get_by_text("Your card has not been issued yet")).to_be_visible()
     assert han_on(page) == []
+
+
+def test_a_card_holders_study_in_english(stack, page):
+    from tests.e2e.test_web_library_card import log_in_as_card_holder
+
+    log_in_as_card_holder(page, stack)
+    in_english(page)
+    profile = page.request.get(f"{stack.url}/v1/readers/me").json()
+    expect(page.locator("#card")).to_contain_text("Valid until")
+    assert han_on(page, profile["name"], profile.get("library_address") or "") == []
