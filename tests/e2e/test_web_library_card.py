@@ -128,3 +128,20 @@ def test_the_card_prints_on_its_own(stack, page):
     width_mm = page.locator("#card").evaluate("el => el.getBoundingClientRect().width") * 25.4 / 96
     assert 84 <= width_mm <= 87, width_mm  # the size of a bank card (ISO/IEC 7810 ID-1, 85.6 mm)
     page.screenshot(path=str(SHOTS / "card-print.png"), full_page=True)
+
+
+def test_a_partners_card_number_is_labelled_as_that_libraries_card_number(stack, page):
+    import requests
+
+    requests.post(f"{stack.simulator_url}/_control/ntpc", json={}, timeout=5).raise_for_status()
+    reader = registered_reader(stack)
+    stack.activate(reader["reader_id"])
+    log_in(page, stack, reader)
+    page.get_by_role("button", name="啟用雙北市立圖書館一證通用服務").click()
+    page.get_by_role("dialog").get_by_role("button", name="同意", exact=True).click()
+
+    status = page.locator("#status-ntpc")
+    expect(status).to_contain_text("已啟用", timeout=20_000)
+    link = page.request.get(f"{stack.url}/v1/readers/me/links").json()["links"][0]
+    assert link["partner_card_number"]  # the simulated partner gives its card number
+    expect(status).to_have_text(f"已啟用（新北市立圖書館借閱證號：{link['partner_card_number']}）")
