@@ -21,6 +21,8 @@ from onecard.models.lifecycle import (
     ActivationRequest,
     AuditEntry,
     AuditTrail,
+    GuardianCheck,
+    GuardianCheckResult,
     Review,
     ReviewDecided,
     ReviewDecisionRequest,
@@ -59,6 +61,9 @@ def _deps() -> counter.CounterDependencies:
         ),
         decrypt_register_number=lambda profile: cipher.decrypt(
             profile["household"]["register_number_encrypted"], associated_data=f"{profile['reader_id']}:register_number"
+        ),
+        decrypt_guardian_id_number=lambda profile: cipher.decrypt(
+            profile["guardian"]["id_number_encrypted"], associated_data=f"{profile['reader_id']}:guardian_id_number"
         ),
         release_waiting_links=_release_waiting_links,
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
@@ -99,6 +104,23 @@ def activate(
     return Activated(
         **counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
     )
+
+
+@router.post(
+    "/v1/staff/readers/<reader_id>/guardian-check",
+    summary="Counter: is the adult present a minor applicant's guardian (the ID number on their document)",
+    tags=["館員"],
+    responses={
+        **STAFF_RESPONSES,
+        404: {"description": "No such reader"},
+        409: {"description": "The application names no guardian"},
+    },
+)
+def check_guardian(
+    reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[GuardianCheck, Body()]
+) -> GuardianCheckResult:
+    staff_member(router, LOOK_UP_AND_ACTIVATE)
+    return GuardianCheckResult(matches=counter.guardian_matches(reader_id, request.id_number, _deps()))
 
 
 @router.get(

@@ -232,6 +232,8 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
         partners=[{"partner": "ntpc", "document_sha256": ntpc}],
     )
     assert staff.post(f"/v1/staff/reviews/{copy['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
+    guardian_check = f"/v1/staff/readers/{accepted['reader_id']}/guardian-check"
+    assert staff.post(guardian_check, {"id_number": body["id_number"]}, headers=STAFF).status == 409  # an adult's
     assert (
         staff.post(
             f"/v1/staff/readers/{accepted['reader_id']}/activation",

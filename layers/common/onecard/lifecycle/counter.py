@@ -6,12 +6,13 @@ No AWS import here: the parts are handed in.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain import people
-from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
+from onecard.domain.identity import IdType, id_number_issue, mask_id_number, normalise_id_number
 from onecard.lifecycle.records import ActivationRefused
 from onecard.mail import notices
 from onecard.readers.personal_data import audit_item
@@ -35,6 +36,8 @@ class CounterDependencies:
     """Actions that send the reader's waiting links, written with the activation (the identity is checked now)."""
     withdraw_waiting_links: Callable[[str, str], Any] = lambda reader_id, at: None
     """Ends the links of an application rejected as a duplicate: it will never be activated, so they never leave."""
+    decrypt_guardian_id_number: Callable[[dict[str, Any]], str] | None = None
+    """A minor's guardian's ID number, which the counter sees masked and checks by typing the one on their card."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,11 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
     if profile is None or profile.get("id_type") != id_type.value:
         raise problems.NotFound("查無此證號之申請或讀者 (No application for this ID number)")
     record = {**profile, "id_number": deps.decrypt_id_number(profile)}
-    if isinstance(profile.get("guardian"), dict):  # who must come along with a minor; their number stays sealed
+    if isinstance(profile.get("guardian"), dict):  # who must come along with a minor: their number only masked
         record["guardian"] = {k: v for k, v in profile["guardian"].items() if not k.endswith("_encrypted")}
+        guardian_number = _guardian_id_number(profile, deps)
+        if guardian_number:
+            record["guardian"]["id_number_masked"] = mask_id_number(guardian_number)
     if isinstance(profile.get("household"), dict):  # a family card: the register's number and head; the head's
         # own ID number stays sealed (the 戶口名簿 shows the head by name)
         record["household"] = {
@@ -65,6 +71,31 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
             "head_name": profile["household"].get("head_name", ""),
         }
     return record
+
+
+def _guardian_id_number(profile: dict[str, Any], deps: CounterDependencies) -> str | None:
+    guardian = profile.get("guardian")
+    if (
+        deps.decrypt_guardian_id_number is None
+        or not isinstance(guardian, dict)
+        or "id_number_encrypted" not in guardian
+    ):
+        return None
+    return deps.decrypt_guardian_id_number(profile)
+
+
+def guardian_matches(reader_id: str, typed: str, deps: CounterDependencies) -> bool:
+    """Whether the ID number on the card of the adult at the counter is the guardian's of this minor's application
+    (compared in constant time; a malformed number simply does not match)."""
+    profile = deps.readers.get_profile(reader_id)
+    if profile is None:
+        raise problems.NotFound("查無此讀者 (No such reader)")
+    expected = _guardian_id_number(profile, deps)
+    if expected is None:
+        raise problems.Conflict(
+            "此申請沒有法定代理人資料 (This application names no guardian)", extra={"code": "no_guardian"}
+        )
+    return hmac.compare_digest(normalise_id_number(typed).encode(), expected.encode())
 
 
 def activate(

@@ -85,14 +85,22 @@ def new_outbox_token(
     return IssuedToken(token, token_sha256(token), int(now.timestamp()) + valid_seconds), nonce
 
 
-def verification_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
-    """The outbox message of a verification mail: everything the relay needs, except the token itself."""
-    return {"kind": VERIFICATION_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
+def verification_mail(
+    reader_id: str, address: str, nonce: str, application: messages.Application | None = None
+) -> dict[str, Any]:
+    """The outbox message of a verification mail: everything the relay needs, except the token itself. After an
+    application it is the application's confirmation, with the link in it."""
+    message = {"kind": VERIFICATION_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
+    return {**message, "application": application.as_message()} if application else message
 
 
 def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link_for: Callable[[str], str]) -> None:
-    token = token_for_nonce(indexes, message["nonce"])
-    mailer.send(messages.verification(message["to"], link_for(token), token, VALID_HOURS))
+    link = link_for(token_for_nonce(indexes, message["nonce"]))
+    if isinstance(message.get("application"), dict):
+        application = messages.Application.from_message(message["application"])
+        mailer.send(messages.application_confirmation(message["to"], application, link, VALID_HOURS))
+    else:
+        mailer.send(messages.verification(message["to"], link, VALID_HOURS))
 
 
 def mask_email(address: str) -> str:
@@ -111,7 +119,7 @@ class VerificationDependencies:
 
 
 def send_link(address: str, issued: IssuedToken, mailer: Mailer, link_for: Callable[[str], str]) -> None:
-    mailer.send(messages.verification(address, link_for(issued.token), issued.token, VALID_HOURS))
+    mailer.send(messages.verification(address, link_for(issued.token), VALID_HOURS))
 
 
 def verify(token: str, deps: VerificationDependencies) -> None:

@@ -159,3 +159,13 @@ class PasswordResetCompletion(RequestModel):
 class PasswordResetDone(ResponseModel):
     password_reset: Literal[True]
     sessions_ended: Literal[True]
+
+
+class GuardianCheck(RequestModel):
+    """The ID number on the identity document of the adult who came with a minor applicant."""
+
+    id_number: Annotated[str, Field(min_length=1, max_length=40, description="到場成年人之證號")]
+
+
+class GuardianCheckResult(ResponseModel):
+    matches: Annotated[bool, Field(description="是否為申請書所填之法定代理人")]

@@ -17,6 +17,7 @@ from onecard.domain.issues import FieldIssue
 from onecard.domain.moments import iso_millis
 from onecard.domain.registration import normalise_register_number
 from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
+from onecard.mail.messages import Application
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.registration.side_by_side import SideBySide
@@ -158,7 +159,7 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index.current, deps.cipher, now)
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
-    lifecycle_actions = _lifecycle(profile, deps, now, person, steps[RESEMBLING])
+    lifecycle_actions = _lifecycle(profile, request, deps, now, person, steps[RESEMBLING])
     profile["password_hash"] = steps[PASSWORD_HASH]
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
@@ -221,7 +222,12 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
 
 
 def _lifecycle(
-    profile: dict[str, Any], deps: RegistrationDependencies, now: dt.datetime, person: Any, resembles: list[str]
+    profile: dict[str, Any],
+    request: RegistrationRequest,
+    deps: RegistrationDependencies,
+    now: dt.datetime,
+    person: Any,
+    resembles: list[str],
 ) -> list[dict[str, Any]]:
     """The verification link of the e-mail address, and the duplicate index with a review flag when the same
     name and birth date already belong to other readers (``resembles``; the applicant is not told: that would
@@ -241,7 +247,9 @@ def _lifecycle(
         profile["email_token_sha256"] = issued.sha256
         actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)
         actions += deps.lifecycle.mail_outbox_actions(
-            verification_mail(reader_id, profile["email"], nonce), nonce, issued.valid_until
+            verification_mail(reader_id, profile["email"], nonce, _confirmation(profile, request, now)),
+            nonce,
+            issued.valid_until,
         )
     return actions
 
@@ -289,8 +297,21 @@ def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, 
 
 def _already_registered() -> problems.Conflict:
     return problems.Conflict(
-        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼請洽各分館櫃檯 (This ID number is already registered)",
+        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼可在登入頁按「忘記密碼？」重設 "
+        "(This ID number already has a library card: log in to your library account; if you forgot the password, "
+        "use “Forgot your password?” on the login page)",
         extra={"code": "already_registered"},
+    )
+
+
+def _confirmation(profile: dict[str, Any], request: RegistrationRequest, now: dt.datetime) -> Application:
+    """What the application's confirmation mail says."""
+    return Application(
+        reader_id=profile["reader_id"],
+        card_type=profile["card_type"],
+        verify_by=profile["verify_by"],
+        minor=people.is_minor(request.birth_date, people.today_in_taipei(now)),
+        partners=tuple(agreement.partner for agreement in request.partners),
     )
 
 
