@@ -13,14 +13,19 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.consent.receipts import Channel
 from onecard.domain.identity import IdType
+from onecard.library_cards import LIBRARY_SYSTEM_PARTNER as LIBRARY_SYSTEM
+from onecard.library_cards import outbox as library_outbox
+from onecard.library_cards.status import status_of
 from onecard.lifecycle import counter
 from onecard.links.requests import WAITING, release_actions
+from onecard.links.retry_policy import PartnerHealth
 from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.lifecycle import (
     Activated,
     ActivationRequest,
     AuditEntry,
     AuditTrail,
+    LibrarySystemStatus,
     Review,
     ReviewDecided,
     ReviewDecisionRequest,
@@ -64,7 +69,23 @@ def _deps() -> counter.CounterDependencies:
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
         ),
+        library_card_actions=lambda reader_id, now: library_outbox.at_activation(
+            wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp())
+        ),
+        after_review=lambda reader_id, decision, at: library_outbox.after_review(
+            wiring.library_cards(), reader_id, decision, at, int(dt.datetime.now(dt.UTC).timestamp())
+        ),
     )
+
+
+def _library_system(reader_id: str) -> LibrarySystemStatus:
+    from onecard.infra.partner_health import PartnerBreakers
+
+    item, health_items = wiring.library_cards().state_with_health(
+        reader_id, settings().sessions_table, PartnerBreakers.key(LIBRARY_SYSTEM)
+    )
+    health = PartnerBreakers.health_of([LIBRARY_SYSTEM], health_items)[LIBRARY_SYSTEM]
+    return LibrarySystemStatus(**vars(status_of(item, health)))
 
 
 @router.get(
@@ -79,6 +100,7 @@ def find_application(
 ) -> StaffApplication:
     staff_member(router, LOOK_UP_AND_ACTIVATE)
     record = counter.find_application(id_type, id_number, _deps())
+    record["library_system"] = _library_system(record["reader_id"])
     return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
 
 
@@ -96,9 +118,10 @@ def activate(
     reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[ActivationRequest, Body()]
 ) -> Activated:
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
-    return Activated(
-        **counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
-    )
+    done = counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
+    # The upgrade left with the activation: it waits until the library-card worker has written it.
+    waiting = status_of({"pending": "upgrade", "waiting_since": done["activated_at"]}, PartnerHealth())
+    return Activated(**done, library_system=LibrarySystemStatus(**vars(waiting)))
 
 
 @router.get(

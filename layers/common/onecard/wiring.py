@@ -21,6 +21,7 @@ from onecard.sessions.store import SessionStore
 
 if TYPE_CHECKING:
     from onecard.ils import LibrarySystem
+    from onecard.infra.library_card_repository import LibraryCardRepository
     from onecard.infra.lifecycle_repository import LifecycleRepository
     from onecard.infra.partner_health import PartnerBreakers, PartnerRateCounter
     from onecard.links.status import LinkStatus
@@ -130,6 +131,13 @@ def lifecycle() -> LifecycleRepository:
     return LifecycleRepository(client("dynamodb"), settings().readers_table)
 
 
+@functools.cache
+def library_cards() -> LibraryCardRepository:
+    from onecard.infra.library_card_repository import LibraryCardRepository
+
+    return LibraryCardRepository(client("dynamodb"), settings().readers_table)
+
+
 MAIL_SINK_VARIABLE = "ONECARD_MAIL_SINK_DIR"
 
 
@@ -234,6 +242,7 @@ def reset() -> None:
         link_status,
         partner_client,
         lifecycle,
+        library_cards,
         mailer,
         partner_breakers,
         partner_rate_counter,

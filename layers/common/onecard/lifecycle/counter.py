@@ -35,6 +35,10 @@ class CounterDependencies:
     """Actions that send the reader's waiting links, written with the activation (the identity is checked now)."""
     withdraw_waiting_links: Callable[[str, str], Any] = lambda reader_id, at: None
     """Ends the links of an application rejected as a duplicate: it will never be activated, so they never leave."""
+    library_card_actions: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
+    """The upgrade of the reader's patron in the library system, written with the activation."""
+    after_review: Callable[[str, str, str], None] = lambda reader_id, decision, at: None
+    """What a review decision means for the library system (onecard.library_cards.outbox.after_review)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ def activate(
             at,
             audit,
             deps.release_waiting_links(reader_id, now)
+            + deps.library_card_actions(reader_id, now)
             + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
         )
     except ActivationRefused as refused:
@@ -154,6 +159,7 @@ def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
             {
                 "reader_id": reader_id,
                 "flagged_at": flag.get("flagged_at", ""),
+                "source": flag.get("source"),
                 "application": _record(deps.readers.get_profile(reader_id), reader_id),
                 "resembles": [_record(deps.readers.get_profile(other), other) for other in flag.get("resembles", [])],
             }
@@ -172,4 +178,5 @@ def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDepe
         raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
     if decision == "duplicate":
         deps.withdraw_waiting_links(reader_id, at)
+    deps.after_review(reader_id, decision, at)
     return {"reader_id": reader_id, "decision": decision, "decided_at": at}

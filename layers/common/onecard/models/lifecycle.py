@@ -30,6 +30,8 @@ class ReviewFlag(ResponseModel):
     resembles: list[str]
     flagged_at: str
     decided_at: str | None = None
+    source: str | None = None
+    """``library_system`` when the library system refused the patron as a duplicate of one it holds."""
 
 
 class StaffHousehold(ResponseModel):
@@ -37,6 +39,17 @@ class StaffHousehold(ResponseModel):
 
     register_number: str
     head_name: str
+
+
+class LibrarySystemStatus(ResponseModel):
+    """Whether the library system has the application: held (since when, in which category), waiting (since when,
+    and why), refused (when, and why), or not sent yet; ``words`` say it for the counter."""
+
+    state: Literal["held", "waiting", "refused", "not_sent"]
+    words: str
+    since: str | None = None
+    category: Literal["provisional", "full"] | None = None
+    reason: str | None = None
 
 
 class StaffApplication(ResponseModel):
@@ -63,6 +76,7 @@ class StaffApplication(ResponseModel):
     created_at: str
     card_barcode: str | None = None
     review: ReviewFlag | None = None
+    library_system: LibrarySystemStatus | None = None
 
 
 class ActivationRequest(RequestModel):
@@ -80,6 +94,8 @@ class Activated(ResponseModel):
     status: Literal["active"]
     card_barcode: str
     activated_at: str
+    library_system: LibrarySystemStatus | None = None
+    """The upgrade in the library system, which leaves with the activation and is waiting at first."""
 
 
 class ResemblingRecord(ResponseModel):
@@ -95,6 +111,8 @@ class ResemblingRecord(ResponseModel):
 class Review(ResponseModel):
     reader_id: str
     flagged_at: str
+    source: str | None = None
+    """``library_system``: the library system holds a patron with this name and birth date (no record here)."""
     application: ResemblingRecord
     resembles: list[ResemblingRecord]
 
