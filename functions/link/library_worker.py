@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 from typing import Any
 
 # Imported first and from here, at the same depth in every function: boto3 imported deeper made CPython 3.11 map
@@ -85,7 +86,8 @@ def record_handler(record: SQSRecord) -> str:
     first_sent_at = _first_sent_at(record, message)
     # How long the oldest write has waited, whatever became of it: the alarm of an hour reads this.
     metrics.add_metric(name="LibraryCardWriteWaitSeconds", unit=MetricUnit.Seconds, value=time.time() - first_sent_at)
-    outcome = delivery.handle(message, first_sent_at, _deps(record.message_id))
+    receives = int(record.attributes.approximate_receive_count or 1)
+    outcome = delivery.handle(message, first_sent_at, _deps(f"{record.message_id}:{uuid.uuid4().hex}"), receives)
     if outcome.failed_for_good:
         metrics.add_metric(name="LibraryCardWriteFailed", unit=MetricUnit.Count, value=1)
         client("sqs").send_message(QueueUrl=settings().library_card_dead_letter_queue_url, MessageBody=record.body)

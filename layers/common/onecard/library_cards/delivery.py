@@ -122,8 +122,21 @@ class _Paced:
         return paced
 
 
-def handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies) -> Outcome:
-    """One message of the library-card queue: the breaker, then the write (each call at the agreed rate)."""
+def handle(
+    message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies, receive_count: int = 1
+) -> Outcome:
+    """One message of the library-card queue: the breaker, then the write (each call at the agreed rate). A write's
+    first wait counts it in the library system's backlog (which spreads the held writes' looks, as a partner's), and
+    its end after waiting takes it out."""
+    outcome = _handle(message, first_sent_at, deps)
+    if outcome.wait is not None and receive_count == 1:
+        deps.breakers.add_to_backlog(LIBRARY_SYSTEM, 1)
+    elif outcome.wait is None and receive_count > 1:
+        deps.breakers.add_to_backlog(LIBRARY_SYSTEM, -1)
+    return outcome
+
+
+def _handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies) -> Outcome:
     m, now = deps.manners, deps.clock()
     health = deps.breakers.read(LIBRARY_SYSTEM)
     gate = retry_policy.gate(health, now)
@@ -132,20 +145,7 @@ def handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependen
     if gate is retry_policy.Gate.HOLD:
         if retry_policy.out_of_budget(first_sent_at, now, m.retry_for):
             return _failed_for_good(message, deps, "the library system was down past the retry budget")
-        down_for = now - float(health.down_since or now)
-        return Outcome(
-            "held",
-            retry_policy.hold_delay(
-                down_for,
-                backlog=health.backlog,
-                rate=m.rate_per_second,
-                probe_seconds=m.probe_seconds,
-                cap=m.retry_cap,
-                until_deadline=retry_policy.deadline(first_sent_at, m.retry_for) - now,
-                draw=deps.draw(),
-            ),
-            "down",
-        )
+        return Outcome("held", _hold_delay(health, now, first_sent_at, deps), "down")
     try:
         result = _with_lease(message, deps)
     except LeaseBusy:
@@ -175,6 +175,8 @@ def handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependen
             return _failed_for_good(message, deps, str(error))
         with contextlib.suppress(Exception):  # only words for the counter: the retry matters, not this write
             deps.repository.record_waiting(message["reader_id"], "unreachable")
+        if after.down:  # a probe that failed, or the failure that marked it down: it waits with the held writes
+            return Outcome("unavailable", _hold_delay(after, now, first_sent_at, deps), "down")
         return Outcome(
             "unavailable",
             retry_policy.retry_delay(
@@ -187,6 +189,19 @@ def handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependen
         if down_since is not None:
             logger.info("library system back", extra={"down_seconds": round(deps.clock() - down_since)})
     return Outcome(result)
+
+
+def _hold_delay(health: Any, now: float, first_sent_at: float, deps: DeliveryDependencies) -> int:
+    m = deps.manners
+    return retry_policy.hold_delay(
+        now - float(health.down_since or now),
+        backlog=health.backlog,
+        rate=m.rate_per_second,
+        probe_seconds=m.probe_seconds,
+        cap=m.retry_cap,
+        until_deadline=retry_policy.deadline(first_sent_at, m.retry_for) - now,
+        draw=deps.draw(),
+    )
 
 
 def _failed_for_good(message: dict[str, Any], deps: DeliveryDependencies, why: str) -> Outcome:
