@@ -33,6 +33,12 @@ def main() -> int:
         "(faults: POST /_control/ils on the partner simulator)",
         flush=True,
     )
+    rest_client = stack.ils_simulator.rest.clients[0]
+    print(
+        f"library system (Koha REST) simulator on {stack.ils_simulator.rest.url}/api/v1 (sample service client: "
+        f"client_id {rest_client.client_id}, client_secret {rest_client.client_secret}; same patrons and faults)",
+        flush=True,
+    )
     for username, password in stack.first_time_passwords.items():
         print(
             f"staff account {username}: first-time password {password} "

@@ -96,7 +96,10 @@ class LocalStack:
         from partner_simulator.server import PartnerSimulator
 
         # The library system (ILS) over SIP2; its account (login, password) is .ils_simulator.account.
-        self.ils_simulator = IlsSimulator(port=int(os.environ.get("ILS_SIMULATOR_PORT", "0")))
+        self.ils_simulator = IlsSimulator(
+            port=int(os.environ.get("ILS_SIMULATOR_PORT", "0")),
+            rest_port=int(os.environ.get("ILS_REST_SIMULATOR_PORT", "0")),
+        )
         self.simulator = PartnerSimulator(
             {},
             f"http://{self.host}:{self.port}",
@@ -114,6 +117,7 @@ class LocalStack:
             "IlsHost": "127.0.0.1",
             "IlsPort": str(self.ils_simulator.port),
             "IlsInstitutionId": self.ils_simulator.institution_id,
+            "IlsRestBaseUrl": self.ils_simulator.rest.url,
             **self.parameters,
         }
         saved = state.load_state(self.state_dir) if self.state_dir else {}
@@ -158,13 +162,20 @@ class LocalStack:
         self._start_event_sources()
 
     def _give_the_functions_the_ils_account(self) -> None:
-        """The stack plays the operator who puts the library system's SIP account into its secret (the simulator
-        makes a new password at every start)."""
+        """The stack plays the operator who puts the library system's SIP account and REST client into their
+        secrets (the simulator makes new ones at every start)."""
+        secrets = self.session.client("secretsmanager")
         if "IlsSipAccountSecret" in self.resources.secret_ids:
             account = self.ils_simulator.account
-            self.session.client("secretsmanager").put_secret_value(
+            secrets.put_secret_value(
                 SecretId=self.resources.secret_ids["IlsSipAccountSecret"],
                 SecretString=json.dumps({"login": account.login, "password": account.password}),
+            )
+        if "IlsRestClientSecret" in self.resources.secret_ids:
+            client = self.ils_simulator.rest.clients[0]
+            secrets.put_secret_value(
+                SecretId=self.resources.secret_ids["IlsRestClientSecret"],
+                SecretString=json.dumps({"client_id": client.client_id, "client_secret": client.client_secret}),
             )
 
     def _staff_accounts(self, saved: dict[str, Any]) -> None:

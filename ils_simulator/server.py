@@ -10,7 +10,13 @@ Faults (``set_faults``, or ``POST /_control/ils`` on the partner simulator; each
 restores): ``down`` refuses new connections and drops the open ones, ``latency_ms`` delays every answer,
 ``drop_mid_answer`` sends half an answer and closes, ``corrupt_checksum`` sends answers with a wrong checksum.
 ``set_password(barcode, password)`` is how a counter password change is simulated; ``add_patrons`` (or
-``POST /_control/ils/patrons`` with ``{"patrons": [...]}``, read by ``patrons_from_json``) issues new cards.
+``POST /_control/ils/patrons`` with ``{"patrons": [...]}``, read by ``patrons_from_json``) issues new cards;
+``change_patron`` gives or takes back loans and debts and edits contact data as a counter clerk would.
+
+Beside SIP2 it serves the subset of Koha's REST API the service writes with (``ils_simulator.rest``), on a loopback
+port of its own and from the same patrons: a patron created or changed over REST is what SIP2 answers at once, and
+the faults above apply to both. A patron in the provisional category (``PROVISIONAL_CATEGORY``) is answered with
+charge privileges denied, as a self-registered Koha patron may not borrow.
 """
 
 from __future__ import annotations
@@ -25,15 +31,24 @@ import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onecard.infra import sip2_codec as codec
+
+if TYPE_CHECKING:
+    from ils_simulator.rest import RestClient
 
 INSTITUTION_ID = "TPML"
 EXTENSION_FIELDS = {"birth_date_field": "PB", "expiry_field": "PA", "id_number_field": "XI"}
 _NO_STATUS = " " * 14
 _CHARGE_DENIED = "Y" + " " * 13
 _UNKNOWN_PATRON_STATUS = "YYYY" + " " * 10
+# The simulated library's codes (operators set the real ones as template parameters).
+LIBRARY_ID = "TPML"
+PROVISIONAL_CATEGORY = "WEBREG"
+FULL_CATEGORY = "PT"
+ID_NUMBER_ATTRIBUTE = "NATIONALID"
+READER_ID_ATTRIBUTE = "ONECARDID"
 
 
 @dataclass(frozen=True)
@@ -54,15 +69,40 @@ class IlsFaults:
 
 @dataclass
 class SimulatedPatron:
-    barcode: str
-    id_number: str
-    password: str = field(repr=False)
+    """A patron of the simulated library system, as both its SIP2 and its REST side see it. Patrons created over
+    REST may have no card barcode yet (a provisional patron), no ID number or no password."""
+
+    barcode: str | None
+    id_number: str | None  # the ID-number extended attribute (REST) and the XI field (SIP2)
+    password: str | None = field(repr=False)
     name: str
-    birth_date: dt.date
-    card_expires: dt.date
+    birth_date: dt.date | None
+    card_expires: dt.date | None
     email: str | None = None
     phone: str | None = None
     address: str | None = None
+    patron_id: int = 0
+    surname: str | None = None
+    firstname: str | None = None
+    category_id: str = FULL_CATEGORY
+    library_id: str = LIBRARY_ID
+    mobile: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    gender: str | None = None
+    lang: str = "default"
+    staff_notes: str | None = None
+    date_enrolled: dt.date | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # other extended attributes: type → value
+    updated_on: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    checkouts: int = 0
+    debt: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.surname is None:
+            self.surname = self.name
 
     def public(self) -> dict[str, Any]:
         """What GET /_control/ils/patrons shows: everything but the password."""
@@ -70,12 +110,26 @@ class SimulatedPatron:
             "barcode": self.barcode,
             "id_number": self.id_number,
             "name": self.name,
-            "birth_date": self.birth_date.isoformat(),
-            "card_expires": self.card_expires.isoformat(),
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "card_expires": self.card_expires.isoformat() if self.card_expires else None,
             "email": self.email,
             "phone": self.phone,
             "address": self.address,
+            "patron_id": self.patron_id,
+            "category_id": self.category_id,
+            "mobile": self.mobile,
+            "checkouts": self.checkouts,
+            "debt": self.debt,
+            "has_password": bool(self.password),
         }
+
+
+def display_name(surname: str | None, firstname: str | None) -> str:
+    """The name SIP2 answers (AE): Chinese names surname first without a space, others "first last"."""
+    parts = [part for part in (surname, firstname) if part]
+    if any("\u3400" <= character <= "\u9fff" for character in "".join(parts)):
+        return "".join(parts)
+    return " ".join(reversed(parts))
 
 
 def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
@@ -92,11 +146,32 @@ def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
             later,
             phone="0912345678",
             address="臺北市大安區建國南路二段1號",
+            surname="陳",
+            firstname="大文",
+            city="臺北市",
+            postal_code="106",
         ),
         SimulatedPatron(
-            "TP90000002", "A234567893", "book5678", "王美玲", dt.date(1992, 11, 20), later, email="wang@example.com"
+            "TP90000002",
+            "A234567893",
+            "book5678",
+            "王美玲",
+            dt.date(1992, 11, 20),
+            later,
+            email="wang@example.com",
+            surname="王",
+            firstname="美玲",
         ),
-        SimulatedPatron("TP90000003", "L118159085", "exp12345", "李小華", dt.date(1978, 7, 15), dt.date(2024, 12, 31)),
+        SimulatedPatron(
+            "TP90000003",
+            "L118159085",
+            "exp12345",
+            "李小華",
+            dt.date(1978, 7, 15),
+            dt.date(2024, 12, 31),
+            surname="李",
+            firstname="小華",
+        ),
     ]
 
 
@@ -133,6 +208,8 @@ def patrons_from_json(body: Any, today: dt.date | None = None) -> list[Simulated
         where = f"patrons[{index}]"
         patron = _patron_from_json(item, where, today)
         for value, seen, name in ((patron.barcode, barcodes, "barcode"), (patron.id_number, id_numbers, "id_number")):
+            if value is None:
+                continue
             if value in seen:
                 raise PatronRefused(f"{where}.{name}", f"{value} is also given by patrons[{seen[value]}]")
             seen[value] = index
@@ -198,13 +275,20 @@ class IlsSimulator:
         institution_id: str = INSTITUTION_ID,
         patrons: list[SimulatedPatron] | None = None,
         encoding: str = "utf-8",
+        rest_port: int = 0,
+        rest_clients: list[RestClient] | None = None,
     ):
+        from ils_simulator.rest import KohaRestApi, RestClient
+
         self.host = host
         self.account = account or Account("onecard", secrets.token_urlsafe(12))
         self.institution_id = institution_id
         self.encoding = encoding
         self.faults = IlsFaults()
-        self._patrons = {p.barcode: p for p in (patrons if patrons is not None else sample_patrons())}
+        self._patrons: dict[int, SimulatedPatron] = {}
+        self._last_patron_id = 0
+        for patron in patrons if patrons is not None else sample_patrons():
+            self._store(patron)
         self._lock = threading.Lock()
         self.password_checks: list[str] = []
         """The identifier of each Patron Information request that carried a password, in order (a real ILS may
@@ -213,6 +297,10 @@ class IlsSimulator:
         self._stopping = threading.Event()
         self._server = _Server((host, port), self._handler())
         self.port = self._server.server_address[1]
+        self.rest = KohaRestApi(
+            self, host, rest_port, rest_clients or [RestClient("onecard-service", secrets.token_urlsafe(18))]
+        )
+        """Koha's REST API on a port of its own (``rest.url``; ``rest.clients[0]`` is the service's client)."""
 
     # The Python control API ------------------------------------------------------------------------------------
 
@@ -234,25 +322,70 @@ class IlsSimulator:
 
     def set_password(self, barcode: str, password: str) -> None:
         """A password change at the counter. KeyError for an unknown barcode."""
+        self.change_patron(barcode, password=password)
+
+    def change_patron(self, identifier: str, **changes: Any) -> dict[str, Any]:
+        """What a counter clerk does in the library system to the patron with this card barcode, ID number or
+        patron id: ``password``, ``checkouts`` (loans held), ``debt`` (fees owed), ``category_id`` and the contact
+        data (``email``, ``phone``, ``mobile``, ``address``, ``city``, ``postal_code``). KeyError for an unknown
+        patron, ValueError for a change it does not know."""
+        known = {"password", "checkouts", "debt", "category_id", "email", "phone", "mobile", "address", "city"}
+        unknown = set(changes) - known - {"postal_code"}
+        if unknown:
+            raise ValueError(f"unknown changes: {', '.join(sorted(unknown))}")
         with self._lock:
-            self._patrons[barcode].password = password
+            patron = self._locate(identifier)
+            if patron is None:
+                raise KeyError(identifier)
+            for name, value in changes.items():
+                if name == "checkouts":
+                    value = max(0, int(value))
+                elif name == "debt":
+                    value = max(0.0, float(value))
+                setattr(patron, name, value)
+            if set(changes) - {"password", "checkouts", "debt"}:
+                patron.updated_on = _now()
+            return patron.public()
 
     def add_patrons(self, patrons: list[SimulatedPatron]) -> None:
         """New card holders, all or none: PatronRefused when a barcode or ID number is already a patron's."""
         with self._lock:
-            held_ids = {p.id_number: p.barcode for p in self._patrons.values()}
+            held_cards = {p.barcode for p in self._patrons.values() if p.barcode}
+            held_ids = {p.id_number: p.barcode for p in self._patrons.values() if p.id_number}
             for index, patron in enumerate(patrons):
-                if patron.barcode in self._patrons:
+                if patron.barcode in held_cards:
                     raise PatronRefused(f"patrons[{index}].barcode", f"{patron.barcode} is already a patron's card")
                 if patron.id_number in held_ids:
                     raise PatronRefused(
                         f"patrons[{index}].id_number", f"is already the ID number of card {held_ids[patron.id_number]}"
                     )
-            self._patrons.update((patron.barcode, replace(patron)) for patron in patrons)
+            for patron in patrons:
+                self._store(replace(patron))
 
     def patrons(self) -> list[dict[str, Any]]:
         with self._lock:
             return [p.public() for p in self._patrons.values()]
+
+    @contextlib.contextmanager
+    def locked_store(self) -> Iterator[dict[int, SimulatedPatron]]:
+        """The patrons by patron id, under the lock both protocols take (for the REST side)."""
+        with self._lock:
+            yield self._patrons
+
+    def _store(self, patron: SimulatedPatron) -> SimulatedPatron:
+        """Keeps ``patron`` under a new patron id (caller holds the lock, or is the constructor)."""
+        self._last_patron_id += 1
+        patron.patron_id = self._last_patron_id
+        patron.date_enrolled = patron.date_enrolled or dt.date.today()
+        self._patrons[patron.patron_id] = patron
+        return patron
+
+    def _locate(self, identifier: str) -> SimulatedPatron | None:
+        wanted = identifier.strip().upper()
+        for patron in self._patrons.values():
+            if wanted in ((patron.barcode or "").upper(), patron.id_number or "", str(patron.patron_id)):
+                return patron
+        return None
 
     def drop_connections(self) -> None:
         """Closes every open connection, as a restarting library system would."""
@@ -267,17 +400,26 @@ class IlsSimulator:
     # Running ---------------------------------------------------------------------------------------------------
 
     def serve(self, stop: threading.Event) -> None:
-        """Answers until ``stop`` is set, then closes the port and every connection."""
+        """Answers (SIP2 and REST) until ``stop`` is set, then closes both ports and every connection."""
         thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="ils-simulator", daemon=True
         )
         thread.start()
+        rest = threading.Thread(target=self.rest.serve_forever, name="ils-simulator-rest", daemon=True)
+        rest.start()
         stop.wait()
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        self.rest.shutdown()
         self.drop_connections()
         thread.join(timeout=2)
+        rest.join(timeout=2)
+
+    def close(self) -> None:
+        """Closes both ports of a simulator that was never served (its answers were called directly)."""
+        self._server.server_close()
+        self.rest.shutdown()
 
     @contextlib.contextmanager
     def running(self) -> Iterator[IlsSimulator]:
@@ -305,10 +447,15 @@ class IlsSimulator:
         return None, logged_in
 
     def _find(self, identifier: str) -> SimulatedPatron | None:
+        """The patron with this card barcode or ID number (what SIP2's AA may carry; never the patron id)."""
         wanted = identifier.strip().upper()
+        if not wanted:
+            return None
         with self._lock:
-            patron = next((p for p in self._patrons.values() if wanted in (p.barcode.upper(), p.id_number)), None)
-            return replace(patron) if patron else None
+            patron = next(
+                (p for p in self._patrons.values() if wanted in ((p.barcode or "").upper(), p.id_number or "")), None
+            )
+            return replace(patron, attributes=dict(patron.attributes)) if patron else None
 
     def _patron_information(self, request: codec.Message, now: dt.datetime) -> codec.Message:
         identifier, password = request.get("AA") or "", request.get("AD")
@@ -322,21 +469,32 @@ class IlsSimulator:
             if password is not None:
                 answer.append(("CQ", "N"))
             return codec.Message("64", _UNKNOWN_PATRON_STATUS + head, tuple(answer))
-        expired = patron.card_expires < now.date()
-        answer = [("AO", self.institution_id), ("AA", patron.barcode), ("AE", patron.name), ("BL", "Y")]
+        expired = patron.card_expires is not None and patron.card_expires < now.date()
+        # Koha answers with the card number; a provisional patron without one is answered as asked.
+        answer = [("AO", self.institution_id), ("AA", patron.barcode or identifier), ("AE", patron.name), ("BL", "Y")]
         if password is not None:
-            answer.append(("CQ", "Y" if secrets.compare_digest(password.encode(), patron.password.encode()) else "N"))
+            valid = bool(patron.password) and secrets.compare_digest(
+                password.encode(), (patron.password or "").encode()
+            )
+            answer.append(("CQ", "Y" if valid else "N"))
         answer += [
             (fid, value) for fid, value in (("BD", patron.address), ("BE", patron.email), ("BF", patron.phone)) if value
         ]
         answer += [
-            ("PB", patron.birth_date.strftime("%Y%m%d")),
-            ("PA", patron.card_expires.strftime("%Y%m%d")),
-            ("XI", patron.id_number),
+            (fid, value)
+            for fid, value in (
+                ("PB", patron.birth_date.strftime("%Y%m%d") if patron.birth_date else None),
+                ("PA", patron.card_expires.strftime("%Y%m%d") if patron.card_expires else None),
+                ("XI", patron.id_number),
+            )
+            if value
         ]
+        provisional = patron.category_id == PROVISIONAL_CATEGORY
         if expired:
             answer.append(("AF", "借閱證已逾期"))
-        return codec.Message("64", (_CHARGE_DENIED if expired else _NO_STATUS) + head, tuple(answer))
+        elif provisional:
+            answer.append(("AF", "尚未臨櫃完成身分查驗，暫不能借閱"))
+        return codec.Message("64", (_CHARGE_DENIED if expired or provisional else _NO_STATUS) + head, tuple(answer))
 
     def _handler(self) -> type[socketserver.BaseRequestHandler]:
         simulator = self
@@ -401,6 +559,10 @@ class IlsSimulator:
                     connection.sendall(reply)
 
         return Handler
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 class _Server(socketserver.ThreadingTCPServer):

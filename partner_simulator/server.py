@@ -5,7 +5,9 @@ on POST /_control/{partner}; GET /_control/{partner}/seen lists what they receiv
 
 Given the simulated library system (``ils_simulator``), the same port also controls it: POST /_control/ils sets its
 faults (``{"down": true}``, ``{"latency_ms": 500}``, ``{"drop_mid_answer": true}``; ``{}`` restores),
-POST /_control/ils/patrons/{barcode} with ``{"password": "…"}`` changes a patron's password as a counter would,
+POST /_control/ils/patrons/{barcode} with ``{"password": "…"}`` changes a patron's password as a counter would
+(``checkouts``, ``debt``, ``category_id`` and contact data ``email``, ``phone``, ``mobile``, ``address`` likewise:
+a loan given or returned, a fee owed or settled, an edit at the counter; the barcode may be an ID number),
 POST /_control/ils/patrons with ``{"patrons": [{barcode, id_number, password, name, birth_date, ...}]}`` issues new
 cards, GET /_control/ils/patrons lists the patrons (without passwords) and GET /_control/ils the faults.
 
@@ -142,16 +144,19 @@ class PartnerSimulator:
                 elif parts == ["patrons"] and method == "GET":
                     self._reply(200, {"patrons": ils.patrons()})
                 elif len(parts) == 2 and parts[0] == "patrons" and method == "POST":
-                    password = settings.get("password")
-                    if not isinstance(password, str) or not password:
-                        self._reply(400, {"reason": "password (a non-empty string) is required"})
+                    password = settings.get("password", "-")
+                    if not settings or not isinstance(password, str) or not password:
+                        self._reply(400, {"reason": "password (a non-empty string) or another change is required"})
                         return
                     try:
-                        ils.set_password(parts[1], password)
+                        changed = ils.change_patron(parts[1], **settings)
                     except KeyError:
                         self._reply(404, {"reason": "unknown patron"})
                         return
-                    self._reply(200, {"barcode": parts[1], "password_changed": True})
+                    except (TypeError, ValueError) as refused:
+                        self._reply(400, {"reason": str(refused)})
+                        return
+                    self._reply(200, {**changed, "password_changed": "password" in settings})
                 else:
                     self._reply(404, {"reason": "not found"})
 

@@ -35,7 +35,7 @@ class Waiting(Exception):
 def records() -> PatronRecords:
     """The library system's write-capable door (Koha's REST API); while the stack has none configured, its writes
     wait as for a library system that is down."""
-    door = wiring.patron_records()  # type: ignore[attr-defined]
+    door = wiring.patron_records()
     if door is None:
         raise LibrarySystemUnavailable("the stack has no REST door to the library system (IlsRestBaseUrl)")
     return door

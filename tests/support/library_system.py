@@ -1,5 +1,6 @@
-"""A simulated library system (ILS, over SIP2) that the in-process functions are configured to use, as the local
-stack does: its host and port in their environment, its SIP account in the template's secret."""
+"""A simulated library system (ILS, over SIP2 and Koha's REST API) that the in-process functions are configured to
+use, as the local stack does: its host, ports and URL in their environment, its SIP account and REST client in the
+template's secrets."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def library_environment(simulator: IlsSimulator) -> dict[str, str]:
         "ILS_PORT": str(simulator.port),
         "ILS_INSTITUTION_ID": simulator.institution_id,
         "ILS_TIMEOUT_SECONDS": "0.5",
+        "ILS_REST_BASE_URL": simulator.rest.url,
     }
 
 
@@ -26,5 +28,10 @@ def use_library_system(aws, setenv: Callable[[str, str], None], simulator: IlsSi
     aws.client("secretsmanager").put_secret_value(
         SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
         SecretString=json.dumps({"login": simulator.account.login, "password": simulator.account.password}),
+    )
+    client = simulator.rest.clients[0]
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=aws.resources.secret_ids["IlsRestClientSecret"],
+        SecretString=json.dumps({"client_id": client.client_id, "client_secret": client.client_secret}),
     )
     wiring.reset()

@@ -14,7 +14,9 @@ from onecard.ils.records import (
     DeletionRefused,
     LibrarySystemUnavailable,
     PasswordRefused,
+    PatronCategory,
     PatronConflict,
+    PatronNotFound,
     PatronRecord,
     StoredPatron,
 )
@@ -47,10 +49,16 @@ class InMemoryPatronRecords:
         if self.down:
             raise LibrarySystemUnavailable("connection refused")
 
-    def find_patron(self, *, cardnumber: str | None = None, external_id: str | None = None) -> StoredPatron | None:
+    def find_patron(
+        self, *, cardnumber: str | None = None, external_id: str | None = None, id_number: str | None = None
+    ) -> StoredPatron | None:
         self._call("find")
         for pid, record in self.patrons.items():
-            if (cardnumber and record.cardnumber == cardnumber) or (external_id and record.external_id == external_id):
+            if (
+                (cardnumber and record.cardnumber == cardnumber)
+                or (external_id and record.external_id == external_id)
+                or (id_number and record.id_number == id_number)
+            ):
                 return StoredPatron(pid, record)
         return None
 
@@ -72,6 +80,7 @@ class InMemoryPatronRecords:
             if same and not confirmed_not_duplicate:
                 raise PatronConflict("duplicate", "A patron record matching these details already exists")
             patron_id = str(next(self._ids))
+            record = dataclasses.replace(record, category=record.category or PatronCategory.PROVISIONAL)
             self.patrons[patron_id] = record
         if self.lose_next_create_answer:
             self.lose_next_create_answer = False
@@ -82,6 +91,8 @@ class InMemoryPatronRecords:
         self, patron_id: str, changes: PatronRecord, *, clear: frozenset[str] = frozenset()
     ) -> StoredPatron:
         self._call("update")
+        if patron_id not in self.patrons:
+            raise PatronNotFound(patron_id)
         given = {f.name: getattr(changes, f.name) for f in dataclasses.fields(changes)}
         kept: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
         record = dataclasses.replace(self.patrons[patron_id], **{**kept, **dict.fromkeys(clear)})
@@ -90,6 +101,8 @@ class InMemoryPatronRecords:
 
     def set_password(self, patron_id: str, password: str) -> None:
         self._call("password")
+        if patron_id not in self.patrons:
+            raise PatronNotFound(patron_id)
         if len(password) < 8:
             raise PasswordRefused(f"Password length ({len(password)}) is shorter than required (8)")
         self.passwords[patron_id] = password

@@ -54,6 +54,13 @@ class Settings(BaseModel):
     ils_timeout_seconds: float = Field(default=3.0, gt=0, le=8)
     ils_patron_fields: str = "birth_date=PB,card_expires=PA,id_number=XI"
     ils_account_secret_id: str = ""
+    ils_rest_base_url: str = ""
+    ils_rest_secret_id: str = ""
+    ils_library_id: str = "TPML"
+    ils_provisional_category: str = "WEBREG"
+    ils_full_category: str = "PT"
+    ils_id_number_attribute: str = "NATIONALID"
+    ils_reader_id_attribute: str = "ONECARDID"
 
     def ils_fields(self) -> dict[str, str]:
         """Which SIP2 field carries which patron datum at this library system (``IlsPatronFields``)."""

@@ -21,6 +21,7 @@ from onecard.sessions.store import SessionStore
 
 if TYPE_CHECKING:
     from onecard.ils import LibrarySystem
+    from onecard.ils.records import PatronRecords
     from onecard.infra.library_card_repository import LibraryCardRepository
     from onecard.infra.lifecycle_repository import LifecycleRepository
     from onecard.infra.partner_health import PartnerBreakers, PartnerRateCounter
@@ -225,6 +226,46 @@ def _sip2_library_system() -> LibrarySystem:
     )
 
 
+def patron_records() -> PatronRecords | None:
+    """The library system's write-capable door (Koha's REST API), or None where the stack has none (IlsRestBaseUrl
+    empty). One instance per warm container, so its service token is reused until it nears its expiry;
+    LibrarySystemUnavailable (not cached) while its API client is still the placeholder."""
+    if not settings().ils_rest_base_url:
+        return None
+    return _koha_patron_records()
+
+
+@functools.cache
+def _koha_patron_records() -> PatronRecords:
+    import json
+
+    from aws_lambda_powertools.utilities.parameters import GetParameterError
+
+    from onecard.ils import LibrarySystemUnavailable
+    from onecard.infra.koha_patrons import KohaPatronRecords
+    from onecard.infra.secrets import secret_bytes
+
+    s = settings()
+    try:
+        client = json.loads(secret_bytes(s.ils_rest_secret_id))
+        client_id, client_secret = str(client["client_id"]), str(client["client_secret"])
+    except (GetParameterError, ValueError, TypeError, KeyError):
+        raise LibrarySystemUnavailable(
+            f"the service's REST client at the library system is not set ({s.ils_rest_secret_id}; docs/operations.md)"
+        ) from None
+    return KohaPatronRecords(
+        s.ils_rest_base_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        library_id=s.ils_library_id,
+        provisional_category=s.ils_provisional_category,
+        full_category=s.ils_full_category,
+        id_number_attribute=s.ils_id_number_attribute,
+        reader_id_attribute=s.ils_reader_id_attribute,
+        timeout=s.ils_timeout_seconds,
+    )
+
+
 def reset() -> None:
     """Forgets every cached part and the settings (tests change the environment between cases)."""
     from onecard import config
@@ -249,6 +290,7 @@ def reset() -> None:
         config.settings,
         aws.client,
         _sip2_library_system,
+        _koha_patron_records,
     ):
         cached.cache_clear()
     secrets.forget()

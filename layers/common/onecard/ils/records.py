@@ -12,7 +12,8 @@ it to the category that may borrow.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -24,10 +25,12 @@ __all__ = [
     "PasswordRefused",
     "PatronCategory",
     "PatronConflict",
+    "PatronNotFound",
     "PatronRecord",
     "PatronRecords",
     "PatronRefused",
     "StoredPatron",
+    "create_once",
 ]
 
 
@@ -45,7 +48,7 @@ class PatronRecord:
 
     surname: str
     firstname: str | None = None
-    category: PatronCategory = PatronCategory.PROVISIONAL
+    category: PatronCategory | None = None  # None: provisional on create, unchanged on update
     cardnumber: str | None = None  # the card barcode; a provisional patron has none until the counter scans it
     id_number: str | None = None  # 身分證統一編號 / 居留證號, kept as the library system's ID-number attribute
     date_of_birth: dt.date | None = None
@@ -63,16 +66,19 @@ class PatronRecord:
     external_id: str | None = None  # this service's reader id, so a retry finds the patron it already created
 
     def __repr__(self) -> str:  # personal data stays out of reprs (and so out of tracebacks and logs)
-        return f"PatronRecord(category={self.category.value}, cardnumber={'set' if self.cardnumber else 'none'})"
+        category = self.category.value if self.category else "unchanged"
+        return f"PatronRecord(category={category}, cardnumber={'set' if self.cardnumber else 'none'})"
 
 
 @dataclass(frozen=True)
 class StoredPatron:
-    """A patron as the library system holds it: its own id and when it last changed (which record is newer)."""
+    """A patron as the library system holds it: its own id, when it last changed (which record is newer), and
+    ``details``: everything it gave of the patron, in its own words (the reader's copy of their data shows it)."""
 
     patron_id: str
     record: PatronRecord
     updated_on: dt.datetime | None = None
+    details: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"StoredPatron(patron_id={self.patron_id}, {self.record!r})"
@@ -88,12 +94,21 @@ class PatronRefused(Exception):
 
 
 class PatronConflict(PatronRefused):
-    """A create or update collides with another patron: ``kind`` is ``cardnumber`` (the barcode is taken) or
-    ``duplicate`` (same surname, first name and birth date: only a reviewer may confirm it is someone else)."""
+    """A create or update collides with another patron: ``kind`` is ``cardnumber`` (the barcode is taken),
+    ``id_number`` (the ID number is already another patron's) or ``duplicate`` (same surname, first name and birth
+    date: only a reviewer may confirm it is someone else)."""
 
     def __init__(self, kind: str, reason: str = ""):
-        super().__init__(reason or kind, "cardnumber" if kind == "cardnumber" else None)
+        super().__init__(reason or kind, kind if kind in ("cardnumber", "id_number") else None)
         self.kind = kind
+
+
+class PatronNotFound(PatronRefused):
+    """The library system holds no patron with this id (deleted there, or never created)."""
+
+    def __init__(self, patron_id: str):
+        super().__init__(f"no patron {patron_id}")
+        self.patron_id = patron_id
 
 
 class PasswordRefused(PatronRefused):
@@ -116,8 +131,11 @@ class PatronRecords(Protocol):
     """The write-capable door. Every method raises LibrarySystemUnavailable when the library system cannot answer
     (down, slow, our service account refused): the caller retries later, never treats it as a refusal."""
 
-    def find_patron(self, *, cardnumber: str | None = None, external_id: str | None = None) -> StoredPatron | None:
-        """The patron with exactly this card barcode, or created for this reader id (exact match, never "contains")."""
+    def find_patron(
+        self, *, cardnumber: str | None = None, external_id: str | None = None, id_number: str | None = None
+    ) -> StoredPatron | None:
+        """The patron with exactly this card barcode, created for this reader id, or with this ID number (give one;
+        exact match, never "contains")."""
         ...
 
     def get_patron(self, patron_id: str) -> StoredPatron | None:
@@ -132,14 +150,28 @@ class PatronRecords(Protocol):
     def update_patron(
         self, patron_id: str, changes: PatronRecord, *, clear: frozenset[str] = frozenset()
     ) -> StoredPatron:
-        """The patron with the given fields of ``changes`` set (its ``None`` fields untouched, ``clear`` emptied)."""
+        """The patron with the given fields of ``changes`` set (its ``None`` fields untouched, ``clear`` emptied).
+        ``surname`` is always set: pass the patron's own to keep it. A patron in another category that may borrow
+        (a juvenile one, say) keeps it when ``category`` is FULL. PatronNotFound when the library system no longer
+        holds the patron."""
         ...
 
     def set_password(self, patron_id: str, password: str) -> None:
-        """The patron's password, from now on. PasswordRefused in the library system's words."""
+        """The patron's password, from now on. PasswordRefused in the library system's words; PatronNotFound."""
         ...
 
     def delete_patron(self, patron_id: str) -> None:
         """The patron deleted. DeletionRefused when the library system keeps them (loans, debts ...); a patron it
         no longer holds counts as deleted."""
         ...
+
+
+def create_once(records: PatronRecords, record: PatronRecord, *, confirmed_not_duplicate: bool = False) -> StoredPatron:
+    """The patron created for ``record.external_id`` (this service's reader id): the one the library system already
+    holds when an earlier attempt was made but its answer lost, else a new one. A retry never makes a second patron."""
+    if not record.external_id:
+        raise ValueError("create_once needs the record's external_id (the reader id)")
+    held = records.find_patron(external_id=record.external_id)
+    if held is not None:
+        return held
+    return records.create_patron(record, confirmed_not_duplicate=confirmed_not_duplicate)
