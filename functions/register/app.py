@@ -54,7 +54,7 @@ def _dependencies() -> service.RegistrationDependencies:
         attempt_allowed=functools.partial(_draw_attempt, _client_address()),
         holds_card_elsewhere=_holds_card_at_the_library,
         language=request_language(app),
-        library_card_actions=_library_card_actions,
+        library_card_actions=_library_card_actions if wiring.library_cards_enabled() else None,
     )
 
 

@@ -69,13 +69,20 @@ def _deps() -> counter.CounterDependencies:
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
         ),
-        library_card_actions=lambda reader_id, now: library_outbox.at_activation(
+        **(_library_card_steps() if wiring.library_cards_enabled() else {}),
+    )
+
+
+def _library_card_steps() -> dict:
+    """What the activation and a review decision tell the library system (where the stack has its REST door)."""
+    return {
+        "library_card_actions": lambda reader_id, now: library_outbox.at_activation(
             wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp())
         ),
-        after_review=lambda reader_id, decision, at: library_outbox.after_review(
+        "after_review": lambda reader_id, decision, at: library_outbox.after_review(
             wiring.library_cards(), reader_id, decision, at, int(dt.datetime.now(dt.UTC).timestamp())
         ),
-    )
+    }
 
 
 def _library_system(reader_id: str) -> LibrarySystemStatus:

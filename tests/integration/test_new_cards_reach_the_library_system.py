@@ -16,11 +16,13 @@ from tests.support.patron_records import InMemoryPatronRecords
 
 
 @pytest.fixture
-def ils(monkeypatch):
+def ils(aws, monkeypatch):
     from onecard import wiring
 
     records = InMemoryPatronRecords()
-    monkeypatch.setattr(wiring, "patron_records", lambda: records, raising=False)
+    monkeypatch.setenv("ILS_REST_BASE_URL", "http://127.0.0.1:9")  # a stack with a REST door (this one in memory)
+    wiring.reset()
+    monkeypatch.setattr(wiring, "patron_records", lambda: records)
     return records
 
 

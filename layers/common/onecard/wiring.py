@@ -132,6 +132,12 @@ def lifecycle() -> LifecycleRepository:
     return LifecycleRepository(client("dynamodb"), settings().readers_table)
 
 
+def library_cards_enabled() -> bool:
+    """Whether new cards are written to the library system: only where the stack has its REST door
+    (IlsRestBaseUrl); elsewhere an application's password stays here, as before."""
+    return bool(settings().ils_rest_base_url)
+
+
 @functools.cache
 def library_cards() -> LibraryCardRepository:
     from onecard.infra.library_card_repository import LibraryCardRepository

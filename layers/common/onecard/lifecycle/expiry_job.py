@@ -20,10 +20,11 @@ def _delete_reader(profile: dict[str, Any], at: str) -> None:
     from onecard.library_cards import outbox
 
     s = settings()
-    # The provisional patron's deletion is committed first, outside the reader's partition: it outlives the reader.
-    cards = wiring.library_cards()
-    now_epoch = int(dt.datetime.now(dt.UTC).timestamp())
-    cards.commit(outbox.at_deletion(cards, profile["reader_id"], cards.state(profile["reader_id"]), at, now_epoch))
+    if wiring.library_cards_enabled():
+        # The provisional patron's deletion is committed first, outside the reader's partition: it outlives it.
+        cards = wiring.library_cards()
+        now_epoch = int(dt.datetime.now(dt.UTC).timestamp())
+        cards.commit(outbox.at_deletion(cards, profile["reader_id"], cards.state(profile["reader_id"]), at, now_epoch))
     delete_reader_items(
         client("dynamodb"),
         readers_table=s.readers_table,
