@@ -34,6 +34,7 @@
     no_application_hint: "查無此證號的申請（逾期未辦理的申請已刪除，請申請人重新申請）。",
     reader_id: "讀者編號", status: "狀態", name: "姓名", birth_date: "生日", id_number: "證號", card_type: "證別",
     address: "通訊地址", guardian: "法定代理人", verify_by: "辦理期限", mobile: "行動電話",
+    library_system: "圖書館系統",
     household_number: "戶號（家庭證）", household_head: "戶長姓名", household_address: "戶籍地址",
     relationship_father: "父", relationship_mother: "母", relationship_legal_guardian: "監護人",
     different: "不同人", same: "同一人", flagged: "此申請", resembles: "相似的紀錄", up: "正常", down: "中斷",
@@ -55,6 +56,7 @@
     network: "Cannot connect; try again later.", reader_id: "Reader ID", status: "Status", name: "Name",
     birth_date: "Date of birth", id_number: "ID number", card_type: "Card type", address: "Mailing address",
     guardian: "Legal guardian", verify_by: "Collect by", mobile: "Mobile phone",
+    library_system: "Library system",
     household_number: "Household register number (family card)", household_head: "Head of household",
     household_address: "Registered household address", relationship_father: "father", relationship_mother: "mother",
     relationship_legal_guardian: "legal guardian",
@@ -321,6 +323,8 @@
     }
     row(list, say("status"), statusText(current.status));
     row(list, say("verify_by"), current.verify_by);
+    // Whether the library system has this application: since when, waiting (and why), or refused.
+    row(list, say("library_system"), (current.library_system || {}).words, "library-system");
     row(list, say("reader_id"), current.reader_id);
   }
 
@@ -335,7 +339,8 @@
       $("applicant").hidden = true;
       current = null;
       $("lookup-id-number").value = "";
-      message(say("activated", { barcode: answer.body.card_barcode }));
+      const library = (answer.body.library_system || {}).words;
+      message(say("activated", { barcode: answer.body.card_barcode }) + (library ? ` ${say("library_system")}：${library}` : ""));
       return $("lookup-id-number").focus();  // ready for the next applicant's document
     }
     if (!tokens) return;
