@@ -26,6 +26,7 @@ from onecard.models.lifecycle import (
     AuditEntry,
     AuditTrail,
     LibrarySystemStatus,
+    LookupPurpose,
     Review,
     ReviewDecided,
     ReviewDecisionRequest,
@@ -33,6 +34,7 @@ from onecard.models.lifecycle import (
     StaffApplication,
 )
 from onecard.models.links import PartnerState, PartnerStateList
+from onecard.readers.library_access import ask_library
 from onecard.registration.service import iso_millis
 from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 
@@ -69,6 +71,7 @@ def _deps() -> counter.CounterDependencies:
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
         ),
+        library_holder=lambda barcode: ask_library(lambda library: library.find_patron(barcode)),
         **(_library_card_steps() if wiring.library_cards_enabled() else {}),
     )
 
@@ -97,16 +100,20 @@ def _library_system(reader_id: str) -> LibrarySystemStatus:
 
 @router.get(
     "/v1/staff/applications",
-    summary="Counter: an applicant's record, ID number in clear",
+    summary="Counter: an applicant's or card holder's record, ID number in clear (the read is audited)",
     tags=["館員"],
     responses={**STAFF_RESPONSES, 404: {"description": "No application for this ID number"}},
 )
 def find_application(
     id_type: Annotated[IdType, Query(description="證件種類")],
     id_number: Annotated[str, Query(min_length=1, max_length=40, description="證號")],
+    purpose: Annotated[
+        LookupPurpose,
+        Query(description="查詢目的，記入讀者的稽核紀錄：identity_check 核對證件並啟用，reader_enquiry 臨櫃讀者查詢"),
+    ] = "identity_check",
 ) -> StaffApplication:
-    staff_member(router, LOOK_UP_AND_ACTIVATE)
-    record = counter.find_application(id_type, id_number, _deps())
+    staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
+    record = counter.find_application(id_type, id_number, purpose, staff, _deps())
     record["library_system"] = _library_system(record["reader_id"])
     return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
 
@@ -118,7 +125,8 @@ def find_application(
     responses={
         **STAFF_RESPONSES,
         404: {"description": "No such reader"},
-        409: {"description": "Not pending, or the barcode belongs to another reader"},
+        409: {"description": "Not pending, or the barcode belongs to another reader (here or in the library system)"},
+        503: {"description": "The library system cannot say whether it holds the barcode; see Retry-After"},
     },
 )
 def activate(
@@ -135,8 +143,8 @@ def activate(
     "/v1/staff/reviews", summary="Applications flagged as possible duplicates", tags=["館員"], responses=STAFF_RESPONSES
 )
 def reviews() -> ReviewList:
-    staff_member(router, DECIDE_REVIEWS)
-    return ReviewList(reviews=[Review.model_validate(review) for review in counter.open_reviews(_deps())])
+    staff = _acting(staff_member(router, DECIDE_REVIEWS))
+    return ReviewList(reviews=[Review.model_validate(review) for review in counter.open_reviews(staff, _deps())])
 
 
 @router.post(
@@ -179,13 +187,17 @@ def partners() -> PartnerStateList:
 
 @router.get(
     "/v1/staff/audit",
-    summary="Supervisor: a reader's audit trail (who did what, where, when)",
+    summary="Supervisor: a reader's audit trail (who did what or read what, where, when, why)",
     tags=["館員"],
     responses=STAFF_RESPONSES,
 )
 def audit_trail(reader_id: Annotated[str, Query(pattern=READER_ID, description="讀者編號")]) -> AuditTrail:
-    staff_member(router, SUPERVISE)
-    items = wiring.readers().partition(reader_id, "AUDIT#")
+    staff = _acting(staff_member(router, SUPERVISE))
+    readers = wiring.readers()
+    items = readers.partition(reader_id, "AUDIT#")
+    if items:  # the supervisor's read is in the trail too (never written for a reader who is not, or no longer, here)
+        at = iso_millis(dt.datetime.now(dt.UTC))
+        readers.append_audit([counter.staff_read_audit(reader_id, "audit_trail", "supervision", at, staff)])
     return AuditTrail(
         reader_id=reader_id,
         entries=[

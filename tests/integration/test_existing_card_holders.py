@@ -250,3 +250,68 @@ def test_a_card_holders_failed_or_unanswered_logins_leave_no_session_behind(api,
     after_login = sessions_of(reader_id)
     assert login(api, CHEN, by="card_barcode", password="nope0000").status == 401
     assert sessions_of(reader_id) == after_login and len(after_login) == len(before) + 1
+
+
+def activate_with(staff, reader_id: str, barcode: str):
+    from tests.support.lifecycle import STAFF
+
+    body = {"card_barcode": barcode, "document_checked": "national_id_card"}
+    return staff.post(f"/v1/staff/readers/{reader_id}/activation", body, headers=STAFF)
+
+
+def status_of(staff, body: dict) -> str:
+    from tests.support.lifecycle import STAFF
+
+    query = {"id_type": "national_id", "id_number": body["id_number"]}
+    return staff.get("/v1/staff/applications", query=query, headers=STAFF).json()["status"]
+
+
+@pytest.mark.parametrize("seen_here", [False, True], ids=["never seen here", "logged in here before"])
+def test_the_counter_refuses_a_barcode_the_library_system_already_gave_a_card_holder(api, staff, library, seen_here):
+    from tests.support.lifecycle import apply, unique_person
+
+    if seen_here:
+        assert login(api, LEE).status == 201
+    applicant, accepted = apply(api, **unique_person())
+
+    refused = activate_with(staff, accepted["reader_id"], LEE["card_barcode"].lower())
+
+    assert refused.status == 409 and refused.json()["code"] == "barcode_held_by_library_system"
+    assert "圖書館系統" in refused.json()["detail"] and "其他讀者" in refused.json()["detail"]
+    assert status_of(staff, applicant) == "pending_verification"
+    assert login(api, LEE, by="card_barcode").status == 201  # the card stays 李小華's
+    assert (
+        login(api, {"card_barcode": LEE["card_barcode"], "password": applicant["password"]}, by="card_barcode").status
+        == 401
+    )
+    assert activate_with(staff, accepted["reader_id"], "TP91234567").status == 200  # a new card is handed over
+
+
+def test_the_counter_hands_over_no_card_while_the_library_system_cannot_say_whether_it_holds_it(api, staff, library):
+    from tests.support.lifecycle import apply, unique_person
+
+    applicant, accepted = apply(api, **unique_person())
+    library.set_faults(down=True)
+
+    answer = activate_with(staff, accepted["reader_id"], "TP91234568")
+
+    assert answer.status == 503 and int(answer.header("Retry-After")) > 0
+    assert answer.json()["code"] == "library_system_unavailable" and "圖書館系統" in answer.json()["detail"]
+    library.set_faults()
+    assert status_of(staff, applicant) == "pending_verification"
+    assert activate_with(staff, accepted["reader_id"], "TP91234568").status == 200
+
+
+def test_the_counter_may_hand_over_the_card_the_library_system_holds_for_the_applicant_themself(api, staff, library):
+    import datetime as dt
+
+    from ils_simulator.server import SimulatedPatron
+    from tests.support.lifecycle import apply, unique_person
+
+    applicant, accepted = apply(api, **unique_person())
+    own = SimulatedPatron(
+        "TP91234569", applicant["id_number"], "own12345", applicant["name"], dt.date(1990, 1, 1), dt.date(2030, 12, 31)
+    )
+    library.add_patrons([own])  # e.g. a card issued to them at another branch meanwhile
+
+    assert activate_with(staff, accepted["reader_id"], "TP91234569").status == 200

@@ -345,12 +345,14 @@
     }
     if (!tokens) return;
     const code = answer.body.code || "";
-    const known409 = { barcode_taken: "barcode_taken", already_active: "already_active", already_expired: "expired",
+    const known409 = { barcode_taken: "barcode_taken", barcode_held_by_library_system: "barcode_taken",
+                       already_active: "already_active", already_expired: "expired",
                        rejected_as_duplicate: "rejected_as_duplicate" };
     if (answer.status === 409 && known409[code]) error(say(known409[code]));
     else if (answer.status === 404) error(say("no_application"));
     else if (answer.status !== 403) error(answer.body.detail || say("network"));
-    if (code === "barcode_taken" || code === "links_changed" || answer.status === 0) {
+    const again = ["barcode_taken", "barcode_held_by_library_system", "links_changed", "library_system_unavailable"];
+    if (again.includes(code) || answer.status === 0) {
       $("card-barcode").select();  // another card, or the same once more
       return $("card-barcode").focus();
     }

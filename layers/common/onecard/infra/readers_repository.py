@@ -275,6 +275,23 @@ class ReaderRepository:
             update["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(sets.values())})
         return update
 
+    def append_audit(self, entries: list[dict[str, Any]]) -> None:
+        """Appends audit entries (each a new item of its reader's partition), up to 100 in one transaction."""
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._readers,
+                    "Item": to_item(entry),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for entry in entries
+        ]
+        if len(puts) == 1:
+            self._db.put_item(**puts[0]["Put"])
+        for start in range(0, len(puts) if len(puts) > 1 else 0, 100):
+            self._db.transact_write_items(TransactItems=puts[start : start + 100])
+
     def first_shown(self, reader_id: str, notice: str, now_iso: str, mail: dict[str, Any] | None = None) -> str:
         """When the reader was first shown a notice (recorded now if this is the first time). ``mail``, an outbox
         item, is written only with that first record, in its transaction: one mail per notice per reader."""

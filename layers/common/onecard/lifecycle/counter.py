@@ -39,6 +39,9 @@ class CounterDependencies:
     """The upgrade of the reader's patron in the library system, written with the activation."""
     after_review: Callable[[str, str, str], None] = lambda reader_id, decision, at: None
     """What a review decision means for the library system (onecard.library_cards.outbox.after_review)."""
+    library_holder: Callable[[str], Any] = lambda barcode: None
+    """The card holder the library system knows by this barcode (a Patron), or None: none, or a stack without a
+    library system. Raises the 503 problem when the library system cannot answer."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,22 @@ class Staff:
     branch: str = ""
 
 
-def find_application(id_type: IdType, id_number: str, deps: CounterDependencies) -> dict[str, Any]:
+def staff_read_audit(reader_id: str, what: str, purpose: str, at: str, staff: Staff) -> dict[str, Any]:
+    """The reader's audit entry of a staff member's read of their personal data: who (user name, and the sign-in's
+    stable id), where, when, what was shown and why."""
+    return {
+        **audit_item(reader_id, what, "viewed_by_staff", at, by=staff.staff_id or staff.principal, channel="counter"),
+        "branch": staff.branch,
+        "principal": staff.principal,
+        "purpose": purpose,
+    }
+
+
+def find_application(
+    id_type: IdType, id_number: str, purpose: str, staff: Staff, deps: CounterDependencies
+) -> dict[str, Any]:
+    """The record the counter compares with the identity document, its ID number (and a family card's household
+    register number) in clear. The read is in the reader's audit trail before anything is shown: no entry, no data."""
     number = normalise_id_number(id_number)
     issue = id_number_issue(id_type, number)
     if issue:
@@ -68,6 +86,8 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
             "register_number": deps.decrypt_register_number(profile),
             "head_name": profile["household"].get("head_name", ""),
         }
+    at = iso_millis(deps.clock())
+    deps.readers.append_audit([staff_read_audit(profile["reader_id"], "personal_data", purpose, at, staff)])
     return record
 
 
@@ -93,6 +113,7 @@ def activate(
         raise _not_pending("expired")
     at = iso_millis(now)
     code = barcode.upper()
+    _refuse_a_card_the_library_system_gave(code, profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
@@ -126,6 +147,22 @@ def activate(
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
 
 
+def _refuse_a_card_the_library_system_gave(barcode: str, profile: dict[str, Any], deps: CounterDependencies) -> None:
+    """The library system is the one record of every card: a barcode it already holds is someone's card, whether or
+    not they ever came here, so handing it over would give the applicant that card holder's login (and lock them
+    out). Only the applicant's own card there (the same ID number) may be the one handed over."""
+    holder = deps.library_holder(barcode)
+    if holder is None:
+        return
+    own = holder.id_number and normalise_id_number(holder.id_number) == deps.decrypt_id_number(profile)
+    if not own:
+        raise problems.Conflict(
+            "此借閱證條碼在圖書館系統中已屬於其他讀者，請改用另一張新借閱證 "
+            "(The library system already holds this barcode as another card holder's card: use another new card)",
+            extra={"code": "barcode_held_by_library_system"},
+        )
+
+
 def _not_pending(status: str) -> problems.Conflict:
     return problems.Conflict(
         f"此申請目前狀態為 {status}，無法啟用 (Only a pending application can be activated)",
@@ -145,25 +182,32 @@ def _record(profile: dict[str, Any] | None, reader_id: str) -> dict[str, Any]:
             "created_at": "",
         }
     return {
-        name: profile.get(name, "")
+        name: profile.get(name) or ""  # a card holder taken over from the library system may have no birth date
         for name in ("reader_id", "status", "name", "birth_date", "id_type", "id_number_masked", "created_at")
     }
 
 
-def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
-    """Each flagged application beside the records it resembles, oldest flag first."""
-    reviews = []
+def open_reviews(staff: Staff, deps: CounterDependencies) -> list[dict[str, Any]]:
+    """Each flagged application beside the records it resembles, oldest flag first. Every reader shown has the
+    reviewer's read in their audit trail (written before the list is shown)."""
+    reviews, shown = [], set()
     for flag in sorted(deps.lifecycle.open_reviews(), key=lambda f: f.get("flagged_at", "")):
         reader_id = flag["reader_id"]
+        profiles = {one: deps.readers.get_profile(one) for one in [reader_id, *flag.get("resembles", [])]}
+        shown |= {one for one, profile in profiles.items() if profile is not None}  # an erased one shows nothing
         reviews.append(
             {
                 "reader_id": reader_id,
                 "flagged_at": flag.get("flagged_at", ""),
                 "source": flag.get("source"),
-                "application": _record(deps.readers.get_profile(reader_id), reader_id),
-                "resembles": [_record(deps.readers.get_profile(other), other) for other in flag.get("resembles", [])],
+                "application": _record(profiles[reader_id], reader_id),
+                "resembles": [_record(profiles[other], other) for other in flag.get("resembles", [])],
             }
         )
+    at = iso_millis(deps.clock())
+    deps.readers.append_audit(
+        [staff_read_audit(one, "personal_data", "duplicate_review", at, staff) for one in sorted(shown)]
+    )
     return reviews
 
 

@@ -22,6 +22,10 @@ class VerificationSent(ResponseModel):
     valid_hours: int
 
 
+LookupPurpose = Literal["identity_check", "reader_enquiry"]
+"""Why the counter looks a reader up (recorded in the reader's audit trail): to check the identity document and
+activate the card (核對身分證件、啟用借閱證), or to answer the reader at the counter (臨櫃讀者查詢)."""
+
 DocumentChecked = Literal["national_id_card", "resident_certificate", "passport", "household_register", "entry_permit"]
 
 
@@ -53,19 +57,23 @@ class LibrarySystemStatus(ResponseModel):
 
 
 class StaffApplication(ResponseModel):
-    """What the counter sees to check an applicant's identity document: the ID number in clear."""
+    """What the counter sees to check an applicant's identity document: the ID number in clear. A card holder taken
+    over from the library system has only what it gives (no nationality type or gender; their password is the
+    library system's: ``password_source``)."""
 
     reader_id: str
     status: str
     verify_by: str | None = None
     card_type: str
-    nationality_type: str
+    nationality_type: str | None = None
     id_type: str
     id_number: str
     passport_country: str | None = None
     name: str
-    gender: str
-    birth_date: str
+    gender: str | None = None
+    birth_date: str | None = None
+    password_source: str | None = None
+    card_status: str | None = None
     mailing_address: dict[str, str] | None = None
     mobile: str | None = None
     email: str | None = None
@@ -145,6 +153,8 @@ class AuditEntry(ResponseModel):
     branch: str | None = None
     document_checked: str | None = None
     card_barcode: str | None = None
+    purpose: str | None = None
+    """Why a staff member read the reader's personal data (a lookup's purpose)."""
 
 
 class AuditTrail(ResponseModel):
