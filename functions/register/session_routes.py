@@ -76,6 +76,23 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         refresh_action=lambda profile, patron: wiring.readers().refresh_action(
             profile, library_patrons.patron_fields(patron)
         ),
+        password_wanted=_password_to_the_library_system,
+    )
+
+
+def _password_to_the_library_system(reader_id: str, password: str, password_hash: str) -> None:
+    """A reader brought into the library system by the operators' command logged in: their password goes there."""
+    import datetime as dt
+
+    from onecard.library_cards.migration import password_at_first_login
+    from onecard.registration.service import iso_millis
+
+    now = dt.datetime.now(dt.UTC)
+    cards = wiring.library_cards()
+    cards.commit(
+        password_at_first_login(
+            cards, wiring.cipher(), reader_id, password, password_hash, iso_millis(now), int(now.timestamp())
+        )
     )
 
 

@@ -230,7 +230,7 @@ class LibraryCardRepository:
                 "Update": {
                     "TableName": self._table,
                     "Key": to_item(reader_key(reader_id)),
-                    "UpdateExpression": "SET password_source = :source REMOVE password_hash",
+                    "UpdateExpression": "SET password_source = :source REMOVE password_hash, library_password_wanted",
                     "ConditionExpression": "password_hash = :hash",
                     "ExpressionAttributeValues": to_item({":source": LIBRARY_SYSTEM, ":hash": sealed["for_hash"]}),
                 }
@@ -254,11 +254,51 @@ class LibraryCardRepository:
             "Update": {
                 "TableName": self._table,
                 "Key": to_item(key),
-                "UpdateExpression": "SET password_source = :source REMOVE password_hash",
+                "UpdateExpression": "SET password_source = :source REMOVE password_hash, library_password_wanted",
                 "ConditionExpression": "reader_id = :reader",
                 "ExpressionAttributeValues": to_item({":source": LIBRARY_SYSTEM, ":reader": reader_id}),
             }
         }
+
+    # --- readers who applied here before new cards were written to the library system ----------------------------
+    def active_profiles_page(self, start: dict[str, Any] | None, size: int) -> tuple[list[dict[str, Any]], Any]:
+        """One page of a scan (an operators' command's, never a request's) for the active readers who applied here:
+        their profile still holds a password hash. The page's profiles and where the next page starts (None: done)."""
+        answer = self._db.scan(
+            TableName=self._table,
+            Limit=size,
+            FilterExpression="sk = :profile AND #status = :active AND attribute_exists(password_hash)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":profile": "PROFILE", ":active": "active"}),
+            ConsistentRead=True,
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+        return [from_item(item) for item in answer.get("Items", [])], answer.get("LastEvaluatedKey")
+
+    def migration_actions(self, profile: dict[str, Any], at: str, now_epoch: int) -> list[dict[str, Any]]:
+        """The reader's patron created in the library system, and their next login here asked to set their password
+        there (the flag on the profile and on the identity guard a login reads first). Refused (the transaction
+        fails) when a write for the reader was queued meanwhile."""
+        reader_id = profile["reader_id"]
+        wanted = {
+            "UpdateExpression": "SET library_password_wanted = :yes",
+            "ConditionExpression": "reader_id = :reader AND attribute_exists(password_hash)",
+            "ExpressionAttributeValues": to_item({":yes": True, ":reader": reader_id}),
+        }
+        queue = self.queue_actions(reader_id, "create", at, now_epoch)
+        queue[0]["Update"]["ConditionExpression"] = "attribute_not_exists(pending) AND attribute_not_exists(held_since)"
+        return [
+            *queue,
+            {"Update": {"TableName": self._table, "Key": to_item(reader_key(reader_id)), **wanted}},
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(identity_key(profile["identity_index"])),
+                    **wanted,
+                    "ConditionExpression": "reader_id = :reader",
+                }
+            },
+        ]
 
     def forget_password(self, reader_id: str) -> None:
         """The library system refused the sealed password for good: it is not kept any longer."""

@@ -19,6 +19,7 @@ from onecard.ils.records import (
     PasswordRefused,
     PatronCategory,
     PatronConflict,
+    PatronRecord,
     PatronRecords,
     PatronRefused,
     StoredPatron,
@@ -245,11 +246,15 @@ def _delete(message: dict[str, Any], records: Any) -> str:
     return "deleted"
 
 
-def _find(records: Any, state: dict[str, Any], reader_id: str) -> StoredPatron | None:
+def _find(records: Any, state: dict[str, Any], reader_id: str, wanted: PatronRecord) -> StoredPatron | None:
     """Looked up before any create: by the patron id already known, else by this reader's id (a create whose
-    answer was lost)."""
+    answer was lost), else by the ID number (a reader whom a counter typed into the library system by hand before
+    this service wrote there: that patron is theirs)."""
     patron = records.get_patron(state["patron_id"]) if state.get("patron_id") else None
-    return patron or records.find_patron(external_id=reader_id)
+    patron = patron or records.find_patron(external_id=reader_id)
+    if patron is None and wanted.id_number:
+        patron = records.find_patron(id_number=wanted.id_number)
+    return patron
 
 
 def _sync(message: dict[str, Any], records: Any, deps: DeliveryDependencies) -> str:
@@ -272,7 +277,7 @@ def _sync(message: dict[str, Any], records: Any, deps: DeliveryDependencies) -> 
         valid_years=deps.valid_years,
     )
     try:
-        patron = _find(records, state, reader_id)
+        patron = _find(records, state, reader_id, wanted)
         if patron is None:
             patron = records.create_patron(wanted, confirmed_not_duplicate=bool(message.get("confirmed_not_duplicate")))
         else:

@@ -97,6 +97,8 @@ def changes_needed(held: PatronRecord, wanted: PatronRecord) -> PatronRecord | N
     it is there already. Contact data is the reader's to correct and is not overwritten here."""
     if (held.category, held.cardnumber, held.expiry_date) == (wanted.category, wanted.cardnumber, wanted.expiry_date):
         return None
+    if held.category is PatronCategory.FULL and wanted.category is not PatronCategory.FULL:
+        return None  # a patron who may borrow is never made provisional again from here
     return PatronRecord(
         surname=wanted.surname,
         category=wanted.category,

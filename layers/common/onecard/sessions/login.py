@@ -28,6 +28,7 @@ from typing import Any
 
 from onecard.domain.identity import normalise_barcode, normalise_id_number
 from onecard.ils import LibrarySystemUnavailable
+from onecard.observability import logger
 from onecard.readers.library_patrons import LIBRARY_SYSTEM, library_unavailable
 from onecard.security.passwords import dummy_hash, verify_password
 from onecard.sessions.password_check import LOCKED, check_login_password, check_with_library
@@ -83,6 +84,9 @@ class LoginDependencies:
     )
     """What the library system says of a known card holder now, as an action for the login's write (None when
     nothing changed), and the profile as it will be."""
+    password_wanted: Callable[[str, str, str], None] = lambda reader_id, password, password_hash: None
+    """A reader brought into the library system by the operators' command typed their password here, which matched
+    ``password_hash``: it goes to the library system (onecard.library_cards.migration)."""
 
 
 _background: ThreadPoolExecutor | None = None
@@ -283,6 +287,7 @@ def _with_hash_on_guard(
         correct = verify_password(copied_hash, password)
         written = writing.result()
         if written == WRITTEN and correct:
+            _hand_over(found.pointer, reader_id, password, copied_hash, deps)
             return token, session
         if written == WRITTEN:  # a wrong password
             if not _failure_counted_undoing(session, attempt, deps):
@@ -293,6 +298,7 @@ def _with_hash_on_guard(
         # a wrong password is counted only against the reader's real hash, too
         if _outcome(correct, attempt, deps, [put, still_theirs] if correct else [still_theirs]) == WRITTEN:
             if correct:
+                _hand_over(found.pointer, reader_id, password, copied_hash, deps)
                 return token, session
             raise problems.Unauthenticated(LOGIN_FAILED)
     # The copy was out of date or the lockout changed meanwhile (nothing was written): the profile decides.
@@ -322,6 +328,7 @@ def _with_password_hash(
             else []
         )
         if _counted(True, attempt, deps, [put, *copy]):
+            _hand_over(profile, profile["reader_id"], password, stored, deps)  # type: ignore[index, arg-type]
             return token, session
     elif correct is False and _counted(False, attempt, deps, []):
         raise problems.Unauthenticated(LOGIN_FAILED)
@@ -330,7 +337,20 @@ def _with_password_hash(
     correct, clear = check_login_password(attempt.accounts, stored, password, deps.lockout, attempt.at)
     if not correct or profile is None:
         raise problems.Unauthenticated(LOGIN_FAILED)
+    _hand_over(profile, profile["reader_id"], password, stored or "", deps)
     return deps.sessions.create(profile["reader_id"], attempt.at, also=clear)
+
+
+def _hand_over(
+    facts: dict[str, Any], reader_id: str, password: str, password_hash: str, deps: LoginDependencies
+) -> None:
+    """A right password of a reader whose patron the library system holds without it (``facts``: the guard or the
+    profile read): it goes there, and the hash here goes once it has. Never the login's failure."""
+    if facts.get("library_password_wanted"):
+        try:
+            deps.password_wanted(reader_id, password, password_hash)
+        except Exception:
+            logger.warning("password not handed to the library system", extra={"reader_id": reader_id})
 
 
 @dataclass(frozen=True)
