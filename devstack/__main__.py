@@ -28,9 +28,11 @@ def main() -> int:
     print(
         f"partner simulator on http://127.0.0.1:{stack.simulator.port} (faults: POST /_control/<partner>)", flush=True
     )
+    account = stack.ils_simulator.account
     print(
         f"library system (SIP2) simulator on 127.0.0.1:{stack.ils_simulator.port} "
-        "(faults: POST /_control/ils on the partner simulator)",
+        f"(sample service account: login {account.login}, password {account.password}; "
+        "faults: POST /_control/ils on the partner simulator)",
         flush=True,
     )
     rest_client = stack.ils_simulator.rest.clients[0]

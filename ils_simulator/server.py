@@ -148,8 +148,6 @@ def sample_patrons(today: dt.date | None = None) -> list[SimulatedPatron]:
             address="臺北市大安區建國南路二段1號",
             surname="陳",
             firstname="大文",
-            city="臺北市",
-            postal_code="106",
         ),
         SimulatedPatron(
             "TP90000002",
@@ -477,8 +475,10 @@ class IlsSimulator:
                 password.encode(), (patron.password or "").encode()
             )
             answer.append(("CQ", "Y" if valid else "N"))
+        # Koha's BD joins the address lines, the city and the postal code.
+        address = " ".join(part for part in (patron.address, patron.address2, patron.city, patron.postal_code) if part)
         answer += [
-            (fid, value) for fid, value in (("BD", patron.address), ("BE", patron.email), ("BF", patron.phone)) if value
+            (fid, value) for fid, value in (("BD", address), ("BE", patron.email), ("BF", patron.phone)) if value
         ]
         answer += [
             (fid, value)

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from onecard import wiring
 from onecard.consent.documents import ConsentDocument, UnknownPartner, UnknownVersion, default_library
+from onecard.consent.receipts import ERASURE_SUBJECT
 from onecard.domain.people import TAIPEI
 from onecard.models.consent import ConsentDocumentList, ConsentDocumentText
 from onecard.models.sessions import ConsentDecisionRequest, ConsentReceiptList
@@ -121,6 +122,8 @@ def document_version(
 
 def _receipt_view(record: dict) -> dict:
     """Our receipt, with the fields of a Kantara Consent Receipt / ISO/IEC TS 27560 record beside it."""
+    if record["partner"] == ERASURE_SUBJECT:  # an erasure request: no consent document behind it
+        return {k: v for k, v in record.items() if k not in ("pk", "sk")}
     document = default_library().get(record["partner"], int(record["document_version"]))
     return {
         **{k: v for k, v in record.items() if k not in ("pk", "sk")},

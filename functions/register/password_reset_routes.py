@@ -18,6 +18,7 @@ from onecard.models.lifecycle import (
     PasswordResetDone,
     PasswordResetRequest,
 )
+from onecard.readers.library_access import patron_records_or_503
 from onecard.web import problems
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event
@@ -39,6 +40,7 @@ def reset_dependencies() -> password_reset.ResetDependencies:
         lockout=wiring.lockout(),
         decrypt_id_number=_decrypt,
         clock=password_reset.now,
+        records=patron_records_or_503,
     )
 
 
@@ -77,7 +79,8 @@ def ask_for_reset(request: Annotated[PasswordResetRequest, Body()]) -> Response[
     summary="Set a new password with the reset link's token",
     tags=["個人書房"],
     responses={
-        422: {"description": "Unknown, used or expired link (the code says which), or the new password breaks a rule"}
+        422: {"description": "Unknown, used or expired link (the code says which), or the new password breaks a rule"},
+        503: {"description": "The library system, which holds a card holder's password, cannot be reached"},
     },
 )
 def complete_reset(

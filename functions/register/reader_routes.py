@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from onecard import wiring
 from onecard.config import settings
 from onecard.consent.documents import default_library
-from onecard.consent.receipts import Channel
+from onecard.consent.receipts import ERASURE_SUBJECT, Channel
 from onecard.infra.aws import client
 from onecard.infra.dynamo import WritesUnfinished
 from onecard.infra.lifecycle_repository import index_keys_of
@@ -25,7 +25,7 @@ from onecard.mail import notices
 from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureRequest, PasswordChange, ReaderProfile
 from onecard.observability import logger
 from onecard.readers import personal_data
-from onecard.readers.library_access import library_system_or_503
+from onecard.readers.library_access import library_system_or_503, patron_records_or_503
 from onecard.web import problems
 from onecard.web.auth import current_session, current_session_with_partition
 from register.email_routes import verification_dependencies, verification_mail_budget
@@ -73,6 +73,19 @@ def _partner_updates(reader_id: str, now_epoch: int) -> list[dict]:
     return update_request_actions(settings().readers_table, reader_id, active, versions, now_epoch)
 
 
+def _record_erasure(reader_id: str, decision: str, at: str) -> None:
+    """An erasure request's receipt in the reader's chain (receipts outlive the erasure and prove the request)."""
+    decided = {
+        "partner": ERASURE_SUBJECT,
+        "document_version": 0,
+        "document_sha256": "0" * 64,
+        "decision": decision,
+        "channel": Channel.PERSONAL_STUDY,
+        "decided_by": "reader",
+    }
+    wiring.consent().record(reader_id, [decided], recorded_at=at)
+
+
 def _deps() -> personal_data.PersonalDataDependencies:
     return personal_data.PersonalDataDependencies(
         readers=wiring.readers(),
@@ -86,6 +99,8 @@ def _deps() -> personal_data.PersonalDataDependencies:
         decrypt_id_number=_decrypt,
         lockout=wiring.lockout(),
         library=library_system_or_503,
+        records=patron_records_or_503,
+        record_erasure=_record_erasure,
         card_barcode_account=wiring.card_barcode_account,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
         delete_everything=_delete_everything,
@@ -124,7 +139,9 @@ _LOCKED: dict[int, OpenAPIResponse] = {
     tags=["個人書房"],
     responses={
         204: {"description": "Changed"},
-        409: {"description": "The library system holds this reader's password: change it there"},
+        409: {"description": "The library system holds this reader's password and cannot be written to here"},
+        422: {"description": "Wrong current password, or the new one refused (by the library system's policy too)"},
+        503: {"description": "The library system cannot be reached; nothing changed; see Retry-After"},
         **_LOCKED,
     },
 )
@@ -157,7 +174,10 @@ def export() -> Response[dict]:
     tags=["個人書房"],
     responses={
         202: {"description": "Erased", "content": {"application/json": {"model": ErasureAccepted}}},
-        503: {"description": "Not finished (throttled): nothing is reported erased; ask again after Retry-After"},
+        409: {"description": "The library system keeps the card holder's record (loans, fees): nothing erased"},
+        503: {
+            "description": "Not finished (throttled, or the library system unreachable): ask again after Retry-After"
+        },
         **_LOCKED,
     },
 )

@@ -21,7 +21,7 @@ from onecard.infra.readers_repository import reader_key
 from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.readers import library_patrons
+from onecard.readers import library_patrons, library_record
 from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
@@ -74,7 +74,10 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         library=library_system_or_503,
         adopt_patron=_adopt_patron,
         refresh_action=lambda profile, patron: wiring.readers().refresh_action(
-            profile, library_patrons.patron_fields(patron)
+            profile,
+            library_record.refreshed_fields(
+                profile, library_patrons.patron_fields(patron), dt.datetime.fromtimestamp(now, dt.UTC), patron.mobile
+            ),
         ),
         password_wanted=_password_to_the_library_system,
     )
@@ -193,6 +196,8 @@ def my_profile() -> ReaderProfile:
         if sk.startswith("LINK#")
     ]
     shown = {sk: item["first_shown_at"] for sk, item in items.items() if sk.startswith("NOTICE#")}
+    if library_patrons.holds_password(profile):
+        fields["changes_in_library_system"] = bool(settings().ils_rest_base_url)
     return ReaderProfile(**fields, links=links, consent_revisions=_revision_notices(profile, shown, today))
 
 

@@ -77,5 +77,5 @@ def test_the_ask_page_says_who_gets_no_mail_in_english_too(stack, page):
     page.goto(f"{stack.url}/password-reset")
     page.get_by_role("button", name="Switch to English").click()
 
-    expect(page.get_by_text("bring your identity document to any branch counter")).to_be_visible()
-    expect(page.get_by_text("that system keeps your password")).to_be_visible()
+    expect(page.get_by_text("bring your identity document to any branch counter and the staff")).to_be_visible()
+    expect(page.get_by_text("the new password is set in the library's system")).to_be_visible()

@@ -132,7 +132,13 @@ def test_a_slow_library_system_answers_503_within_the_timeout(api, library):
     assert login(api, CHEN).status == 503
 
 
-def test_the_password_of_a_card_holder_is_changed_at_the_library_not_here(api, library):
+def test_without_the_library_systems_rest_door_a_card_holders_password_is_changed_at_the_library(
+    api, library, monkeypatch
+):
+    from onecard import wiring
+
+    monkeypatch.setenv("ILS_REST_BASE_URL", "")
+    wiring.reset()
     csrf = csrf_of(login(api, CHEN))
 
     answer = api.put(

@@ -139,7 +139,7 @@ def test_no_enumeration_an_unknown_number_an_unverified_reader_and_a_real_one_ge
     assert not [m for m in mail_to(read_mail, "unverified.reset@example.com") if "重設" in m["subject"]]
 
 
-def test_a_card_holder_of_the_library_system_gets_the_same_answer_and_no_mail(api, read_mail, library):
+def test_a_card_holder_with_no_verified_address_gets_the_same_answer_and_no_mail(api, read_mail, library):
     api.cookies.clear()
     assert api.post("/v1/sessions", {"id_number": "A234567893", "password": "book5678"}).status == 201
     api.cookies.clear()

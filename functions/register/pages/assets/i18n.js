@@ -102,7 +102,7 @@
     reset_sent: "If this account has a verified e-mail address, a reset link has been sent to it. Open the link within 30 minutes.",
     reset_no_mail_title: "No message?",
     reset_no_mail_unverified: "No e-mail address, or not verified yet: bring your identity document to any branch counter and the staff will reset your password.",
-    reset_no_mail_card_holder: "Card holders who log in with the password of the library's system: that system keeps your password; reset it at any branch counter or through the library's service line. This page sends no mail for you.",
+    reset_no_mail_card_holder: "Card holders of the library: if you have verified your e-mail address in 個人書房, the link goes there and the new password is set in the library's system; otherwise bring your identity document to any branch counter to reset it.",
     reset_to_login: "Back to the login", newpw_title: "Choose a new password",
     newpw_intro: "Enter a new password and press “Set the new password”. Every session on every device is then logged out; log in again with the new password.",
     newpw_password: "New password", newpw_hint: "4 to 10 letters or digits, not your ID number or date of birth",

@@ -57,9 +57,13 @@
     if (profile.card_barcode) rows.splice(3, 0, ["card_barcode", profile.card_barcode]);
     if (profile.card_status) rows.splice(4, 0, ["card_status", label("card_status_", profile.card_status)]);
     if (profile.library_address) rows.push(["library_address", profile.library_address]);
-    const atTheLibrary = profile.password_source === "library_system";
+    // A card holder's record is the library system's: they change their password and contact data there, through
+    // this page where the service can write to it, and nothing else.
+    const cardHolder = profile.password_source === "library_system";
+    const atTheLibrary = cardHolder && !profile.changes_in_library_system;
     $("password-at-the-library").hidden = !atTheLibrary;
     $("password-form").hidden = atTheLibrary;
+    for (const field of document.querySelectorAll("[data-applicants-only]")) field.hidden = cardHolder;
     const nodes = [];
     for (const [key, value] of rows) {
       const dt = document.createElement("dt");
@@ -222,6 +226,9 @@
       mobile: value("correct-mobile"),
       email: value("correct-email"),
     };
+    if (profile.password_source === "library_system") {
+      for (const name of ["occupation", "education", "phone_office", "household_phone"]) delete changes[name];
+    }
     const address_ = mailing();
     if (address_) changes.mailing_address = address_;
     // Only what differs is sent, so an untouched field is never "corrected".

@@ -22,6 +22,13 @@ class Decision(StrEnum):
     AGREE = "agree"
     DECLINE = "decline"
     WITHDRAW = "withdraw"
+    # A request to erase the reader's data, and the library system's refusal of it (partner ERASURE_SUBJECT).
+    ERASURE_REQUESTED = "erasure_requested"
+    ERASURE_REFUSED = "erasure_refused"
+
+
+ERASURE_SUBJECT = "library_system"
+"""The ``partner`` of an erasure request's receipt: the request concerns the library's own record, not a link."""
 
 
 class Channel(StrEnum):

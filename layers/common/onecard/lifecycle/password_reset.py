@@ -1,9 +1,10 @@
 """忘記密碼: a one-time link to the reader's verified address, valid 30 minutes, of which only a hash is stored.
 
 Asking never tells whether the reader exists: every request does the same work (one pointer read, one profile
-read, one transaction of two puts, the same rate-limit counters) and gets the same 202. Only a reader whose password
-this service holds and whose address is verified is mailed; the link's token is made from a nonce with the
-service's key, as for e-mail verification, and the outbox mail keeps only the nonce.
+read, one transaction of two puts, the same rate-limit counters) and gets the same 202. Only a reader with a verified
+address is mailed: one whose password this service holds, or a card holder whose password the library system holds
+when its REST door is there (the new password is then set in the library system). The link's token is made from a
+nonce with the service's key, as for e-mail verification, and the outbox mail keeps only the nonce.
 
 Setting the new password spends the link, stores the new hash, records it in the audit trail and writes the
 security notice, in one transaction; then every session of the reader ends and the login lockout is cleared.
@@ -60,6 +61,8 @@ class ResetDependencies:
     lockout: Any = None
     decrypt_id_number: Callable[[dict[str, Any]], str] = lambda profile: ""
     clock: Callable[[], dt.datetime] = lambda: now()
+    records: Callable[[], Any] = lambda: None
+    """The library system's write-capable door (PatronRecords), where card holders' passwords are set; None: none."""
 
 
 def reset_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
@@ -71,15 +74,14 @@ def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link
     mailer.send(messages.password_reset(message["to"], link_for(token), VALID_MINUTES))
 
 
-def may_reset_here(profile: dict[str, Any] | None) -> bool:
-    """A reader whose password this service holds, with a verified address to mail the link to."""
-    if not profile:
+def may_reset_here(profile: dict[str, Any] | None, library_door: bool = False) -> bool:
+    """A reader with a verified address to mail the link to, whose password this service holds, or the library
+    system holds and this service can set there (``library_door``)."""
+    if not profile or notices.notice_address(profile) is None:
         return False
-    return (
-        not holds_password(profile)
-        and bool(profile.get("password_hash"))
-        and notices.notice_address(profile) is not None
-    )
+    if holds_password(profile):
+        return library_door
+    return bool(profile.get("password_hash"))
 
 
 def request_reset(
@@ -106,7 +108,7 @@ def request_reset(
     issued, nonce = email_verification.new_outbox_token(
         deps.clock(), indexes, purpose=TOKEN_PURPOSE, valid_seconds=VALID_MINUTES * 60
     )
-    if may_reset_here(profile):
+    if may_reset_here(profile, library_door=_door(profile, deps) is not None):
         deps.lifecycle.reset_request(
             profile["reader_id"],
             issued.sha256,
@@ -132,15 +134,18 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
         _refuse("reset_token_expired")
     reader_id = pointer["reader_id"]
     profile = deps.readers.get_profile(reader_id)
-    if not profile or holds_password(profile):
+    records = _door(profile, deps)
+    if not profile or (holds_password(profile) and records is None):
         _refuse("reset_token_unknown")
     birth = profile.get("birth_date")
     issues = password_issues(
         password,
         password_confirm,
-        id_number=deps.decrypt_id_number(profile),
+        id_number=deps.decrypt_id_number(profile) if profile.get("id_number_encrypted") else None,
         birth_date=dt.date.fromisoformat(birth) if birth else None,
     )
+    if records is not None:  # the length is the library system's to decide
+        issues = [issue for issue in issues if issue.code != "password_length"]
     if issues:
         raise problems.InvalidFields(issues)
     stamp = iso_millis(at)
@@ -148,15 +153,25 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     address = notices.notice_address(profile)
     if address:
         extra.append(notices.notice_item(reader_id, address, "password_reset", int(at.timestamp())))
+    if records is not None:
+        # The library system holds the password: set there first (its policy refusals in words); nothing kept here.
+        from onecard.readers import library_record
+        from onecard.readers.personal_data import _or_503
+
+        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        library_record.set_password(records, patron_id, password)
+        changes: dict[str, Any] = {"password_changed_at": stamp, "library_patron_id": patron_id}
+    else:
+        changes = {"password_hash": hash_password(password), "password_changed_at": stamp}
     try:
         deps.lifecycle.use_reset_token(
             hashed,
             reader_id,
             int(at.timestamp()),
             stamp,
-            {"password_hash": hash_password(password), "password_changed_at": stamp},
+            changes,
             extra,
-            identity_index=profile.get("identity_index"),
+            identity_index=profile.get("identity_index") if records is None else None,  # no hash to copy
         )
     except TokenRefused as refused:
         _refuse(f"reset_{refused.code}")
@@ -165,6 +180,11 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     if account:
         deps.lockout.clear(account)
     return reader_id
+
+
+def _door(profile: dict[str, Any] | None, deps: ResetDependencies) -> Any:
+    """The library system's door for a card holder's profile (None for anyone else, or where there is none)."""
+    return deps.records() if profile and holds_password(profile) else None
 
 
 def _refuse(code: str) -> None:

@@ -55,6 +55,12 @@ class ReaderProfile(ResponseModel):
     password_source: Annotated[
         str | None, Field(description="library_system: the library system holds the password (change it there)")
     ] = None
+    changes_in_library_system: Annotated[
+        bool | None,
+        Field(
+            description="true: this card holder's password and contact data are changed in the library system from here"
+        ),
+    ] = None
     card_barcode: str | None = None
     card_status: Annotated[
         str | None, Field(description="valid / expired / blocked, as the library system said at the last login")

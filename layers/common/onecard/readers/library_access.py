@@ -13,6 +13,7 @@ from onecard.readers.library_patrons import library_unavailable
 
 if TYPE_CHECKING:
     from onecard.ils import LibrarySystem
+    from onecard.ils.records import PatronRecords
 
 T = TypeVar("T")
 
@@ -33,4 +34,13 @@ def ask_library(question: Callable[[LibrarySystem], T]) -> T | None:
     try:
         return question(library)
     except LibrarySystemUnavailable:
+        raise library_unavailable() from None
+
+
+def patron_records_or_503() -> PatronRecords | None:
+    """The library system's write-capable door; None where the stack has none; 503 while its client is not set."""
+    try:
+        return wiring.patron_records()
+    except LibrarySystemUnavailable as error:
+        logger.error("library system's REST door not usable", extra={"reason": str(error)})
         raise library_unavailable() from None

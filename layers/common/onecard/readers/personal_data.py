@@ -13,7 +13,9 @@ from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
 from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
+from onecard.ils import LibrarySystemUnavailable
 from onecard.mail import notices
+from onecard.readers import library_record
 from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
 from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
@@ -36,6 +38,10 @@ class PersonalDataDependencies:
     """The login's lockout: a password guessed inside a stolen session counts towards it too."""
     library: Callable[[], Any] = lambda: None
     """The library system, which holds existing card holders' passwords (None where there is none)."""
+    records: Callable[[], Any] = lambda: None
+    """The library system's write-capable door (PatronRecords; None where the stack has none)."""
+    record_erasure: Callable[[str, str, str], None] = lambda reader_id, decision, at: None
+    """Appends an erasure request's receipt (``erasure_requested`` / ``erasure_refused``) to the reader's chain."""
     card_barcode_account: Callable[[str], str | None] = lambda barcode: None
     """The lockout's account of a card barcode, where a card holder's lock is kept too (Lockout.fail's mirror)."""
     partner_updates: Callable[[str, int], list[dict[str, Any]]] = lambda reader_id, now: []
@@ -164,14 +170,34 @@ def normalised_changes(changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def card_holder_issues(profile: dict[str, Any], changes: dict[str, Any], today: dt.date) -> list[FieldIssue]:
+    """A card holder corrects their contact data only (the rest of their record is the library's); each changed
+    field by its own rule."""
+    refused = [
+        FieldIssue(name, "kept_by_library_system", "此項資料由本館圖書館系統管理，無法線上更正，請洽各分館櫃檯")
+        for name in changes
+        if name not in library_record.CONTACT_FIELDS
+    ]
+    allowed = {k: v for k, v in changes.items() if k in library_record.CONTACT_FIELDS}
+    merged = {**{k: v for k, v in profile.items() if k not in ("id_number_encrypted", "password_hash")}, **allowed}
+    merged.pop("id_number", None)
+    own = [i for i in registration_issues(merged, today) if i.field.split(".")[0] in allowed]
+    return counter_only_issues(changes) + [i for i in refused if i.field not in COUNTER_ONLY] + own
+
+
 def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependencies) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
     changes, profile = _with_notice_preferences(reader_id, profile, changes, deps)
     now = deps.clock()
-    issues = correction_issues(profile, changes, now.date())
+    card_holder = holds_password(profile)
+    records = deps.records() if card_holder else None
+    if card_holder:
+        issues = card_holder_issues(profile, changes, now.date())
+    else:
+        issues = correction_issues(profile, changes, now.date())
     if issues:
         raise problems.InvalidFields(issues)
-    updates = normalised_changes(_with_household_choice(profile, changes))
+    updates = normalised_changes(changes if card_holder else _with_household_choice(profile, changes))
     if updates.get("household_same_as_mailing") is True and "mailing_address" not in updates:
         updates["household_address"] = profile.get("mailing_address")
     updates = {name: value for name, value in updates.items() if profile.get(name) != value}
@@ -185,6 +211,11 @@ def correct(reader_id: str, changes: dict[str, Any], deps: PersonalDataDependenc
         # A new address is unverified until its own link is used; the old address's link stops working.
         updates["email_verified"] = False if updates["email"] else None
         updates["email_token_sha256"] = None
+    if records is not None:
+        # The library system first: it is the card holder's one record; this is its mirror, in the same request.
+        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+        stored = library_record.write_contact(records, patron_id, updates)
+        updates.update(library_record.mirrored(stored))
     # The security notice goes to the address verified before the change (a new address is not verified yet).
     deps.readers.update_profile(
         reader_id,
@@ -230,7 +261,8 @@ def change_password(
 ) -> None:
     profile = deps.readers.get_profile(reader_id)
     if holds_password(profile):
-        raise problems.Conflict(CHANGE_AT_THE_LIBRARY, extra={"code": "password_held_by_library_system"})
+        _change_library_password(profile, current, new, confirm, keep_session, deps)
+        return
     if not _password_right(profile, current, deps):
         raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
     issues = password_issues(
@@ -250,10 +282,57 @@ def change_password(
             deps.readers.guard_hash_action(profile, new_hash),
         ],
     )
+    _log_out_elsewhere(reader_id, keep_session, deps)
+
+
+def _log_out_elsewhere(reader_id: str, keep_session: str, deps: PersonalDataDependencies) -> None:
     for pointer in deps.readers.partition(reader_id, "SESSION#"):
         token_hash = pointer["sk"].split("#", 1)[1]
         if token_hash != keep_session:
             deps.sessions.revoke_hash(reader_id, token_hash)
+
+
+def _or_503(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except LibrarySystemUnavailable:
+        raise library_unavailable() from None
+
+
+def _change_library_password(
+    profile: dict[str, Any], current: str, new: str, confirm: str, keep_session: str, deps: PersonalDataDependencies
+) -> None:
+    """A card holder's password: the current one checked by the library system (under the login's lockout), the
+    new one set there; its policy decides, and its refusals are answered in words on the field."""
+    records = deps.records()
+    if records is None:
+        raise problems.Conflict(CHANGE_AT_THE_LIBRARY, extra={"code": "password_held_by_library_system"})
+    if not _password_right(profile, current, deps):
+        raise problems.InvalidFields([FieldIssue("current_password", "password_wrong", "目前密碼不正確")])
+    birth = profile.get("birth_date")
+    id_number = deps.decrypt_id_number(profile) if profile.get("id_number_encrypted") else None
+    issues = [  # the length is the library system's to decide; the rest as for every reader
+        issue
+        for issue in password_issues(
+            new, confirm, id_number=id_number, birth_date=dt.date.fromisoformat(birth) if birth else None
+        )
+        if issue.code != "password_length"
+    ]
+    if not new:
+        issues.insert(0, FieldIssue("password", "required", "請輸入新密碼 (Give a new password)"))
+    if issues:
+        raise problems.InvalidFields(issues)
+    reader_id = profile["reader_id"]
+    patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+    library_record.set_password(records, patron_id, new)
+    now = deps.clock()
+    deps.readers.update_profile(
+        reader_id,
+        {"library_patron_id": patron_id, "password_changed_at": iso_millis(now)},
+        [audit_item(reader_id, "password", "changed_in_library_system", iso_millis(now))],
+        _notice_actions(profile, "password_changed", now, deps.table),
+    )
+    _log_out_elsewhere(reader_id, keep_session, deps)
 
 
 def export(
@@ -288,12 +367,17 @@ def export(
                 record[name] = deps.decrypt_field(profile[part][f"{name}_encrypted"], f"{profile['reader_id']}:{label}")
             plain[part] = record
     plain["password"] = "以不可逆雜湊（argon2id）保存，本館亦無法得知 (held only as an irreversible argon2id hash)"
+    library_system = None
+    if holds_password(profile):
+        plain["password"] = "由圖書館系統保存，本服務未保存 (kept by the library system, not by this service)"
+        library_system = library_record.library_copy(profile, deps.records())
     strip = lambda item: {k: v for k, v in item.items() if k not in ("pk",)}  # noqa: E731
     return {
         "exported_at": iso_millis(deps.clock()),
         "controller": "臺北市立圖書館 Taipei Public Library",
         "profile": plain,
         "consent_receipts": deps.consent.receipts(reader_id, newest_first=False),
+        **({"library_system": library_system} if library_system is not None else {}),
         "links": [strip(i) for i in items if i["sk"].startswith(("LINK#", "LINKEVENT#"))],
         "audit_trail": [strip(i) for i in items if i["sk"].startswith("AUDIT#")],
         "sessions": [
@@ -310,5 +394,20 @@ def erase(reader_id: str, password: str, request_id: str, deps: PersonalDataDepe
         raise problems.Unauthenticated("密碼不正確 (Wrong password)")
     now = deps.clock()
     deadline = (now + dt.timedelta(days=ERASURE_DEADLINE_DAYS)).date().isoformat()
+    records = deps.records() if holds_password(profile) else None
+    if records is not None:
+        # The library system's record goes first: while it keeps the patron (loans, debts), nothing here goes.
+        patron_id = _or_503(lambda: library_record.patron_id_of(profile, records))
+
+        def refused(code: str) -> None:
+            at = iso_millis(deps.clock())
+            deps.record_erasure(reader_id, "erasure_requested", at)
+            deps.record_erasure(reader_id, "erasure_refused", at)
+            deps.readers.update_profile(
+                reader_id, {"erasure_refused_at": at}, [audit_item(reader_id, "erasure", f"refused_{code}", at)]
+            )
+
+        library_record.delete_patron(records, patron_id, refused)
+    deps.record_erasure(reader_id, "erasure_requested", iso_millis(now))
     deps.delete_everything(reader_id, profile, request_id, iso_millis(now))
     return {"request_id": request_id, "status": "completed", "deadline": deadline, "completed_at": iso_millis(now)}

@@ -144,14 +144,8 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "bool_parsing": "Should be true or false",
     "int_type": "Should be a whole number",
     "int_parsing": "Should be a whole number",
-    "literal_error": [
-        (r"^[^：]*：(?P<expected>.+)$", lambda m: f"Not one of the allowed options: {m['expected']}"),
-        (r"", lambda m: "Not one of the allowed options"),
-    ],
-    "enum": [
-        (r"^[^：]*：(?P<expected>.+)$", lambda m: f"Not one of the allowed options: {m['expected']}"),
-        (r"", lambda m: "Not one of the allowed options"),
-    ],
+    "literal_error": "Not one of the allowed options: choose one from the list",
+    "enum": "Not one of the allowed options: choose one from the list",
     "date_type": "Dates are written YYYY-MM-DD",
     "date_parsing": "Dates are written YYYY-MM-DD",
     "date_from_datetime_parsing": "Dates are written YYYY-MM-DD",
@@ -214,6 +208,18 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     ],
     "password_mismatch": "The two passwords differ; please check them",
     "password_wrong": "The current password is not right",
+    "password_refused_by_library": [
+        (
+            r"至少 (?P<n>\d+) 碼",
+            lambda m: f"The library system needs a password of at least {m['n']} characters; choose a longer one",
+        ),
+        (r"太容易猜到", lambda m: "The library system finds this password too weak: use both letters and digits"),
+        (r"結尾", lambda m: "The password may not end with a space"),
+        (r"不一致", lambda m: "The two passwords differ; please check them"),
+        (r"", lambda m: "The library system does not accept this password; choose another"),
+    ],
+    "kept_by_library_system": "Kept by the library system: it cannot be corrected online; ask at a branch counter",
+    "refused_by_library": "The library system did not accept this: check it, or ask at a branch counter",
     "identifier_required": "Give either your ID number or your card barcode",
     # 忘記密碼
     "reset_token_unknown": "Unknown password-reset link: check that the link is complete, or ask for a new one",

@@ -21,8 +21,9 @@ _BUILTIN_MESSAGES: dict[str, str] = {
     "bool_parsing": "應為 true 或 false",
     "int_type": "應為整數",
     "int_parsing": "應為整數",
-    "literal_error": "不是允許的選項",
-    "enum": "不是允許的選項",
+    # Never the codes themselves: a reader chooses from the form's list, in words (issue 28).
+    "literal_error": "不是允許的選項，請從清單中選擇",
+    "enum": "不是允許的選項，請從清單中選擇",
     "date_type": "日期格式應為 YYYY-MM-DD",
     "date_parsing": "日期格式應為 YYYY-MM-DD",
     "date_from_datetime_parsing": "日期格式應為 YYYY-MM-DD",
@@ -59,8 +60,6 @@ def issue_from_error(error: Mapping[str, Any]) -> list[FieldIssue]:
     message = _BUILTIN_MESSAGES.get(kind)
     if message is None:
         message = str(error.get("msg", "格式不正確"))
-    if kind in ("literal_error", "enum") and error.get("ctx", {}).get("expected"):
-        message = f"{message}：{error['ctx']['expected']}"
     return [FieldIssue(path, kind, message)]
 
 
