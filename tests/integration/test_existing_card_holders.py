@@ -293,9 +293,14 @@ def test_the_counter_refuses_a_barcode_the_library_system_already_gave_a_card_ho
     assert activate_with(staff, accepted["reader_id"], "TP91234567").status == 200  # a new card is handed over
 
 
-def test_the_counter_hands_over_no_card_while_the_library_system_cannot_say_whether_it_holds_it(api, staff, library):
+def test_the_counter_hands_over_no_card_while_the_library_system_cannot_say_whether_it_holds_it(
+    api, staff, library, monkeypatch
+):
+    from onecard import wiring
     from tests.support.lifecycle import apply, unique_person
 
+    monkeypatch.delenv("ILS_REST_BASE_URL")  # a stack whose library system is reached over SIP2 only
+    wiring.reset()
     applicant, accepted = apply(api, **unique_person())
     library.set_faults(down=True)
 

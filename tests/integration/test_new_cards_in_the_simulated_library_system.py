@@ -82,3 +82,25 @@ def test_a_password_changed_at_a_library_counter_works_here_at_once_and_the_old_
     assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Before2026"}).status == 401
     api.cookies.clear()
     assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "AfterMay77"}).status == 201
+
+
+def test_a_barcode_the_library_system_holds_found_only_after_an_offline_activation_is_shown_refused_at_the_counter(
+    api, aws, staff, library
+):
+    body, accepted = apply(api, email=None, **unique_person())
+    deliver_library_cards(aws)
+    library.set_faults(down=True)
+
+    taken = staff.as_staff(OPERATOR_TOKEN).post(
+        f"/v1/staff/readers/{accepted['reader_id']}/activation",
+        {"card_barcode": "TP90000001", "document_checked": "national_id_card"},  # 陳大文's card
+    )
+    assert taken.status == 200  # the library system cannot say now: the counter is not stopped
+    library.set_faults()
+    deliver_library_cards(aws, wait_seconds=5)
+
+    status = staff.get(
+        "/v1/staff/applications", query={"id_type": "national_id", "id_number": body["id_number"]}, headers=STAFF
+    ).json()["library_system"]
+    assert status["state"] == "refused" and status["reason"] == "cardnumber" and "條碼" in status["words"]
+    assert [p["barcode"] for p in held(library, body["id_number"])] == [None]  # still provisional, no card
