@@ -167,7 +167,20 @@ class LibraryCardRepository:
                 raise
 
     def record_held(self, reader_id: str, request_id: str, patron_id: str, category: str, at: str) -> None:
-        """The library system holds the patron as wanted; the write that waited is done unless a newer one waits."""
+        """The library system holds the patron as wanted; the write that waited is done unless a newer one waits.
+        The profile keeps the patron's id (``library_patron_id``: 個人書房's writes there address it)."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item(reader_key(reader_id)),
+                UpdateExpression="SET library_patron_id = :patron",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(library_patron_id) "
+                "OR library_patron_id <> :patron)",
+                ExpressionAttributeValues=to_item({":patron": patron_id}),
+            )
+        except ClientError as error:
+            if not _failed(error):
+                raise
         held = "SET patron_id = :patron, held_category = :category, held_since = if_not_exists(held_since, :at)"
         values = {":patron": patron_id, ":category": category, ":at": at}
         try:
