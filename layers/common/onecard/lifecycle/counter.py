@@ -5,8 +5,10 @@ No AWS import here: the parts are handed in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +96,36 @@ def find_application(
 def activate(
     reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff, deps: CounterDependencies
 ) -> dict[str, Any]:
-    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail."""
+    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail. The library
+    system's answer about the barcode and the reader's waiting links are asked while the profile is read: the
+    counter waits for one round trip and the activation's transaction."""
+    code = barcode.upper()
+    now = deps.clock()
+    holder = _AHEAD.submit(deps.library_holder, code)
+    waiting_links = _AHEAD.submit(deps.release_waiting_links, reader_id, now)
+    try:
+        return _activate(reader_id, code, document_checked, branch, staff, deps, now, holder, waiting_links)
+    finally:
+        for asked in (holder, waiting_links):  # an answer not needed (a refusal came first) is waited for, unused
+            with contextlib.suppress(Exception):
+                asked.result()
+
+
+# The questions an activation asks while its profile is read wait on the network.
+_AHEAD = ThreadPoolExecutor(max_workers=4, thread_name_prefix="activation")
+
+
+def _activate(
+    reader_id: str,
+    code: str,
+    document_checked: str,
+    branch: str,
+    staff: Staff,
+    deps: CounterDependencies,
+    now: dt.datetime,
+    holder: Future,
+    waiting_links: Future,
+) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
     if profile is None:
         if deps.lifecycle.expired(reader_id):
@@ -107,13 +138,11 @@ def activate(
             "此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
             extra={"code": "rejected_as_duplicate"},
         )
-    now = deps.clock()
     if profile.get("verify_by", "9999-12-31") < people.today_in_taipei(now).isoformat():
         # Its deadline has passed: the daily expiry deletes it on its next run, so the counter must not revive it.
         raise _not_pending("expired")
     at = iso_millis(now)
-    code = barcode.upper()
-    _refuse_a_card_the_library_system_gave(code, profile, deps)
+    _refuse_a_card_the_library_system_gave(holder.result(), profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
@@ -128,7 +157,7 @@ def activate(
             code,
             at,
             audit,
-            deps.release_waiting_links(reader_id, now)
+            waiting_links.result()
             + deps.library_card_actions(reader_id, now)
             + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
         )
@@ -147,11 +176,11 @@ def activate(
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
 
 
-def _refuse_a_card_the_library_system_gave(barcode: str, profile: dict[str, Any], deps: CounterDependencies) -> None:
-    """The library system is the one record of every card: a barcode it already holds is someone's card, whether or
-    not they ever came here, so handing it over would give the applicant that card holder's login (and lock them
-    out). Only the applicant's own card there (the same ID number) may be the one handed over."""
-    holder = deps.library_holder(barcode)
+def _refuse_a_card_the_library_system_gave(holder: Any, profile: dict[str, Any], deps: CounterDependencies) -> None:
+    """The library system is the one record of every card: a barcode it already holds (``holder``, its card holder)
+    is someone's card, whether or not they ever came here, so handing it over would give the applicant that card
+    holder's login (and lock them out). Only the applicant's own card there (the same ID number) may be the one
+    handed over."""
     if holder is None:
         return
     own = holder.id_number and normalise_id_number(holder.id_number) == deps.decrypt_id_number(profile)
