@@ -102,8 +102,12 @@ def _library_card_steps() -> dict:
     }
 
 
-def _library_system(reader_id: str) -> LibrarySystemStatus:
+def _library_system(reader_id: str) -> LibrarySystemStatus | None:
+    """Whether the library system has the application (None where new cards are not written there)."""
     from onecard.infra.partner_health import PartnerBreakers
+
+    if not wiring.library_cards_enabled():
+        return None
 
     item, health_items = wiring.library_cards().state_with_health(
         reader_id, settings().sessions_table, PartnerBreakers.key(LIBRARY_SYSTEM)
@@ -149,6 +153,8 @@ def activate(
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
     done = counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
     # The upgrade left with the activation: it waits until the library-card worker has written it.
+    if not wiring.library_cards_enabled():
+        return Activated(**done)
     waiting = status_of({"pending": "upgrade", "waiting_since": done["activated_at"]}, PartnerHealth())
     return Activated(**done, library_system=LibrarySystemStatus(**vars(waiting)))
 
