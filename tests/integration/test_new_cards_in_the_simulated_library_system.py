@@ -104,3 +104,33 @@ def test_a_barcode_the_library_system_holds_found_only_after_an_offline_activati
     ).json()["library_system"]
     assert status["state"] == "refused" and status["reason"] == "cardnumber" and "條碼" in status["words"]
     assert [p["barcode"] for p in held(library, body["id_number"])] == [None]  # still provisional, no card
+
+
+def test_a_minors_family_card_carries_its_household_and_guardian_as_far_as_the_library_system_has_fields(
+    api, aws, library
+):
+    from tests.integration.test_family_and_minor_applications import GUARDIAN, TAIPEI_HOME, born_years_ago
+    from tests.support.applications import personal_application
+    from tests.support.captcha import solved_captcha
+
+    body = personal_application(
+        solved_captcha(api),
+        card_type="family",
+        email=None,
+        birth_date=born_years_ago(12),
+        occupation="child",
+        education="primary",
+        guardian=GUARDIAN,
+        mailing_address=TAIPEI_HOME,
+        household={"register_number": "B7654321", "head_name": "林爸爸", "head_id_number": "A123456789"},
+        **unique_person(),
+    )
+    assert api.post("/v1/readers", body).status == 201
+    deliver_library_cards(aws)
+
+    with library.locked_store() as patrons:
+        [patron] = [p for p in patrons.values() if p.id_number == body["id_number"]]
+        notes, address, city = patron.staff_notes, patron.address, patron.city
+    assert notes == "家庭證 戶號 B7654321 戶長 林爸爸；法定代理人 林爸爸（父）+886922333444"
+    assert "A123456789" not in (notes or "")  # the guardian's and the head's ID numbers stay sealed here
+    assert (address, city) == ("大安區建國南路二段 125 號", "臺北市")
