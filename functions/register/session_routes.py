@@ -18,6 +18,7 @@ from onecard.consent.revisions import outdated_agreements
 from onecard.domain.issues import FieldIssue
 from onecard.domain.people import TAIPEI
 from onecard.infra.readers_repository import reader_key
+from onecard.library_cards.patron_record import without_a_provisional_card
 from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
@@ -75,8 +76,14 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         adopt_patron=_adopt_patron,
         refresh_action=lambda profile, patron: wiring.readers().refresh_action(
             profile,
-            library_record.refreshed_fields(
-                profile, library_patrons.patron_fields(patron), dt.datetime.fromtimestamp(now, dt.UTC), patron.mobile
+            without_a_provisional_card(
+                profile,
+                library_record.refreshed_fields(
+                    profile,
+                    library_patrons.patron_fields(patron),
+                    dt.datetime.fromtimestamp(now, dt.UTC),
+                    patron.mobile,
+                ),
             ),
         ),
         password_wanted=_password_to_the_library_system,

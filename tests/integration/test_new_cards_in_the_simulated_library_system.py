@@ -134,3 +134,17 @@ def test_a_minors_family_card_carries_its_household_and_guardian_as_far_as_the_l
     assert notes == "家庭證 戶號 B7654321 戶長 林爸爸；法定代理人 林爸爸（父）+886922333444"
     assert "A123456789" not in (notes or "")  # the guardian's and the head's ID numbers stay sealed here
     assert (address, city) == ("大安區建國南路二段 125 號", "臺北市")
+
+
+def test_a_provisional_patrons_login_takes_no_card_from_the_library_system_and_no_id_number_as_a_barcode(
+    api, aws, library
+):
+    body, _ = apply(api, email=None, **unique_person())
+    deliver_library_cards(aws)
+
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["status"] == "pending_verification" and not me.get("card_barcode")
+    stored = aws.client("dynamodb").scan(TableName=aws.resources.table_names["ReadersTable"])["Items"]
+    assert body["id_number"] not in str(stored)  # never in clear, not even as a card barcode

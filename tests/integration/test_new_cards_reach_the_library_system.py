@@ -238,3 +238,28 @@ def test_once_the_library_system_holds_the_password_no_hash_kept_here_lets_the_o
     assert answer.status in (401, 503)
     stored = json.dumps(aws.client("dynamodb").scan(TableName=aws.resources.table_names["ReadersTable"])["Items"])
     assert accepted["reader_id"] in stored and "argon2id" not in stored
+
+
+def test_a_password_changed_here_before_the_library_system_took_the_first_is_handed_over_at_the_next_login(
+    api, aws, ils
+):
+    from tests.support.lifecycle import log_in
+
+    body, accepted = apply(api, email=None, password="First2026", password_confirm="First2026", **unique_person())
+    csrf = log_in(api, body)
+    changed = api.put(
+        "/v1/readers/me/password",
+        {"current_password": "First2026", "password": "Second2026", "password_confirm": "Second2026"},
+        headers=csrf,
+    )
+    assert changed.status == 204
+    deliver_library_cards(aws)  # the write sealed at the application carries the first password
+    patron = ils.only(accepted["reader_id"])
+    assert ils.passwords[patron.patron_id] == "First2026"
+
+    api.cookies.clear()
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Second2026"}).status == 201
+    deliver_library_cards(aws)
+
+    assert ils.passwords[patron.patron_id] == "Second2026"
+    assert "password_hash" not in profile_of(aws, accepted["reader_id"])

@@ -227,8 +227,8 @@ class LibraryCardRepository:
 
     def password_delivered(self, profile: dict[str, Any], sealed: dict[str, Any]) -> bool:
         """The library system has the password: its sealed copy goes, and so does the hash here (the library system
-        alone decides from now on), on the profile and on the guards a login reads first. False (nothing written)
-        when the password was changed here meanwhile."""
+        alone decides from now on), on the profile and on the guards a login reads first. False when the password
+        was changed here meanwhile: the hash stays, and the reader's next login hands the new one over."""
         reader_id = profile["reader_id"]
         actions: list[dict[str, Any]] = [
             {
@@ -258,9 +258,40 @@ class LibraryCardRepository:
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
-            if "ConditionalCheckFailed" in cancellation_codes(error)[:2]:
-                return False
-            raise
+            if "ConditionalCheckFailed" not in cancellation_codes(error)[:2]:
+                raise
+        # The password was changed here meanwhile: the library system got the older one, so the next right
+        # password at login is handed over (as for a reader brought in by the operators' command).
+        self._db.delete_item(TableName=self._table, Key=to_item(password_key(reader_id)))
+        wanted = {
+            "UpdateExpression": "SET library_password_wanted = :yes",
+            "ExpressionAttributeValues": to_item({":yes": True, ":reader": reader_id}),
+        }
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(reader_key(reader_id)),
+                            "ConditionExpression": "reader_id = :reader AND attribute_exists(password_hash)",
+                            **wanted,
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item(identity_key(profile["identity_index"])),
+                            "ConditionExpression": "reader_id = :reader",
+                            **wanted,
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if not is_transaction_cancelled(error):
+                raise
+        return False
 
     def _pointer_update(self, key: dict[str, str], reader_id: str) -> dict[str, Any]:
         return {

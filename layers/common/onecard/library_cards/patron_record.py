@@ -105,3 +105,15 @@ def changes_needed(held: PatronRecord, wanted: PatronRecord) -> PatronRecord | N
         cardnumber=wanted.cardnumber,
         expiry_date=wanted.expiry_date,
     )
+
+
+CARD_FIELDS = ("card_barcode", "card_status", "card_expires")
+
+
+def without_a_provisional_card(profile: dict[str, Any], refreshed: dict[str, Any]) -> dict[str, Any]:
+    """What a login's answer from the library system may change of an application not yet activated: its patron
+    there is provisional and has no card (SIP2 answers with the identifier it was asked, an ID number, as the
+    barcode, and "charge privileges denied"), so the card fields stay as they are until the counter's activation."""
+    if profile.get("status") != PENDING:
+        return refreshed
+    return {name: value for name, value in refreshed.items() if name not in CARD_FIELDS}
