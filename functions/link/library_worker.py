@@ -23,7 +23,6 @@ from onecard.ils.records import LibrarySystemUnavailable, PatronRecords
 from onecard.infra.aws import client
 from onecard.library_cards import delivery
 from onecard.observability import logger, metrics, start_tracing
-from onecard.registration.service import iso_millis
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -64,14 +63,15 @@ def _deps(holder: str) -> delivery.DeliveryDependencies:
         draw=random.random,
         holder=holder,
         valid_years=s.card_valid_years,
-        iso=lambda epoch: iso_millis(_moment(epoch)),
+        iso=_iso,
     )
 
 
-def _moment(epoch: float):
+def _iso(epoch: float) -> str:
+    """ISO 8601 in UTC with milliseconds, as every time the service stores."""
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _first_sent_at(record: SQSRecord, message: dict[str, Any]) -> float:
