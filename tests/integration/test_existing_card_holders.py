@@ -326,3 +326,117 @@ def test_the_counter_may_hand_over_the_card_the_library_system_holds_for_the_app
     library.add_patrons([own])  # e.g. a card issued to them at another branch meanwhile
 
     assert activate_with(staff, accepted["reader_id"], "TP91234569").status == 200
+
+
+def corrected_and_verified(api, read_mail, holder, email: str) -> dict[str, str]:
+    from tests.support.lifecycle import mail_to, token_in
+
+    csrf = csrf_of(login(api, holder))
+    home = {"city": "臺北市", "district": "大安區", "street": "建國南路二段125號"}
+    correction = {"email": email, "mobile": "0911222333", "mailing_address": home, "household_same_as_mailing": True}
+    assert api.patch("/v1/readers/me", correction, headers=csrf).status == 200
+    assert api.post("/v1/email-verifications", {"token": token_in(mail_to(read_mail, email)[0])}).status == 200
+    return csrf
+
+
+def refreshes(api) -> list[dict]:
+    trail = api.get("/v1/readers/me/export").json()["audit_trail"]
+    return [entry for entry in trail if entry["action"] == "refreshed_from_library_system"]
+
+
+def test_a_card_holders_verified_correction_stays_at_the_next_logins(api, library, read_mail):
+    corrected_and_verified(api, read_mail, WANG, "wang.new@example.com")
+
+    assert login(api, WANG).status == 201
+    assert login(api, WANG, by="card_barcode").status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["email"] == "wang.new@example.com" and me["email_verified"] is True  # not the library's older address
+    assert me["mobile"] == "+886911222333"
+    assert refreshes(api) == []
+
+
+def test_an_address_changed_at_the_library_is_taken_unverified_audited_and_the_verified_one_is_told(
+    api, library, read_mail
+):
+    from tests.support.lifecycle import mail_to
+
+    corrected_and_verified(api, read_mail, WANG, "wang.new@example.com")
+    told_before = len(mail_to(read_mail, "wang.new@example.com"))
+    library.set_contact("TP90000002", email="wang.library@example.com", phone="0933111222")
+
+    assert login(api, WANG).status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["email"] == "wang.library@example.com" and me["mobile"] == "+886933111222"
+    assert me["email_verified"] is False  # never verified here: no security notice goes there
+    entries = refreshes(api)
+    assert sorted(e["field"] for e in entries) == ["email", "mobile"]
+    assert {(e["by"], e["channel"]) for e in entries} == {("library_system", "library_system")}
+    told = mail_to(read_mail, "wang.new@example.com")
+    assert len(told) == told_before + 1 and "更正" in told[0]["subject"] + told[0]["text"]
+    assert mail_to(read_mail, "wang.library@example.com") == []
+    assert login(api, WANG).status == 201 and len(refreshes(api)) == 2  # nothing changed since: nothing written
+
+
+def test_a_card_holders_address_from_the_library_system_is_never_verified_here(api, library):
+    assert login(api, WANG).status == 201
+
+    me = api.get("/v1/readers/me").json()
+
+    assert me["email"] == "wang@example.com" and not me["email_verified"]
+
+
+# The library system finds a patron by either value in either field: each way is one lockout.
+ANY_FIELD = [
+    ("id_number", "id_number"),
+    ("card_barcode", "card_barcode"),
+    ("card_barcode", "id_number"),  # the ID number typed into the barcode field
+    ("id_number", "card_barcode"),  # the barcode typed into the ID number field
+]
+
+
+def login_as(api, holder, field: str, value_of: str, password: str | None = None):
+    api.cookies.clear()
+    return api.post("/v1/sessions", {field: holder[value_of], "password": password or holder["password"]})
+
+
+@pytest.mark.parametrize("seen_here", [False, True], ids=["never seen here", "logged in here before"])
+@pytest.mark.parametrize("locked_by", ANY_FIELD, ids=lambda way: f"{way[1]} in {way[0]}")
+def test_a_card_holder_locked_one_way_is_locked_every_way_and_the_library_system_hears_no_more(
+    api, library, seen_here, locked_by
+):
+    if seen_here:
+        assert login(api, CHEN).status == 201
+    field, value_of = locked_by
+    assert [login_as(api, CHEN, field, value_of, "nope0000").status for _ in range(5)] == [401] * 5
+    asked = len(library.password_checks)
+
+    answers = [login_as(api, CHEN, *way).status for way in ANY_FIELD]  # the right password, every way
+
+    assert answers == [429] * 4
+    assert len(library.password_checks) == asked
+
+
+def test_guesses_spread_over_both_fields_count_towards_one_lockout(api, library):
+    ways = [ANY_FIELD[n % 4] for n in range(5)]
+
+    answers = [login_as(api, WANG, field, value_of, "nope0000").status for field, value_of in ways]
+
+    assert answers == [401] * 5
+    assert [login_as(api, WANG, *way).status for way in ANY_FIELD] == [429] * 4
+    assert len(library.password_checks) == 5
+
+
+def test_twenty_simultaneous_guesses_at_a_card_holder_reach_the_library_system_at_most_five_times(
+    api, library, monkeypatch
+):
+    from tests.integration.test_sessions_api import burst_of_logins
+
+    assert login(api, CHEN).status == 201  # known here
+    asked = len(library.password_checks)
+
+    answers = burst_of_logins(monkeypatch, CHEN["id_number"], [f"nope{n:04d}" for n in range(20)])
+
+    sent = len(library.password_checks) - asked
+    assert sent <= 5 and answers.count(401) == sent and answers.count(429) == 20 - sent
