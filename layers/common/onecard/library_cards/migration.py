@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from onecard.library_cards import password_associated_data
+
 
 @dataclass
 class MigrationReport:
@@ -70,8 +72,6 @@ def password_at_first_login(
 ) -> list[dict[str, Any]]:
     """A migrated reader typed their password here (it matched the hash): it is sealed for the library system,
     which sets it, and the hash here goes once it has."""
-    from onecard.library_cards import password_associated_data
-
     sealed = cipher.encrypt(password, password_associated_data(reader_id))
     return cards.password_actions(reader_id, sealed, password_hash, at) + cards.queue_actions(
         reader_id, "password", at, now_epoch
