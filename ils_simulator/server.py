@@ -345,6 +345,19 @@ class IlsSimulator:
                 patron.updated_on = _now()
             return patron.public()
 
+    def set_contact(self, barcode: str, **contact: str | None) -> None:
+        """A change of contact data at the counter (``email``, ``phone``, ``address``; None clears). KeyError for an
+        unknown barcode, ValueError for another field."""
+        unknown = set(contact) - {"email", "phone", "address"}
+        if unknown:
+            raise ValueError(f"not contact data: {', '.join(sorted(unknown))}")
+        with self._lock:
+            patron = self._locate(barcode)
+            if patron is None:
+                raise KeyError(barcode)
+            for name, value in contact.items():
+                setattr(patron, name, value)
+
     def add_patrons(self, patrons: list[SimulatedPatron]) -> None:
         """New card holders, all or none: PatronRefused when a barcode or ID number is already a patron's."""
         with self._lock:

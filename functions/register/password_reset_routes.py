@@ -41,6 +41,7 @@ def reset_dependencies() -> password_reset.ResetDependencies:
         decrypt_id_number=_decrypt,
         clock=password_reset.now,
         records=patron_records_or_503,
+        barcode_index=wiring.card_barcode_account,
     )
 
 

@@ -18,10 +18,11 @@ from onecard.consent.revisions import outdated_agreements
 from onecard.domain.issues import FieldIssue
 from onecard.domain.people import TAIPEI
 from onecard.infra.readers_repository import reader_key
+from onecard.library_cards.patron_record import without_a_provisional_card
 from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
-from onecard.readers import library_patrons, library_record
+from onecard.readers import library_patrons, library_record, library_refresh
 from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
 from onecard.registration.service import iso_millis, new_reader_id
@@ -48,12 +49,27 @@ def _adopt_patron(patron, id_number: str) -> dict:
         encrypted_id_number=wiring.cipher().encrypt(id_number, associated_data=f"{reader_id}:id_number"),
     )
     try:
-        return wiring.readers().adopt_patron(profile, indexes, library_patrons.patron_fields(patron))
+        return wiring.readers().adopt_patron(profile, indexes, library_refresh.refresh_with(patron, now))
     except BarcodeTaken:
         raise problems.Conflict(
             "此借閱證條碼已屬於其他讀者，請洽各分館櫃檯 (This card barcode belongs to another reader)",
             extra={"code": "barcode_taken"},
         ) from None
+
+
+def _refresh_actions(profile: dict, patron) -> tuple[list[dict], dict]:
+    """What the library system's answer changes in a known card holder's record, as actions for the login's write."""
+    now = dt.datetime.now(dt.UTC)
+    # What the library system may change: contact data only where it is newer than the reader's own correction
+    # there (library_record), and no card while the application's patron is provisional (library_cards).
+    fields = without_a_provisional_card(
+        profile,
+        library_record.refreshed_fields(profile, library_patrons.patron_fields(patron), now, patron.mobile),
+    )
+    refreshed = library_refresh.refreshed(profile, fields, iso_millis(now), int(now.timestamp()))
+    if refreshed is None:
+        return [], profile
+    return wiring.readers().refresh_actions(profile["reader_id"], refreshed), {**profile, **refreshed.changes}
 
 
 def _login_dependencies(address: str) -> login.LoginDependencies:
@@ -73,12 +89,21 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         clock=lambda: now,
         library=library_system_or_503,
         adopt_patron=_adopt_patron,
-        refresh_action=lambda profile, patron: wiring.readers().refresh_action(
-            profile,
-            library_record.refreshed_fields(
-                profile, library_patrons.patron_fields(patron), dt.datetime.fromtimestamp(now, dt.UTC), patron.mobile
-            ),
-        ),
+        refresh_actions=_refresh_actions,
+        password_wanted=_password_to_the_library_system,
+    )
+
+
+def _password_to_the_library_system(reader_id: str, password: str, password_hash: str) -> None:
+    """A reader brought into the library system by the operators' command logged in: their password goes there."""
+    from onecard.library_cards.migration import password_at_first_login
+
+    now = dt.datetime.now(dt.UTC)
+    cards = wiring.library_cards()
+    cards.commit(
+        password_at_first_login(
+            cards, wiring.cipher(), reader_id, password, password_hash, iso_millis(now), int(now.timestamp())
+        )
     )
 
 

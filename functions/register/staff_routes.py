@@ -13,8 +13,12 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.consent.receipts import Channel
 from onecard.domain.identity import IdType
+from onecard.library_cards import LIBRARY_SYSTEM_PARTNER as LIBRARY_SYSTEM
+from onecard.library_cards import outbox as library_outbox
+from onecard.library_cards.status import status_of
 from onecard.lifecycle import counter
 from onecard.links.requests import WAITING, release_actions
+from onecard.links.retry_policy import PartnerHealth
 from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.lifecycle import (
     Activated,
@@ -23,6 +27,8 @@ from onecard.models.lifecycle import (
     AuditTrail,
     GuardianCheck,
     GuardianCheckResult,
+    LibrarySystemStatus,
+    LookupPurpose,
     Review,
     ReviewDecided,
     ReviewDecisionRequest,
@@ -30,7 +36,9 @@ from onecard.models.lifecycle import (
     StaffApplication,
 )
 from onecard.models.links import PartnerState, PartnerStateList
+from onecard.readers.library_access import ask_library
 from onecard.registration.service import iso_millis
+from onecard.web import problems
 from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 
 router = Router()
@@ -69,21 +77,67 @@ def _deps() -> counter.CounterDependencies:
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
         ),
+        library_holder=_library_holder,
+        **(_library_card_steps() if wiring.library_cards_enabled() else {}),
     )
+
+
+def _library_holder(barcode: str):
+    """Who the library system knows by this barcode. Where new cards are written there, a library system that cannot
+    answer does not stop the counter (issue 27): the card's upgrade is a write of its own, which the library system
+    refuses for a barcode it holds already, and the counter is shown that refusal; without that door the counter
+    waits for the answer (503)."""
+    try:
+        return ask_library(lambda library: library.find_patron(barcode))
+    except problems.ServiceUnavailable:
+        if not wiring.library_cards_enabled():
+            raise
+        return None
+
+
+def _library_card_steps() -> dict:
+    """What the activation and a review decision tell the library system (where the stack has its REST door)."""
+    return {
+        "library_card_actions": lambda reader_id, now: library_outbox.at_activation(
+            wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp())
+        ),
+        "after_review": lambda reader_id, decision, at: library_outbox.after_review(
+            wiring.library_cards(), reader_id, decision, at, int(dt.datetime.now(dt.UTC).timestamp())
+        ),
+    }
+
+
+def _library_system(reader_id: str) -> LibrarySystemStatus | None:
+    """Whether the library system has the application (None where new cards are not written there)."""
+    from onecard.infra.partner_health import PartnerBreakers
+
+    if not wiring.library_cards_enabled():
+        return None
+
+    item, health_items = wiring.library_cards().state_with_health(
+        reader_id, settings().sessions_table, PartnerBreakers.key(LIBRARY_SYSTEM)
+    )
+    health = PartnerBreakers.health_of([LIBRARY_SYSTEM], health_items)[LIBRARY_SYSTEM]
+    return LibrarySystemStatus(**vars(status_of(item, health)))
 
 
 @router.get(
     "/v1/staff/applications",
-    summary="Counter: an applicant's record, ID number in clear",
+    summary="Counter: an applicant's or card holder's record, ID number in clear (the read is audited)",
     tags=["館員"],
     responses={**STAFF_RESPONSES, 404: {"description": "No application for this ID number"}},
 )
 def find_application(
     id_type: Annotated[IdType, Query(description="證件種類")],
     id_number: Annotated[str, Query(min_length=1, max_length=40, description="證號")],
+    purpose: Annotated[
+        LookupPurpose,
+        Query(description="查詢目的，記入讀者的稽核紀錄：identity_check 核對證件並啟用，reader_enquiry 臨櫃讀者查詢"),
+    ] = "identity_check",
 ) -> StaffApplication:
-    staff_member(router, LOOK_UP_AND_ACTIVATE)
-    record = counter.find_application(id_type, id_number, _deps())
+    staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
+    record = counter.find_application(id_type, id_number, purpose, staff, _deps())
+    record["library_system"] = _library_system(record["reader_id"])
     return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
 
 
@@ -94,16 +148,20 @@ def find_application(
     responses={
         **STAFF_RESPONSES,
         404: {"description": "No such reader"},
-        409: {"description": "Not pending, or the barcode belongs to another reader"},
+        409: {"description": "Not pending, or the barcode belongs to another reader (here or in the library system)"},
+        503: {"description": "The library system cannot say whether it holds the barcode; see Retry-After"},
     },
 )
 def activate(
     reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[ActivationRequest, Body()]
 ) -> Activated:
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
-    return Activated(
-        **counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
-    )
+    done = counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
+    # The upgrade left with the activation: it waits until the library-card worker has written it.
+    if not wiring.library_cards_enabled():
+        return Activated(**done)
+    waiting = status_of({"pending": "upgrade", "waiting_since": done["activated_at"]}, PartnerHealth())
+    return Activated(**done, library_system=LibrarySystemStatus(**vars(waiting)))
 
 
 @router.post(
@@ -127,8 +185,8 @@ def check_guardian(
     "/v1/staff/reviews", summary="Applications flagged as possible duplicates", tags=["館員"], responses=STAFF_RESPONSES
 )
 def reviews() -> ReviewList:
-    staff_member(router, DECIDE_REVIEWS)
-    return ReviewList(reviews=[Review.model_validate(review) for review in counter.open_reviews(_deps())])
+    staff = _acting(staff_member(router, DECIDE_REVIEWS))
+    return ReviewList(reviews=[Review.model_validate(review) for review in counter.open_reviews(staff, _deps())])
 
 
 @router.post(
@@ -171,13 +229,17 @@ def partners() -> PartnerStateList:
 
 @router.get(
     "/v1/staff/audit",
-    summary="Supervisor: a reader's audit trail (who did what, where, when)",
+    summary="Supervisor: a reader's audit trail (who did what or read what, where, when, why)",
     tags=["館員"],
     responses=STAFF_RESPONSES,
 )
 def audit_trail(reader_id: Annotated[str, Query(pattern=READER_ID, description="讀者編號")]) -> AuditTrail:
-    staff_member(router, SUPERVISE)
-    items = wiring.readers().partition(reader_id, "AUDIT#")
+    staff = _acting(staff_member(router, SUPERVISE))
+    readers = wiring.readers()
+    items = readers.partition(reader_id, "AUDIT#")
+    if items:  # the supervisor's read is in the trail too (never written for a reader who is not, or no longer, here)
+        at = iso_millis(dt.datetime.now(dt.UTC))
+        readers.append_audit([counter.staff_read_audit(reader_id, "audit_trail", "supervision", at, staff)])
     return AuditTrail(
         reader_id=reader_id,
         entries=[

@@ -260,3 +260,187 @@ def test_a_card_holders_failed_or_unanswered_logins_leave_no_session_behind(api,
     after_login = sessions_of(reader_id)
     assert login(api, CHEN, by="card_barcode", password="nope0000").status == 401
     assert sessions_of(reader_id) == after_login and len(after_login) == len(before) + 1
+
+
+def activate_with(staff, reader_id: str, barcode: str):
+    from tests.support.lifecycle import STAFF
+
+    body = {"card_barcode": barcode, "document_checked": "national_id_card"}
+    return staff.post(f"/v1/staff/readers/{reader_id}/activation", body, headers=STAFF)
+
+
+def status_of(staff, body: dict) -> str:
+    from tests.support.lifecycle import STAFF
+
+    query = {"id_type": "national_id", "id_number": body["id_number"]}
+    return staff.get("/v1/staff/applications", query=query, headers=STAFF).json()["status"]
+
+
+@pytest.mark.parametrize("seen_here", [False, True], ids=["never seen here", "logged in here before"])
+def test_the_counter_refuses_a_barcode_the_library_system_already_gave_a_card_holder(api, staff, library, seen_here):
+    from tests.support.lifecycle import apply, unique_person
+
+    if seen_here:
+        assert login(api, LEE).status == 201
+    applicant, accepted = apply(api, **unique_person())
+
+    refused = activate_with(staff, accepted["reader_id"], LEE["card_barcode"].lower())
+
+    assert refused.status == 409 and refused.json()["code"] == "barcode_held_by_library_system"
+    assert "圖書館系統" in refused.json()["detail"] and "其他讀者" in refused.json()["detail"]
+    assert status_of(staff, applicant) == "pending_verification"
+    assert login(api, LEE, by="card_barcode").status == 201  # the card stays 李小華's
+    assert (
+        login(api, {"card_barcode": LEE["card_barcode"], "password": applicant["password"]}, by="card_barcode").status
+        == 401
+    )
+    assert activate_with(staff, accepted["reader_id"], "TP91234567").status == 200  # a new card is handed over
+
+
+def test_the_counter_hands_over_no_card_while_the_library_system_cannot_say_whether_it_holds_it(
+    api, staff, library, monkeypatch
+):
+    from onecard import wiring
+    from tests.support.lifecycle import apply, unique_person
+
+    monkeypatch.delenv("ILS_REST_BASE_URL")  # a stack whose library system is reached over SIP2 only
+    wiring.reset()
+    applicant, accepted = apply(api, **unique_person())
+    library.set_faults(down=True)
+
+    answer = activate_with(staff, accepted["reader_id"], "TP91234568")
+
+    assert answer.status == 503 and int(answer.header("Retry-After")) > 0
+    assert answer.json()["code"] == "library_system_unavailable" and "圖書館系統" in answer.json()["detail"]
+    library.set_faults()
+    assert status_of(staff, applicant) == "pending_verification"
+    assert activate_with(staff, accepted["reader_id"], "TP91234568").status == 200
+
+
+def test_the_counter_may_hand_over_the_card_the_library_system_holds_for_the_applicant_themself(api, staff, library):
+    import datetime as dt
+
+    from ils_simulator.server import SimulatedPatron
+    from tests.support.lifecycle import apply, unique_person
+
+    applicant, accepted = apply(api, **unique_person())
+    own = SimulatedPatron(
+        "TP91234569", applicant["id_number"], "own12345", applicant["name"], dt.date(1990, 1, 1), dt.date(2030, 12, 31)
+    )
+    library.add_patrons([own])  # e.g. a card issued to them at another branch meanwhile
+
+    assert activate_with(staff, accepted["reader_id"], "TP91234569").status == 200
+
+
+def corrected_and_verified(api, read_mail, holder, email: str) -> dict[str, str]:
+    from tests.support.lifecycle import mail_to, token_in
+
+    csrf = csrf_of(login(api, holder))
+    home = {"city": "臺北市", "district": "大安區", "street": "建國南路二段125號"}
+    correction = {"email": email, "mobile": "0911222333", "mailing_address": home, "household_same_as_mailing": True}
+    assert api.patch("/v1/readers/me", correction, headers=csrf).status == 200
+    assert api.post("/v1/email-verifications", {"token": token_in(mail_to(read_mail, email)[0])}).status == 200
+    return csrf
+
+
+def refreshes(api) -> list[dict]:
+    trail = api.get("/v1/readers/me/export").json()["audit_trail"]
+    return [entry for entry in trail if entry["action"] == "refreshed_from_library_system"]
+
+
+def test_a_card_holders_verified_correction_stays_at_the_next_logins(api, library, read_mail):
+    corrected_and_verified(api, read_mail, WANG, "wang.new@example.com")
+
+    assert login(api, WANG).status == 201
+    assert login(api, WANG, by="card_barcode").status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["email"] == "wang.new@example.com" and me["email_verified"] is True  # not the library's older address
+    assert me["mobile"] == "+886911222333"
+    assert refreshes(api) == []
+
+
+def test_an_address_changed_at_the_library_is_taken_unverified_audited_and_the_verified_one_is_told(
+    api, library, read_mail
+):
+    from tests.support.lifecycle import mail_to
+
+    corrected_and_verified(api, read_mail, WANG, "wang.new@example.com")
+    told_before = len(mail_to(read_mail, "wang.new@example.com"))
+    library.set_contact("TP90000002", email="wang.library@example.com", phone="0933111222")
+
+    assert login(api, WANG).status == 201
+
+    me = api.get("/v1/readers/me").json()
+    assert me["email"] == "wang.library@example.com" and me["mobile"] == "+886933111222"
+    assert me["email_verified"] is False  # never verified here: no security notice goes there
+    entries = refreshes(api)
+    assert sorted(e["field"] for e in entries) == ["email", "mobile"]
+    assert {(e["by"], e["channel"]) for e in entries} == {("library_system", "library_system")}
+    told = mail_to(read_mail, "wang.new@example.com")
+    assert len(told) == told_before + 1 and "更正" in told[0]["subject"] + told[0]["text"]
+    assert mail_to(read_mail, "wang.library@example.com") == []
+    assert login(api, WANG).status == 201 and len(refreshes(api)) == 2  # nothing changed since: nothing written
+
+
+def test_a_card_holders_address_from_the_library_system_is_never_verified_here(api, library):
+    assert login(api, WANG).status == 201
+
+    me = api.get("/v1/readers/me").json()
+
+    assert me["email"] == "wang@example.com" and not me["email_verified"]
+
+
+# The library system finds a patron by either value in either field: each way is one lockout.
+ANY_FIELD = [
+    ("id_number", "id_number"),
+    ("card_barcode", "card_barcode"),
+    ("card_barcode", "id_number"),  # the ID number typed into the barcode field
+    ("id_number", "card_barcode"),  # the barcode typed into the ID number field
+]
+
+
+def login_as(api, holder, field: str, value_of: str, password: str | None = None):
+    api.cookies.clear()
+    return api.post("/v1/sessions", {field: holder[value_of], "password": password or holder["password"]})
+
+
+@pytest.mark.parametrize("seen_here", [False, True], ids=["never seen here", "logged in here before"])
+@pytest.mark.parametrize("locked_by", ANY_FIELD, ids=lambda way: f"{way[1]} in {way[0]}")
+def test_a_card_holder_locked_one_way_is_locked_every_way_and_the_library_system_hears_no_more(
+    api, library, seen_here, locked_by
+):
+    if seen_here:
+        assert login(api, CHEN).status == 201
+    field, value_of = locked_by
+    assert [login_as(api, CHEN, field, value_of, "nope0000").status for _ in range(5)] == [401] * 5
+    asked = len(library.password_checks)
+
+    answers = [login_as(api, CHEN, *way).status for way in ANY_FIELD]  # the right password, every way
+
+    assert answers == [429] * 4
+    assert len(library.password_checks) == asked
+
+
+def test_guesses_spread_over_both_fields_count_towards_one_lockout(api, library):
+    ways = [ANY_FIELD[n % 4] for n in range(5)]
+
+    answers = [login_as(api, WANG, field, value_of, "nope0000").status for field, value_of in ways]
+
+    assert answers == [401] * 5
+    assert [login_as(api, WANG, *way).status for way in ANY_FIELD] == [429] * 4
+    assert len(library.password_checks) == 5
+
+
+def test_twenty_simultaneous_guesses_at_a_card_holder_reach_the_library_system_at_most_five_times(
+    api, library, monkeypatch
+):
+    from tests.integration.test_sessions_api import burst_of_logins
+
+    assert login(api, CHEN).status == 201  # known here
+    asked = len(library.password_checks)
+
+    answers = burst_of_logins(monkeypatch, CHEN["id_number"], [f"nope{n:04d}" for n in range(20)])
+
+    sent = len(library.password_checks) - asked
+    assert sent <= 5 and answers.count(401) == sent and answers.count(429) == 20 - sent

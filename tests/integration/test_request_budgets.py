@@ -10,6 +10,9 @@ from tests.support.lifecycle import active_reader
 
 LOGIN_BUDGET = 3
 READ_BUDGET = 2
+# A card holder's login reads their profile (the library system's answer may refresh it) besides what every login
+# makes; since issue #26 each attempt is counted before the library system hears the password, one request more.
+CARD_HOLDER_LOGIN_BUDGET = 4
 
 
 def requests_of(call):
@@ -59,7 +62,7 @@ def test_each_personal_study_read_makes_at_most_two_requests(api, reader, path):
     assert counted.total <= READ_BUDGET, f"{path}: {dict(counted.made)}"
 
 
-def test_a_card_holders_warm_login_makes_three_requests(api, library):
+def test_a_card_holders_warm_login_makes_four_requests(api, library):
     by_barcode = {"card_barcode": "TP90000001", "password": "tpml2024"}
     assert api.post("/v1/sessions", by_barcode).status == 201  # the first login keeps the reader record
 
@@ -68,7 +71,7 @@ def test_a_card_holders_warm_login_makes_three_requests(api, library):
         answer, counted = requests_of(lambda: api.post("/v1/sessions", credentials))  # noqa: B023
 
         assert answer.status == 201, answer.body
-        assert counted.total <= LOGIN_BUDGET, (credentials, dict(counted.made))
+        assert counted.total <= CARD_HOLDER_LOGIN_BUDGET, (credentials, dict(counted.made))
 
 
 def test_the_lockout_still_holds_when_counted_in_the_logins_write(api, reader):

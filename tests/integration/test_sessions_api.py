@@ -196,3 +196,54 @@ def test_a_changed_password_is_copied_to_the_identity_guard_in_the_same_write(ap
     )
     assert log_in(api, reader).status == 401
     assert log_in(api, reader, password="Newer2027").status == 201
+
+
+def burst_of_logins(monkeypatch, id_number: str, passwords: list[str]) -> list[int]:
+    """Logins that all read the lockout before any of them is counted (as a burst from many machines does)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from onecard.infra.login_records import LoginRecords
+    from onecard.sessions import login
+    from onecard.web import problems
+    from register import session_routes
+
+    all_have_read = threading.Barrier(len(passwords), timeout=30)
+    read = LoginRecords.by_identity
+
+    def read_then_wait(self, identity, keys):
+        found = read(self, identity, keys)
+        all_have_read.wait()
+        return found
+
+    monkeypatch.setattr(LoginRecords, "by_identity", read_then_wait)
+
+    def attempt(number: int) -> int:
+        credentials = login.Credentials(passwords[number], id_number=id_number)
+        try:
+            login.login(credentials, session_routes._login_dependencies(f"198.51.100.{number}"))
+        except problems.Problem as refused:
+            return refused.status
+        return 201
+
+    with ThreadPoolExecutor(max_workers=len(passwords)) as threads:
+        return list(threads.map(attempt, range(len(passwords))))
+
+
+def test_twenty_simultaneous_guesses_have_at_most_five_passwords_checked(api, reader, monkeypatch):
+    from onecard.security import passwords
+    from onecard.sessions import login
+
+    checked: list[str] = []
+    verify = passwords.verify_password
+
+    def counted(stored: str, password: str) -> bool:
+        checked.append(password)
+        return verify(stored, password)
+
+    monkeypatch.setattr(login, "verify_password", counted)
+
+    answers = burst_of_logins(monkeypatch, reader["id_number"], [f"Guess{n:03d}" for n in range(20)])
+
+    assert len(checked) <= 5, checked
+    assert answers.count(401) == len(checked) and answers.count(429) == 20 - len(checked)

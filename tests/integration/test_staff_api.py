@@ -352,3 +352,87 @@ def test_the_counter_sees_a_family_cards_household_register_number_and_head_but_
     assert record["household"] == {"register_number": "C7654321", "head_name": "陳大華"}
     assert record["household_address"]["district"] == "大安區"
     assert head_number not in found.body.decode() and "encrypted" not in found.body.decode()
+
+
+def audit_entries(staff, reader_id: str) -> list[dict]:
+    trail = staff.get(
+        "/v1/staff/audit", query={"reader_id": reader_id}, headers=bearer(emulated_token(SUPERVISOR_USER))
+    )
+    assert trail.status == 200, trail.body
+    return trail.json()["entries"]
+
+
+def test_every_counter_lookup_is_in_the_readers_audit_trail_with_who_where_when_and_why(api, staff):
+    applicant, accepted = apply(api, **unique_person())
+    query = {"id_type": "national_id", "id_number": applicant["id_number"]}
+
+    checked = staff.get("/v1/staff/applications", query=query, headers=bearer(emulated_token(COUNTER_USER)))
+    enquired = staff.get(
+        "/v1/staff/applications",
+        query={**query, "purpose": "reader_enquiry"},
+        headers=bearer(emulated_token(COUNTER_USER)),
+    )
+    refused = staff.get("/v1/staff/applications", query={**query, "purpose": "curiosity"}, headers=STAFF)
+
+    assert checked.status == enquired.status == 200
+    assert refused.status == 422 and refused.json()["errors"][0]["field"] == "purpose"
+    reads = [e for e in audit_entries(staff, accepted["reader_id"]) if e["action"] == "viewed_by_staff"]
+    lookups = [
+        (e["field"], e["by"], e["branch"], e["channel"], e["purpose"]) for e in reads if e["field"] != "audit_trail"
+    ]
+    assert lookups == [
+        ("personal_data", COUNTER_USER, "ZH01", "counter", "identity_check"),
+        ("personal_data", COUNTER_USER, "ZH01", "counter", "reader_enquiry"),
+    ]
+    assert all(e["at"] for e in reads)
+    log_in(api, applicant)  # the reader's own copy shows who read their data, too
+    own = [a for a in api.get("/v1/readers/me/export").json()["audit_trail"] if a["action"] == "viewed_by_staff"]
+    assert {a["principal"] for a in own if a["field"] == "personal_data"} == {
+        claims_of(emulated_token(COUNTER_USER))["sub"]
+    }
+
+
+def test_the_supervisors_reading_of_an_audit_trail_is_itself_recorded(api, staff):
+    _, accepted = apply(api, **unique_person())
+    assert (
+        staff.post(
+            f"/v1/staff/readers/{accepted['reader_id']}/activation", activation("TP50000001"), headers=STAFF
+        ).status
+        == 200
+    )
+
+    audit_entries(staff, accepted["reader_id"])
+
+    [read] = [e for e in audit_entries(staff, accepted["reader_id"]) if e["field"] == "audit_trail"][:1]
+    assert read["by"] == SUPERVISOR_USER and read["purpose"] == "supervision"
+
+
+def test_a_review_list_records_the_reviewers_read_in_each_shown_readers_trail(api, staff):
+    body, first = apply(api, **unique_person())
+    _, twin = apply(api, name=body["name"], birth_date=body["birth_date"])
+
+    listed = staff.get("/v1/staff/reviews", headers=bearer(emulated_token(REVIEWER_USER)))
+
+    assert listed.status == 200
+    for reader_id in (first["reader_id"], twin["reader_id"]):
+        reads = [e for e in audit_entries(staff, reader_id) if e["field"] == "personal_data"]
+        assert [(e["by"], e["purpose"]) for e in reads] == [(REVIEWER_USER, "duplicate_review")], reader_id
+
+
+def test_the_counter_looks_up_a_card_holder_taken_over_from_the_library_system(api, staff, library):
+    from tests.integration.test_existing_card_holders import CHEN, login
+
+    reader_id = login(api, CHEN).json()["reader_id"]  # taken over: no nationality type, no gender
+
+    found = staff.get(
+        "/v1/staff/applications", query={"id_type": "national_id", "id_number": CHEN["id_number"]}, headers=STAFF
+    )
+
+    assert found.status == 200, found.body
+    record = found.json()
+    assert record["reader_id"] == reader_id and record["id_number"] == CHEN["id_number"]
+    assert record["status"] == "active" and record["password_source"] == "library_system"
+    assert record["name"] == "陳大文" and record["card_barcode"] == "TP90000001"
+    assert [e["purpose"] for e in audit_entries(staff, reader_id) if e["field"] == "personal_data"] == [
+        "identity_check"
+    ]

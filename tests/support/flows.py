@@ -264,3 +264,6 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
         )
     summary = aws.invoke("ExpiryFunction", {"source": "aws.events", "detail-type": "Scheduled Event"})
     assert (summary["expired"], summary["reminded"]) == (1, 1), summary
+    from tests.support.library_cards import library_card_flow
+
+    library_card_flow(aws)  # the new cards' writes reach the library system (where the stack has its REST door)

@@ -172,6 +172,18 @@ def test_masked_hides_passwords_and_the_patron_identifier():
     assert "AD***" in shown_request and "AOTPML" in shown_request
 
 
+def test_masked_hides_the_checksum_from_which_the_passwords_byte_sum_follows():
+    request = codec.encode(codec.patron_information("TPML", "F131104093", "tpml2024", dt.datetime(2025, 1, 1)), 3)
+    resend = codec.encode(codec.Message("96", ""), 0)
+    checksum = request.rstrip(b"\r")[-4:].decode()
+
+    shown = codec.masked(request)
+
+    assert shown.endswith("AY3AZ****") and checksum not in shown[-8:]
+    assert codec.masked(resend) == "96AZ****"
+    assert codec.masked(b"9300CNuser|COpw|AY1AZF") == "9300CNuser|CO***|AY1AZ****"  # cut off inside the checksum
+
+
 def test_masked_works_on_a_truncated_frame_and_on_text():
     assert "s3cr" not in codec.masked(b"9300CNuser|COs3cr")
     assert codec.masked("9300CNuser|COpw|") == "9300CNuser|CO***|"

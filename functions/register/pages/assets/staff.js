@@ -37,6 +37,7 @@
     no_application_hint: "查無此證號的申請（逾期未辦理的申請已刪除，請申請人重新申請）。",
     reader_id: "讀者編號", status: "狀態", name: "姓名", birth_date: "生日", id_number: "證號", card_type: "證別",
     address: "通訊地址", guardian: "法定代理人", verify_by: "辦理期限", mobile: "行動電話",
+    library_system: "圖書館系統",
     household_number: "戶號（家庭證）", household_head: "戶長姓名", household_address: "戶籍地址",
     relationship_father: "父", relationship_mother: "母", relationship_legal_guardian: "監護人",
     different: "不同人", same: "同一人", flagged: "此申請", resembles: "相似的紀錄", up: "正常", down: "中斷",
@@ -61,6 +62,7 @@
     network: "Cannot connect; try again later.", reader_id: "Reader ID", status: "Status", name: "Name",
     birth_date: "Date of birth", id_number: "ID number", card_type: "Card type", address: "Mailing address",
     guardian: "Legal guardian", verify_by: "Collect by", mobile: "Mobile phone",
+    library_system: "Library system",
     household_number: "Household register number (family card)", household_head: "Head of household",
     household_address: "Registered household address", relationship_father: "father", relationship_mother: "mother",
     relationship_legal_guardian: "legal guardian",
@@ -398,6 +400,8 @@
     }
     row(list, say("status"), statusText(current.status));
     row(list, say("verify_by"), current.verify_by);
+    // Whether the library system has this application: since when, waiting (and why), or refused.
+    row(list, say("library_system"), (current.library_system || {}).words, "library-system");
     row(list, say("reader_id"), current.reader_id);
   }
 
@@ -417,17 +421,21 @@
       $("applicant").hidden = true;
       current = null;
       $("lookup-id-number").value = "";
-      message(say("activated", { barcode: activated }));
+      const held = jsonMember(answer, "library_system");
+      const library = held && typeof held.words === "string" ? held.words : "";
+      message(say("activated", { barcode: activated }) + (library ? ` ${say("library_system")}：${library}` : ""));
       return $("lookup-id-number").focus();  // ready for the next applicant's document
     }
     if (!tokens) return;
     const code = jsonMember(answer, "code", answer.status) || "";
-    const known409 = { barcode_taken: "barcode_taken", already_active: "already_active", already_expired: "expired",
+    const known409 = { barcode_taken: "barcode_taken", barcode_held_by_library_system: "barcode_taken",
+                       already_active: "already_active", already_expired: "expired",
                        rejected_as_duplicate: "rejected_as_duplicate" };
     if (answer.status === 409 && known409[code]) error(say(known409[code]));
     else if (answer.status === 404) error(say("no_application"));
     else if (answer.status !== 403) error(refusalText(answer));
-    if (code === "barcode_taken" || code === "links_changed" || answer.status === 0) {
+    const again = ["barcode_taken", "barcode_held_by_library_system", "links_changed", "library_system_unavailable"];
+    if (again.includes(code) || answer.status === 0) {
       $("card-barcode").select();  // another card, or the same once more
       return $("card-barcode").focus();
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -129,16 +130,16 @@ class ReaderRepository:
         return from_item(item["Item"])["reader_id"] if "Item" in item else None
 
     def adopt_patron(
-        self, profile: dict[str, Any], indexes: str | Indexes, refreshed: dict[str, Any]
+        self, profile: dict[str, Any], indexes: str | Indexes, refresh: Callable[[dict[str, Any]], Any]
     ) -> dict[str, Any]:
         """Keeps the record of a card holder the library system vouched for: ``profile`` for one seen here for the
         first time (with its identity guards and barcode pointer, atomically); otherwise the stored reader of that
-        identity, with ``refreshed`` (what the library system says now) written over it. Returns the profile."""
+        identity, refreshed (refresh_patron). Returns the profile."""
         reader_id = profile["reader_id"]
         for _ in range(3):
             existing = self.reader_id_for_identity(indexes)
             if existing:
-                return self.refresh_patron(existing, refreshed)
+                return self.refresh_patron(existing, refresh)
             # The guards and the barcode pointer say that the library system holds this reader's password, so a
             # login can ask it while the profile is still being read (and never for a reader who applied here).
             source = {"password_source": profile["password_source"]}  # the barcode pointer says so too
@@ -182,28 +183,30 @@ class ReaderRepository:
                 # Another login of the same card holder created the record meanwhile: refresh that one.
         raise IdentityTaken()
 
-    def refresh_patron(self, reader: str | dict[str, Any], refreshed: dict[str, Any]) -> dict[str, Any]:
-        """What the library system says now, written over the stored record where it differs (nothing written when
-        nothing changed). ``reader``: the stored profile, or its reader id."""
+    def refresh_patron(self, reader: str | dict[str, Any], refresh: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+        """What the library system says now, written over the stored record with its audit entries (nothing written
+        when nothing changes). ``reader``: the stored profile, or its reader id; ``refresh``: what the library
+        system's answer changes in a profile (onecard.readers.library_refresh.Refreshed, or None)."""
         profile = reader if isinstance(reader, dict) else (self.get_profile(reader) or {})
-        if profile.get("password_hash"):  # applied here: this service's record and password stay as they are
+        refreshed = refresh(profile) if profile else None
+        if refreshed is None:
             return profile
-        changes = {name: value for name, value in refreshed.items() if profile.get(name) != value}
-        if changes:
-            self.update_profile(profile["reader_id"], changes, [])
-        return {**profile, **changes}
+        self._db.transact_write_items(TransactItems=self.refresh_actions(profile["reader_id"], refreshed))
+        return {**profile, **refreshed.changes}
 
-    def refresh_action(
-        self, profile: dict[str, Any], refreshed: dict[str, Any]
-    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        """refresh_patron as a transaction action for the login's own write (None when nothing changed), and the
-        profile as it will be."""
-        if profile.get("password_hash"):
-            return None, profile
-        changes = {name: value for name, value in refreshed.items() if profile.get(name) != value}
-        if not changes:
-            return None, profile
-        return {"Update": self._profile_update(profile["reader_id"], changes)}, {**profile, **changes}
+    def refresh_actions(self, reader_id: str, refreshed: Any) -> list[dict[str, Any]]:
+        """A refresh (Refreshed) as transaction actions, for the login's own write: the profile's update, then
+        its audit entries and notice."""
+        return [{"Update": self._profile_update(reader_id, refreshed.changes)}] + [
+            {
+                "Put": {
+                    "TableName": self._readers,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for item in refreshed.items
+        ]
 
     def guard_hash_action(self, profile: dict[str, Any], password_hash: str) -> dict[str, Any]:
         """guard_hash_update for the guard the profile names (its current identity index)."""
@@ -281,6 +284,23 @@ class ReaderRepository:
         if sets:
             update["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(sets.values())})
         return update
+
+    def append_audit(self, entries: list[dict[str, Any]]) -> None:
+        """Appends audit entries (each a new item of its reader's partition), up to 100 in one transaction."""
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._readers,
+                    "Item": to_item(entry),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for entry in entries
+        ]
+        if len(puts) == 1:
+            self._db.put_item(**puts[0]["Put"])
+        for start in range(0, len(puts) if len(puts) > 1 else 0, 100):
+            self._db.transact_write_items(TransactItems=puts[start : start + 100])
 
     def first_shown(self, reader_id: str, notice: str, now_iso: str, mail: dict[str, Any] | None = None) -> str:
         """When the reader was first shown a notice (recorded now if this is the first time). ``mail``, an outbox

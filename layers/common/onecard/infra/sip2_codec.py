@@ -11,6 +11,7 @@ Both directions, so the client (``onecard.infra.sip2_library``) and the simulate
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 DELIMITER = "|"
@@ -32,6 +33,9 @@ MAX_FRAME_BYTES = 16384
 EMPTY_SUMMARY = " " * 10
 UNKNOWN_LANGUAGE = "000"
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+# The error-detection checksum at a frame's end: with the other fields known it gives away the byte sum of the
+# masked ones (a password's), so a log line never keeps it.
+_CHECKSUM_TRAILER = re.compile(r"AZ[0-9A-Fa-f]{0,4}$")
 
 
 class Sip2FormatError(ValueError):
@@ -130,10 +134,11 @@ def decode(frame: bytes, encoding: str = "utf-8", require_checksum: bool = False
 
 def masked(message: bytes | str, encoding: str = "utf-8") -> str:
     """The message for a log line: the values of the password fields (AD patron password, CO login password, AC
-    terminal password) and of AA (the patron identifier, which may be an ID number) replaced by ``***``.
-    Works on truncated or broken frames too."""
+    terminal password) and of AA (the patron identifier, which may be an ID number) replaced by ``***``, and the
+    AZ checksum, from which the masked values' byte sum follows, by ``****``. Works on truncated or broken frames
+    too."""
     text = message.decode(encoding, errors="replace") if isinstance(message, bytes) else message
-    text = text.rstrip("\r\n")
+    text = _CHECKSUM_TRAILER.sub("AZ****", text.rstrip("\r\n"))
     start = 2 + FIXED_LENGTHS.get(text[:2], 0)
     head, fields = text[:start], text[start:].split(DELIMITER)
     return head + DELIMITER.join(f"{part[:2]}***" if part[:2] in MASKED_FIELDS else part for part in fields)

@@ -5,9 +5,11 @@ No AWS import here: the parts are handed in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,13 @@ class CounterDependencies:
     """Ends the links of an application rejected as a duplicate: it will never be activated, so they never leave."""
     decrypt_guardian_id_number: Callable[[dict[str, Any]], str] | None = None
     """A minor's guardian's ID number, which the counter sees masked and checks by typing the one on their card."""
+    library_card_actions: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
+    """The upgrade of the reader's patron in the library system, written with the activation."""
+    after_review: Callable[[str, str, str], None] = lambda reader_id, decision, at: None
+    """What a review decision means for the library system (onecard.library_cards.outbox.after_review)."""
+    library_holder: Callable[[str], Any] = lambda barcode: None
+    """The card holder the library system knows by this barcode (a Patron), or None: none, or a stack without a
+    library system. Raises the 503 problem when the library system cannot answer."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,22 @@ class Staff:
     branch: str = ""
 
 
-def find_application(id_type: IdType, id_number: str, deps: CounterDependencies) -> dict[str, Any]:
+def staff_read_audit(reader_id: str, what: str, purpose: str, at: str, staff: Staff) -> dict[str, Any]:
+    """The reader's audit entry of a staff member's read of their personal data: who (user name, and the sign-in's
+    stable id), where, when, what was shown and why."""
+    return {
+        **audit_item(reader_id, what, "viewed_by_staff", at, by=staff.staff_id or staff.principal, channel="counter"),
+        "branch": staff.branch,
+        "principal": staff.principal,
+        "purpose": purpose,
+    }
+
+
+def find_application(
+    id_type: IdType, id_number: str, purpose: str, staff: Staff, deps: CounterDependencies
+) -> dict[str, Any]:
+    """The record the counter compares with the identity document, its ID number (and a family card's household
+    register number) in clear. The read is in the reader's audit trail before anything is shown: no entry, no data."""
     number = normalise_id_number(id_number)
     issue = id_number_issue(id_type, number)
     if issue:
@@ -70,6 +94,8 @@ def find_application(id_type: IdType, id_number: str, deps: CounterDependencies)
             "register_number": deps.decrypt_register_number(profile),
             "head_name": profile["household"].get("head_name", ""),
         }
+    at = iso_millis(deps.clock())
+    deps.readers.append_audit([staff_read_audit(profile["reader_id"], "personal_data", purpose, at, staff)])
     return record
 
 
@@ -101,7 +127,36 @@ def guardian_matches(reader_id: str, typed: str, deps: CounterDependencies) -> b
 def activate(
     reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff, deps: CounterDependencies
 ) -> dict[str, Any]:
-    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail."""
+    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail. The library
+    system's answer about the barcode and the reader's waiting links are asked while the profile is read: the
+    counter waits for one round trip and the activation's transaction."""
+    code = barcode.upper()
+    now = deps.clock()
+    holder = _AHEAD.submit(deps.library_holder, code)
+    waiting_links = _AHEAD.submit(deps.release_waiting_links, reader_id, now)
+    try:
+        return _activate(reader_id, code, document_checked, branch, staff, deps, now, holder, waiting_links)
+    finally:
+        for asked in (holder, waiting_links):  # an answer not needed (a refusal came first) is waited for, unused
+            with contextlib.suppress(Exception):
+                asked.result()
+
+
+# The questions an activation asks while its profile is read wait on the network.
+_AHEAD = ThreadPoolExecutor(max_workers=4, thread_name_prefix="activation")
+
+
+def _activate(
+    reader_id: str,
+    code: str,
+    document_checked: str,
+    branch: str,
+    staff: Staff,
+    deps: CounterDependencies,
+    now: dt.datetime,
+    holder: Future,
+    waiting_links: Future,
+) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
     if profile is None:
         if deps.lifecycle.expired(reader_id):
@@ -114,12 +169,11 @@ def activate(
             "此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
             extra={"code": "rejected_as_duplicate"},
         )
-    now = deps.clock()
     if profile.get("verify_by", "9999-12-31") < people.today_in_taipei(now).isoformat():
         # Its deadline has passed: the daily expiry deletes it on its next run, so the counter must not revive it.
         raise _not_pending("expired")
     at = iso_millis(now)
-    code = barcode.upper()
+    _refuse_a_card_the_library_system_gave(holder.result(), profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
@@ -134,7 +188,8 @@ def activate(
             code,
             at,
             audit,
-            deps.release_waiting_links(reader_id, now)
+            waiting_links.result()
+            + deps.library_card_actions(reader_id, now)
             + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
         )
     except ActivationRefused as refused:
@@ -150,6 +205,22 @@ def activate(
         current = deps.readers.get_profile(reader_id)
         raise _not_pending(current.get("status", "unknown") if current else "expired") from None
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
+
+
+def _refuse_a_card_the_library_system_gave(holder: Any, profile: dict[str, Any], deps: CounterDependencies) -> None:
+    """The library system is the one record of every card: a barcode it already holds (``holder``, its card holder)
+    is someone's card, whether or not they ever came here, so handing it over would give the applicant that card
+    holder's login (and lock them out). Only the applicant's own card there (the same ID number) may be the one
+    handed over."""
+    if holder is None:
+        return
+    own = holder.id_number and normalise_id_number(holder.id_number) == deps.decrypt_id_number(profile)
+    if not own:
+        raise problems.Conflict(
+            "此借閱證條碼在圖書館系統中已屬於其他讀者，請改用另一張新借閱證 "
+            "(The library system already holds this barcode as another card holder's card: use another new card)",
+            extra={"code": "barcode_held_by_library_system"},
+        )
 
 
 def _not_pending(status: str) -> problems.Conflict:
@@ -171,24 +242,32 @@ def _record(profile: dict[str, Any] | None, reader_id: str) -> dict[str, Any]:
             "created_at": "",
         }
     return {
-        name: profile.get(name, "")
+        name: profile.get(name) or ""  # a card holder taken over from the library system may have no birth date
         for name in ("reader_id", "status", "name", "birth_date", "id_type", "id_number_masked", "created_at")
     }
 
 
-def open_reviews(deps: CounterDependencies) -> list[dict[str, Any]]:
-    """Each flagged application beside the records it resembles, oldest flag first."""
-    reviews = []
+def open_reviews(staff: Staff, deps: CounterDependencies) -> list[dict[str, Any]]:
+    """Each flagged application beside the records it resembles, oldest flag first. Every reader shown has the
+    reviewer's read in their audit trail (written before the list is shown)."""
+    reviews, shown = [], set()
     for flag in sorted(deps.lifecycle.open_reviews(), key=lambda f: f.get("flagged_at", "")):
         reader_id = flag["reader_id"]
+        profiles = {one: deps.readers.get_profile(one) for one in [reader_id, *flag.get("resembles", [])]}
+        shown |= {one for one, profile in profiles.items() if profile is not None}  # an erased one shows nothing
         reviews.append(
             {
                 "reader_id": reader_id,
                 "flagged_at": flag.get("flagged_at", ""),
-                "application": _record(deps.readers.get_profile(reader_id), reader_id),
-                "resembles": [_record(deps.readers.get_profile(other), other) for other in flag.get("resembles", [])],
+                "source": flag.get("source"),
+                "application": _record(profiles[reader_id], reader_id),
+                "resembles": [_record(profiles[other], other) for other in flag.get("resembles", [])],
             }
         )
+    at = iso_millis(deps.clock())
+    deps.readers.append_audit(
+        [staff_read_audit(one, "personal_data", "duplicate_review", at, staff) for one in sorted(shown)]
+    )
     return reviews
 
 
@@ -203,4 +282,5 @@ def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDepe
         raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
     if decision == "duplicate":
         deps.withdraw_waiting_links(reader_id, at)
+    deps.after_review(reader_id, decision, at)
     return {"reader_id": reader_id, "decision": decision, "decided_at": at}

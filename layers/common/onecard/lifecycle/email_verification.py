@@ -116,6 +116,8 @@ class VerificationDependencies:
     link_for: Callable[[str], str]
     rate_limit: Callable[[str], Any]
     clock: Callable[[], dt.datetime] = lambda: now()
+    on_verified: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, at: []
+    """What a verified address lets leave, in the same write (the reader's provisional patron)."""
 
 
 def send_link(address: str, issued: IssuedToken, mailer: Mailer, link_for: Callable[[str], str]) -> None:
@@ -134,7 +136,13 @@ def verify(token: str, deps: VerificationDependencies) -> None:
     if int(pointer["valid_until"]) < int(now.timestamp()):
         _refuse("token_expired")
     try:
-        deps.lifecycle.use_token(hashed, pointer["reader_id"], int(now.timestamp()), iso_millis(now))
+        deps.lifecycle.use_token(
+            hashed,
+            pointer["reader_id"],
+            int(now.timestamp()),
+            iso_millis(now),
+            deps.on_verified(pointer["reader_id"], now),
+        )
     except TokenRefused as refused:
         _refuse(refused.code)
 

@@ -64,6 +64,8 @@ class ResetDependencies:
     clock: Callable[[], dt.datetime] = lambda: now()
     records: Callable[[], Any] = lambda: None
     """The library system's write-capable door (PatronRecords), where card holders' passwords are set; None: none."""
+    barcode_index: Callable[[str], str] | None = None
+    """The lockout's account of a card barcode: a login counts the value typed under it too (onecard.sessions.login)."""
 
 
 def reset_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
@@ -143,10 +145,11 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     if not profile or (holds_password(profile) and records is None):
         _refuse("reset_token_unknown")
     birth = profile.get("birth_date")
+    id_number = deps.decrypt_id_number(profile) if profile.get("id_number_encrypted") else ""
     issues = password_issues(
         password,
         password_confirm,
-        id_number=deps.decrypt_id_number(profile) if profile.get("id_number_encrypted") else None,
+        id_number=id_number or None,
         birth_date=dt.date.fromisoformat(birth) if birth else None,
     )
     if records is not None:  # the length is the library system's to decide
@@ -178,8 +181,7 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     except TokenRefused as refused:
         _refuse(f"reset_{refused.code}")
     deps.sessions.revoke_all(reader_id)
-    account = profile.get("identity_index")
-    if account:
+    for account in _lockout_accounts(profile, id_number, deps):
         deps.lockout.clear(account)
     return reader_id
 
@@ -187,6 +189,18 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
 def _door(profile: dict[str, Any] | None, deps: ResetDependencies) -> Any:
     """The library system's door for a card holder's profile (None for anyone else, or where there is none)."""
     return deps.records() if profile and holds_password(profile) else None
+
+
+def _lockout_accounts(profile: dict[str, Any], id_number: str, deps: ResetDependencies) -> list[str]:
+    """Every account a login of this reader counts and locks under: their identity's index (each live key
+    version's), and the card barcode accounts of their ID number and of their card."""
+    accounts = [profile.get("identity_index")]
+    if id_number:
+        identity = deps.indexes().identity(id_number)
+        accounts += [identity] if isinstance(identity, str) else list(identity)
+    if deps.barcode_index is not None:
+        accounts += [deps.barcode_index(value) for value in (id_number, profile.get("card_barcode")) if value]
+    return [account for account in dict.fromkeys(accounts) if account]
 
 
 def _refuse(code: str) -> None:

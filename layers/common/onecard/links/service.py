@@ -27,7 +27,7 @@ from onecard.links.requests import (
 )
 from onecard.observability import logger
 from onecard.partners import protocol
-from onecard.readers import library_patrons
+from onecard.readers import library_patrons, library_refresh
 from onecard.web import problems
 
 
@@ -127,7 +127,7 @@ def _card_holders_card_is_usable(profile: dict[str, Any]) -> None:
             extra={"code": "card_unknown"},
         )
     library_patrons.refuse_unusable_card(patron)
-    wiring.readers().refresh_patron(profile, library_patrons.patron_fields(patron))
+    wiring.readers().refresh_patron(profile, library_refresh.refresh_with(patron, dt.datetime.now(dt.UTC)))
 
 
 def request_unlink(reader_id: str, partner: str) -> tuple[str, Literal["unlinking", "withdrawn"]]:

@@ -22,6 +22,10 @@ class VerificationSent(ResponseModel):
     valid_hours: int
 
 
+LookupPurpose = Literal["identity_check", "reader_enquiry"]
+"""Why the counter looks a reader up (recorded in the reader's audit trail): to check the identity document and
+activate the card (核對身分證件、啟用借閱證), or to answer the reader at the counter (臨櫃讀者查詢)."""
+
 DocumentChecked = Literal["national_id_card", "resident_certificate", "passport", "household_register", "entry_permit"]
 
 
@@ -30,6 +34,8 @@ class ReviewFlag(ResponseModel):
     resembles: list[str]
     flagged_at: str
     decided_at: str | None = None
+    source: str | None = None
+    """``library_system`` when the library system refused the patron as a duplicate of one it holds."""
 
 
 class StaffHousehold(ResponseModel):
@@ -39,20 +45,35 @@ class StaffHousehold(ResponseModel):
     head_name: str
 
 
+class LibrarySystemStatus(ResponseModel):
+    """Whether the library system has the application: held (since when, in which category), waiting (since when,
+    and why), refused (when, and why), or not sent yet; ``words`` say it for the counter."""
+
+    state: Literal["held", "waiting", "refused", "not_sent"]
+    words: str
+    since: str | None = None
+    category: Literal["provisional", "full"] | None = None
+    reason: str | None = None
+
+
 class StaffApplication(ResponseModel):
-    """What the counter sees to check an applicant's identity document: the ID number in clear."""
+    """What the counter sees to check an applicant's identity document: the ID number in clear. A card holder taken
+    over from the library system has only what it gives (no nationality type or gender; their password is the
+    library system's: ``password_source``)."""
 
     reader_id: str
     status: str
     verify_by: str | None = None
     card_type: str
-    nationality_type: str
+    nationality_type: str | None = None
     id_type: str
     id_number: str
     passport_country: str | None = None
     name: str
-    gender: str
-    birth_date: str
+    gender: str | None = None
+    birth_date: str | None = None
+    password_source: str | None = None
+    card_status: str | None = None
     mailing_address: dict[str, str] | None = None
     mobile: str | None = None
     email: str | None = None
@@ -63,6 +84,7 @@ class StaffApplication(ResponseModel):
     created_at: str
     card_barcode: str | None = None
     review: ReviewFlag | None = None
+    library_system: LibrarySystemStatus | None = None
 
 
 class ActivationRequest(RequestModel):
@@ -80,6 +102,8 @@ class Activated(ResponseModel):
     status: Literal["active"]
     card_barcode: str
     activated_at: str
+    library_system: LibrarySystemStatus | None = None
+    """The upgrade in the library system, which leaves with the activation and is waiting at first."""
 
 
 class ResemblingRecord(ResponseModel):
@@ -95,6 +119,8 @@ class ResemblingRecord(ResponseModel):
 class Review(ResponseModel):
     reader_id: str
     flagged_at: str
+    source: str | None = None
+    """``library_system``: the library system holds a patron with this name and birth date (no record here)."""
     application: ResemblingRecord
     resembles: list[ResemblingRecord]
 
@@ -127,6 +153,8 @@ class AuditEntry(ResponseModel):
     branch: str | None = None
     document_checked: str | None = None
     card_barcode: str | None = None
+    purpose: str | None = None
+    """Why a staff member read the reader's personal data (a lookup's purpose)."""
 
 
 class AuditTrail(ResponseModel):

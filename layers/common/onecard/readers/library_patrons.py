@@ -4,6 +4,7 @@ keeps for them, and what their card's status allows. Pure: the patron comes in, 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,23 @@ CHANGE_AT_THE_LIBRARY = (
     "(Your password is kept by the library system: change it at a branch counter or on the "
     "library's website)"
 )
+
+
+LIBRARY_CORRECTABLE = ("email", "mobile", "phone_home")
+"""The library system's fields a card holder may correct here (PATCH /v1/readers/me): a refresh takes them only
+where the library system changed them (onecard.readers.library_refresh)."""
+LIBRARY_SEEN = "library_seen"
+"""The profile attribute with a fingerprint of what the library system last said of each correctable field."""
+
+
+def fingerprint(value: Any) -> str:
+    """A value's SHA-256, so the record keeps no second copy of what the library system said."""
+    return hashlib.sha256(str(value or "").encode("utf-8")).hexdigest()
+
+
+def library_seen(fields: dict[str, Any]) -> dict[str, str]:
+    """The fingerprints of what the library system says of the correctable fields now."""
+    return {name: fingerprint(fields.get(name)) for name in LIBRARY_CORRECTABLE}
 
 
 def holds_password(profile: dict[str, Any]) -> bool:
@@ -86,6 +104,7 @@ def patron_profile(
         "identity_index": identity_index,
         "email_verified": None,
         **patron_fields(patron),
+        LIBRARY_SEEN: library_seen(patron_fields(patron)),
     }
 
 

@@ -384,6 +384,7 @@ def export(
             "person_index",
             "review",
             "email_token_sha256",
+            "library_seen",  # fingerprints of the library system's values (library_refresh), no data of its own
         )
     }
     plain["id_number"] = deps.decrypt_id_number(profile)

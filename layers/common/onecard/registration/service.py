@@ -89,6 +89,8 @@ class RegistrationDependencies:
     """Draws one attempt from the client address's budget (shared with 讀者證號是否辦過); a rate-limit verdict."""
     language: str | None = None
     """The language the request asked for (onecard.web.language), for the next steps; None: both."""
+    library_card_actions: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None
+    """The chosen password sealed for the library system (and its provisional patron): onecard.library_cards.outbox."""
 
 
 def identity_index(key: bytes, id_number: str) -> str:
@@ -161,6 +163,8 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
     lifecycle_actions = _lifecycle(profile, request, deps, now, person, steps[RESEMBLING])
     profile["password_hash"] = steps[PASSWORD_HASH]
+    if deps.library_card_actions is not None:
+        lifecycle_actions += deps.library_card_actions(profile, request.password)
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
     household_index = None

@@ -127,59 +127,53 @@ class Lockout:
             return 0
         return 1
 
-    def give_back_action(self, account: str, now: int) -> dict[str, Any]:
-        """A transaction action for the right password when its attempt was the window's only one: the attempt
-        is given back (written with the session, so a success costs no request of its own). Unconditional, so it
-        cannot cancel the login: after a lock set meanwhile the count goes below zero, which the next window's
-        start overwrites; an item deleted meanwhile comes back with an old window and its expiry, as if new."""
+    def give_back_action(self, account: str, now: int, attempts: int = 1) -> dict[str, Any]:
+        """A transaction action for the right password, written with the session (so a success costs no request
+        of its own): its own attempt and the failures counted before it (``attempts`` in all) are given back,
+        while attempts other checks counted meanwhile stay. Unconditional, so it cannot cancel the login: after a
+        lock set meanwhile the count goes below zero, which the next window's start overwrites (the lock stays);
+        an item deleted meanwhile comes back with an old window and its expiry, as if new."""
         return {
             "Update": {
                 "TableName": self._table,
                 "Key": self._key(account),
                 "UpdateExpression": "ADD attempts :minus SET window_start = if_not_exists(window_start, :zero), "
                 "expires_at = if_not_exists(expires_at, :expires)",
-                "ExpressionAttributeValues": to_item({":minus": -1, ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}),
+                "ExpressionAttributeValues": to_item(
+                    {":minus": -attempts, ":zero": 0, ":expires": now + WINDOW_SECONDS + 60}
+                ),
             }
         }
 
-    def outcome_action(self, account: str, now: int, known: dict[str, Any], correct: bool) -> dict[str, Any] | None:
-        """A login's attempt, counted in the login's own write instead of reserved before the check: one
-        transaction action that applies the outcome to the lockout item exactly as it was read (``known``, {} for
-        none), and fails when anything changed it meanwhile. So of simultaneous attempts on one account only one
-        can be written this way; the others are cancelled, their outcome never shown, and go the reserve-first way
-        (reserve_attempt): no more than MAX_FAILURES answers per window, as before.
-
-        A right password clears the failures (a lock set meanwhile cancels it); a wrong one is counted, and the
-        one that fills the window locks the account. None when the item as read allows no attempt (locked, or
-        the window's attempts all taken by checks in flight): those go the reserve-first way too."""
+    def claim_action(self, account: str, now: int, known: dict[str, Any]) -> tuple[dict[str, Any], int] | None:
+        """A login's attempt counted *before* its password is checked, as one transaction action applied to the
+        lockout item exactly as it was read (``known``, {} for none), and the attempts the window then holds. It
+        fails when anything changed the item meanwhile, so of simultaneous attempts on one account only one is
+        counted this way; the others count the reserve-first way (reserve_attempt). Either way no more than
+        MAX_FAILURES checks are made in a window, however many attempts arrive at once. None when the item as read
+        allows no check (locked, or the window's attempts all taken)."""
         if int(known.get("locked_until", 0)) > now:
             return None
-        window_open = int(known.get("window_start", 0)) > now - WINDOW_SECONDS
         attempts = self._attempts_in_window(known, now)
         if attempts >= MAX_FAILURES:
             return None
-        unchanged = self._unchanged(known)
-        key = self._key(account)
-        if correct:
-            if not known:
-                return {"ConditionCheck": {"TableName": self._table, "Key": key, **unchanged}}
-            return {"Delete": {"TableName": self._table, "Key": key, **unchanged}}
-        if self.failure_locks(known, now):
-            state = {"locked_until": now + LOCK_SECONDS, "attempts": 0, "window_start": 0}
-            expires = now + LOCK_SECONDS + 60
-        elif window_open:
+        if attempts:
             state = {"attempts": attempts + 1, "window_start": int(known["window_start"]), "locked_until": 0}
             expires = int(known["window_start"]) + WINDOW_SECONDS + 60
         else:
             state = {"attempts": 1, "window_start": now, "locked_until": 0}
             expires = now + WINDOW_SECONDS + 60
         item = {**self.key(account), **state, "expires_at": expires}
-        return {"Put": {"TableName": self._table, "Item": to_item(item), **unchanged}}
+        return {"Put": {"TableName": self._table, "Item": to_item(item), **self._unchanged(known)}}, state["attempts"]
 
-    @staticmethod
-    def failure_locks(known: dict[str, Any], now: int) -> int:
-        """When a failure now, counted on the lockout item as read, locks the account: until when (0: it does not)."""
-        return now + LOCK_SECONDS if Lockout._attempts_in_window(known, now) + 1 >= MAX_FAILURES else 0
+    def retry_after(self, known: dict[str, Any], now: int) -> int:
+        """The seconds until the lockout item as read allows a check again (0: it allows one now)."""
+        locked = int(known.get("locked_until", 0)) - now
+        if locked > 0:
+            return locked
+        if self._attempts_in_window(known, now) >= MAX_FAILURES:
+            return max(1, int(known["window_start"]) + WINDOW_SECONDS - now)
+        return 0
 
     @staticmethod
     def _attempts_in_window(known: dict[str, Any], now: int) -> int:

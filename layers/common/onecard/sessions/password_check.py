@@ -43,35 +43,6 @@ def check_password(account: Any, stored_hash: str | None, password: str, lockout
     return correct
 
 
-def check_login_password(
-    account: Any,
-    stored_hash: str | None,
-    password: str,
-    lockout: Any,
-    at: int,
-    known: dict[str, dict[str, Any]] | None = None,
-) -> tuple[bool, list[dict[str, Any]]]:
-    """check_password for a login, which writes a session when it succeeds: ``known`` holds the lockout items as
-    read with the reader (by account; so each reservation is one request), and for a right password whose attempt
-    was its window's only one, the lockout is cleared by the returned transaction actions, written with the
-    session, instead of a request of its own. After failures in the window it is cleared as check_password does."""
-    accounts = _each(account)
-    reserved = [lockout.reserve_attempt(one, at, None if known is None else known.get(one, {})) for one in accounts]
-    locked = max(wait for wait, _ in reserved)
-    if locked:
-        raise problems.TooManyRequests(LOCKED, retry_after_seconds=locked)
-    correct = verify_password(stored_hash or dummy_hash(), password) and stored_hash is not None
-    actions = []
-    for one, (_, attempts) in zip(accounts, reserved, strict=False):
-        if not correct:
-            lockout.fail(one, at)
-        elif attempts == 1:
-            actions.append(lockout.give_back_action(one, at))
-        else:
-            lockout.succeed(one, at)
-    return correct, actions
-
-
 def check_with_library(
     account: Any, identifier: str, password: str, lockout: Any, library: Any, at: int, mirror: str | None = None
 ) -> Any:
