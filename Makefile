@@ -7,19 +7,19 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/common/requi
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(shell cksum < requirements-sam.txt | cut -d' ' -f1)
 
-.PHONY: run test unit integration e2e openapi bench load campaign fuzz install browser clean-state lint rotate
+.PHONY: run test unit integration unit-and-integration e2e openapi bench load campaign fuzz install browser clean-state lint rotate
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 $(SAM_STAMP): requirements-sam.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile -r requirements-sam.txt
 	rm -f $(SAM_VENV)/.installed-*
 	touch $@
 
@@ -34,11 +34,19 @@ AWS_EMULATION_PORT ?= 4566
 run: $(STAMP)
 	AWS_EMULATION_PORT=$(AWS_EMULATION_PORT) $(BIN)/python -m devstack
 
-# Unit and integration tests share nothing between cases, so they use both cores; the end-to-end tests share one
-# running stack (and a browser) per session, so they run in one process.
-test: install browser lint
+# What is independent runs side by side: the two virtualenvs and the browser's packages install at once (each step
+# skips itself when already satisfied); lint runs beside the unit and integration tests; then the end-to-end tests,
+# on both cores too: each xdist worker starts one local stack (and its own, on ports of its own), and a test file
+# stays on one worker so that its module-wide stacks and browser start once.
+test:
+	@$(MAKE) --no-print-directory -j3 --output-sync=target install browser
+	@$(MAKE) --no-print-directory -j2 --output-sync=line lint unit-and-integration
+	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile
+
+# Unit and integration tests share nothing between cases, so they use both cores (the module-wide builds stay on
+# one worker: xdist groups).
+unit-and-integration: install
 	$(BIN)/python -m pytest tests/unit tests/integration -n 2 --dist loadgroup
-	$(BIN)/python -m pytest tests/e2e
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
@@ -47,7 +55,7 @@ integration: install
 	$(BIN)/python -m pytest tests/integration
 
 e2e: install browser
-	$(BIN)/python -m pytest tests/e2e
+	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile
 
 openapi: install
 	$(BIN)/python -m devstack.openapi_document
@@ -55,8 +63,9 @@ openapi: install
 bench: install
 	$(BIN)/python -m bench
 
-load: install
+load: install browser
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m pytest tests/e2e -m load
 
 # A scaled-down application campaign on a fresh local stack (CAMPAIGN_ARGS, e.g. --seconds 120 --rate 0.5).
 campaign: install

@@ -83,7 +83,16 @@ def count_requests() -> RequestCounts:
         routes = api_routes(aws.specs)
         api, staff = ApiClient(routes, invoke), ApiClient(routes, invoke, operator_token=OPERATOR_TOKEN)
         try:
-            for page in ("/", "/register", "/login", "/me", "/email-verification", "/assets/site.css"):
+            for page in (
+                "/",
+                "/register",
+                "/login",
+                "/me",
+                "/card",
+                "/me/data",
+                "/email-verification",
+                "/assets/site.css",
+            ):
                 assert api.get(page).status == 200
             assert api.get("/v1/health").status == 200
             assert api.get("/v1/openapi.json").status == 200

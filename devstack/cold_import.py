@@ -34,6 +34,7 @@ HANDLER_FUNCTIONS = (
     "LinkFunction",
     "LinkWorkerFunction",
     "LinkOutboxRelayFunction",
+    "LibraryCardWorkerFunction",
 )
 
 

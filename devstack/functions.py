@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack import per_thread_requests
+from devstack import per_thread_log_keys, per_thread_requests
 from devstack.template import ROOT, Resolver, resources_of_type
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -120,7 +120,9 @@ def _load_handler(spec: FunctionSpec) -> Handler:
 
 
 def load_module(spec: FunctionSpec) -> Any:
-    per_thread_requests.install()  # containers run side by side in this process, each with its own request
+    # Containers run side by side in this process, each with its own request and its own log keys.
+    per_thread_requests.install()
+    per_thread_log_keys.install()
     module_path = spec.handler.rsplit(".", 1)[0]
     code_root = str(spec.code_uri)
     if code_root not in sys.path:

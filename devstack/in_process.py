@@ -34,11 +34,12 @@ def emulated_aws(pool_size: int = 1) -> Iterator[EmulatedAws]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
 
-    from devstack import partition_queries, serial_calls, transaction_rollback
+    from devstack import partition_queries, serial_calls, setup_once, transaction_rollback
 
     transaction_rollback.install()
     partition_queries.install()
     serial_calls.install()
+    setup_once.install()
     with mock_aws():
         yield from _functions_on_the_emulation(pool_size)
 
@@ -76,14 +77,13 @@ def emulated_aws_elsewhere(pool_size: int = 1) -> Iterator[EmulatedAws]:
 
 
 def _functions_on_the_emulation(pool_size: int) -> Iterator[EmulatedAws]:
-    import boto3
-
+    from devstack import setup_once
     from devstack.functions import FunctionPool
     from devstack.resources import REGION, create_resources
     from devstack.stack import prepare_for_import
     from devstack.staff_accounts import create_sample_users
 
-    session = boto3.Session(region_name=REGION)
+    session = setup_once.session(REGION)
     resources = create_resources(session)
     create_sample_users(session.client("cognito-idp"), resources.user_pools["StaffUserPool"])
     specs = prepare_for_import(resources)

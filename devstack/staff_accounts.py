@@ -3,9 +3,11 @@ account kept across restarts (as the pool itself would be in AWS).
 
 The emulation gives every user the same TOTP secret at MFA set-up and checks codes against it (with
 MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP, which the stack sets); AWS gives each user a secret of their own.
-`behave_like_aws` closes two gaps that the staff page depends on: tokens last as long as the app client says (the
-emulation makes every token last an hour), and a user who has no MFA yet is asked to set it up at every sign-in
-(the emulation asks only right after the first new password).
+`behave_like_aws` closes three gaps that the staff page depends on: tokens last as long as the app client says (the
+emulation makes every token last an hour), a user who has no MFA yet is asked to set it up at every sign-in (the
+emulation asks only right after the first new password), and a code read off an authenticator in the last moment of
+its 30-second step is still accepted when it arrives in the next (the emulation accepts the current step only, so a
+sign-in failed whenever a step ended between reading the code and checking it; RFC 6238 §5.2 advises one step back).
 """
 
 from __future__ import annotations
@@ -49,6 +51,23 @@ def token_seconds_override() -> int | None:
     return int(value) if value else None
 
 
+def _accept_the_previous_totp_step() -> None:
+    from moto.cognitoidp import models
+
+    checks = models.verify_totp
+    if getattr(checks, "_with_previous_step", False):
+        return
+
+    def verify_totp(totp: Any, code: bytes, valid_window: int = 0) -> None:
+        try:
+            checks(totp, code)
+        except Exception:
+            checks(totp, code, valid_window=1)  # the previous step's code (or the next, on a clock a little ahead)
+
+    verify_totp._with_previous_step = True  # type: ignore[attr-defined]
+    models.verify_totp = verify_totp
+
+
 def behave_like_aws(pool_id: str, token_seconds: int | None = None) -> None:
     """Makes the emulated pool do two things AWS does that the staff page relies on (see the module's text).
 
@@ -68,6 +87,7 @@ def behave_like_aws(pool_id: str, token_seconds: int | None = None) -> None:
         return create_jwt(pool, client_id, username, token_use, expires_in, extra_data)
 
     pool.create_jwt = create_jwt_for_client
+    _accept_the_previous_totp_step()
 
     initiate_auth = backend.initiate_auth
 

@@ -157,6 +157,24 @@ def main() -> None:
         ]
     }
     (out / "linkworker-sqs-batch.json").write_text(json.dumps(sqs, indent=2) + "\n", "utf-8")
+    write = {
+        "kind": "library_card",
+        "action": "sync",
+        "reader_id": "R0123456789ABCDEF0123",
+        "request_id": "LC0123456789ABCDEF0123",
+        "queued_at": "2026-11-25T10:00:00.000Z",
+    }
+    cards = {
+        "Records": [
+            {
+                **sqs["Records"][0],
+                "messageId": "7b2f6c4e-3a1d-4e8b-9f0a-2c5d7e9f1a3b",
+                "body": json.dumps(write),
+                "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:LibraryCardQueue",
+            }
+        ]
+    }
+    (out / "librarycardworker-sqs-batch.json").write_text(json.dumps(cards, indent=2) + "\n", "utf-8")
     stream = {
         "Records": [
             {

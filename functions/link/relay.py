@@ -1,5 +1,5 @@
-"""The outbox relay: committed link requests (OUTBOX items) go to the queue, and committed mails to the mail
-service, then leave the outbox.
+"""The outbox relay: committed link requests (OUTBOX items) go to the link queue, committed writes for the library
+system to the library-card queue, and committed mails to the mail service, then leave the outbox.
 
 DynamoDB Streams retries a failed batch, so a request committed but not yet sent is never lost.
 """
@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from onecard import wiring
 from onecard.config import settings
 from onecard.infra.aws import client
+from onecard.library_cards import LIBRARY_CARD
 from onecard.lifecycle import password_reset
 from onecard.lifecycle.email_verification import VERIFICATION_MAIL, send_from_outbox
 from onecard.mail import notices
@@ -50,7 +51,8 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     request_id = str(image["sk"]).split("#", 1)[1]
     client("sqs").send_message(
-        QueueUrl=settings().link_queue_url,
+        # a write for the library system goes to its own queue, the link requests to the partners'
+        QueueUrl=settings().library_card_queue_url if kind == LIBRARY_CARD else settings().link_queue_url,
         MessageBody=str(image["message"]),
         MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}},
     )

@@ -54,6 +54,16 @@ def _dependencies() -> service.RegistrationDependencies:
         attempt_allowed=functools.partial(_draw_attempt, _client_address()),
         holds_card_elsewhere=_holds_card_at_the_library,
         language=request_language(app),
+        library_card_actions=_library_card_actions if wiring.library_cards_enabled() else None,
+    )
+
+
+def _library_card_actions(profile: dict, password: str) -> list:
+    from onecard.library_cards import outbox
+
+    now = dt.datetime.now(dt.UTC)
+    return outbox.at_registration(
+        wiring.library_cards(), wiring.cipher(), profile, password, service.iso_millis(now), int(now.timestamp())
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -11,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from onecard import wiring
 from onecard.lifecycle import email_verification
 from onecard.models.lifecycle import EmailVerificationRequest, EmailVerified, VerificationSent
+from onecard.registration.service import iso_millis
 from onecard.web.auth import current_session
 
 router = Router()
@@ -30,7 +32,16 @@ def verification_dependencies() -> email_verification.VerificationDependencies:
         mailer=wiring.mailer(),
         link_for=wiring.verification_link,
         rate_limit=verification_mail_budget,
+        on_verified=_provisional_patron,
     )
+
+
+def _provisional_patron(reader_id: str, now: dt.datetime) -> list:
+    from onecard.library_cards import outbox
+
+    if not wiring.library_cards_enabled():
+        return []
+    return outbox.at_verification(wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp()))
 
 
 @router.post(

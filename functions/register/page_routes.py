@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape as html_escape
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
@@ -69,41 +70,83 @@ class Page:
     current: str | None = None  # which navigation entry is this page: "register" or "study"
     study_href: str = "/login"
     consent_dialog: bool = False
+    title_en: str = ""  # the title once the reader switches to English
+    public_menu: bool = True  # the staff page has none: a counter PC is not for leaving the sign-in
 
+
+LIBRARY_EN = "Taipei Public Library"
+CARD_SCRIPTS = ("barcode.js", "library-card.js", "card.js")
 
 PAGES = {
-    "/": Page("index.html", "臺北市立圖書館 網路辦證與個人書房", ("i18n.js",)),
+    "/": Page(
+        "index.html",
+        "臺北市立圖書館 網路辦證與個人書房",
+        ("i18n.js",),
+        title_en=f"{LIBRARY_EN}: online card application and my library account",
+    ),
     "/register": Page(
         "register.html",
         "網路辦證 - 臺北市立圖書館",
         ("i18n.js", "common.js", "register.js"),
         current="register",
         consent_dialog=True,
+        title_en=f"Apply for a library card - {LIBRARY_EN}",
     ),
     "/login": Page(
-        "login.html", "個人書房登入 - 臺北市立圖書館", ("i18n.js", "common.js", "login.js"), current="study"
+        "login.html",
+        "個人書房登入 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "login.js"),
+        current="study",
+        title_en=f"Log in to my library account - {LIBRARY_EN}",
     ),
     "/email-verification": Page(
-        "email-verification.html", "電子信箱驗證 - 臺北市立圖書館", ("i18n.js", "common.js", "verify-email.js")
+        "email-verification.html",
+        "電子信箱驗證 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "verify-email.js"),
+        title_en=f"Verify your e-mail address - {LIBRARY_EN}",
     ),
     "/password-reset": Page(
         "password-reset.html",
         "忘記密碼 - 臺北市立圖書館",
         ("i18n.js", "common.js", "password-reset.js"),
         current="study",
+        title_en=f"Forgot your password - {LIBRARY_EN}",
     ),
     "/password-reset/new": Page(
-        "new-password.html", "設定新密碼 - 臺北市立圖書館", ("i18n.js", "common.js", "new-password.js"), current="study"
+        "new-password.html",
+        "設定新密碼 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "new-password.js"),
+        current="study",
+        title_en=f"Choose a new password - {LIBRARY_EN}",
     ),
     "/me": Page(
         "me.html",
         "個人書房 - 臺北市立圖書館",
-        ("i18n.js", "common.js", "me.js"),
+        ("i18n.js", "common.js", *CARD_SCRIPTS, "me.js"),
         current="study",
         study_href="/me",
         consent_dialog=True,
+        title_en=f"My library account - {LIBRARY_EN}",
+    ),
+    "/card": Page(
+        "card.html",
+        "我的借閱證 - 臺北市立圖書館",
+        ("i18n.js", "common.js", *CARD_SCRIPTS),
+        current="study",
+        study_href="/me",
+        title_en=f"My library card - {LIBRARY_EN}",
+    ),
+    "/me/data": Page(
+        "data-copy.html",
+        "我的個人資料副本 - 臺北市立圖書館",
+        ("i18n.js", "common.js", "data-copy.js"),
+        current="study",
+        study_href="/me",
+        title_en=f"A copy of my personal data - {LIBRARY_EN}",
     ),
 }
+# The card page's service worker controls /card only (it lives among the assets, so it must be allowed that scope).
+WORKER_SCOPES = {"card-worker.js": "/card"}
 
 
 @lru_cache(maxsize=64)
@@ -116,11 +159,12 @@ def _navigation(page: Page) -> str:
         current = ' aria-current="page"' if page.current == name else ""
         return f'      <li><a href="{href}"{current} data-i18n="{key}">{label}</a></li>'
 
+    entries = [
+        entry("/register", "nav_register", "網路辦證", "register"),
+        entry(page.study_href, "nav_study", "個人書房", "study"),
+    ]
     return "\n".join(
-        [
-            entry("/register", "nav_register", "網路辦證", "register"),
-            entry(page.study_href, "nav_study", "個人書房", "study"),
-        ]
+        ['  <nav aria-label="主要選單" data-i18n-aria="nav_main">', "    <ul>", *entries, "    </ul>", "  </nav>"]
     )
 
 
@@ -134,8 +178,9 @@ def compose(page: Page) -> str:
     scripts = "\n".join(f'<script src="/assets/{name}" defer></script>' for name in page.scripts)
     parts = {
         "{{title}}": page.title,
+        "{{title_en}}": html_escape(page.title_en, quote=True),
         "{{scripts}}": scripts,
-        "{{nav}}": _navigation(page),
+        "{{nav}}": _navigation(page) if page.public_menu else "",
         "{{main}}": _read(PAGES_DIR / page.main).rstrip("\n"),
         "{{after_main}}": _read(PAGES_DIR / "consent-dialog.html") if page.consent_dialog else "",
     }
@@ -146,9 +191,10 @@ def compose(page: Page) -> str:
 
 
 def _file_response(path: Path, cache_control: str) -> Response[str]:
-    return Response(
-        200, CONTENT_TYPES[path.suffix], _read(path), headers={**PAGE_HEADERS, "Cache-Control": cache_control}
-    )
+    headers = {**PAGE_HEADERS, "Cache-Control": cache_control}
+    if path.name in WORKER_SCOPES:
+        headers |= {"Service-Worker-Allowed": WORKER_SCOPES[path.name], "Cache-Control": PAGE_CACHE}
+    return Response(200, CONTENT_TYPES[path.suffix], _read(path), headers=headers)
 
 
 def _page(path: str) -> Response[str]:

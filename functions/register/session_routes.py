@@ -18,6 +18,7 @@ from onecard.consent.revisions import outdated_agreements
 from onecard.domain.issues import FieldIssue
 from onecard.domain.people import TAIPEI
 from onecard.infra.readers_repository import reader_key
+from onecard.library_cards.patron_record import without_a_provisional_card
 from onecard.links.requests import link_key
 from onecard.mail import notices as mail_notices
 from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
@@ -60,8 +61,10 @@ def _refresh_actions(profile: dict, patron) -> tuple[list[dict], dict]:
     """What the library system's answer changes in a known card holder's record, as actions for the login's write."""
     now = dt.datetime.now(dt.UTC)
 
-    def guard(profile: dict, fields: dict) -> dict:  # a correction written to the library system after this answer
-        return library_record.refreshed_fields(profile, fields, now, patron.mobile)
+    # What the library system may change: contact data only where it is newer than the reader's own correction
+    # there (library_record), and no card while the application's patron is provisional (library_cards).
+    def guard(profile: dict, fields: dict) -> dict:
+        return without_a_provisional_card(profile, library_record.refreshed_fields(profile, fields, now, patron.mobile))
 
     refreshed = library_refresh.refresh_with(patron, now, guard)(profile)
     if refreshed is None:
@@ -87,6 +90,20 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         library=library_system_or_503,
         adopt_patron=_adopt_patron,
         refresh_actions=_refresh_actions,
+        password_wanted=_password_to_the_library_system,
+    )
+
+
+def _password_to_the_library_system(reader_id: str, password: str, password_hash: str) -> None:
+    """A reader brought into the library system by the operators' command logged in: their password goes there."""
+    from onecard.library_cards.migration import password_at_first_login
+
+    now = dt.datetime.now(dt.UTC)
+    cards = wiring.library_cards()
+    cards.commit(
+        password_at_first_login(
+            cards, wiring.cipher(), reader_id, password, password_hash, iso_millis(now), int(now.timestamp())
+        )
     )
 
 

@@ -15,7 +15,13 @@ from register.page_routes import CONTENT_SECURITY_POLICY, CONTENT_TYPES, PAGE_CA
 
 router = Router()
 
-STAFF_PAGE = Page("staff.html", "館員作業 - 臺北市立圖書館", ("i18n.js", "common.js", "staff.js"))
+STAFF_PAGE = Page(
+    "staff.html",
+    "館員作業 - 臺北市立圖書館",
+    ("i18n.js", "common.js", "qrcode.js", "staff.js"),
+    title_en="Staff desk - Taipei Public Library",
+    public_menu=False,
+)
 
 
 def sign_in_endpoint() -> str:

@@ -13,14 +13,21 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.consent.receipts import Channel
 from onecard.domain.identity import IdType
+from onecard.library_cards import LIBRARY_SYSTEM_PARTNER as LIBRARY_SYSTEM
+from onecard.library_cards import outbox as library_outbox
+from onecard.library_cards.status import status_of
 from onecard.lifecycle import counter
 from onecard.links.requests import WAITING, release_actions
+from onecard.links.retry_policy import PartnerHealth
 from onecard.links.withdrawal import withdraw_open_links
 from onecard.models.lifecycle import (
     Activated,
     ActivationRequest,
     AuditEntry,
     AuditTrail,
+    GuardianCheck,
+    GuardianCheckResult,
+    LibrarySystemStatus,
     LookupPurpose,
     Review,
     ReviewDecided,
@@ -31,6 +38,7 @@ from onecard.models.lifecycle import (
 from onecard.models.links import PartnerState, PartnerStateList
 from onecard.readers.library_access import ask_library
 from onecard.registration.service import iso_millis
+from onecard.web import problems
 from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 
 router = Router()
@@ -62,12 +70,55 @@ def _deps() -> counter.CounterDependencies:
         decrypt_register_number=lambda profile: cipher.decrypt(
             profile["household"]["register_number_encrypted"], associated_data=f"{profile['reader_id']}:register_number"
         ),
+        decrypt_guardian_id_number=lambda profile: cipher.decrypt(
+            profile["guardian"]["id_number_encrypted"], associated_data=f"{profile['reader_id']}:guardian_id_number"
+        ),
         release_waiting_links=_release_waiting_links,
         withdraw_waiting_links=lambda reader_id, at: withdraw_open_links(
             reader_id, at, channel=Channel.SYSTEM, decided_by="library"
         ),
-        library_holder=lambda barcode: ask_library(lambda library: library.find_patron(barcode)),
+        library_holder=_library_holder,
+        **(_library_card_steps() if wiring.library_cards_enabled() else {}),
     )
+
+
+def _library_holder(barcode: str):
+    """Who the library system knows by this barcode. Where new cards are written there, a library system that cannot
+    answer does not stop the counter (issue 27): the card's upgrade is a write of its own, which the library system
+    refuses for a barcode it holds already, and the counter is shown that refusal; without that door the counter
+    waits for the answer (503)."""
+    try:
+        return ask_library(lambda library: library.find_patron(barcode))
+    except problems.ServiceUnavailable:
+        if not wiring.library_cards_enabled():
+            raise
+        return None
+
+
+def _library_card_steps() -> dict:
+    """What the activation and a review decision tell the library system (where the stack has its REST door)."""
+    return {
+        "library_card_actions": lambda reader_id, now: library_outbox.at_activation(
+            wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp())
+        ),
+        "after_review": lambda reader_id, decision, at: library_outbox.after_review(
+            wiring.library_cards(), reader_id, decision, at, int(dt.datetime.now(dt.UTC).timestamp())
+        ),
+    }
+
+
+def _library_system(reader_id: str) -> LibrarySystemStatus | None:
+    """Whether the library system has the application (None where new cards are not written there)."""
+    from onecard.infra.partner_health import PartnerBreakers
+
+    if not wiring.library_cards_enabled():
+        return None
+
+    item, health_items = wiring.library_cards().state_with_health(
+        reader_id, settings().sessions_table, PartnerBreakers.key(LIBRARY_SYSTEM)
+    )
+    health = PartnerBreakers.health_of([LIBRARY_SYSTEM], health_items)[LIBRARY_SYSTEM]
+    return LibrarySystemStatus(**vars(status_of(item, health)))
 
 
 @router.get(
@@ -86,6 +137,7 @@ def find_application(
 ) -> StaffApplication:
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
     record = counter.find_application(id_type, id_number, purpose, staff, _deps())
+    record["library_system"] = _library_system(record["reader_id"])
     return StaffApplication(**{k: v for k, v in record.items() if k in StaffApplication.model_fields})
 
 
@@ -104,9 +156,29 @@ def activate(
     reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[ActivationRequest, Body()]
 ) -> Activated:
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
-    return Activated(
-        **counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
-    )
+    done = counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
+    # The upgrade left with the activation: it waits until the library-card worker has written it.
+    if not wiring.library_cards_enabled():
+        return Activated(**done)
+    waiting = status_of({"pending": "upgrade", "waiting_since": done["activated_at"]}, PartnerHealth())
+    return Activated(**done, library_system=LibrarySystemStatus(**vars(waiting)))
+
+
+@router.post(
+    "/v1/staff/readers/<reader_id>/guardian-check",
+    summary="Counter: is the adult present a minor applicant's guardian (the ID number on their document)",
+    tags=["館員"],
+    responses={
+        **STAFF_RESPONSES,
+        404: {"description": "No such reader"},
+        409: {"description": "The application names no guardian"},
+    },
+)
+def check_guardian(
+    reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[GuardianCheck, Body()]
+) -> GuardianCheckResult:
+    staff_member(router, LOOK_UP_AND_ACTIVATE)
+    return GuardianCheckResult(matches=counter.guardian_matches(reader_id, request.id_number, _deps()))
 
 
 @router.get(

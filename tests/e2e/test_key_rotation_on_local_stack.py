@@ -18,7 +18,7 @@ import requests
 from onecard.captcha import solve
 from onecard.security.identity_indexes import version_of
 from tests.support.applications import new_national_id, personal_application
-from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, ROOT, free_port, start_stack
+from tests.support.running_stack import ONE_ADDRESS_MANY_CLIENTS, ROOT, eventually, free_port, start_stack
 
 
 def register(url: str, number: str) -> requests.Response:
@@ -88,7 +88,12 @@ def test_a_blind_index_rotation_under_traffic_locks_nobody_out_and_registers_no_
             assert register(running.url, number).status_code == 201
         traffic = Traffic(running.url, readers)
         traffic.start()
-        time.sleep(2)
+        # Waiting for traffic, not for a duration: each kind of request has been answered before the rotation.
+        eventually(
+            lambda: traffic.outcomes["register 201"] and traffic.outcomes["duplicate 409"],
+            seconds=120,
+            what="traffic of every kind before the rotation",
+        )
         environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
 
         started = time.monotonic()
@@ -116,7 +121,13 @@ def test_a_blind_index_rotation_under_traffic_locks_nobody_out_and_registers_no_
             check=False,
         )
         took = time.monotonic() - started
-        time.sleep(2)  # traffic after the rotation, under the new version only
+        # Traffic after the rotation, under the new version only: three more rounds of each kind of request.
+        after = sum(traffic.outcomes.values())
+        eventually(
+            lambda: sum(traffic.outcomes.values()) >= after + 12 or traffic.failures,
+            seconds=120,
+            what="traffic after the rotation",
+        )
         traffic.stop.set()
         traffic.join(timeout=60)
 

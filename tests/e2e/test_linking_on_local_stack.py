@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from collections import Counter
 
+import pytest
 import requests
 
 from onecard.captcha import solve
@@ -137,10 +138,12 @@ def card_holder_session(stack, holder: dict[str, str], by_barcode: bool) -> tupl
     return http, login.json()["reader_id"]
 
 
-def test_with_thirty_percent_5xx_two_hundred_card_holders_links_all_end_active_and_each_is_seen_once(stack):
+def card_holders_link_while_the_partner_fails_thirty_percent(stack, count: int, seconds: float) -> None:
+    """``count`` card holders log in (half by barcode) and link with ntpc while it answers 30 % of calls with 5xx:
+    every link ends active, the partner saw each reader once, and the failures were tried again."""
     from concurrent.futures import ThreadPoolExecutor
 
-    holders = card_holders(200)
+    holders = card_holders(count)
     added = requests.post(f"{stack.simulator_url}/_control/ils/patrons", json={"patrons": holders}, timeout=30)
     assert added.status_code == 201, added.text
     started = time.time()
@@ -168,18 +171,32 @@ def test_with_thirty_percent_5xx_two_hundred_card_holders_links_all_end_active_a
             for http, _ in sessions
             for link in http.get(f"{stack.url}/v1/readers/me/links", timeout=10).json()["links"]
         )
-        return outcome == {"active": 200}
+        return outcome == {"active": count}
 
-    eventually(all_active, seconds=240, what=lambda: f"every link becoming active (statuses: {dict(outcome)})")
+    eventually(all_active, seconds=seconds, what=lambda: f"every link becoming active (statuses: {dict(outcome)})")
     ntpc = partner_view(stack, "ntpc")
     seen = [s for s in ntpc["seen"] if s["action"] == "link"]
     counts = Counter(s["reader_id"] for s in seen)
-    assert len({reader_id for _, reader_id in sessions}) == 200
+    assert len({reader_id for _, reader_id in sessions}) == count
     assert {counts[reader_id] for _, reader_id in sessions} == {1}
     failed = [r for r in ntpc["refused"] if r["action"] == "link" and r["status"] >= 500 and r["at"] >= started]
     answered = [s for s in seen if s["at"] >= started]
-    assert 0.15 < len(failed) / (len(failed) + len(answered)) < 0.45, (len(failed), len(answered))
+    if count >= 100:  # enough calls for the share to say something of the simulator's rate
+        assert 0.15 < len(failed) / (len(failed) + len(answered)) < 0.45, (len(failed), len(answered))
+    else:  # at least one failure, tried again (none in 20 calls at 30 %: once in about 1,250 runs)
+        assert failed, "the partner failed no call"
     faults(stack, "ntpc")
+
+
+# Twenty readers prove what two hundred did: each link is retried past 5xx to active and the partner sees each reader
+# once; the number only made it a load run (its many retries back off for minutes), which `make load` keeps.
+def test_with_thirty_percent_5xx_twenty_card_holders_links_all_end_active_and_each_is_seen_once(stack):
+    card_holders_link_while_the_partner_fails_thirty_percent(stack, 20, seconds=120)
+
+
+@pytest.mark.load
+def test_with_thirty_percent_5xx_two_hundred_card_holders_links_all_end_active_and_each_is_seen_once(stack):
+    card_holders_link_while_the_partner_fails_thirty_percent(stack, 200, seconds=600)
 
 
 def test_a_linked_readers_correction_is_sent_on_to_the_partner(stack):

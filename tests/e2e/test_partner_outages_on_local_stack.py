@@ -4,7 +4,6 @@ a second."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -64,7 +63,6 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
     faults(stack, "ntpc", error_rate=1.0)
     readers = [link_request(stack, "ntpc") for _ in range(4)]
     eventually(lambda: staff_partners(stack)["ntpc"]["state"] == "down", seconds=30, what="ntpc marked down")
-    marked_down = time.time() + 0.5  # calls that had passed the breaker before it tripped are under way until then
     down = staff_partners(stack)["ntpc"]
     assert down["down_since"] and down["rate_per_second"] == 20 and down["backlog"] >= 1
     http = readers[0][0]
@@ -72,8 +70,8 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
     assert link_of(stack, http, "ntpc")["status"] == "pending"
 
     time.sleep(16)  # longer than the old five tries took at a base of 1 s (1 + 2 + 4 + 8)
-    back_at = time.time()
     faults(stack, "ntpc")
+    back_at = time.time()  # once the simulator has taken the change: no call refused after it
 
     eventually(
         lambda: all(link_of(stack, h, "ntpc")["status"] == "active" for h, _, _ in readers),
@@ -85,10 +83,12 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
     assert dead_letter_count(emulation) == 0
     ours = {request_id for _, _, request_id in readers}
     refused = sorted(r["at"] for r in partner_view(stack, "ntpc")["refused"] if r["request_id"] in ours)
-    # Once the breaker has tripped: probes only, one every PROBE_SECONDS.
-    probes = [at for at in refused if at > marked_down]
-    assert len(probes) >= 4 and all(b - a >= PROBE_SECONDS - 0.1 for a, b in itertools.pairwise(probes))
-    assert all(at < back_at + 0.5 for at in refused)
+    # Counted, not timed (a call that passed the breaker just before it tripped may arrive late on a busy machine):
+    # the four requests' first deliveries (a call and its quick second try each) trip it, then probes only, one a
+    # probe period at most; each probe's spacing is proven in simulated time (tests/integration/test_link_worker.py).
+    before_the_trip = 4 * 2
+    assert 3 + 2 <= len(refused) <= before_the_trip + (back_at - refused[0]) / PROBE_SECONDS + 1, refused
+    assert all(at < back_at for at in refused)
 
 
 def test_held_requests_go_out_no_faster_than_the_partners_rate_with_two_workers(small_stack):

@@ -80,7 +80,7 @@ def test_a_reader_downloads_a_copy_of_their_data(stack, page):
     log_in(page, stack, reader)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="下載我的資料").click()
+        page.get_by_role("link", name="機器可讀格式（JSON）").click()
 
     assert re.fullmatch(r"tpml-reader-data-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename)
     copy = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
@@ -212,7 +212,7 @@ def test_an_existing_card_holder_logs_in_with_the_card_barcode_and_enables_the_o
     page.get_by_label("密碼").fill("book5678")
     page.get_by_role("button", name="登入").click()
     page.wait_for_url(f"{stack.url}/me")
-    expect(page.get_by_text("王美玲")).to_be_visible()
+    expect(page.locator("#profile").get_by_text("王美玲")).to_be_visible()
     expect(page.get_by_text("本館圖書館系統管理")).to_be_attached()  # where to change the password
 
     page.get_by_role("button", name="啟用雙北市立圖書館一證通用服務").click()

@@ -57,8 +57,8 @@ def test_a_personal_application_with_a_link_can_be_completed_by_keyboard_alone(s
     tab_to(page, page.get_by_label("同通訊地址"))
     page.keyboard.press("Space")
     expect(page.get_by_label("戶籍縣市")).to_be_hidden()
-    type_into(page, page.get_by_label("電子信箱"), "reader@example.com")
     type_into(page, page.get_by_label("行動電話"), "0912345678")
+    type_into(page, page.get_by_label("電子信箱"), "reader@example.com")
     choose_radio(page, page.get_by_role("group", name="結合新北市圖借閱證"), "本人已詳閱並同意個資同意書")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
@@ -74,9 +74,9 @@ def test_a_personal_application_with_a_link_can_be_completed_by_keyboard_alone(s
 
     success = page.get_by_role("region", name="申請已送出")
     expect(success).to_be_focused()
-    expect(success).to_contain_text("個人證")
+    expect(success).to_contain_text("個人借閱證")
     expect(success.locator("#next-steps")).to_contain_text("櫃檯")
-    expect(success.locator("#link-statuses")).to_contain_text("結合新北市圖借閱證")
+    expect(success.locator("#link-statuses")).to_contain_text("新北市立圖書館")
     known = requests.get(
         f"{stack.url}/v1/readers/availability", params={"id_type": "national_id", "id_number": id_number}, timeout=5
     ).json()
@@ -97,7 +97,8 @@ def test_a_family_application_asks_for_the_household_and_offers_no_links(stack, 
 
     success = page.get_by_role("region", name="申請已送出")
     expect(success).to_be_focused()
-    expect(success).to_contain_text("家庭證")
+    expect(success).to_contain_text("家庭借閱證")
+    expect(success.locator("#next-steps")).to_contain_text("戶口名簿")  # what a family card brings to the counter
 
 
 def test_a_form_with_several_mistakes_shows_each_next_to_its_field_and_in_a_summary(stack, page):
@@ -241,4 +242,4 @@ def test_reference_data_in_another_shape_leaves_the_form_working_without_a_scrip
         expect(mailing_cities.filter(has_text="臺北市")).to_have_count(1)
     else:
         expect(mailing_cities).to_have_count(1)
-        expect(passport_countries.filter(has_text="Japan (JP)")).to_have_count(1)
+        expect(passport_countries.filter(has_text="日本 (JP)")).to_have_count(1)  # named in the page's language

@@ -164,12 +164,14 @@ def test_a_whole_counter_shift(shift_stack, page, browser, tmp_path):
     expect(details).to_contain_text(applicant["id_number"])
     expect(details).to_contain_text("林櫃檯")
     expect(details).to_contain_text(applicant["birth_date"])
+    expect(details).to_contain_text("尚未送出")  # the library system has it not yet: the e-mail is unverified
     assert is_focused(page.get_by_label("借閱證條碼（掃描）"))  # the next scan goes to the barcode
     photograph(page, "counter")
     assert is_focused(page.get_by_label("借閱證條碼（掃描）"))
     assert moda_fails_as_drawn(page, stack, tmp_path) == []
     page.keyboard.type("TP77000001\n")
     expect(page.get_by_role("status")).to_contain_text("已啟用借閱證 TP77000001")
+    expect(page.get_by_role("status")).to_contain_text("等待升級為正式借閱證")  # the library system's write waits
     expect(page.get_by_label("申請人證號（可用掃描器讀取）")).to_be_focused()
 
     # The same applicant again, and a barcode already used, say so plainly.

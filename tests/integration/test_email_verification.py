@@ -4,8 +4,10 @@ address changes."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from onecard.domain.people import TAIPEI
+from tests.support.applications import new_national_id
 from tests.support.captcha import solved_captcha
 from tests.support.lifecycle import apply, log_in, mail_to, token_in, unique_person
 
@@ -21,6 +23,49 @@ def test_an_application_answers_its_status_and_deadline_and_mails_a_link_to_its_
     [message] = mail_to(read_mail, "lin.apply@example.com")
     assert "驗證" in message["subject"] and "verify" in message["subject"] and message["sent_at"]
     assert "/email-verification?token=" in message["text"]
+
+
+def test_one_mail_confirms_the_application_what_to_bring_by_when_and_where_without_a_bare_token(api, read_mail):
+    _, personal = apply(api, email="confirm.personal@example.com", **unique_person())
+    [message] = mail_to(read_mail, "confirm.personal@example.com")
+
+    text = message["text"]
+    assert personal["verify_by"] in message["subject"] and personal["verify_by"] in text
+    assert personal["reader_id"] in text and "個人借閱證" in text and "a personal library card" in text
+    assert "身分證件正本" in text and "identity document" in text and "服務櫃檯" in text and "counter" in text
+    assert "戶口名簿" not in text and "法定代理人本人陪同" not in text
+    token = token_in(message)
+    assert text.count(token) == 1  # only inside the link: the page it opens has nowhere to type it
+    assert "驗證碼" not in text
+
+
+def test_the_confirmation_of_a_minor_asks_for_the_guardian_and_of_a_family_card_for_the_household_register(
+    api, read_mail
+):
+    ten_years_ago = dt.datetime.now(TAIPEI).date().replace(year=dt.datetime.now(TAIPEI).year - 10, day=1)
+    guardian = {"name": "林大明", "relationship": "father", "id_number": new_national_id(), "phone": "0912345678"}
+    _, minor = apply(
+        api,
+        email="confirm.minor@example.com",
+        birth_date=ten_years_ago.isoformat(),
+        guardian=guardian,
+        **unique_person(),
+    )
+    [to_minor] = mail_to(read_mail, "confirm.minor@example.com")
+    assert "法定代理人本人陪同" in to_minor["text"] and "legal guardian in person" in to_minor["text"]
+
+    household = {
+        "register_number": f"F{secrets.randbelow(10**7):07d}",
+        "head_name": "陳大華",
+        "head_id_number": new_national_id(),
+    }
+    taipei_home = {"city": "臺北市", "district": "大安區", "street": "建國南路二段 125 號"}
+    _, family = apply(
+        api, email="confirm.family@example.com", card_type="family", mailing_address=taipei_home, household=household
+    )
+    [to_family] = mail_to(read_mail, "confirm.family@example.com")
+    assert "戶口名簿" in to_family["text"] and "家庭借閱證" in to_family["text"]
+    assert minor["verify_by"] in to_minor["text"] and family["verify_by"] in to_family["text"]
 
 
 def test_the_link_verifies_the_address_once_and_a_second_use_is_refused_as_used(api, read_mail):

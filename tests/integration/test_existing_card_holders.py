@@ -126,7 +126,11 @@ def test_a_library_system_that_does_not_answer_is_a_503_not_a_wrong_password_and
     assert login(api, CHEN).status == 201  # nothing was counted towards a lock
 
 
-def test_a_slow_library_system_answers_503_within_the_timeout(api, library):
+def test_a_slow_library_system_answers_503_within_the_timeout(api, library, monkeypatch):
+    from onecard import wiring
+
+    monkeypatch.setenv("ILS_TIMEOUT_SECONDS", "0.5")
+    wiring.reset()
     library.set_faults(latency_ms=1500)
 
     assert login(api, CHEN).status == 503
@@ -293,9 +297,14 @@ def test_the_counter_refuses_a_barcode_the_library_system_already_gave_a_card_ho
     assert activate_with(staff, accepted["reader_id"], "TP91234567").status == 200  # a new card is handed over
 
 
-def test_the_counter_hands_over_no_card_while_the_library_system_cannot_say_whether_it_holds_it(api, staff, library):
+def test_the_counter_hands_over_no_card_while_the_library_system_cannot_say_whether_it_holds_it(
+    api, staff, library, monkeypatch
+):
+    from onecard import wiring
     from tests.support.lifecycle import apply, unique_person
 
+    monkeypatch.delenv("ILS_REST_BASE_URL")  # a stack whose library system is reached over SIP2 only
+    wiring.reset()
     applicant, accepted = apply(api, **unique_person())
     library.set_faults(down=True)
 

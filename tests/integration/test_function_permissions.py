@@ -65,6 +65,17 @@ NOT_EXERCISED = {
             "sqs:ReceiveMessage",
         )
     },
+    **{
+        ("LibraryCardWorkerFunction", action, "LibraryCardQueue"): "made by the event source mapping with the "
+        "function's role"
+        for action in (
+            "sqs:ChangeMessageVisibilityBatch",
+            "sqs:DeleteMessage",
+            "sqs:DeleteMessageBatch",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        )
+    },
 }
 
 

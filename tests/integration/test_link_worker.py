@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
+import math
 
 import pytest
 
@@ -12,7 +12,7 @@ from devstack.functions import LambdaContext, load_module
 from partner_simulator.core import SimulatedPartners
 from tests.integration.test_partner_callbacks import pending_link
 from tests.support.flows import sqs_records
-from tests.support.running_stack import eventually
+from tests.support.simulated_time import SimulatedDelivery, TimedPartners
 
 
 @pytest.fixture
@@ -98,13 +98,14 @@ def test_a_partner_that_fails_past_the_time_budget_ends_failed_and_in_the_dead_l
         LINK_RETRY_FOR_SECONDS=2,
         PARTNER_TRIP_AFTER_FAILURES=100,
     )
+    simulated = SimulatedDelivery(aws, [worker], monkeypatch)
+    timed = TimedPartners(partners, simulated.clock)
+    monkeypatch.setattr(worker, "partner", lambda: timed)
     request_id = pending_link(api)
     aws.client("sqs").send_message(QueueUrl=queue(aws), MessageBody=outbox_message(aws, request_id))
 
-    eventually(
-        lambda: deliver(aws, worker) is not None and my_link(api)["status"] == "failed",
-        seconds=15,
-        what="the link failing once its budget is spent",
+    simulated.run_until(
+        lambda: my_link(api)["status"] == "failed", within_seconds=10, what="the link failing once its budget is spent"
     )
 
     assert "Messages" not in aws.client("sqs").receive_message(
@@ -112,8 +113,8 @@ def test_a_partner_that_fails_past_the_time_budget_ends_failed_and_in_the_dead_l
     )
     in_dlq = aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
     assert json.loads(in_dlq["Messages"][0]["Body"])["request_id"] == request_id
-    tries = partners.partners["ntpc"].refused
-    assert len(tries) >= 4 and tries[-1]["at"] - tries[0]["at"] >= 1.5  # tried again and again within the budget
+    tries = timed.times("ntpc", "retry")
+    assert len(tries) >= 4 and tries[-1] - tries[0] >= 1.5  # tried again and again within the budget
     assert partners.partners["ntpc"].seen == []
 
 
@@ -137,6 +138,9 @@ def queue_requests(aws, partner, count, api):
     return request_ids
 
 
+OUTAGE_SECONDS = 30  # twice what the old five tries took at a base of 1 s (1 + 2 + 4 + 8)
+
+
 def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_ends_active_once_it_is_back(
     api, aws, worker, partners, monkeypatch
 ):
@@ -148,69 +152,57 @@ def test_a_partner_down_longer_than_five_tries_gets_only_probes_and_every_link_e
         PARTNER_TRIP_AFTER_FAILURES=2,
         PARTNER_PROBE_SECONDS=1,
     )
+    # One request a round, so that the calls before the breaker trips are as few as the rule allows.
+    simulated = SimulatedDelivery(aws, [worker], monkeypatch, batch_size=1)
+    timed = TimedPartners(partners, simulated.clock)
+    monkeypatch.setattr(worker, "partner", lambda: timed)
     ntpc = partners.partners["ntpc"]
     ntpc.faults.error_rate = 1.0
     request_ids = queue_requests(aws, "ntpc", 4, api)
 
-    down_for = time.monotonic() + 6
-    while time.monotonic() < down_for:
-        deliver(aws, worker)
-        time.sleep(0.05)
-    back_at = time.time()
+    simulated.run_for(OUTAGE_SECONDS)
+    back_at = simulated.clock.time()
     ntpc.faults.error_rate = 0.0
-    eventually(
-        lambda: deliver(aws, worker) is not None and set(link_items(aws, "ntpc").values()) == {"active"},
-        seconds=20,
-        what=lambda: f"every link active (now {link_items(aws, 'ntpc')})",
+    simulated.run_until(
+        lambda: set(link_items(aws, "ntpc").values()) == {"active"},
+        within_seconds=10,
+        what=f"every link active (now {link_items(aws, 'ntpc')})",
     )
 
     assert set(link_items(aws, "ntpc")) == set(request_ids)
     assert "Messages" not in aws.client("sqs").receive_message(QueueUrl=aws.resources.queue_urls["LinkDeadLetterQueue"])
-    refused = sorted(r["at"] for r in ntpc.refused)
-    # The first batch calls (each request and its quick second try, spread over up to ~1.5 s on a busy machine)
-    # before the breaker trips; after that, one probe a second.
-    first_batch = [at for at in refused if at - refused[0] < 2.0]
-    probes = [at for at in refused if at - refused[0] >= 2.0]
-    assert len(first_batch) <= 8 + 2  # and the first probes, one a second
-    assert len(refused) <= 8 + 7, "calls beyond the first batch and one probe a second while down"
-    assert len(probes) >= 3, "the outage outlasted more than the old five tries"
-    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(probes))
+    refused = timed.times("ntpc", "retry")
+    # The first two requests call (each with its quick second try) and trip the breaker; after that, probes only,
+    # one a probe period at most, for as long as the outage lasts.
+    before_the_trip, probes = refused[:4], refused[4:]
+    assert before_the_trip[-1] - before_the_trip[0] < 2
+    assert OUTAGE_SECONDS / 2 <= len(probes) <= OUTAGE_SECONDS + 1
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(probes))
     assert all(at < back_at for at in refused)
     assert sorted(s["request_id"] for s in ntpc.seen) == sorted(request_ids)
 
 
 def test_two_workers_never_call_a_partner_faster_than_its_rate(api, aws, partners, monkeypatch):
-    import threading
     from collections import Counter
 
     configure(monkeypatch, PARTNER_RATE_LIMITS="ntpc=20,klcpl=3,taipei-card=20")
     workers = [load_module(aws.specs["LinkWorkerFunction"]) for _ in range(2)]
+    simulated = SimulatedDelivery(aws, workers, monkeypatch)
+    timed = TimedPartners(partners, simulated.clock)
     for module in workers:
-        monkeypatch.setattr(module, "partner", lambda: partners)
-    request_ids = queue_requests(aws, "klcpl", 15, api)
-    stop = threading.Event()
+        monkeypatch.setattr(module, "partner", lambda: timed)
+    # Three seconds' worth at klcpl's 3 a second (each request costs a registration, an activation and a login).
+    request_ids = queue_requests(aws, "klcpl", 9, api)
 
-    def work(module):
-        while not stop.is_set():
-            deliver(aws, module)
-            time.sleep(0.02)
+    simulated.run_until(
+        lambda: set(link_items(aws, "klcpl").values()) == {"active"},
+        within_seconds=30,
+        what=f"every link active (now {Counter(link_items(aws, 'klcpl').values())})",
+    )
 
-    threads = [threading.Thread(target=work, args=(module,)) for module in workers]
-    for thread in threads:
-        thread.start()
-    try:
-        eventually(
-            lambda: set(link_items(aws, "klcpl").values()) == {"active"},
-            seconds=60,
-            what=lambda: f"every link active (now {Counter(link_items(aws, 'klcpl').values())})",
-        )
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-
-    per_second = Counter(int(s["at"]) for s in partners.partners["klcpl"].seen)
+    per_second = Counter(math.floor(at) for at in timed.times("klcpl"))
     assert max(per_second.values()) <= 3, per_second
+    assert len(per_second) >= 3
     assert sorted(s["request_id"] for s in partners.partners["klcpl"].seen) == sorted(request_ids)
 
 

@@ -43,7 +43,7 @@ def test_the_local_sink_keeps_every_message_and_lists_the_newest_first(tmp_path)
 
 
 def test_the_verification_message_is_in_chinese_and_english_with_the_link():
-    message = messages.verification("r@example.com", "https://library.example/email-verification?token=abc", "abc", 24)
+    message = messages.verification("r@example.com", "https://library.example/email-verification?token=abc", 24)
 
     assert "請於 24 小時內" in message.text and "within 24 hours" in message.text
     assert "https://library.example/email-verification?token=abc" in message.text

@@ -19,6 +19,13 @@ LOOKUP = {"id_type": "national_id", "id_number": "A123456789"}
 STAFF_ROUTES = [
     ("GET", "/v1/staff/applications", None, LOOKUP, {"counter", "supervisor"}),
     ("POST", f"/v1/staff/readers/{READER}/activation", ACTIVATION, None, {"counter", "supervisor"}),
+    (
+        "POST",
+        f"/v1/staff/readers/{READER}/guardian-check",
+        {"id_number": "A123456789"},
+        None,
+        {"counter", "supervisor"},
+    ),
     ("GET", "/v1/staff/reviews", None, None, {"reviewer", "supervisor"}),
     ("POST", f"/v1/staff/reviews/{READER}", {"decision": "distinct"}, None, {"reviewer", "supervisor"}),
     ("GET", "/v1/staff/partners", None, None, {"supervisor"}),
@@ -293,7 +300,30 @@ def test_the_counter_sees_a_minors_guardian_without_any_sealed_number(api, staff
 
     assert found.status == 200, found.body
     assert found.json()["guardian"]["name"] == "林爸爸" and found.json()["guardian"]["relationship"] == "father"
+    assert found.json()["guardian"]["id_number_masked"] == "A12*****89"
+    assert "A123456789" not in found.body.decode()
     assert "encrypted" not in found.body.decode() and "ciphertext" not in found.body.decode()
+
+
+def test_the_counter_checks_the_adult_present_against_the_minors_guardian_by_their_id_number(api, staff):
+    guardian = {"name": "林爸爸", "relationship": "father", "id_number": "A123456789", "phone": "0922333444"}
+    _, accepted = apply(api, birth_date="2016-04-04", guardian=guardian, **unique_person())
+    check = f"/v1/staff/readers/{accepted['reader_id']}/guardian-check"
+
+    right = staff.post(check, {"id_number": " a123456789 "}, headers=STAFF)  # as typed or scanned
+    wrong = staff.post(check, {"id_number": "A223456788"}, headers=STAFF)
+    malformed = staff.post(check, {"id_number": "not a number"}, headers=STAFF)
+
+    assert right.status == 200 and right.json() == {"matches": True}, right.body
+    assert wrong.status == 200 and wrong.json() == {"matches": False}
+    assert malformed.status == 200 and malformed.json() == {"matches": False}
+    adult, adult_accepted = apply(api, **unique_person())
+    no_guardian = staff.post(
+        f"/v1/staff/readers/{adult_accepted['reader_id']}/guardian-check",
+        {"id_number": adult["id_number"]},
+        headers=STAFF,
+    )
+    assert no_guardian.status == 409 and no_guardian.json()["code"] == "no_guardian"
 
 
 def test_the_counter_sees_a_family_cards_household_register_number_and_head_but_not_the_heads_number(api, staff):

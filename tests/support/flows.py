@@ -232,6 +232,8 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
         partners=[{"partner": "ntpc", "document_sha256": ntpc}],
     )
     assert staff.post(f"/v1/staff/reviews/{copy['reader_id']}", {"decision": "duplicate"}, headers=STAFF).status == 200
+    guardian_check = f"/v1/staff/readers/{accepted['reader_id']}/guardian-check"
+    assert staff.post(guardian_check, {"id_number": body["id_number"]}, headers=STAFF).status == 409  # an adult's
     assert (
         staff.post(
             f"/v1/staff/readers/{accepted['reader_id']}/activation",
@@ -262,3 +264,6 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
         )
     summary = aws.invoke("ExpiryFunction", {"source": "aws.events", "detail-type": "Scheduled Event"})
     assert (summary["expired"], summary["reminded"]) == (1, 1), summary
+    from tests.support.library_cards import library_card_flow
+
+    library_card_flow(aws)  # the new cards' writes reach the library system (where the stack has its REST door)

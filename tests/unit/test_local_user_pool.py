@@ -81,3 +81,21 @@ def test_a_set_number_of_seconds_replaces_every_lifetime(cognito):
 
     assert result["ExpiresIn"] == 7
     assert {claims_of(result[t])["exp"] - claims_of(result[t])["iat"] for t in ("IdToken", "AccessToken")} == {7}
+
+
+def test_the_local_pool_accepts_a_code_of_the_step_that_just_ended_and_not_an_older_one():
+    import time
+
+    from cryptography.hazmat.primitives.twofactor import InvalidToken
+    from moto.cognitoidp import models
+    from moto.cognitoidp.utils import cognito_totp
+
+    from devstack.staff_accounts import _accept_the_previous_totp_step
+
+    _accept_the_previous_totp_step()
+    totp = cognito_totp(models.COGNITO_TOTP_MFA_SECRET)
+    now = time.time()
+
+    models.verify_totp(totp, totp.generate(int(now) - 30))  # read just before its step ended
+    with pytest.raises(InvalidToken):
+        models.verify_totp(totp, totp.generate(int(now) - 90))

@@ -29,6 +29,9 @@ class Settings(BaseModel):
     public_base_url: str = "http://127.0.0.1:3000"
     link_queue_url: str = ""
     link_dead_letter_queue_url: str = ""
+    library_card_queue_url: str = ""
+    library_card_dead_letter_queue_url: str = ""
+    card_valid_years: int = Field(default=2, ge=1, le=20)
     idempotency_table: str = "IdempotencyTable"
     ntpc_base_url: str = ""
     klcpl_base_url: str = ""

@@ -22,6 +22,7 @@ from onecard.sessions.store import SessionStore
 if TYPE_CHECKING:
     from onecard.ils import LibrarySystem
     from onecard.ils.records import PatronRecords
+    from onecard.infra.library_card_repository import LibraryCardRepository
     from onecard.infra.lifecycle_repository import LifecycleRepository
     from onecard.infra.partner_health import PartnerBreakers, PartnerRateCounter
     from onecard.links.status import LinkStatus
@@ -129,6 +130,19 @@ def lifecycle() -> LifecycleRepository:
     from onecard.infra.lifecycle_repository import LifecycleRepository
 
     return LifecycleRepository(client("dynamodb"), settings().readers_table)
+
+
+def library_cards_enabled() -> bool:
+    """Whether new cards are written to the library system: only where the stack has its REST door
+    (IlsRestBaseUrl); elsewhere an application's password stays here, as before."""
+    return bool(settings().ils_rest_base_url)
+
+
+@functools.cache
+def library_cards() -> LibraryCardRepository:
+    from onecard.infra.library_card_repository import LibraryCardRepository
+
+    return LibraryCardRepository(client("dynamodb"), settings().readers_table)
 
 
 MAIL_SINK_VARIABLE = "ONECARD_MAIL_SINK_DIR"
@@ -275,6 +289,7 @@ def reset() -> None:
         link_status,
         partner_client,
         lifecycle,
+        library_cards,
         mailer,
         partner_breakers,
         partner_rate_counter,

@@ -26,14 +26,17 @@
     }
     const text = await response.text();
     let parsed = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch (_) { parsed = { detail: text }; }
+    // Text that is not JSON is said only when it is plain text (a proxy's one line); an error page is not shown.
+    const plain = (response.headers.get("Content-Type") || "").startsWith("text/plain");
+    try { parsed = text ? JSON.parse(text) : null; } catch (_) { parsed = plain ? { detail: text.slice(0, 300) } : null; }
     return { status: response.status, body: parsed };
   }
 
-  /** Member `name` of a 200 answer's JSON object, or null: a failed request, an empty body, text that is not JSON
-   * or another object (an error page, another route's answer) all read as "not available". */
-  function jsonMember(answer, name) {
-    const body = answer.status === 200 ? answer.body : null;
+  /** Member `name` of the JSON object of an answer with the `expected` status (200 unless told), or null: another
+   * status, a failed request, an empty body, text that is not JSON or another object (an error page, another
+   * route's answer) all read as "not available". Every page reads the API's answers through this one helper. */
+  function jsonMember(answer, name, expected = 200) {
+    const body = answer && answer.status === expected ? answer.body : null;
     if (!body || typeof body !== "object" || Array.isArray(body)) return null;
     return body[name] === undefined ? null : body[name];
   }
@@ -73,6 +76,7 @@
     if (summary) {
       summary.hidden = true;
       summary.querySelector("ul").replaceChildren();
+      delete summary.querySelector("h2").dataset.errorCount;
     }
   }
 
@@ -114,7 +118,7 @@
         const link = document.createElement("a");
         link.href = `#${control.id}`;
         const name = anchor ? anchor.textContent.replace(/\s*\*\s*$/, "").trim() : "";
-        link.textContent = name ? `${name}：${error.message}` : error.message;
+        link.textContent = name ? `${name}${t("label_colon")}${error.message}` : error.message;
         link.addEventListener("click", (event) => { event.preventDefault(); control.focus(); });
         item.append(link);
       } else {
@@ -122,16 +126,26 @@
       }
       list.append(item);
     }
-    summary.querySelector("h2").textContent = t("n_errors", { n: items.length });
+    const heading = summary.querySelector("h2");
+    heading.dataset.errorCount = String(items.length);
+    heading.textContent = t("n_errors", { n: items.length });
     summary.hidden = false;
     summary.focus();
   }
 
   function problemErrors(body) {
-    const listed = body && Array.isArray(body.errors) ? body.errors : [];
-    const errors = listed.filter((e) => e && typeof e.message === "string");
+    const answer = { status: "problem", body };
+    const listed = jsonMember(answer, "errors", "problem");
+    const errors = (Array.isArray(listed) ? listed : []).filter((e) => e && typeof e.message === "string");
     if (errors.length) return errors;
-    return [{ field: "", message: (body && (body.detail || body.title)) || t("network_error") }];
+    return [{ field: "", message: problemText(answer) }];
+  }
+
+  /** The sentence of a refusal (its detail or title), or the network message when the answer has none. */
+  function problemText(answer) {
+    const any = { status: "problem", body: answer ? answer.body : null };
+    const text = jsonMember(any, "detail", "problem") || jsonMember(any, "title", "problem");
+    return typeof text === "string" && text ? text : t("network_error");
   }
 
   // --- The consent dialog: the partner's current document from the API; resolves agree, decline or dismissed ---
@@ -143,7 +157,7 @@
       const text = jsonMember(answer, "text_zh");
       // Only a whole document is shown and remembered: agreeing sends its hash.
       if (typeof text !== "string" || !jsonMember(answer, "sha256")) {
-        throw new Error((answer.body && answer.body.detail) || "no consent document");
+        throw new Error(problemText(answer));
       }
       documents[partner] = answer.body;
     }
@@ -162,10 +176,17 @@
     container.scrollTop = 0;
   }
 
-  /** Opens the dialog for `partner`; resolves {decision: "agree"|"decline"|"dismissed", document}. */
-  async function askConsent(partner) {
+  /** Opens the dialog for `partner`; resolves {decision: "agree"|"decline"|"dismissed", document}. For a minor,
+   * `guardian` ({name} or {}) says that the guardian is the one who reads and agrees. */
+  async function askConsent(partner, guardian) {
     const dialog = document.getElementById("consent-dialog");
     const document_ = await consentDocument(partner);
+    const guardianNote = dialog.querySelector("#consent-guardian");
+    guardianNote.hidden = !guardian;
+    if (guardian) {
+      guardianNote.textContent = guardian.name ? t("consent_by_guardian_named", { name: guardian.name })
+        : t("consent_by_guardian");
+    }
     const english = window.I18N.lang === "en";
     dialog.querySelector("#consent-title").textContent = english && document_.title_en ? document_.title_en : document_.title;
     renderDocument(dialog.querySelector("#consent-text"),
@@ -250,15 +271,25 @@
   }
 
   // The outcome of a one-step page (a link from a mail): a success or a warning, announced and focused.
-  function showResult(result, text, ok) {
+  // `key`: the text is the page's own (not the API's), so a switch of language says it again in the other.
+  function showResult(result, text, ok, key) {
     result.textContent = text;
+    if (key) result.dataset.resultKey = key; else delete result.dataset.resultKey;
     result.classList.toggle("success", ok);
     result.classList.toggle("warning", !ok);
     result.hidden = false;
     result.focus();
   }
 
+  // A switch of language redraws the texts of the page; an error summary's heading keeps its count.
+  document.addEventListener("languagechange", () => {
+    for (const heading of document.querySelectorAll(".error-summary h2[data-error-count]")) {
+      heading.textContent = t("n_errors", { n: Number(heading.dataset.errorCount) });
+    }
+    for (const result of document.querySelectorAll("[data-result-key]")) result.textContent = t(result.dataset.resultKey);
+  });
+
   window.OneCard = {
-    api, jsonMember, csrfToken, showErrors, clearErrors, problemErrors, askConsent, setupAddress, showResult, t,
+    api, jsonMember, csrfToken, showErrors, clearErrors, problemErrors, problemText, askConsent, setupAddress, showResult, t,
   };
 })();

@@ -10,10 +10,10 @@
     const form = $("newpw-form");
     const summary = $("error-summary");
     const result = $("newpw-result");
-    const show = (text, ok) => window.OneCard.showResult(result, text, ok);
+    const show = (text, ok, key) => window.OneCard.showResult(result, text, ok, key);
     if (!token) {
       form.hidden = true;
-      show(t("newpw_no_token"), false);
+      show(t("newpw_no_token"), false, "newpw_no_token");
       return;
     }
     form.addEventListener("submit", async (event) => {
@@ -25,13 +25,13 @@
       if (answer.status === 200) {
         form.hidden = true;
         summary.hidden = true;
-        show(t("newpw_done"), true);
+        show(t("newpw_done"), true, "newpw_done");
         return;
       }
       const errors = problemErrors(answer.body);
       if (errors.some((e) => e.field === "token")) {
         summary.hidden = true;
-        show((answer.body && answer.body.detail) || t("network_error"), false);
+        show(window.OneCard.problemText(answer), false);
         return;
       }
       showErrors(form, summary, errors);

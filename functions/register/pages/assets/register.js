@@ -36,13 +36,28 @@
     $("passport-country").disabled = !passport;
   }
 
+  let countries = null;
+
   async function fillCountries() {
     // Anything but the country table leaves only the prompt; the API then names the field if a passport needs it.
-    const countries = jsonMember(await api("GET", "/assets/countries.json"), "countries");
-    if (!countries || typeof countries !== "object") return;
+    const table = jsonMember(await api("GET", "/assets/countries.json"), "countries");
+    if (!table || typeof table !== "object" || Array.isArray(table)) return;
+    countries = Object.entries(table).filter(([code, name]) => code !== "TW" && typeof name === "string");
+    showCountries();
+  }
+
+  // Each country by its name in the page's language (the browser knows them), in the order of those names.
+  function showCountries() {
+    if (!countries) return;
     const select = $("passport-country");
-    const entries = Object.entries(countries).filter(([code, name]) => code !== "TW" && typeof name === "string");
-    for (const [code, name] of entries) select.append(new Option(`${name} (${code})`, code));
+    const lang = window.I18N.lang === "en" ? "en" : "zh-Hant-TW";
+    let names = null;
+    try { names = new Intl.DisplayNames([lang], { type: "region", fallback: "none" }); } catch (_) { names = null; }
+    const shown = countries.map(([code, name]) => [code, (names && names.of(code)) || name]);
+    shown.sort(([, a], [, b]) => a.localeCompare(b, lang));
+    const chosen = select.value;
+    select.replaceChildren(select.options[0], ...shown.map(([code, name]) => new Option(`${name} (${code})`, code)));
+    select.value = chosen;
   }
 
   // --- Family card: household fields, no partner links ----------------------------------------------------
@@ -106,7 +121,8 @@
     }
     let result;
     try {
-      result = await askConsent(partner);
+      // An applicant under 18 applies with their guardian, who is the one agreeing to a partner's consent form.
+      result = await askConsent(partner, isMinor(birthDate()) ? { name: text("guardian-name") } : null);
     } catch (_) {
       result = { decision: "dismissed" };
     }
@@ -223,15 +239,20 @@
     try {
       let solution = "";
       try { solution = await captcha; } catch (_) { /* the API names the captcha field */ }
-      const answer = await api("POST", "/v1/readers", application(solution));
-      if (answer.status === 201) {
-        showSuccess(answer.body);
+      const body = application(solution);
+      const answer = await api("POST", "/v1/readers", body);
+      if (typeof jsonMember(answer, "reader_id", 201) === "string") {
+        accepted = { ...answer.body, family: body.card_type === "family", minor: isMinor(body.birth_date),
+                     email: body.email || null };
+        showSuccess(accepted);
         return;
       }
       solveCaptcha();  // each solution is good for one try
       const errors = problemErrors(answer.body);
-      const code = answer.body && answer.body.code;
+      const code = jsonMember(answer, "code", answer.status);
       if (answer.status === 409 && CONFLICT_FIELDS[code]) errors[0].field = CONFLICT_FIELDS[code];
+      // "At least one of household phone and mobile" is a rule about both: shown where both are.
+      for (const error of errors) if (error.code === "phone_required") error.field = "contact_phones";
       showErrors(form, summary, errors);
     } finally {
       button.disabled = false;
@@ -240,36 +261,61 @@
     }
   }
 
-  const LINK_LABELS = { ntpc: "link_ntpc", klcpl: "link_klcpl", "taipei-card": "link_taipei_card" };
+  const LINK_LABELS = { ntpc: "partner_ntpc", klcpl: "partner_klcpl", "taipei-card": "partner_taipei_card" };
 
-  function showSuccess(accepted) {
+  let accepted = null;  // the accepted application, kept so that a change of language draws the page again
+
+  function item(text) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    return li;
+  }
+
+  // What was applied for, by when, what to bring and where: the confirmation mail's facts, in short lines.
+  function showSuccess(application) {
     clearErrors(form, summary);
     $("application").hidden = true;
-    const parts = [`${t("card_type")}：${t("card_type_value_" + accepted.card_type)}`,
-                   `${t("reader_id")}：${accepted.reader_id}`, `${t("masked_id")}：${accepted.id_number_masked}`];
-    if (accepted.status) parts.push(`${t("reader_status")}：${t("reader_status_" + accepted.status)}`);
-    if (accepted.verify_by) parts.push(`${t("verify_by")}：${accepted.verify_by}`);
-    $("success-summary").textContent = parts.join("　");
-    $("next-steps").replaceChildren(...(accepted.next_steps || []).map((step) => {
-      const li = document.createElement("li");
-      li.textContent = step;
-      return li;
-    }));
-    const links = accepted.links || [];
+    $("success-summary").textContent = t("success_applied", { card: t(`card_word_${application.card_type}`) });
+    $("success-reader-id").textContent = application.reader_id;
+    const steps = [item(t("success_when", { date: application.verify_by }))];
+    const bring = item(t("success_bring"));
+    const things = document.createElement("ul");
+    things.append(item(t("bring_id")));
+    if (application.family) things.append(item(t("bring_household")));
+    if (application.minor) things.append(item(t("bring_guardian")));
+    bring.append(things);
+    steps.push(bring, item(t("success_expires")));
+    steps.push(item(application.email ? t("success_mail", { email: application.email }) : t("success_no_mail")));
+    $("next-steps").replaceChildren(...steps);
+    const links = Array.isArray(application.links) ? application.links.filter((l) => l && LINK_LABELS[l.partner]) : [];
     $("success-links").hidden = links.length === 0;
+    $("success-links-note").textContent = t("success_links");
     $("link-statuses").replaceChildren(...links.map((link) => {
-      const li = document.createElement("li");
-      const name = document.createElement("span");
-      name.dataset.i18n = LINK_LABELS[link.partner];
-      name.textContent = form.querySelector(`fieldset[data-partner="${link.partner}"] legend`).dataset.zh
-        || form.querySelector(`fieldset[data-partner="${link.partner}"] legend`).textContent;
-      li.append(name, `：${t("status_" + link.status)}`);
+      const li = item(`${t(LINK_LABELS[link.partner])}${t("label_colon")}${t("status_" + link.status)}`);
       li.dataset.partner = link.partner;
       return li;
     }));
-    window.I18N.apply();
-    $("success").hidden = false;
-    $("success").focus();
+    if ($("success").hidden) {
+      $("success").hidden = false;
+      $("success").focus();
+    }
+  }
+
+  async function copyReaderId() {
+    const number = $("success-reader-id").textContent;
+    let done = false;
+    try {
+      await navigator.clipboard.writeText(number);
+      done = true;
+    } catch (_) {
+      // Without the clipboard, the number is selected for the reader to copy.
+      const range = document.createRange();
+      range.selectNodeContents($("success-reader-id"));
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    $("copy-result").textContent = done ? t("copied") : "";
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
@@ -286,8 +332,11 @@
     $("id-type").addEventListener("change", showPassportCountry);
     $("same-as-mailing").addEventListener("change", showHouseholdAddress);
     $("check-availability").addEventListener("click", checkAvailability);
+    $("copy-reader-id").addEventListener("click", copyReaderId);
     document.addEventListener("languagechange", () => {
       fillIdTypes();
+      showCountries();
+      if (accepted) showSuccess(accepted);
       $("captcha-status").textContent = t(`captcha_${$("captcha-status").dataset.state}`);
     });
     form.addEventListener("submit", submit);

@@ -10,7 +10,7 @@
     staff_new_password_hint: "At least 14 characters with upper- and lower-case letters, digits and symbols.",
     staff_new_password: "New password", staff_set_password: "Set the new password",
     staff_mfa_setup_title: "Set up two-step verification",
-    staff_mfa_setup_text: "Add an account in an authenticator app (such as Google or Microsoft Authenticator) with the key below, then enter the 6-digit code it shows.",
+    staff_mfa_setup_text: "Scan the QR code with an authenticator app (such as Google or Microsoft Authenticator), or add an account with the key below; then enter the 6-digit code it shows.",
     staff_mfa_secret: "Key: ", staff_mfa_code: "Code (6 digits)", staff_mfa_setup_button: "Finish set-up",
     staff_mfa_title: "Two-step verification", staff_mfa_button: "Confirm", staff_signed_in_as: "Signed in: ",
     staff_sign_out: "Sign out", staff_idle_hint: "You are signed out after 15 minutes without activity.",
@@ -22,6 +22,9 @@
     staff_barcode: "Library card barcode (scan)", staff_activate: "Activate the card",
     staff_reviews_empty: "No application waits for a review.", staff_partners_caption: "Each partner's state and backlog",
     staff_partner: "Partner", staff_state: "State", staff_rate: "Calls per second", staff_backlog: "Waiting requests",
+    staff_guardian_check: "The guardian at the counter",
+    staff_guardian_hint: "The applicant is under 18: ask the adult who came along for their identity document and type its number, to check that they are the guardian named in the application.",
+    staff_guardian_number: "ID number of the adult present", staff_guardian_button: "Check the guardian",
   });
   const ZH = {
     signed_out: "已登出。", idle_out: "閒置超過 15 分鐘，已自動登出。", bad_sign_in: "帳號或密碼錯誤。",
@@ -34,11 +37,15 @@
     no_application_hint: "查無此證號的申請（逾期未辦理的申請已刪除，請申請人重新申請）。",
     reader_id: "讀者編號", status: "狀態", name: "姓名", birth_date: "生日", id_number: "證號", card_type: "證別",
     address: "通訊地址", guardian: "法定代理人", verify_by: "辦理期限", mobile: "行動電話",
+    library_system: "圖書館系統",
     household_number: "戶號（家庭證）", household_head: "戶長姓名", household_address: "戶籍地址",
     relationship_father: "父", relationship_mother: "母", relationship_legal_guardian: "監護人",
     different: "不同人", same: "同一人", flagged: "此申請", resembles: "相似的紀錄", up: "正常", down: "中斷",
     status_pending_verification: "待臨櫃驗證", status_active: "已啟用", status_removed: "已刪除",
     card_personal: "個人證", card_family: "家庭證",
+    guardian_matches: "相符：到場者為申請書所填的法定代理人。", guardian_differs: "不相符：此證號不是申請書所填法定代理人的證號。",
+    guardian_first: "申請人未滿 18 歲：請先確認到場的法定代理人，再啟用借閱證。", guardian_id: "法定代理人證號（遮蔽）",
+    mfa_qr: "驗證器 App 的 QR code",
   };
   const EN = {
     signed_out: "Signed out.", idle_out: "Signed out after 15 minutes without activity.",
@@ -55,12 +62,17 @@
     network: "Cannot connect; try again later.", reader_id: "Reader ID", status: "Status", name: "Name",
     birth_date: "Date of birth", id_number: "ID number", card_type: "Card type", address: "Mailing address",
     guardian: "Legal guardian", verify_by: "Collect by", mobile: "Mobile phone",
+    library_system: "Library system",
     household_number: "Household register number (family card)", household_head: "Head of household",
     household_address: "Registered household address", relationship_father: "father", relationship_mother: "mother",
     relationship_legal_guardian: "legal guardian",
     different: "Different people", same: "The same person", flagged: "This application", resembles: "Resembles",
     up: "Up", down: "Down", status_pending_verification: "Waits for the counter", status_active: "Active",
     status_removed: "Removed", card_personal: "Personal card", card_family: "Family card",
+    guardian_matches: "Matches: the adult present is the guardian named in the application.",
+    guardian_differs: "Does not match: this is not the ID number of the guardian named in the application.",
+    guardian_first: "The applicant is under 18: check the guardian present before activating the card.",
+    guardian_id: "Guardian's ID number (masked)", mfa_qr: "QR code for the authenticator app",
   };
   const say = (key, vars) => {
     let text = (window.I18N.lang === "en" ? EN[key] : ZH[key]) || key;
@@ -72,6 +84,7 @@
   const RENEW_EARLY_MS = 5 * 60 * 1000;
   const RETRY_RENEWAL_MS = 30 * 1000;
   const $ = (id) => document.getElementById(id);
+  const { jsonMember } = window.OneCard;
   let main, tokens = null, who = null, pending = null, idleTimer = null, lastActive = 0;
   let renewalTimer = null, renewing = null;
 
@@ -86,10 +99,51 @@
     } catch (_) {
       return { ok: false, error: "network" };
     }
-    const answer = await response.json().catch(() => ({}));
-    if (response.ok) return { ok: true, body: answer };
-    const type = String(answer.__type || answer.code || "").split("#").pop();
-    return { ok: false, error: type };
+    const answer = { status: response.status, body: await response.json().catch(() => null) };
+    if (response.ok) return { ok: true, ...answer };
+    const type = jsonMember(answer, "__type", response.status) || jsonMember(answer, "code", response.status);
+    return { ok: false, error: String(type || "").split("#").pop() };
+  }
+
+  // The user pool's answers, read like the API's: a member, or null when the answer has another shape.
+  const poolMember = (answer, name) => (answer.ok ? jsonMember(answer, name) : null);
+
+  // The authenticator app's set-up as a QR code (RFC 6238 key in the otpauth URI the apps read), drawn here.
+  function drawQr(username, secret) {
+    const box = $("mfa-qr");
+    box.replaceChildren();
+    if (typeof window.qrcode !== "function") return;
+    const issuer = "TPML staff";
+    const uri = `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(username)}`
+      + `?secret=${encodeURIComponent(secret)}&issuer=${encodeURIComponent(issuer)}`;
+    const code = window.qrcode(0, "M");
+    code.addData(uri);
+    code.make();
+    const count = code.getModuleCount();
+    const quiet = 4;
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    const size = count + 2 * quiet;
+    svg.setAttribute("viewBox", `0 0 ${size} ${size}`);
+    svg.setAttribute("shape-rendering", "crispEdges");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", say("mfa_qr"));
+    svg.dataset.modules = String(count);
+    const background = document.createElementNS(ns, "rect");
+    background.setAttribute("width", String(size));
+    background.setAttribute("height", String(size));
+    background.setAttribute("fill", "#ffffff");
+    const path = document.createElementNS(ns, "path");
+    let d = "";
+    for (let row = 0; row < count; row += 1) {
+      for (let column = 0; column < count; column += 1) {
+        if (code.isDark(row, column)) d += `M${column + quiet} ${row + quiet}h1v1h-1z`;
+      }
+    }
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "#000000");
+    svg.append(background, path);
+    box.append(svg);
   }
 
   function show(section, focusId) {
@@ -114,17 +168,22 @@
     if (!answer.ok) return error(say(answer.error === "CodeMismatchException" ? "bad_code"
       : answer.error === "InvalidPasswordException" ? "weak_password"
       : answer.error === "network" ? "network" : "bad_sign_in"));
-    const body = answer.body;
-    pending = { session: body.Session, username: (body.ChallengeParameters || {}).USERNAME || pending.username };
-    if (body.AuthenticationResult) return signedIn(body.AuthenticationResult);
+    const parameters = poolMember(answer, "ChallengeParameters");
+    const named = parameters && typeof parameters.USERNAME === "string" ? parameters.USERNAME : null;
+    pending = { session: poolMember(answer, "Session"), username: named || pending.username };
+    const result = poolMember(answer, "AuthenticationResult");
+    if (result && typeof result.IdToken === "string") return signedIn(result);
     message("");
-    if (body.ChallengeName === "NEW_PASSWORD_REQUIRED") return show("new-password", "staff-new-password");
-    if (body.ChallengeName === "SOFTWARE_TOKEN_MFA") return show("mfa", "staff-mfa-code");
-    if (body.ChallengeName === "MFA_SETUP") {
+    const challenge = poolMember(answer, "ChallengeName");
+    if (challenge === "NEW_PASSWORD_REQUIRED") return show("new-password", "staff-new-password");
+    if (challenge === "SOFTWARE_TOKEN_MFA") return show("mfa", "staff-mfa-code");
+    if (challenge === "MFA_SETUP") {
       const associated = await pool("AssociateSoftwareToken", { Session: pending.session });
-      if (!associated.ok) return error(say("bad_sign_in"));
-      pending.session = associated.body.Session || pending.session;
-      $("mfa-secret").textContent = associated.body.SecretCode;
+      const secret = poolMember(associated, "SecretCode");
+      if (typeof secret !== "string") return error(say("bad_sign_in"));
+      pending.session = poolMember(associated, "Session") || pending.session;
+      $("mfa-secret").textContent = secret;
+      drawQr(pending.username, secret);
       return show("mfa-setup", "staff-mfa-setup-code");
     }
     return error(say("bad_sign_in"));
@@ -167,7 +226,8 @@
         AuthParameters: { REFRESH_TOKEN: refreshToken } }).then((answer) => {
         renewing = null;
         if (!tokens || tokens.refresh !== refreshToken) return false;  // signed out meanwhile
-        if (answer.ok && answer.body.AuthenticationResult) { keep(answer.body.AuthenticationResult); return true; }
+        const result = poolMember(answer, "AuthenticationResult");
+        if (result && typeof result.IdToken === "string") { keep(result); return true; }
         if (answer.error === "network") scheduleRenewal(RETRY_RENEWAL_MS);
         else signOut("session_over");
         return false;
@@ -185,6 +245,7 @@
     lastActive = Date.now();
     for (const id of ["staff-username", "staff-password", "staff-new-password", "staff-new-password-confirm", "staff-mfa-code", "staff-mfa-setup-code"]) $(id).value = "";
     $("mfa-secret").textContent = "";
+    $("mfa-qr").replaceChildren();
     $("staff-who").textContent = `${who.name}（${who.username}，${who.branch}）`;
     const allowed = { counter: ["counter", "supervisor"], reviews: ["reviewer", "supervisor"], partners: ["supervisor"] };
     let first = null;
@@ -236,12 +297,12 @@
 
   async function call(method, path, body) {
     touch();
-    if (!tokens) return { status: 401, body: {} };
+    if (!tokens) return { status: 401, body: null };
     let response = await send(method, path, body);
     // A token that expired anyway (a sleeping computer, a late timer): renew once and ask again.
     if (response && response.status === 401 && tokens && await renew()) response = await send(method, path, body);
-    if (!response) return { status: 0, body: {} };
-    const parsed = await response.json().catch(() => ({}));
+    if (!response) return { status: 0, body: null };
+    const parsed = await response.json().catch(() => null);
     if (response.status === 401) signOut("session_over");
     if (response.status === 403) error(say("not_allowed"));
     return { status: response.status, body: parsed };
@@ -264,11 +325,22 @@
     list.append(dt, dd);
   }
   const address = (a) => a ? [a.postal_code, a.city, a.district, a.street].filter(Boolean).join(" ") : "";
+  // A refusal's sentence: the first field's message, the detail, or the network message.
+  const refusalText = (answer) => {
+    const errors = jsonMember(answer, "errors", answer.status);
+    const first = Array.isArray(errors) && errors[0] && typeof errors[0].message === "string" ? errors[0].message : null;
+    const detail = jsonMember(answer, "detail", answer.status);
+    return first || (typeof detail === "string" && detail) || say("network");
+  };
+  const listOf = (answer, name) => {
+    const listed = jsonMember(answer, name);
+    return Array.isArray(listed) ? listed.filter((item) => item && typeof item === "object") : null;
+  };
   const known = (prefix, value) => say(prefix + value) === prefix + value ? value : say(prefix + value);
   const statusText = (s) => known("status_", s);
 
   // What the views show, kept so that a change of language draws them again.
-  let current = null, reviews = [], partners = [];
+  let current = null, reviews = [], partners = [], guardianChecked = false;
 
   async function lookUp(event) {
     event.preventDefault();
@@ -278,15 +350,17 @@
     const answer = await call("GET", "/v1/staff/applications?" + query);
     $("applicant").hidden = true;
     current = null;
-    if (answer.status !== 200) {
+    if (typeof jsonMember(answer, "reader_id") !== "string") {
       if (answer.status === 404) error(say("no_application_hint"));
-      else if (answer.status === 422) error(((answer.body.errors || [])[0] || {}).message || answer.body.detail || "");
-      else if (answer.status !== 401 && answer.status !== 403) error(answer.body.detail || say("network"));
+      else if (answer.status !== 401 && answer.status !== 403) error(refusalText(answer));
       if (!tokens) return;
       $("lookup-id-number").select();
       return $("lookup-id-number").focus();
     }
     current = answer.body;
+    guardianChecked = false;
+    $("guardian-id-number").value = "";
+    $("guardian-result").textContent = "";
     drawApplicant();
     $("applicant").hidden = false;
     const refusal = current.status === "active" ? "already_active"
@@ -298,7 +372,8 @@
     }
     message("");
     $("card-barcode").value = "";
-    $("card-barcode").focus();  // the next scan is the card's barcode
+    // The next scan is the card's barcode; with a minor, the guardian's document comes first.
+    $(current.guardian ? "guardian-id-number" : "card-barcode").focus();
   }
 
   function drawApplicant() {
@@ -312,7 +387,11 @@
     row(list, say("address"), address(current.mailing_address));
     row(list, say("mobile"), current.mobile);
     const g = current.guardian;
-    if (g) row(list, say("guardian"), [g.name, known("relationship_", g.relationship), g.phone].filter(Boolean).join("，"));
+    if (g) {
+      row(list, say("guardian"), [g.name, known("relationship_", g.relationship), g.phone].filter(Boolean).join("，"));
+      row(list, say("guardian_id"), g.id_number_masked);
+    }
+    $("guardian-form").hidden = !g;
     const h = current.household;
     if (h) {
       row(list, say("household_number"), h.register_number);
@@ -321,6 +400,8 @@
     }
     row(list, say("status"), statusText(current.status));
     row(list, say("verify_by"), current.verify_by);
+    // Whether the library system has this application: since when, waiting (and why), or refused.
+    row(list, say("library_system"), (current.library_system || {}).words, "library-system");
     row(list, say("reader_id"), current.reader_id);
   }
 
@@ -328,24 +409,31 @@
     event.preventDefault();
     const barcode = $("card-barcode").value.trim();
     if (!current || !/^[0-9A-Za-z]{6,20}$/.test(barcode)) return $("card-barcode").focus();
+    if (current.guardian && !guardianChecked) {
+      error(say("guardian_first"));
+      return $("guardian-id-number").focus();
+    }
     const documentChecked = document.querySelector('input[name="document"]:checked').value;
     const answer = await call("POST", `/v1/staff/readers/${current.reader_id}/activation`,
       { card_barcode: barcode, document_checked: documentChecked });
-    if (answer.status === 200) {
+    const activated = jsonMember(answer, "card_barcode");
+    if (typeof activated === "string") {
       $("applicant").hidden = true;
       current = null;
       $("lookup-id-number").value = "";
-      message(say("activated", { barcode: answer.body.card_barcode }));
+      const held = jsonMember(answer, "library_system");
+      const library = held && typeof held.words === "string" ? held.words : "";
+      message(say("activated", { barcode: activated }) + (library ? ` ${say("library_system")}：${library}` : ""));
       return $("lookup-id-number").focus();  // ready for the next applicant's document
     }
     if (!tokens) return;
-    const code = answer.body.code || "";
+    const code = jsonMember(answer, "code", answer.status) || "";
     const known409 = { barcode_taken: "barcode_taken", barcode_held_by_library_system: "barcode_taken",
                        already_active: "already_active", already_expired: "expired",
                        rejected_as_duplicate: "rejected_as_duplicate" };
     if (answer.status === 409 && known409[code]) error(say(known409[code]));
     else if (answer.status === 404) error(say("no_application"));
-    else if (answer.status !== 403) error(answer.body.detail || say("network"));
+    else if (answer.status !== 403) error(refusalText(answer));
     const again = ["barcode_taken", "barcode_held_by_library_system", "links_changed", "library_system_unavailable"];
     if (again.includes(code) || answer.status === 0) {
       $("card-barcode").select();  // another card, or the same once more
@@ -355,6 +443,27 @@
     current = null;
     $("lookup-id-number").select();
     $("lookup-id-number").focus();
+  }
+
+  // The adult with a minor: the number on their document is checked by the API against the application's.
+  async function checkGuardian(event) {
+    event.preventDefault();
+    const typed = $("guardian-id-number").value.trim();
+    if (!current || !typed) return $("guardian-id-number").focus();
+    const answer = await call("POST", `/v1/staff/readers/${current.reader_id}/guardian-check`, { id_number: typed });
+    const matches = jsonMember(answer, "matches");
+    if (typeof matches !== "boolean") {
+      if (answer.status !== 401 && answer.status !== 403) error(refusalText(answer));
+      return;
+    }
+    guardianChecked = matches;
+    const result = $("guardian-result");
+    result.textContent = say(matches ? "guardian_matches" : "guardian_differs");
+    result.classList.toggle("success", matches);
+    result.classList.toggle("warning", !matches);
+    message("");
+    if (matches) $("card-barcode").focus();
+    else { $("guardian-id-number").select(); $("guardian-id-number").focus(); }
   }
 
   function record(title, r) {
@@ -370,8 +479,13 @@
   // focus: "heading" when the view opens, "next" after a decision (the next decision waiting, from the keyboard).
   async function loadReviews(focus) {
     const answer = await call("GET", "/v1/staff/reviews");
-    if (answer.status !== 200) return;
-    reviews = answer.body.reviews;
+    const listed = listOf(answer, "reviews");
+    if (!listed) {
+      if (answer.status !== 401 && answer.status !== 403) error(refusalText(answer));
+      return;
+    }
+    reviews = listed.filter((r) => typeof r.reader_id === "string" && r.application && typeof r.application === "object")
+      .map((r) => ({ ...r, resembles: Array.isArray(r.resembles) ? r.resembles.filter((x) => x && typeof x === "object") : [] }));
     drawReviews();
     const next = focus === "next" && document.querySelector("#review-list button");
     (next || $("reviews-title")).focus();
@@ -395,7 +509,7 @@
         button.addEventListener("click", async () => {
           const decided = await call("POST", `/v1/staff/reviews/${review.reader_id}`, { decision });
           if (decided.status === 200) { message(say("decided_" + decision)); await loadReviews("next"); }
-          else if (decided.status !== 401 && decided.status !== 403) error(decided.body.detail || say("network"));
+          else if (decided.status !== 401 && decided.status !== 403) error(refusalText(decided));
         });
         actions.append(button, " ");
       }
@@ -406,8 +520,12 @@
 
   async function loadPartners() {
     const answer = await call("GET", "/v1/staff/partners");
-    if (answer.status !== 200) return;
-    partners = answer.body.partners;
+    const listed = listOf(answer, "partners");
+    if (!listed) {
+      if (answer.status !== 401 && answer.status !== 403) error(refusalText(answer));
+      return;
+    }
+    partners = listed.filter((p) => typeof p.partner === "string");
     drawPartners();
     $("partners-title").focus();
   }
@@ -453,8 +571,8 @@
       event.preventDefault();
       const verified = await pool("VerifySoftwareToken", { Session: pending.session, UserCode: $("staff-mfa-setup-code").value.trim(),
         FriendlyDeviceName: "staff-page" });
-      if (!verified.ok || verified.body.Status !== "SUCCESS") { error(say("bad_code")); return $("staff-mfa-setup-code").focus(); }
-      pending.session = verified.body.Session || pending.session;
+      if (poolMember(verified, "Status") !== "SUCCESS") { error(say("bad_code")); return $("staff-mfa-setup-code").focus(); }
+      pending.session = poolMember(verified, "Session") || pending.session;
       await next(await respond("MFA_SETUP", {}));
     });
     $("mfa-form").addEventListener("submit", async (event) => {
@@ -467,6 +585,7 @@
     for (const button of document.querySelectorAll(".view-button")) button.addEventListener("click", () => openView(button.dataset.view));
     $("lookup-form").addEventListener("submit", lookUp);
     $("activation-form").addEventListener("submit", activate);
+    $("guardian-form").addEventListener("submit", checkGuardian);
     for (const type of ["keydown", "pointerdown"]) document.addEventListener(type, touch, { passive: true });
     $("staff-username").focus();
   });

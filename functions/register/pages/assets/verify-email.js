@@ -8,10 +8,10 @@
     const token = new URLSearchParams(window.location.search).get("token") || "";
     const button = document.getElementById("verify-button");
     const result = document.getElementById("verify-result");
-    const show = (text, ok) => window.OneCard.showResult(result, text, ok);
+    const show = (text, ok, key) => window.OneCard.showResult(result, text, ok, key);
     if (!token) {
       button.hidden = true;
-      show(t("verify_no_token"), false);
+      show(t("verify_no_token"), false, "verify_no_token");
       return;
     }
     button.addEventListener("click", async () => {
@@ -19,11 +19,11 @@
       const answer = await api("POST", "/v1/email-verifications", { token });
       if (answer.status === 200) {
         button.hidden = true;
-        show(t("verify_done"), true);
+        show(t("verify_done"), true, "verify_done");
         return;
       }
       button.disabled = false;
-      show((answer.body && answer.body.detail) || t("network_error"), false);
+      show(window.OneCard.problemText(answer), false);
     });
   });
 })();

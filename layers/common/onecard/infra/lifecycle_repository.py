@@ -142,8 +142,11 @@ class LifecycleRepository:
         )
         return from_item(item) if item else None
 
-    def use_token(self, token_sha256: str, reader_id: str, now_epoch: int, at: str) -> None:
-        """Spends the link and marks the address verified, both or neither. Raises TokenRefused(code)."""
+    def use_token(
+        self, token_sha256: str, reader_id: str, now_epoch: int, at: str, also: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Spends the link and marks the address verified, both or neither, with ``also`` (what the verified address
+        lets leave). Raises TokenRefused(code)."""
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -165,6 +168,7 @@ class LifecycleRepository:
                             "ExpressionAttributeValues": to_item({":yes": True, ":at": at, ":h": token_sha256}),
                         }
                     },
+                    *(also or []),
                 ]
             )
         except ClientError as error:

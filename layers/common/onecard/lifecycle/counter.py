@@ -5,13 +5,16 @@ No AWS import here: the parts are handed in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hmac
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain import people
-from onecard.domain.identity import IdType, id_number_issue, normalise_id_number
+from onecard.domain.identity import IdType, id_number_issue, mask_id_number, normalise_id_number
 from onecard.lifecycle.records import ActivationRefused
 from onecard.mail import notices
 from onecard.readers.personal_data import audit_item
@@ -35,6 +38,12 @@ class CounterDependencies:
     """Actions that send the reader's waiting links, written with the activation (the identity is checked now)."""
     withdraw_waiting_links: Callable[[str, str], Any] = lambda reader_id, at: None
     """Ends the links of an application rejected as a duplicate: it will never be activated, so they never leave."""
+    decrypt_guardian_id_number: Callable[[dict[str, Any]], str] | None = None
+    """A minor's guardian's ID number, which the counter sees masked and checks by typing the one on their card."""
+    library_card_actions: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
+    """The upgrade of the reader's patron in the library system, written with the activation."""
+    after_review: Callable[[str, str, str], None] = lambda reader_id, decision, at: None
+    """What a review decision means for the library system (onecard.library_cards.outbox.after_review)."""
     library_holder: Callable[[str], Any] = lambda barcode: None
     """The card holder the library system knows by this barcode (a Patron), or None: none, or a stack without a
     library system. Raises the 503 problem when the library system cannot answer."""
@@ -74,8 +83,11 @@ def find_application(
     if profile is None or profile.get("id_type") != id_type.value:
         raise problems.NotFound("查無此證號之申請或讀者 (No application for this ID number)")
     record = {**profile, "id_number": deps.decrypt_id_number(profile)}
-    if isinstance(profile.get("guardian"), dict):  # who must come along with a minor; their number stays sealed
+    if isinstance(profile.get("guardian"), dict):  # who must come along with a minor: their number only masked
         record["guardian"] = {k: v for k, v in profile["guardian"].items() if not k.endswith("_encrypted")}
+        guardian_number = _guardian_id_number(profile, deps)
+        if guardian_number:
+            record["guardian"]["id_number_masked"] = mask_id_number(guardian_number)
     if isinstance(profile.get("household"), dict):  # a family card: the register's number and head; the head's
         # own ID number stays sealed (the 戶口名簿 shows the head by name)
         record["household"] = {
@@ -87,10 +99,64 @@ def find_application(
     return record
 
 
+def _guardian_id_number(profile: dict[str, Any], deps: CounterDependencies) -> str | None:
+    guardian = profile.get("guardian")
+    if (
+        deps.decrypt_guardian_id_number is None
+        or not isinstance(guardian, dict)
+        or "id_number_encrypted" not in guardian
+    ):
+        return None
+    return deps.decrypt_guardian_id_number(profile)
+
+
+def guardian_matches(reader_id: str, typed: str, deps: CounterDependencies) -> bool:
+    """Whether the ID number on the card of the adult at the counter is the guardian's of this minor's application
+    (compared in constant time; a malformed number simply does not match)."""
+    profile = deps.readers.get_profile(reader_id)
+    if profile is None:
+        raise problems.NotFound("查無此讀者 (No such reader)")
+    expected = _guardian_id_number(profile, deps)
+    if expected is None:
+        raise problems.Conflict(
+            "此申請沒有法定代理人資料 (This application names no guardian)", extra={"code": "no_guardian"}
+        )
+    return hmac.compare_digest(normalise_id_number(typed).encode(), expected.encode())
+
+
 def activate(
     reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff, deps: CounterDependencies
 ) -> dict[str, Any]:
-    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail."""
+    """pending_verification → active, with the card's barcode, recorded in the reader's audit trail. The library
+    system's answer about the barcode and the reader's waiting links are asked while the profile is read: the
+    counter waits for one round trip and the activation's transaction."""
+    code = barcode.upper()
+    now = deps.clock()
+    holder = _AHEAD.submit(deps.library_holder, code)
+    waiting_links = _AHEAD.submit(deps.release_waiting_links, reader_id, now)
+    try:
+        return _activate(reader_id, code, document_checked, branch, staff, deps, now, holder, waiting_links)
+    finally:
+        for asked in (holder, waiting_links):  # an answer not needed (a refusal came first) is waited for, unused
+            with contextlib.suppress(Exception):
+                asked.result()
+
+
+# The questions an activation asks while its profile is read wait on the network.
+_AHEAD = ThreadPoolExecutor(max_workers=4, thread_name_prefix="activation")
+
+
+def _activate(
+    reader_id: str,
+    code: str,
+    document_checked: str,
+    branch: str,
+    staff: Staff,
+    deps: CounterDependencies,
+    now: dt.datetime,
+    holder: Future,
+    waiting_links: Future,
+) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
     if profile is None:
         if deps.lifecycle.expired(reader_id):
@@ -103,13 +169,11 @@ def activate(
             "此申請經審核為重複申請，不予啟用 (Rejected as a duplicate application)",
             extra={"code": "rejected_as_duplicate"},
         )
-    now = deps.clock()
     if profile.get("verify_by", "9999-12-31") < people.today_in_taipei(now).isoformat():
         # Its deadline has passed: the daily expiry deletes it on its next run, so the counter must not revive it.
         raise _not_pending("expired")
     at = iso_millis(now)
-    code = barcode.upper()
-    _refuse_a_card_the_library_system_gave(code, profile, deps)
+    _refuse_a_card_the_library_system_gave(holder.result(), profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
@@ -124,7 +188,8 @@ def activate(
             code,
             at,
             audit,
-            deps.release_waiting_links(reader_id, now)
+            waiting_links.result()
+            + deps.library_card_actions(reader_id, now)
             + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
         )
     except ActivationRefused as refused:
@@ -142,11 +207,11 @@ def activate(
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
 
 
-def _refuse_a_card_the_library_system_gave(barcode: str, profile: dict[str, Any], deps: CounterDependencies) -> None:
-    """The library system is the one record of every card: a barcode it already holds is someone's card, whether or
-    not they ever came here, so handing it over would give the applicant that card holder's login (and lock them
-    out). Only the applicant's own card there (the same ID number) may be the one handed over."""
-    holder = deps.library_holder(barcode)
+def _refuse_a_card_the_library_system_gave(holder: Any, profile: dict[str, Any], deps: CounterDependencies) -> None:
+    """The library system is the one record of every card: a barcode it already holds (``holder``, its card holder)
+    is someone's card, whether or not they ever came here, so handing it over would give the applicant that card
+    holder's login (and lock them out). Only the applicant's own card there (the same ID number) may be the one
+    handed over."""
     if holder is None:
         return
     own = holder.id_number and normalise_id_number(holder.id_number) == deps.decrypt_id_number(profile)
@@ -194,6 +259,7 @@ def open_reviews(staff: Staff, deps: CounterDependencies) -> list[dict[str, Any]
             {
                 "reader_id": reader_id,
                 "flagged_at": flag.get("flagged_at", ""),
+                "source": flag.get("source"),
                 "application": _record(profiles[reader_id], reader_id),
                 "resembles": [_record(profiles[other], other) for other in flag.get("resembles", [])],
             }
@@ -216,4 +282,5 @@ def decide_review(reader_id: str, decision: str, staff: Staff, deps: CounterDepe
         raise problems.NotFound("此讀者沒有待審核的重複申請標記 (No open review for this reader)")
     if decision == "duplicate":
         deps.withdraw_waiting_links(reader_id, at)
+    deps.after_review(reader_id, decision, at)
     return {"reader_id": reader_id, "decision": decision, "decided_at": at}

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.lifecycle.records import TokenRefused
 from onecard.mail import messages
 from onecard.mail.mailer import Mailer
-from onecard.registration.service import iso_millis
 from onecard.web import problems
 
 VALID_HOURS = 24
@@ -85,14 +85,22 @@ def new_outbox_token(
     return IssuedToken(token, token_sha256(token), int(now.timestamp()) + valid_seconds), nonce
 
 
-def verification_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
-    """The outbox message of a verification mail: everything the relay needs, except the token itself."""
-    return {"kind": VERIFICATION_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
+def verification_mail(
+    reader_id: str, address: str, nonce: str, application: messages.Application | None = None
+) -> dict[str, Any]:
+    """The outbox message of a verification mail: everything the relay needs, except the token itself. After an
+    application it is the application's confirmation, with the link in it."""
+    message = {"kind": VERIFICATION_MAIL, "reader_id": reader_id, "to": address, "nonce": nonce}
+    return {**message, "application": application.as_message()} if application else message
 
 
 def send_from_outbox(message: dict[str, Any], indexes: Any, mailer: Mailer, link_for: Callable[[str], str]) -> None:
-    token = token_for_nonce(indexes, message["nonce"])
-    mailer.send(messages.verification(message["to"], link_for(token), token, VALID_HOURS))
+    link = link_for(token_for_nonce(indexes, message["nonce"]))
+    if isinstance(message.get("application"), dict):
+        application = messages.Application.from_message(message["application"])
+        mailer.send(messages.application_confirmation(message["to"], application, link, VALID_HOURS))
+    else:
+        mailer.send(messages.verification(message["to"], link, VALID_HOURS))
 
 
 def mask_email(address: str) -> str:
@@ -108,10 +116,12 @@ class VerificationDependencies:
     link_for: Callable[[str], str]
     rate_limit: Callable[[str], Any]
     clock: Callable[[], dt.datetime] = lambda: now()
+    on_verified: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, at: []
+    """What a verified address lets leave, in the same write (the reader's provisional patron)."""
 
 
 def send_link(address: str, issued: IssuedToken, mailer: Mailer, link_for: Callable[[str], str]) -> None:
-    mailer.send(messages.verification(address, link_for(issued.token), issued.token, VALID_HOURS))
+    mailer.send(messages.verification(address, link_for(issued.token), VALID_HOURS))
 
 
 def verify(token: str, deps: VerificationDependencies) -> None:
@@ -126,7 +136,13 @@ def verify(token: str, deps: VerificationDependencies) -> None:
     if int(pointer["valid_until"]) < int(now.timestamp()):
         _refuse("token_expired")
     try:
-        deps.lifecycle.use_token(hashed, pointer["reader_id"], int(now.timestamp()), iso_millis(now))
+        deps.lifecycle.use_token(
+            hashed,
+            pointer["reader_id"],
+            int(now.timestamp()),
+            iso_millis(now),
+            deps.on_verified(pointer["reader_id"], now),
+        )
     except TokenRefused as refused:
         _refuse(refused.code)
 

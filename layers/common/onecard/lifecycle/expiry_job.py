@@ -17,7 +17,14 @@ from onecard.links.withdrawal import withdraw_open_links
 
 
 def _delete_reader(profile: dict[str, Any], at: str) -> None:
+    from onecard.library_cards import outbox
+
     s = settings()
+    if wiring.library_cards_enabled():
+        # The provisional patron's deletion is committed first, outside the reader's partition: it outlives it.
+        cards = wiring.library_cards()
+        now_epoch = int(dt.datetime.now(dt.UTC).timestamp())
+        cards.commit(outbox.at_deletion(cards, profile["reader_id"], cards.state(profile["reader_id"]), at, now_epoch))
     delete_reader_items(
         client("dynamodb"),
         readers_table=s.readers_table,

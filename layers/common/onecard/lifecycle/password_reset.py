@@ -186,6 +186,11 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
     return reader_id
 
 
+def _door(profile: dict[str, Any] | None, deps: ResetDependencies) -> Any:
+    """The library system's door for a card holder's profile (None for anyone else, or where there is none)."""
+    return deps.records() if profile and holds_password(profile) else None
+
+
 def _lockout_accounts(profile: dict[str, Any], id_number: str | None, deps: ResetDependencies) -> list[str]:
     """Every account a login of this reader counts and locks under: their identity's index (each live key
     version's), and the card barcode accounts of their ID number and of their card."""
@@ -196,11 +201,6 @@ def _lockout_accounts(profile: dict[str, Any], id_number: str | None, deps: Rese
     if deps.barcode_index is not None:
         accounts += [deps.barcode_index(value) for value in (id_number, profile.get("card_barcode")) if value]
     return [account for account in dict.fromkeys(accounts) if account]
-
-
-def _door(profile: dict[str, Any] | None, deps: ResetDependencies) -> Any:
-    """The library system's door for a card holder's profile (None for anyone else, or where there is none)."""
-    return deps.records() if profile and holds_password(profile) else None
 
 
 def _refuse(code: str) -> None:

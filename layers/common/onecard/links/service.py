@@ -13,6 +13,7 @@ from onecard.config import settings
 from onecard.consent.documents import default_library
 from onecard.consent.receipts import Channel, Decision
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.domain.people import TAIPEI
 from onecard.infra.aws import client
 from onecard.infra.dynamo import to_item
@@ -27,7 +28,6 @@ from onecard.links.requests import (
 from onecard.observability import logger
 from onecard.partners import protocol
 from onecard.readers import library_patrons, library_refresh
-from onecard.registration.service import iso_millis
 from onecard.web import problems
 
 

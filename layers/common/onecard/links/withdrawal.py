@@ -10,8 +10,8 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.consent.documents import default_library
 from onecard.consent.receipts import Channel, Decision
+from onecard.domain.moments import iso_millis
 from onecard.links.requests import SENT_STATUSES, WAITING, withdraw_waiting_actions, withdrawal_actions
-from onecard.registration.service import iso_millis
 
 
 def withdraw_open_links(reader_id: str, at: str, *, channel: Channel, decided_by: str) -> list[str]:

@@ -34,6 +34,8 @@ class ReviewFlag(ResponseModel):
     resembles: list[str]
     flagged_at: str
     decided_at: str | None = None
+    source: str | None = None
+    """``library_system`` when the library system refused the patron as a duplicate of one it holds."""
 
 
 class StaffHousehold(ResponseModel):
@@ -41,6 +43,17 @@ class StaffHousehold(ResponseModel):
 
     register_number: str
     head_name: str
+
+
+class LibrarySystemStatus(ResponseModel):
+    """Whether the library system has the application: held (since when, in which category), waiting (since when,
+    and why), refused (when, and why), or not sent yet; ``words`` say it for the counter."""
+
+    state: Literal["held", "waiting", "refused", "not_sent"]
+    words: str
+    since: str | None = None
+    category: Literal["provisional", "full"] | None = None
+    reason: str | None = None
 
 
 class StaffApplication(ResponseModel):
@@ -71,6 +84,7 @@ class StaffApplication(ResponseModel):
     created_at: str
     card_barcode: str | None = None
     review: ReviewFlag | None = None
+    library_system: LibrarySystemStatus | None = None
 
 
 class ActivationRequest(RequestModel):
@@ -88,6 +102,8 @@ class Activated(ResponseModel):
     status: Literal["active"]
     card_barcode: str
     activated_at: str
+    library_system: LibrarySystemStatus | None = None
+    """The upgrade in the library system, which leaves with the activation and is waiting at first."""
 
 
 class ResemblingRecord(ResponseModel):
@@ -103,6 +119,8 @@ class ResemblingRecord(ResponseModel):
 class Review(ResponseModel):
     reader_id: str
     flagged_at: str
+    source: str | None = None
+    """``library_system``: the library system holds a patron with this name and birth date (no record here)."""
     application: ResemblingRecord
     resembles: list[ResemblingRecord]
 
@@ -169,3 +187,13 @@ class PasswordResetCompletion(RequestModel):
 class PasswordResetDone(ResponseModel):
     password_reset: Literal[True]
     sessions_ended: Literal[True]
+
+
+class GuardianCheck(RequestModel):
+    """The ID number on the identity document of the adult who came with a minor applicant."""
+
+    id_number: Annotated[str, Field(min_length=1, max_length=40, description="到場成年人之證號")]
+
+
+class GuardianCheckResult(ResponseModel):
+    matches: Annotated[bool, Field(description="是否為申請書所填之法定代理人")]

@@ -66,6 +66,9 @@ class ReaderProfile(ResponseModel):
         str | None, Field(description="valid / expired / blocked, as the library system said at the last login")
     ] = None
     card_expires: str | None = None
+    activated_at: Annotated[
+        str | None, Field(description="when the counter handed the card over (this service's cards)")
+    ] = None
     library_address: Annotated[str | None, Field(description="地址 as the library system holds it")] = None
     mailing_address: dict[str, str] | None = None
     household_address: dict[str, str] | None = None

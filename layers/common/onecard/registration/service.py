@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,9 +14,13 @@ from onecard.consent.receipts import Channel, Decision, Receipt, next_receipts
 from onecard.domain import address, contact, identity, people
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.domain.registration import normalise_register_number
+from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
+from onecard.mail.messages import Application
 from onecard.models.readers import RegistrationAccepted, RegistrationRequest, RequestedLink
 from onecard.registration.records import CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
+from onecard.registration.side_by_side import SideBySide
 from onecard.security.blind_index import blind_index
 from onecard.security.identity_indexes import IdentityIndexes, Indexes
 from onecard.security.passwords import hash_password
@@ -47,9 +50,6 @@ def next_steps(verify_by: str, linking: bool = False, language: str | None = Non
         )
     return {ZH_TW: zh, EN: en}.get(language or "", zh + en)
 
-
-_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
-_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="admission")
 
 IDENTITY_PURPOSE = "identity"
 HOUSEHOLD_PURPOSE = "household"
@@ -89,6 +89,8 @@ class RegistrationDependencies:
     """Draws one attempt from the client address's budget (shared with 讀者證號是否辦過); a rate-limit verdict."""
     language: str | None = None
     """The language the request asked for (onecard.web.language), for the next steps; None: both."""
+    library_card_actions: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None
+    """The chosen password sealed for the library system (and its provisional patron): onecard.library_cards.outbox."""
 
 
 def identity_index(key: bytes, id_number: str) -> str:
@@ -101,10 +103,6 @@ def new_reader_id() -> str:
     return "R" + secrets.token_hex(10).upper()
 
 
-def iso_millis(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
     """Registered here, or a card holder of the library system (who logs into 個人書房 with its password)."""
     if deps.readers.reader_id_for_identity(deps.indexes().identity(id_number)) is not None:
@@ -112,44 +110,61 @@ def is_registered(deps: RegistrationDependencies, id_number: str) -> bool:
     return deps.holds_card_elsewhere(id_number)
 
 
-def _admit(request: RegistrationRequest, deps: RegistrationDependencies, now: dt.datetime) -> None:
-    """The captcha first, spent by this use whatever its outcome, and the address's budget of attempts: an answer
-    of 409 tells whether an ID number holds a card, so each one costs a fresh proof of work and counts towards
-    the limit of 讀者證號是否辦過."""
+def _spend_captcha(request: RegistrationRequest, deps: RegistrationDependencies, now: dt.datetime) -> None:
+    """The captcha first, spent by this use whatever its outcome: an answer of 409 tells whether an ID number holds
+    a card, so each one costs a fresh proof of work. Nothing else starts before: a solution replayed costs no hash
+    and no question to the library system."""
     try:
         solution = captcha.verify_solution(request.captcha, deps.captcha_key(), now=now)
     except captcha.CaptchaRejected as rejected:
         raise problems.InvalidFields([FieldIssue("captcha", rejected.code, rejected.message)]) from None
-    budget = _CHECKS.submit(deps.attempt_allowed)  # its write overlaps the captcha's
     try:
         deps.readers.spend_captcha(solution.replay_marker, solution.expires_at)
     except CaptchaReplayed:
-        budget.result()
+        deps.attempt_allowed()  # a replay is an attempt too, counted in the address's budget
         raise problems.InvalidFields([FieldIssue("captcha", "captcha_used", "此驗證已使用過，請重新驗證")]) from None
-    verdict = budget.result()
+
+
+def _admitted(deps: RegistrationDependencies, id_number: str) -> None:
+    """The address's budget of attempts (shared with 讀者證號是否辦過, which tells the same), then the library
+    system: a number it holds is an existing reader, who logs in rather than applies. It is asked only within the
+    budget."""
+    verdict = deps.attempt_allowed()
     if verdict is not None and not verdict.allowed:
         raise problems.TooManyRequests(
             "申請及查詢次數過多，請稍後再試 (Too many attempts; try again later)",
             retry_after_seconds=verdict.retry_after_seconds,
         )
+    if deps.holds_card_elsewhere(id_number):
+        raise _already_registered()
+
+
+PASSWORD_HASH, ADMITTED, RESEMBLING = "password hash", "admitted", "resembling readers"
 
 
 def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> RegistrationAccepted:
     now = deps.clock()
-    _admit(request, deps, now)
-    if deps.holds_card_elsewhere(identity.normalise_id_number(request.id_number)):
-        raise _already_registered()
-
-    # The password hash is CPU work that releases the GIL: it runs while the look-ups below wait on the network.
-    password_hash = _HASHING.submit(hash_password, request.password)
+    _spend_captcha(request, deps, now)
     id_number = identity.normalise_id_number(request.id_number)
+    person = deps.indexes().person(people.normalise_name(request.name), request.birth_date) if deps.lifecycle else None
+    # Independent steps side by side (registration.side_by_side): the hash while the others wait on the network.
+    steps = SideBySide(
+        {
+            PASSWORD_HASH: lambda: hash_password(request.password),
+            ADMITTED: lambda: _admitted(deps, id_number),
+            RESEMBLING: lambda: deps.lifecycle.readers_with_person(person) if person is not None else [],
+        }
+    )
+    steps[ADMITTED]  # refused (429, 409) before anything is built
     # No look-up first: the identity guard in the application's transaction refuses a registered number (409).
     index = deps.indexes().identity(id_number)  # one per live key version; guarded under each
     reader_id = new_reader_id()
     profile = _profile(request, reader_id, id_number, index.current, deps.cipher, now)
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
-    lifecycle_actions = _lifecycle(profile, request, deps, now)
-    profile["password_hash"] = password_hash.result()
+    lifecycle_actions = _lifecycle(profile, request, deps, now, person, steps[RESEMBLING])
+    profile["password_hash"] = steps[PASSWORD_HASH]
+    if deps.library_card_actions is not None:
+        lifecycle_actions += deps.library_card_actions(profile, request.password)
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
     household_index = None
@@ -211,18 +226,20 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
 
 
 def _lifecycle(
-    profile: dict[str, Any], request: RegistrationRequest, deps: RegistrationDependencies, now: dt.datetime
+    profile: dict[str, Any],
+    request: RegistrationRequest,
+    deps: RegistrationDependencies,
+    now: dt.datetime,
+    person: Any,
+    resembles: list[str],
 ) -> list[dict[str, Any]]:
     """The verification link of the e-mail address, and the duplicate index with a review flag when the same
-    name and birth date already belong to another reader (the applicant is not told: that would reveal them)."""
-    from onecard.lifecycle.email_verification import new_outbox_token, verification_mail
-
+    name and birth date already belong to other readers (``resembles``; the applicant is not told: that would
+    reveal them)."""
     if deps.lifecycle is None:
         return []
     reader_id = profile["reader_id"]
-    person = deps.indexes().person(profile["name"], request.birth_date)
     profile["person_index"] = person.current
-    resembles = deps.lifecycle.readers_with_person(person)
     review = {"status": "open", "resembles": resembles, "flagged_at": iso_millis(now)} if resembles else None
     profile["review"] = review
     actions = deps.lifecycle.person_actions(person, reader_id, review)
@@ -234,7 +251,9 @@ def _lifecycle(
         profile["email_token_sha256"] = issued.sha256
         actions += deps.lifecycle.token_actions(reader_id, issued.sha256, issued.valid_until)
         actions += deps.lifecycle.mail_outbox_actions(
-            verification_mail(reader_id, profile["email"], nonce), nonce, issued.valid_until
+            verification_mail(reader_id, profile["email"], nonce, _confirmation(profile, request, now)),
+            nonce,
+            issued.valid_until,
         )
     return actions
 
@@ -282,8 +301,21 @@ def _agreements(request: RegistrationRequest, reader_id: str, now: dt.datetime, 
 
 def _already_registered() -> problems.Conflict:
     return problems.Conflict(
-        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼請洽各分館櫃檯 (This ID number is already registered)",
+        "此證號已辦過借閱證，請直接登入個人書房；忘記密碼可在登入頁按「忘記密碼？」重設 "
+        "(This ID number already has a library card: log in to your library account; if you forgot the password, "
+        "use “Forgot your password?” on the login page)",
         extra={"code": "already_registered"},
+    )
+
+
+def _confirmation(profile: dict[str, Any], request: RegistrationRequest, now: dt.datetime) -> Application:
+    """What the application's confirmation mail says."""
+    return Application(
+        reader_id=profile["reader_id"],
+        card_type=profile["card_type"],
+        verify_by=profile["verify_by"],
+        minor=people.is_minor(request.birth_date, people.today_in_taipei(now)),
+        partners=tuple(agreement.partner for agreement in request.partners),
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from onecard.domain.identity import normalise_barcode, normalise_id_number
 from onecard.ils import LibrarySystemUnavailable
+from onecard.observability import logger
 from onecard.readers.library_patrons import LIBRARY_SYSTEM, holds_password, library_unavailable
 from onecard.security.passwords import dummy_hash, verify_password
 from onecard.sessions.lockout import LOCK_SECONDS, MAX_FAILURES
@@ -84,6 +85,9 @@ class LoginDependencies:
     )
     """What the library system says of a known card holder now, as actions for the login's write (none when
     nothing changed: the record, its audit entries), and the profile as it will be."""
+    password_wanted: Callable[[str, str, str], None] = lambda reader_id, password, password_hash: None
+    """A reader brought into the library system by the operators' command typed their password here, which matched
+    ``password_hash``: it goes to the library system (onecard.library_cards.migration)."""
 
 
 _background: ThreadPoolExecutor | None = None
@@ -267,6 +271,7 @@ def _with_hash_on_guard(
         token, session, put = deps.sessions.new(found.reader_id, attempt.at)
         still_theirs = deps.records.hash_unchanged(found.reader_id, copied_hash)
         if deps.records.commit([put, still_theirs, *_clearing(attempt, deps)]) is None:
+            _hand_over(found.pointer, found.reader_id, password, copied_hash, deps)
             return token, session
     # A wrong password is counted only against the reader's real hash, too: the profile decides when the copy
     # is out of date (its check is the same attempt's).
@@ -294,9 +299,22 @@ def _with_password_hash(
         [deps.records.hash_copied(guard, reader_id, stored)] if guard and guard.get("password_hash") != stored else []
     )
     token, session, put = deps.sessions.new(reader_id, attempt.at)
+    _hand_over(profile, reader_id, password, stored, deps)
     if deps.records.commit([put, *copy, *_clearing(attempt, deps)]) is None:
         return token, session
     return deps.sessions.create(reader_id, attempt.at, also=_clearing(attempt, deps))  # the guard went meanwhile
+
+
+def _hand_over(
+    facts: dict[str, Any], reader_id: str, password: str, password_hash: str, deps: LoginDependencies
+) -> None:
+    """A right password of a reader whose patron the library system holds without it (``facts``: the guard or the
+    profile read): it goes there, and the hash here goes once it has. Never the login's failure."""
+    if facts.get("library_password_wanted"):
+        try:
+            deps.password_wanted(reader_id, password, password_hash)
+        except Exception:
+            logger.warning("password not handed to the library system", extra={"reader_id": reader_id})
 
 
 def _with_library(

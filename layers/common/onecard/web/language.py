@@ -137,8 +137,15 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "missing": "This field is required",
     "extra_forbidden": "This field is not accepted; remove it",
     "string_type": "Should be text",
-    "string_too_short": "Too short",
-    "string_too_long": "Too long",
+    "string_too_short": [
+        (r"^此欄位為必填$", lambda m: "This field is required"),
+        (r"至少 (?P<n>\d+) 個字元", lambda m: f"Too short: at least {m['n']} characters"),
+        (r"", lambda m: "Too short"),
+    ],
+    "string_too_long": [
+        (r"最多 (?P<n>\d+) 個字元", lambda m: f"Too long: at most {m['n']} characters"),
+        (r"", lambda m: "Too long"),
+    ],
     "string_pattern_mismatch": "Not in the right format",
     "bool_type": "Should be true or false",
     "bool_parsing": "Should be true or false",

@@ -52,6 +52,15 @@ def field_path(loc: Sequence[Any]) -> str:
     return path
 
 
+def _with_length(kind: str, message: str, ctx: Mapping[str, Any]) -> str:
+    """A length rule says the length: an empty answer to a field of at least one character is a missing one."""
+    if kind == "string_too_short" and isinstance(ctx.get("min_length"), int):
+        return _BUILTIN_MESSAGES["missing"] if ctx["min_length"] <= 1 else f"{message}，至少 {ctx['min_length']} 個字元"
+    if kind == "string_too_long" and isinstance(ctx.get("max_length"), int):
+        return f"{message}，最多 {ctx['max_length']} 個字元"
+    return message
+
+
 def issue_from_error(error: Mapping[str, Any]) -> list[FieldIssue]:
     kind = error.get("type", "value_error")
     if kind == CROSS_FIELD_ERROR:
@@ -60,6 +69,7 @@ def issue_from_error(error: Mapping[str, Any]) -> list[FieldIssue]:
     message = _BUILTIN_MESSAGES.get(kind)
     if message is None:
         message = str(error.get("msg", "格式不正確"))
+    message = _with_length(kind, message, error.get("ctx") or {})
     return [FieldIssue(path, kind, message)]
 
 

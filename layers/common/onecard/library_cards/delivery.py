@@ -1,0 +1,328 @@
+"""The library system's writes, taken from its queue with the partners' manners: its circuit breaker (shared by all
+workers, as a partner's), its agreed rate (the same per-second counters), retries with backoff for the link
+requests' time budget; and idempotent: a worker holds the reader's lease, looks the patron up before it creates
+one, and brings it to what the reader's record says now, so a retry or a message delivered twice never makes a
+second patron. No AWS import here: the parts are handed in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from onecard.ils.records import (
+    DeletionRefused,
+    LibrarySystemUnavailable,
+    PasswordRefused,
+    PatronCategory,
+    PatronConflict,
+    PatronRecord,
+    PatronRecords,
+    PatronRefused,
+    StoredPatron,
+)
+from onecard.library_cards import LIBRARY_SYSTEM_PARTNER, password_associated_data
+from onecard.library_cards.patron_record import changes_needed, patron_record, wanted_category
+from onecard.links import retry_policy
+from onecard.observability import logger
+
+LIBRARY_SYSTEM = LIBRARY_SYSTEM_PARTNER
+LEASE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Manners:
+    """The partners' manners, from the template's parameters (LinkRetry*, PartnerTripAfterFailures,
+    PartnerProbeSeconds, and ``library-system`` in PartnerRateLimits)."""
+
+    rate_per_second: int | None
+    trip_after: int = 5
+    probe_seconds: float = 30
+    retry_base: float = 30
+    retry_cap: float = 900
+    retry_for: float = 259_200
+
+
+@dataclass
+class DeliveryDependencies:
+    repository: Any
+    """LibraryCardRepository."""
+    readers: Any
+    """ReaderRepository (get_profile)."""
+    records: Callable[[], PatronRecords]
+    decrypt: Callable[[dict[str, str], str], str]
+    breakers: Any
+    """PartnerBreakers (onecard.infra.partner_health)."""
+    rate_counter: Any
+    """PartnerRateCounter."""
+    manners: Manners
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    draw: Callable[[], float]
+    holder: str
+    """Who holds the lease (the invocation's id)."""
+    valid_years: int = 2
+    iso: Callable[[float], str] = lambda epoch: ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``wait``: put back for that many seconds (``why``); otherwise done (``result`` says how)."""
+
+    result: str
+    wait: int | None = None
+    why: str | None = None
+    failed_for_good: bool = False
+
+
+class OverRate(Exception):
+    def __init__(self, place: int, second: int):
+        super().__init__(f"ask {place} in second {second}")
+        self.place, self.second = place, second
+
+
+class LeaseBusy(Exception):
+    """Another worker is writing this reader's patron right now."""
+
+
+class _Paced:
+    """The library system, each call of it taking a slot of its agreed rate first (all workers together): a call
+    that finds the second's slots taken waits for the next second when it is close, otherwise gives up the
+    message (OverRate) to come back at its turn."""
+
+    def __init__(self, records: PatronRecords, deps: DeliveryDependencies):
+        self._records, self._deps = records, deps
+
+    def _slot(self) -> None:
+        limit = self._deps.manners.rate_per_second
+        if limit is None:
+            return
+        for attempt in range(2):
+            now = self._deps.clock()
+            second, wait = retry_policy.slot_window(now, 0.05)
+            if wait:
+                self._deps.sleep(wait)
+            count = self._deps.rate_counter.take(LIBRARY_SYSTEM, second)
+            if count <= limit and math.floor(self._deps.clock()) == second:
+                return
+            if count > limit and (attempt or count > 2 * limit):
+                raise OverRate(count, second)
+            self._deps.sleep(max(0.0, second + 1 - self._deps.clock()))  # the next second is near: wait for it
+        raise OverRate(limit + 1, math.floor(self._deps.clock()))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        call = getattr(self._records, name)
+
+        def paced(*args: Any, **kwargs: Any) -> Any:
+            self._slot()
+            return call(*args, **kwargs)
+
+        return paced
+
+
+def handle(
+    message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies, receive_count: int = 1
+) -> Outcome:
+    """One message of the library-card queue: the breaker, then the write (each call at the agreed rate). A write's
+    first wait counts it in the library system's backlog (which spreads the held writes' looks, as a partner's), and
+    its end after waiting takes it out."""
+    outcome = _handle(message, first_sent_at, deps)
+    if outcome.wait is not None and receive_count == 1:
+        deps.breakers.add_to_backlog(LIBRARY_SYSTEM, 1)
+    elif outcome.wait is None and receive_count > 1:
+        deps.breakers.add_to_backlog(LIBRARY_SYSTEM, -1)
+    return outcome
+
+
+def _handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies) -> Outcome:
+    m, now = deps.manners, deps.clock()
+    health = deps.breakers.read(LIBRARY_SYSTEM)
+    gate = retry_policy.gate(health, now)
+    if gate is retry_policy.Gate.PROBE and not deps.breakers.elect_prober(LIBRARY_SYSTEM, health, now, m.probe_seconds):
+        gate = retry_policy.Gate.HOLD
+    if gate is retry_policy.Gate.HOLD:
+        if retry_policy.out_of_budget(first_sent_at, now, m.retry_for):
+            return _failed_for_good(message, deps, "the library system was down past the retry budget")
+        return Outcome("held", _hold_delay(health, now, first_sent_at, deps), "down")
+    try:
+        result = _with_lease(message, deps)
+    except LeaseBusy:
+        return Outcome("busy", max(1, int(m.probe_seconds) // 10), "queued")
+    except OverRate as over:
+        return Outcome(
+            "over rate",
+            retry_policy.rate_wait_delay(
+                over.place,
+                m.rate_per_second or 1,
+                over.second,
+                deps.clock(),
+                backlog=health.backlog,
+                cap=m.retry_cap,
+                draw=deps.draw(),
+            ),
+            "rate",
+        )
+    except LibrarySystemUnavailable as error:
+        now = deps.clock()
+        after, tripped = deps.breakers.record_failure(
+            LIBRARY_SYSTEM, now, trip_after=m.trip_after, probe_seconds=m.probe_seconds
+        )
+        if tripped:
+            logger.warning("library system marked down", extra={"failures": after.failures})
+        if retry_policy.out_of_budget(first_sent_at, now, m.retry_for):
+            return _failed_for_good(message, deps, str(error))
+        with contextlib.suppress(Exception):  # only words for the counter: the retry matters, not this write
+            deps.repository.record_waiting(message["reader_id"], "unreachable")
+        if after.down:  # a probe that failed, or the failure that marked it down: it waits with the held writes
+            return Outcome("unavailable", _hold_delay(after, now, first_sent_at, deps), "down")
+        return Outcome(
+            "unavailable",
+            retry_policy.retry_delay(
+                first_sent_at, now, base=m.retry_base, cap=m.retry_cap, retry_for=m.retry_for, draw=deps.draw()
+            ),
+            "unreachable",
+        )
+    if health.failures or health.down:
+        down_since = deps.breakers.record_answer(LIBRARY_SYSTEM)
+        if down_since is not None:
+            logger.info("library system back", extra={"down_seconds": round(deps.clock() - down_since)})
+    return Outcome(result)
+
+
+def _hold_delay(health: Any, now: float, first_sent_at: float, deps: DeliveryDependencies) -> int:
+    m = deps.manners
+    return retry_policy.hold_delay(
+        now - float(health.down_since or now),
+        backlog=health.backlog,
+        rate=m.rate_per_second,
+        probe_seconds=m.probe_seconds,
+        cap=m.retry_cap,
+        until_deadline=retry_policy.deadline(first_sent_at, m.retry_for) - now,
+        draw=deps.draw(),
+    )
+
+
+def _failed_for_good(message: dict[str, Any], deps: DeliveryDependencies, why: str) -> Outcome:
+    logger.warning("library system write failed for good", extra={"request_id": message["request_id"], "why": why})
+    if message.get("action") == "sync":
+        with contextlib.suppress(Exception):
+            deps.repository.record_refused(message["reader_id"], "failed", None, deps.iso(deps.clock()))
+    return Outcome("failed", failed_for_good=True)
+
+
+def _with_lease(message: dict[str, Any], deps: DeliveryDependencies) -> str:
+    reader_id = message["reader_id"]
+    if not deps.repository.take_lease(reader_id, deps.holder, deps.clock(), LEASE_SECONDS):
+        raise LeaseBusy()
+    try:
+        records = _Paced(deps.records(), deps)
+        if message.get("action") == "delete":
+            return _delete(message, records)
+        return _sync(message, records, deps)
+    finally:
+        deps.repository.release_lease(reader_id, deps.holder)
+
+
+def _delete(message: dict[str, Any], records: Any) -> str:
+    """An expired or rejected application's provisional patron goes; a full card is never deleted this way."""
+    patron: StoredPatron | None = None
+    if message.get("patron_id"):
+        patron = records.get_patron(message["patron_id"])
+    if patron is None:
+        patron = records.find_patron(external_id=message["reader_id"])
+    if patron is None:
+        return "nothing to delete"
+    if patron.record.category is not PatronCategory.PROVISIONAL:
+        logger.warning("not deleting a patron that may borrow", extra={"request_id": message["request_id"]})
+        return "kept: not provisional"
+    try:
+        records.delete_patron(patron.patron_id)
+    except DeletionRefused as refused:
+        logger.warning("library system kept a provisional patron", extra={"code": refused.code})
+        return f"kept: {refused.code}"
+    return "deleted"
+
+
+def _find(records: Any, state: dict[str, Any], reader_id: str, wanted: PatronRecord) -> StoredPatron | None:
+    """Looked up before any create: by the patron id already known, else by this reader's id (a create whose
+    answer was lost), else by the ID number (a reader whom a counter typed into the library system by hand before
+    this service wrote there: that patron is theirs)."""
+    patron = records.get_patron(state["patron_id"]) if state.get("patron_id") else None
+    patron = patron or records.find_patron(external_id=reader_id)
+    if patron is None and wanted.id_number:
+        patron = records.find_patron(id_number=wanted.id_number)
+    return patron
+
+
+def _sync(message: dict[str, Any], records: Any, deps: DeliveryDependencies) -> str:
+    reader_id, repo = message["reader_id"], deps.repository
+    state = repo.state(reader_id) or {}
+    if state.get("pending_request") not in (None, message["request_id"]):
+        return "superseded"  # a newer write waits for this reader: it brings the patron up to date
+    profile = deps.readers.get_profile(reader_id)
+    category = wanted_category(profile) if profile else None
+    if profile is None or category is None:
+        return "nothing to write"  # erased, expired or rejected: its deletion is a message of its own
+    at = deps.iso(deps.clock())
+    wanted = patron_record(
+        profile,
+        category,
+        id_number=deps.decrypt(profile["id_number_encrypted"], f"{reader_id}:id_number"),
+        register_number=deps.decrypt(profile["household"]["register_number_encrypted"], f"{reader_id}:register_number")
+        if (profile.get("household") or {}).get("register_number_encrypted")
+        else None,
+        valid_years=deps.valid_years,
+    )
+    try:
+        patron = _find(records, state, reader_id, wanted)
+        if patron is None:
+            patron = records.create_patron(wanted, confirmed_not_duplicate=bool(message.get("confirmed_not_duplicate")))
+        else:
+            changes = changes_needed(patron.record, wanted)
+            if changes is not None:
+                patron = records.update_patron(patron.patron_id, changes)
+    except PatronConflict as conflict:
+        repo.record_refused(reader_id, conflict.kind, None, at)
+        if conflict.kind == "duplicate":
+            review = profile.get("review") or {}
+            repo.send_to_review(
+                reader_id, at, list(review.get("resembles") or []) if review.get("status") == "open" else []
+            )
+        return f"refused: {conflict.kind}"
+    except PatronRefused as refused:
+        repo.record_refused(reader_id, "data", refused.reason, at)
+        return "refused: data"
+    result = "held"
+    sealed = repo.password(reader_id)
+    if sealed is not None:
+        result = _deliver_password(profile, sealed, patron, records, deps, at)
+    repo.record_held(reader_id, message["request_id"], patron.patron_id, category.value, at)
+    if result != "held":
+        repo.record_refused(reader_id, "password", result, at)
+    return "held"
+
+
+def _deliver_password(
+    profile: dict[str, Any],
+    sealed: dict[str, Any],
+    patron: StoredPatron,
+    records: Any,
+    deps: DeliveryDependencies,
+    at: str,
+) -> str:
+    """The password chosen here, set in the library system, then forgotten here: its sealed copy and the hash."""
+    reader_id = profile["reader_id"]
+    password = deps.decrypt(sealed["password_encrypted"], password_associated_data(reader_id))
+    try:
+        records.set_password(patron.patron_id, password)
+    except PasswordRefused as refused:
+        deps.repository.forget_password(reader_id)  # the reader keeps logging in here until it is reset
+        return refused.reason
+    finally:
+        del password
+    if not deps.repository.password_delivered(profile, sealed):
+        logger.info("password changed here meanwhile; the next write sets it", extra={"reader_id": reader_id})
+    return "held"
