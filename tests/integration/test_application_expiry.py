@@ -60,7 +60,7 @@ def test_at_day_29_the_application_is_kept_and_reminded_once(api, aws, read_mail
     again = expire_on(applied_on() + dt.timedelta(days=29), capsys)
 
     assert report["expired"] == [] and report["reminded"] == [accepted["reader_id"]] and again["reminded"] == []
-    [reminder] = [m for m in mail_to(read_mail, "remind.me@example.com") if "櫃檯" in m["subject"]]
+    [reminder] = [m for m in mail_to(read_mail, "remind.me@example.com") if "請於期限前至櫃檯完成辦證" in m["subject"]]
     assert accepted["verify_by"] in reminder["text"]
     log_in(api, body)
     assert api.get("/v1/readers/me").json()["status"] == "pending_verification"
