@@ -156,7 +156,15 @@ def activate(
     reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[ActivationRequest, Body()]
 ) -> Activated:
     staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
-    done = counter.activate(reader_id, request.card_barcode, request.document_checked, staff.branch, staff, _deps())
+    done = counter.activate(
+        reader_id,
+        request.card_barcode,
+        request.document_checked,
+        staff.branch,
+        staff,
+        _deps(),
+        guardian_id_number=request.guardian_id_number,
+    )
     # The upgrade left with the activation: it waits until the library-card worker has written it.
     if not wiring.library_cards_enabled():
         return Activated(**done)

@@ -326,6 +326,28 @@ def test_the_counter_checks_the_adult_present_against_the_minors_guardian_by_the
     assert no_guardian.status == 409 and no_guardian.json()["code"] == "no_guardian"
 
 
+def test_a_minors_card_is_activated_only_with_the_guardians_id_number_and_the_check_is_in_the_audit_trail(
+    api, staff
+):
+    guardian = {"name": "林爸爸", "relationship": "father", "id_number": "A123456789", "phone": "0922333444"}
+    applicant, accepted = apply(api, birth_date="2016-04-04", guardian=guardian, **unique_person())
+    path = f"/v1/staff/readers/{accepted['reader_id']}/activation"
+
+    missing = staff.post(path, activation("TP50000001"), headers=STAFF)
+    wrong = staff.post(path, activation("TP50000001", guardian_id_number="A223456788"), headers=STAFF)
+    for refused, code in ((missing, "guardian_required"), (wrong, "guardian_differs")):
+        assert refused.status == 422, refused.body
+        [issue] = refused.json()["errors"]
+        assert issue["field"] == "guardian_id_number" and issue["code"] == code
+    log_in(api, applicant)
+    assert api.get("/v1/readers/me").json()["status"] == "pending_verification"  # nothing was handed over
+
+    done = staff.post(path, activation("TP50000001", guardian_id_number=" a123456789 "), headers=STAFF)
+    assert done.status == 200, done.body
+    [entry] = [a for a in api.get("/v1/readers/me/export").json()["audit_trail"] if a["action"] == "activated"]
+    assert entry["guardian_checked"] is True
+
+
 def test_the_counter_sees_a_family_cards_household_register_number_and_head_but_not_the_heads_number(api, staff):
     from tests.integration.test_family_and_minor_applications import TAIPEI_HOME
     from tests.support.applications import new_national_id, personal_application

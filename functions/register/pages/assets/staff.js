@@ -414,8 +414,10 @@
       return $("guardian-id-number").focus();
     }
     const documentChecked = document.querySelector('input[name="document"]:checked').value;
-    const answer = await call("POST", `/v1/staff/readers/${current.reader_id}/activation`,
-      { card_barcode: barcode, document_checked: documentChecked });
+    const activation = { card_barcode: barcode, document_checked: documentChecked };
+    // The API checks the guardian again: a minor's card is handed over only with the guardian's number.
+    if (current.guardian) activation.guardian_id_number = $("guardian-id-number").value.trim();
+    const answer = await call("POST", `/v1/staff/readers/${current.reader_id}/activation`, activation);
     const activated = jsonMember(answer, "card_barcode");
     if (typeof activated === "string") {
       $("applicant").hidden = true;

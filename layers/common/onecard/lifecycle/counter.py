@@ -15,6 +15,7 @@ from typing import Any
 
 from onecard.domain import people
 from onecard.domain.identity import IdType, id_number_issue, mask_id_number, normalise_id_number
+from onecard.domain.issues import FieldIssue
 from onecard.lifecycle.records import ActivationRefused
 from onecard.mail import notices
 from onecard.readers.personal_data import audit_item
@@ -121,11 +122,45 @@ def guardian_matches(reader_id: str, typed: str, deps: CounterDependencies) -> b
         raise problems.Conflict(
             "此申請沒有法定代理人資料 (This application names no guardian)", extra={"code": "no_guardian"}
         )
+    return _same_id_number(typed, expected)
+
+
+def _same_id_number(typed: str, expected: str) -> bool:
     return hmac.compare_digest(normalise_id_number(typed).encode(), expected.encode())
 
 
+def _refuse_without_the_guardian(profile: dict[str, Any], typed: str | None, deps: CounterDependencies) -> bool:
+    """A minor's card is handed over only with the guardian present: the number on the adult's document must be
+    the application's guardian's. True when a guardian was checked (for the audit trail)."""
+    expected = _guardian_id_number(profile, deps)
+    if expected is None:
+        return False
+    if not typed:
+        issue = FieldIssue(
+            "guardian_id_number",
+            "guardian_required",
+            "申請人未滿 18 歲：請輸入到場法定代理人證件上的證號 (The applicant is a minor: type the ID number on "
+            "the guardian's identity document)",
+        )
+        raise problems.InvalidFields([issue])
+    if not _same_id_number(typed, expected):
+        issue = FieldIssue(
+            "guardian_id_number",
+            "guardian_differs",
+            "此證號不是申請書所填法定代理人的證號 (This is not the ID number of the guardian named in the application)",
+        )
+        raise problems.InvalidFields([issue])
+    return True
+
+
 def activate(
-    reader_id: str, barcode: str, document_checked: str, branch: str, staff: Staff, deps: CounterDependencies
+    reader_id: str,
+    barcode: str,
+    document_checked: str,
+    branch: str,
+    staff: Staff,
+    deps: CounterDependencies,
+    guardian_id_number: str | None = None,
 ) -> dict[str, Any]:
     """pending_verification → active, with the card's barcode, recorded in the reader's audit trail. The library
     system's answer about the barcode and the reader's waiting links are asked while the profile is read: the
@@ -135,7 +170,9 @@ def activate(
     holder = _AHEAD.submit(deps.library_holder, code)
     waiting_links = _AHEAD.submit(deps.release_waiting_links, reader_id, now)
     try:
-        return _activate(reader_id, code, document_checked, branch, staff, deps, now, holder, waiting_links)
+        return _activate(
+            reader_id, code, document_checked, branch, staff, deps, now, holder, waiting_links, guardian_id_number
+        )
     finally:
         for asked in (holder, waiting_links):  # an answer not needed (a refusal came first) is waited for, unused
             with contextlib.suppress(Exception):
@@ -156,6 +193,7 @@ def _activate(
     now: dt.datetime,
     holder: Future,
     waiting_links: Future,
+    guardian_id_number: str | None,
 ) -> dict[str, Any]:
     profile = deps.readers.get_profile(reader_id)
     if profile is None:
@@ -173,11 +211,13 @@ def _activate(
         # Its deadline has passed: the daily expiry deletes it on its next run, so the counter must not revive it.
         raise _not_pending("expired")
     at = iso_millis(now)
+    guardian_checked = _refuse_without_the_guardian(profile, guardian_id_number, deps)
     _refuse_a_card_the_library_system_gave(holder.result(), profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
         "document_checked": document_checked,
+        **({"guardian_checked": True} if guardian_checked else {}),
         "principal": staff.principal,
         "card_barcode": code,
     }

@@ -95,6 +95,15 @@ class ActivationRequest(RequestModel):
 
     card_barcode: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,20}$", description="借閱證條碼")]
     document_checked: Annotated[DocumentChecked, Field(description="臨櫃查驗之身分證件種類")]
+    guardian_id_number: Annotated[
+        str | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=40,
+            description="未成年申請：到場法定代理人證件上之證號（須與申請書所填相符）",
+        ),
+    ] = None
 
 
 class Activated(ResponseModel):
