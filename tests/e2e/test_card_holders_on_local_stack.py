@@ -94,7 +94,7 @@ def test_a_card_holder_who_forgot_the_password_sets_a_new_one_in_the_library_sys
         asked_before = len(mails_to(stack, "wang@example.com"))
 
         page.goto(f"{stack.url}/password-reset")
-        page.get_by_label("以借閱證條碼登入").check()
+        page.get_by_label("我的借閱證條碼").check()
         page.get_by_label("借閱證條碼", exact=True).fill("TP90000002")
         page.get_by_role("button", name="寄送重設連結").click()
         expect(page.locator("#reset-result")).to_be_visible()

@@ -1,5 +1,6 @@
 """The staff page's details, on a stack of its own: the MFA set-up's QR code beside the key, the page without the
-public menu, a minor's guardian checked at the counter, and answers of another shape read as "not available"."""
+public menu, a minor's guardian checked at the counter, the purpose of a look-up, and answers of another shape read
+as "not available"."""
 
 from __future__ import annotations
 
@@ -166,3 +167,26 @@ def test_staff_answers_of_another_shape_read_as_not_available_without_a_script_e
     page.keyboard.type("TP66100001\n")
     expect(page.get_by_role("alert")).to_contain_text("無法連線")  # not an activation: not said to be done
     expect(page.locator("#staff-message")).not_to_contain_text("已啟用借閱證")
+
+
+def test_the_counter_names_the_purpose_of_a_look_up_and_the_readers_audit_trail_keeps_it(desk_stack, page):
+    import requests
+
+    reader = registered_reader(desk_stack)
+    sign_in(page, desk_stack, "staff-counter")
+
+    page.get_by_label("查詢目的（記入讀者的稽核紀錄）").select_option(label="讀者臨櫃查詢")
+    page.get_by_label("申請人證號（可用掃描器讀取）").fill(reader["id_number"])
+    page.keyboard.press("Enter")
+    expect(page.locator("#applicant-details")).to_contain_text(reader["name"])
+
+    trail = requests.get(
+        f"{desk_stack.url}/v1/staff/audit",
+        params={"reader_id": reader["reader_id"]},
+        headers={"Authorization": f"Bearer {desk_stack.staff_token('staff-supervisor')}"},
+        timeout=10,
+    )
+    assert trail.status_code == 200, trail.text
+    entries = trail.json()["entries"]
+    reads = [e for e in entries if e["action"] == "viewed_by_staff" and e["field"] == "personal_data"]
+    assert [e["purpose"] for e in reads] == ["reader_enquiry"], reads

@@ -16,6 +16,9 @@
     staff_sign_out: "Sign out", staff_idle_hint: "You are signed out after 15 minutes without activity.",
     staff_views: "Staff functions", staff_counter: "Counter", staff_reviews: "Duplicate reviews", staff_partners: "Partners",
     staff_lookup_number: "Applicant's ID number (a scanner may type it)", staff_lookup: "Look up",
+    staff_purpose: "Purpose of the look-up (kept in the reader's audit trail)",
+    staff_purpose_identity_check: "Check the identity document and hand over the card",
+    staff_purpose_reader_enquiry: "A reader's enquiry at the counter",
     staff_applicant: "Application", staff_document_checked: "Identity document checked",
     staff_doc_national: "National ID card", staff_doc_resident: "Resident certificate", staff_doc_passport: "Passport",
     staff_doc_household: "Household register", staff_doc_entry: "Entry permit",
@@ -346,7 +349,8 @@
     event.preventDefault();
     const number = $("lookup-id-number").value.trim();
     if (!number) return $("lookup-id-number").focus();
-    const query = new URLSearchParams({ id_type: $("lookup-id-type").value, id_number: number });
+    const query = new URLSearchParams({ id_type: $("lookup-id-type").value, id_number: number,
+                                        purpose: $("lookup-purpose").value });
     const answer = await call("GET", "/v1/staff/applications?" + query);
     $("applicant").hidden = true;
     current = null;
