@@ -326,16 +326,14 @@ def test_the_counter_checks_the_adult_present_against_the_minors_guardian_by_the
     assert no_guardian.status == 409 and no_guardian.json()["code"] == "no_guardian"
 
 
-def test_a_minors_card_is_activated_only_with_the_guardians_id_number_and_the_check_is_in_the_audit_trail(
-    api, staff
-):
+def test_a_minors_card_is_activated_only_with_the_guardians_id_number_and_the_check_is_in_the_audit_trail(api, staff):
     guardian = {"name": "林爸爸", "relationship": "father", "id_number": "A123456789", "phone": "0922333444"}
     applicant, accepted = apply(api, birth_date="2016-04-04", guardian=guardian, **unique_person())
     path = f"/v1/staff/readers/{accepted['reader_id']}/activation"
 
     missing = staff.post(path, activation("TP50000001"), headers=STAFF)
     wrong = staff.post(path, activation("TP50000001", guardian_id_number="A223456788"), headers=STAFF)
-    for refused, code in ((missing, "guardian_required"), (wrong, "guardian_differs")):
+    for refused, code in ((missing, "guardian_not_checked"), (wrong, "guardian_differs")):
         assert refused.status == 422, refused.body
         [issue] = refused.json()["errors"]
         assert issue["field"] == "guardian_id_number" and issue["code"] == code

@@ -138,16 +138,15 @@ def _refuse_without_the_guardian(profile: dict[str, Any], typed: str | None, dep
     if not typed:
         issue = FieldIssue(
             "guardian_id_number",
-            "guardian_required",
-            "申請人未滿 18 歲：請輸入到場法定代理人證件上的證號 (The applicant is a minor: type the ID number on "
-            "the guardian's identity document)",
+            "guardian_not_checked",
+            "申請人未滿 18 歲：請輸入到場法定代理人證件上的證號",
         )
         raise problems.InvalidFields([issue])
     if not _same_id_number(typed, expected):
         issue = FieldIssue(
             "guardian_id_number",
             "guardian_differs",
-            "此證號不是申請書所填法定代理人的證號 (This is not the ID number of the guardian named in the application)",
+            "此證號不是申請書所填法定代理人的證號",
         )
         raise problems.InvalidFields([issue])
     return True

@@ -295,6 +295,8 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "guardian_name_invalid": "Enter the guardian's name",
     "guardian_id_number_invalid": "The guardian's ID number should be a valid national ID or resident certificate "
     "number",
+    "guardian_not_checked": "The applicant is a minor: type the ID number on the guardian's identity document",
+    "guardian_differs": "This is not the ID number of the guardian named in the application",
     # one-card links and consent
     "family_card_cannot_link": "A family card cannot be linked with the one-card service; apply for a personal card",
     "partner_repeated": "Each partner library can be agreed to only once",
