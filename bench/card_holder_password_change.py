@@ -8,7 +8,6 @@ its own.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import time
@@ -35,20 +34,9 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:
     from devstack.functions import api_routes
     from onecard import wiring
     from tests.support.api import ApiClient
-    from tests.support.library_system import library_environment, rest_door, sip2_door
+    from tests.support.library_system import library_environment, rest_door, sip2_door, use_library_system
 
-    os.environ.update({**library_environment(library), "ILS_TIMEOUT_SECONDS": "3"})
-    client = library.rest.clients[0]
-    secrets = aws.client("secretsmanager")
-    secrets.put_secret_value(
-        SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
-        SecretString=json.dumps({"login": library.account.login, "password": library.account.password}),
-    )
-    secrets.put_secret_value(
-        SecretId=aws.resources.secret_ids["IlsRestClientSecret"],
-        SecretString=json.dumps({"client_id": client.client_id, "client_secret": client.client_secret}),
-    )
-    wiring.reset()
+    use_library_system(aws, os.environ.__setitem__, library)
     api = ApiClient(api_routes(aws.specs), aws.invoke)
     boto3.setup_default_session()
     changes, requests_made = [], []
