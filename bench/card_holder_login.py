@@ -33,9 +33,8 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:
 
     from devstack.functions import api_routes
     from onecard import wiring
-    from onecard.infra.sip2_library import Sip2LibrarySystem
     from tests.support.api import ApiClient
-    from tests.support.library_system import library_environment
+    from tests.support.library_system import library_environment, sip2_door
 
     os.environ.update({**library_environment(library), "ILS_TIMEOUT_SECONDS": "3"})
     aws.client("secretsmanager").put_secret_value(
@@ -72,13 +71,7 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:
                 requests_made[name].append(count.made)
                 assert answer.status == 201, answer.body
 
-        adapter = Sip2LibrarySystem(
-            "127.0.0.1",
-            library.port,
-            institution_id=library.institution_id,
-            login_user=library.account.login,
-            login_password=library.account.password,
-        )
+        adapter = sip2_door(library)
         adapter.check_password("TP90000001", "tpml2024")  # connected and logged in, as a warm container is
         round_trips = []
         for _ in range(RUNS):

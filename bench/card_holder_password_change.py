@@ -8,7 +8,6 @@ its own.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import time
@@ -33,25 +32,11 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:
 
     from bench.card_holder_login import _DynamoDbRequests
     from devstack.functions import api_routes
-    from ils_simulator import FULL_CATEGORY, ID_NUMBER_ATTRIBUTE, LIBRARY_ID, PROVISIONAL_CATEGORY, READER_ID_ATTRIBUTE
     from onecard import wiring
-    from onecard.infra.koha_patrons import KohaPatronRecords
-    from onecard.infra.sip2_library import Sip2LibrarySystem
     from tests.support.api import ApiClient
-    from tests.support.library_system import library_environment
+    from tests.support.library_system import library_environment, rest_door, sip2_door, use_library_system
 
-    os.environ.update({**library_environment(library), "ILS_TIMEOUT_SECONDS": "3"})
-    client = library.rest.clients[0]
-    secrets = aws.client("secretsmanager")
-    secrets.put_secret_value(
-        SecretId=aws.resources.secret_ids["IlsSipAccountSecret"],
-        SecretString=json.dumps({"login": library.account.login, "password": library.account.password}),
-    )
-    secrets.put_secret_value(
-        SecretId=aws.resources.secret_ids["IlsRestClientSecret"],
-        SecretString=json.dumps({"client_id": client.client_id, "client_secret": client.client_secret}),
-    )
-    wiring.reset()
+    use_library_system(aws, os.environ.__setitem__, library)
     api = ApiClient(api_routes(aws.specs), aws.invoke)
     boto3.setup_default_session()
     changes, requests_made = [], []
@@ -81,23 +66,7 @@ def _measure(aws, library) -> list[tuple[str, float, float]]:
         requests_made.clear()
         changes = [change_once() for _ in range(RUNS)]
 
-        sip2 = Sip2LibrarySystem(
-            "127.0.0.1",
-            library.port,
-            institution_id=library.institution_id,
-            login_user=library.account.login,
-            login_password=library.account.password,
-        )
-        rest = KohaPatronRecords(
-            library.rest.url,
-            client_id=client.client_id,
-            client_secret=client.client_secret,
-            library_id=LIBRARY_ID,
-            provisional_category=PROVISIONAL_CATEGORY,
-            full_category=FULL_CATEGORY,
-            id_number_attribute=ID_NUMBER_ATTRIBUTE,
-            reader_id_attribute=READER_ID_ATTRIBUTE,
-        )
+        sip2, rest = sip2_door(library), rest_door(library)
         patron_id = rest.find_patron(cardnumber="TP90000001").patron_id  # type: ignore[union-attr]
         sip2.check_password("TP90000001", current)  # connected, logged in and a token held, as when warm
         baseline = []

@@ -54,6 +54,7 @@ def run() -> dict[str, float]:
         from onecard import wiring
         from onecard.infra.aws import client
         from onecard.library_cards import delivery
+        from onecard.links.manners import Manners
         from onecard.registration.service import iso_millis
 
         ils = Ils()
@@ -93,7 +94,7 @@ def run() -> dict[str, float]:
             decrypt=lambda envelope, associated: cipher.decrypt(envelope, associated_data=associated),
             breakers=wiring.partner_breakers(),
             rate_counter=wiring.partner_rate_counter(),
-            manners=delivery.Manners(rate_per_second=RATE, trip_after=5, probe_seconds=30, retry_for=3 * 86400),
+            manners=Manners(rate_per_second=RATE, trip_after=5, probe_seconds=30, retry_for=3 * 86400),
             clock=clock,
             sleep=clock.sleep,
             draw=rng.random,

@@ -3,6 +3,7 @@ upgrade, the password, a deletion), each with the partners' manners (onecard.lib
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import time
@@ -19,9 +20,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from onecard import wiring
 from onecard.config import settings
+from onecard.domain.moments import iso_millis
 from onecard.ils.records import LibrarySystemUnavailable, PatronRecords
 from onecard.infra.aws import client
 from onecard.library_cards import delivery
+from onecard.links import delivery_rules
+from onecard.links.manners import Manners
 from onecard.observability import logger, metrics, start_tracing
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -50,40 +54,19 @@ def _deps(holder: str) -> delivery.DeliveryDependencies:
         decrypt=lambda envelope, associated: cipher.decrypt(envelope, associated_data=associated),
         breakers=wiring.partner_breakers(),
         rate_counter=wiring.partner_rate_counter(),
-        manners=delivery.Manners(
-            rate_per_second=s.partner_rates().get(delivery.LIBRARY_SYSTEM),
-            trip_after=s.partner_trip_after_failures,
-            probe_seconds=s.partner_probe_seconds,
-            retry_base=s.link_retry_base_seconds,
-            retry_cap=s.link_retry_max_delay_seconds,
-            retry_for=s.link_retry_for_seconds,
-        ),
+        manners=Manners.of(s, delivery.LIBRARY_SYSTEM),
         clock=time.time,
         sleep=time.sleep,
         draw=random.random,
         holder=holder,
         valid_years=s.card_valid_years,
-        iso=_iso,
+        iso=lambda epoch: iso_millis(dt.datetime.fromtimestamp(epoch, dt.UTC)),
     )
-
-
-def _iso(epoch: float) -> str:
-    """ISO 8601 in UTC with milliseconds, as every time the service stores."""
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _first_sent_at(record: SQSRecord, message: dict[str, Any]) -> float:
-    if message.get("first_sent_at"):
-        return float(message["first_sent_at"])
-    sent = record.attributes.sent_timestamp
-    return int(sent) / 1000 if sent else time.time()
 
 
 def record_handler(record: SQSRecord) -> str:
     message = json.loads(record.body)
-    first_sent_at = _first_sent_at(record, message)
+    first_sent_at = delivery_rules.first_sent_at(message, record.attributes.sent_timestamp, time.time())
     # How long the oldest write has waited, whatever became of it: the alarm of an hour reads this.
     metrics.add_metric(name="LibraryCardWriteWaitSeconds", unit=MetricUnit.Seconds, value=time.time() - first_sent_at)
     receives = int(record.attributes.approximate_receive_count or 1)

@@ -16,6 +16,7 @@ from onecard.config import settings
 from onecard.consent.documents import default_library
 from onecard.consent.revisions import outdated_agreements
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.domain.people import TAIPEI
 from onecard.infra.readers_repository import reader_key
 from onecard.library_cards.patron_record import without_a_provisional_card
@@ -25,7 +26,7 @@ from onecard.models.sessions import LoginRequest, ReaderProfile, SessionCreated
 from onecard.readers import library_patrons, library_record, library_refresh
 from onecard.readers.library_access import library_system_or_503
 from onecard.registration.records import BarcodeTaken
-from onecard.registration.service import iso_millis, new_reader_id
+from onecard.registration.service import new_reader_id
 from onecard.sessions import login, service
 from onecard.sessions.store import ABSOLUTE_SECONDS, IDLE_SECONDS
 from onecard.web import problems

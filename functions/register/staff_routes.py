@@ -13,6 +13,7 @@ from onecard import wiring
 from onecard.config import settings
 from onecard.consent.receipts import Channel
 from onecard.domain.identity import IdType
+from onecard.domain.moments import iso_millis
 from onecard.library_cards import LIBRARY_SYSTEM_PARTNER as LIBRARY_SYSTEM
 from onecard.library_cards import outbox as library_outbox
 from onecard.library_cards.status import status_of
@@ -37,7 +38,6 @@ from onecard.models.lifecycle import (
 )
 from onecard.models.links import PartnerState, PartnerStateList
 from onecard.readers.library_access import ask_library
-from onecard.registration.service import iso_millis
 from onecard.web import problems
 from onecard.web.staff import DECIDE_REVIEWS, LOOK_UP_AND_ACTIVATE, SUPERVISE, StaffMember, staff_member
 

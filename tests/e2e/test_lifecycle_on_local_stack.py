@@ -9,21 +9,12 @@ import time
 
 import requests
 
-from onecard.captcha import solve
-from tests.support.applications import new_national_id, personal_application
+from tests.support.applications import apply_on_stack, new_national_id
 from tests.support.running_stack import eventually
 
 
 def operator_token(stack) -> str:
     return stack.operator_token
-
-
-def apply(stack, **changes) -> tuple[dict, dict]:
-    captcha = solve(requests.get(f"{stack.url}/v1/captcha", timeout=10).json())
-    body = personal_application(captcha, **changes)
-    answer = requests.post(f"{stack.url}/v1/readers", json=body, timeout=10)
-    assert answer.status_code == 201, answer.text
-    return body, answer.json()
 
 
 def mail_for(stack, number: str, count: int) -> list[dict]:
@@ -40,9 +31,9 @@ def mail_for(stack, number: str, count: int) -> list[dict]:
 
 def test_local_mail_lists_what_the_service_sent_newest_first_and_the_link_verifies(stack):
     number = new_national_id()
-    apply(stack, id_number=number, name=f"郵件{number[-5:]}", email=f"first.{number}@example.com")
+    apply_on_stack(stack, id_number=number, name=f"郵件{number[-5:]}", email=f"first.{number}@example.com")
     assert len(mail_for(stack, number, 1)) == 1  # the outbox relay sends it moments after the application
-    apply(stack, id_number=new_national_id(), name=f"郵件{number[-4:]}", email=f"second.{number}@example.com")
+    apply_on_stack(stack, id_number=new_national_id(), name=f"郵件{number[-4:]}", email=f"second.{number}@example.com")
 
     ours = mail_for(stack, number, 2)
 
@@ -57,7 +48,7 @@ def test_local_mail_lists_what_the_service_sent_newest_first_and_the_link_verifi
 
 
 def test_the_staff_api_takes_a_signed_in_staff_members_token_and_refuses_anything_else(stack):
-    body, accepted = apply(stack, id_number=new_national_id(), name="臨櫃測試")
+    body, accepted = apply_on_stack(stack, id_number=new_national_id(), name="臨櫃測試")
     query = {"id_type": "national_id", "id_number": body["id_number"]}
     login = requests.post(
         f"{stack.url}/v1/sessions", json={"id_number": body["id_number"], "password": body["password"]}, timeout=10
@@ -104,7 +95,7 @@ def test_the_expiry_command_on_the_local_stack_ends_the_application_and_its_wait
     try:
         http = requests.Session()
         sha = http.get(f"{running.url}/v1/consent-documents/klcpl", timeout=5).json()["sha256"]
-        body, accepted = apply(
+        body, accepted = apply_on_stack(
             running, id_number=new_national_id(), partners=[{"partner": "klcpl", "document_sha256": sha}]
         )
         login = http.post(

@@ -9,17 +9,8 @@ import secrets
 
 import requests
 
-from onecard.captcha import solve
-from tests.support.applications import new_national_id, personal_application
+from tests.support.applications import apply_on_stack, new_national_id
 from tests.support.running_stack import emulation_client, eventually, first_group
-
-
-def apply(stack, **changes) -> tuple[dict, dict]:
-    captcha = solve(requests.get(f"{stack.url}/v1/captcha", timeout=10).json())
-    body = personal_application(captcha, **changes)
-    answer = requests.post(f"{stack.url}/v1/readers", json=body, timeout=10)
-    assert answer.status_code == 201, answer.text
-    return body, answer.json()
 
 
 def patron_of(stack, id_number: str, **wanted) -> dict:
@@ -85,7 +76,7 @@ def test_apply_verify_activate_and_the_new_barcode_logs_in_over_sip2_with_the_re
 
     number = new_national_id()
     address = f"card.{number}@example.com"
-    _, accepted = apply(
+    _, accepted = apply_on_stack(
         stack,
         id_number=number,
         name=f"新證{number[-5:]}",
@@ -117,7 +108,7 @@ def test_apply_verify_activate_and_the_new_barcode_logs_in_over_sip2_with_the_re
 
 def test_the_library_system_down_during_the_activation_the_counter_shows_it_waiting_and_it_arrives_when_back(stack):
     number = new_national_id()
-    _, accepted = apply(stack, id_number=number, name=f"等候{number[-5:]}", email=None)
+    _, accepted = apply_on_stack(stack, id_number=number, name=f"等候{number[-5:]}", email=None)
     patron_of(stack, number, category_id="WEBREG")
     requests.post(f"{stack.simulator_url}/_control/ils", json={"down": True}, timeout=5).raise_for_status()
     try:

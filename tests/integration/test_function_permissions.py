@@ -56,18 +56,8 @@ NOT_EXERCISED = {
     ("LinkOutboxRelayFunction", "ses:SendEmail", "MailSender"): "mail goes to the test's mail folder, not SES",
     # The poller's own calls (receive, delete, batch visibility) are made by Lambda's event source mapping.
     **{
-        ("LinkWorkerFunction", action, "LinkQueue"): "made by the event source mapping with the function's role"
-        for action in (
-            "sqs:ChangeMessageVisibilityBatch",
-            "sqs:DeleteMessage",
-            "sqs:DeleteMessageBatch",
-            "sqs:GetQueueAttributes",
-            "sqs:ReceiveMessage",
-        )
-    },
-    **{
-        ("LibraryCardWorkerFunction", action, "LibraryCardQueue"): "made by the event source mapping with the "
-        "function's role"
+        (worker, action, queue): "made by the event source mapping with the function's role"
+        for worker, queue in (("LinkWorkerFunction", "LinkQueue"), ("LibraryCardWorkerFunction", "LibraryCardQueue"))
         for action in (
             "sqs:ChangeMessageVisibilityBatch",
             "sqs:DeleteMessage",

@@ -12,8 +12,8 @@ import pytest
 
 from ils_simulator import IlsSimulator
 from onecard.ils import CardStatus, LibrarySystemUnavailable
-from onecard.infra.sip2_library import Sip2LibrarySystem
 from partner_simulator.server import PartnerSimulator
+from tests.support.library_system import sip2_door
 
 
 @pytest.fixture
@@ -34,14 +34,7 @@ def control():
         except urllib.error.HTTPError as refused:
             return refused.code, json.loads(refused.read())
 
-    client = Sip2LibrarySystem(
-        "127.0.0.1",
-        ils.port,
-        institution_id=ils.institution_id,
-        login_user=ils.account.login,
-        login_password=ils.account.password,
-        timeout=0.3,
-    )
+    client = sip2_door(ils, timeout=0.3)
     call.ils = ils  # type: ignore[attr-defined]  # for the tests that also speak its REST side
     yield call, client
     client.close()

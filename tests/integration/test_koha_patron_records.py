@@ -8,11 +8,6 @@ import datetime as dt
 import pytest
 
 from ils_simulator import (
-    FULL_CATEGORY,
-    ID_NUMBER_ATTRIBUTE,
-    LIBRARY_ID,
-    PROVISIONAL_CATEGORY,
-    READER_ID_ATTRIBUTE,
     Account,
     IlsSimulator,
     RestClient,
@@ -29,7 +24,7 @@ from onecard.ils.records import (
     create_once,
 )
 from onecard.infra.koha_patrons import KohaPatronRecords
-from onecard.infra.sip2_library import Sip2LibrarySystem
+from tests.support.library_system import rest_door, sip2_door
 
 TIMEOUT = 0.5
 
@@ -45,17 +40,7 @@ def simulator():
 
 
 def door(simulator: IlsSimulator, **overrides) -> KohaPatronRecords:
-    settings = {
-        "client_id": "onecard-service",
-        "client_secret": "service-secret",
-        "library_id": LIBRARY_ID,
-        "provisional_category": PROVISIONAL_CATEGORY,
-        "full_category": FULL_CATEGORY,
-        "id_number_attribute": ID_NUMBER_ATTRIBUTE,
-        "reader_id_attribute": READER_ID_ATTRIBUTE,
-        "timeout": TIMEOUT,
-    }
-    return KohaPatronRecords(simulator.rest.url, **{**settings, **overrides})
+    return rest_door(simulator, **{"timeout": TIMEOUT, **overrides})
 
 
 @pytest.fixture
@@ -65,15 +50,7 @@ def records(simulator):
 
 @pytest.fixture
 def sip2(simulator):
-    library = Sip2LibrarySystem(
-        "127.0.0.1",
-        simulator.port,
-        institution_id=simulator.institution_id,
-        login_user="onecard",
-        login_password="sip-pass-123",
-        timeout=TIMEOUT,
-        **simulator.extension_fields,
-    )
+    library = sip2_door(simulator, timeout=TIMEOUT, **simulator.extension_fields)
     yield library
     library.close()
 
@@ -285,17 +262,7 @@ def test_a_library_system_down_cut_off_or_slow_is_unavailable(records, simulator
 
 
 def test_nothing_answers_at_the_url_is_unavailable(simulator):
-    nowhere = KohaPatronRecords(
-        "http://127.0.0.1:9",
-        client_id="x",
-        client_secret="y",
-        library_id=LIBRARY_ID,
-        provisional_category=PROVISIONAL_CATEGORY,
-        full_category=FULL_CATEGORY,
-        id_number_attribute=ID_NUMBER_ATTRIBUTE,
-        reader_id_attribute=READER_ID_ATTRIBUTE,
-        timeout=TIMEOUT,
-    )
+    nowhere = rest_door(simulator, url="http://127.0.0.1:9", client_id="x", client_secret="y", timeout=TIMEOUT)
     with pytest.raises(LibrarySystemUnavailable):
         nowhere.find_patron(cardnumber="TP90000001")
 

@@ -12,15 +12,12 @@ import jsonschema
 import pytest
 
 from ils_simulator import (
-    FULL_CATEGORY,
     ID_NUMBER_ATTRIBUTE,
-    LIBRARY_ID,
-    PROVISIONAL_CATEGORY,
     READER_ID_ATTRIBUTE,
     IlsSimulator,
 )
 from onecard.ils.records import PatronCategory, PatronRecord
-from onecard.infra.koha_patrons import KohaPatronRecords
+from tests.support.library_system import rest_door
 
 STRING_OR_NULL = {"type": ["string", "null"]}
 DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
@@ -133,18 +130,7 @@ def check(body: dict, schema: dict) -> None:
 def sent():
     """What the adapter sent while creating, upgrading, correcting, re-keying and deleting patrons."""
     with IlsSimulator().running() as simulator:
-        client = simulator.rest.clients[0]
-        records = KohaPatronRecords(
-            simulator.rest.url,
-            client_id=client.client_id,
-            client_secret=client.client_secret,
-            library_id=LIBRARY_ID,
-            provisional_category=PROVISIONAL_CATEGORY,
-            full_category=FULL_CATEGORY,
-            id_number_attribute=ID_NUMBER_ATTRIBUTE,
-            reader_id_attribute=READER_ID_ATTRIBUTE,
-            timeout=1.0,
-        )
+        records = rest_door(simulator, timeout=1.0)
         every_field = PatronRecord(
             surname="林",
             firstname="書蟲",

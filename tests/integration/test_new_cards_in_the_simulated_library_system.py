@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.library_cards import deliver_library_cards
+from tests.support.library_system import sip2_door
 from tests.support.lifecycle import OPERATOR_TOKEN, STAFF, apply, mail_to, token_in, unique_person
 
 
@@ -18,19 +19,7 @@ def quick_retries(aws, monkeypatch):
 
 
 def sip2(library):
-    from onecard.infra.sip2_library import Sip2LibrarySystem
-
-    return Sip2LibrarySystem(
-        "127.0.0.1",
-        library.port,
-        institution_id=library.institution_id,
-        login_user=library.account.login,
-        login_password=library.account.password,
-        timeout=2,
-        birth_date_field="PB",
-        expiry_field="PA",
-        id_number_field="XI",
-    )
+    return sip2_door(library, timeout=2, **library.extension_fields)
 
 
 def held(library, id_number: str) -> list[dict]:

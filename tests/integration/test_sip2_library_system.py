@@ -13,6 +13,7 @@ import pytest
 from ils_simulator import Account, IlsSimulator
 from onecard.ils import CardStatus, LibrarySystemUnavailable
 from onecard.infra.sip2_library import Sip2LibrarySystem
+from tests.support.library_system import sip2_door
 
 TIMEOUT = 0.3
 
@@ -24,14 +25,7 @@ def simulator():
 
 
 def adapter(simulator: IlsSimulator, **overrides) -> Sip2LibrarySystem:
-    settings = dict(
-        institution_id=simulator.institution_id,
-        login_user=simulator.account.login,
-        login_password=simulator.account.password,
-        timeout=TIMEOUT,
-        **simulator.extension_fields,
-    )
-    return Sip2LibrarySystem("127.0.0.1", simulator.port, **{**settings, **overrides})
+    return sip2_door(simulator, **{"timeout": TIMEOUT, **simulator.extension_fields, **overrides})
 
 
 @pytest.fixture

@@ -35,3 +35,16 @@ def personal_application(captcha: str = "", **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def apply_on_stack(stack: Any, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A personal application to the running local stack, its captcha solved: the body sent and the 201's answer."""
+    import requests
+
+    from onecard.captcha import solve
+
+    captcha = solve(requests.get(f"{stack.url}/v1/captcha", timeout=10).json())
+    body = personal_application(captcha, **changes)
+    answer = requests.post(f"{stack.url}/v1/readers", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return body, answer.json()

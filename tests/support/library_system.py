@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ils_simulator import IlsSimulator
+
+if TYPE_CHECKING:
+    from onecard.infra.koha_patrons import KohaPatronRecords
+    from onecard.infra.sip2_library import Sip2LibrarySystem
 
 
 def library_environment(simulator: IlsSimulator) -> dict[str, str]:
@@ -37,3 +42,36 @@ def use_library_system(aws, setenv: Callable[[str, str], None], simulator: IlsSi
         SecretString=json.dumps({"client_id": client.client_id, "client_secret": client.client_secret}),
     )
     wiring.reset()
+
+
+def rest_door(simulator: IlsSimulator, **overrides: Any) -> KohaPatronRecords:
+    """The Koha REST adapter as the stack configures it for the simulated library system (its library, patron
+    categories and attributes), signed in with its first REST client; ``url`` and any setting may be overridden."""
+    from ils_simulator import FULL_CATEGORY, ID_NUMBER_ATTRIBUTE, LIBRARY_ID, PROVISIONAL_CATEGORY, READER_ID_ATTRIBUTE
+    from onecard.infra.koha_patrons import KohaPatronRecords
+
+    client = simulator.rest.clients[0]
+    settings: dict[str, Any] = {
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "library_id": LIBRARY_ID,
+        "provisional_category": PROVISIONAL_CATEGORY,
+        "full_category": FULL_CATEGORY,
+        "id_number_attribute": ID_NUMBER_ATTRIBUTE,
+        "reader_id_attribute": READER_ID_ATTRIBUTE,
+    }
+    url = overrides.pop("url", simulator.rest.url)
+    return KohaPatronRecords(url, **{**settings, **overrides})
+
+
+def sip2_door(simulator: IlsSimulator, **overrides: Any) -> Sip2LibrarySystem:
+    """The SIP2 adapter logged in to the simulated library system with its SIP account; any setting may be
+    overridden (its extension fields are the caller's to pass)."""
+    from onecard.infra.sip2_library import Sip2LibrarySystem
+
+    settings: dict[str, Any] = {
+        "institution_id": simulator.institution_id,
+        "login_user": simulator.account.login,
+        "login_password": simulator.account.password,
+    }
+    return Sip2LibrarySystem("127.0.0.1", simulator.port, **{**settings, **overrides})

@@ -55,6 +55,22 @@ def is_transaction_cancelled(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "TransactionCanceledException"
 
 
+def is_condition_failed(error: ClientError) -> bool:
+    """A single write's condition was not met (a transaction's is_transaction_cancelled)."""
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def transact_unless_cancelled(dynamodb: Any, actions: list[dict[str, Any]]) -> bool:
+    """Writes ``actions`` together: True, or False when a condition cancelled them all (nothing written)."""
+    try:
+        dynamodb.transact_write_items(TransactItems=actions)
+        return True
+    except ClientError as error:
+        if not is_transaction_cancelled(error):
+            raise
+        return False
+
+
 def query_all(dynamodb: Any, **kwargs: Any) -> list[dict[str, Any]]:
     """Every item a Query matches, page after page, as plain Python values."""
     items: list[dict[str, Any]] = []

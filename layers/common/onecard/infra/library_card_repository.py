@@ -18,7 +18,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import batch_get, cancellation_codes, from_item, is_transaction_cancelled, item_at, to_item
+from onecard.infra.dynamo import (
+    batch_get,
+    cancellation_codes,
+    from_item,
+    is_condition_failed,
+    is_transaction_cancelled,
+    item_at,
+    to_item,
+    transact_unless_cancelled,
+)
 from onecard.infra.readers_repository import barcode_key, identity_key, reader_key
 from onecard.library_cards import LIBRARY_CARD
 from onecard.readers.library_patrons import LIBRARY_SYSTEM
@@ -40,10 +49,6 @@ def lease_key(reader_id: str) -> dict[str, str]:
 
 def new_request_id() -> str:
     return "LC" + secrets.token_hex(10).upper()
-
-
-def _failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class LibraryCardRepository:
@@ -150,7 +155,7 @@ class LibraryCardRepository:
             )
             return True
         except ClientError as error:
-            if _failed(error):
+            if is_condition_failed(error):
                 return False
             raise
 
@@ -163,7 +168,7 @@ class LibraryCardRepository:
                 ExpressionAttributeValues=to_item({":holder": holder}),
             )
         except ClientError as error:
-            if not _failed(error):
+            if not is_condition_failed(error):
                 raise
 
     def record_held(self, reader_id: str, request_id: str, patron_id: str, category: str, at: str) -> None:
@@ -179,7 +184,7 @@ class LibraryCardRepository:
                 ExpressionAttributeValues=to_item({":patron": patron_id}),
             )
         except ClientError as error:
-            if not _failed(error):
+            if not is_condition_failed(error):
                 raise
         held = "SET patron_id = :patron, held_category = :category, held_since = if_not_exists(held_since, :at)"
         values = {":patron": patron_id, ":category": category, ":at": at}
@@ -192,7 +197,7 @@ class LibraryCardRepository:
                 ExpressionAttributeValues=to_item({**values, ":request": request_id}),
             )
         except ClientError as error:
-            if not _failed(error):
+            if not is_condition_failed(error):
                 raise
             self._db.update_item(
                 TableName=self._table,
@@ -222,7 +227,7 @@ class LibraryCardRepository:
                 ExpressionAttributeValues=to_item({":why": why}),
             )
         except ClientError as error:
-            if not _failed(error):
+            if not is_condition_failed(error):
                 raise
 
     def password_delivered(self, profile: dict[str, Any], sealed: dict[str, Any]) -> bool:
@@ -267,30 +272,27 @@ class LibraryCardRepository:
             "UpdateExpression": "SET library_password_wanted = :yes",
             "ExpressionAttributeValues": to_item({":yes": True, ":reader": reader_id}),
         }
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(reader_key(reader_id)),
-                            "ConditionExpression": "reader_id = :reader AND attribute_exists(password_hash)",
-                            **wanted,
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(identity_key(profile["identity_index"])),
-                            "ConditionExpression": "reader_id = :reader",
-                            **wanted,
-                        }
-                    },
-                ]
-            )
-        except ClientError as error:
-            if not is_transaction_cancelled(error):
-                raise
+        transact_unless_cancelled(
+            self._db,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(reader_key(reader_id)),
+                        "ConditionExpression": "reader_id = :reader AND attribute_exists(password_hash)",
+                        **wanted,
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(identity_key(profile["identity_index"])),
+                        "ConditionExpression": "reader_id = :reader",
+                        **wanted,
+                    }
+                },
+            ],
+        )
         return False
 
     def _pointer_update(self, key: dict[str, str], reader_id: str) -> dict[str, Any]:
@@ -352,16 +354,11 @@ class LibraryCardRepository:
         """The library system says a patron with this name and birth date exists: the application goes to the
         reviewers' queue (their "distinct" sends it again, confirmed not a duplicate), beside the readers here it
         resembles, if any."""
-        from onecard.infra.lifecycle_repository import review_key
+        from onecard.infra.lifecycle_repository import review_put
 
         review = {"status": "open", "resembles": resembles, "flagged_at": at, "source": LIBRARY_SYSTEM}
         return [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item({**review_key(reader_id), "reader_id": reader_id, **review}),
-                }
-            },
+            review_put(self._table, reader_id, review),
             {
                 "Update": {
                     "TableName": self._table,
@@ -374,8 +371,4 @@ class LibraryCardRepository:
         ]
 
     def send_to_review(self, reader_id: str, at: str, resembles: list[str]) -> None:
-        try:
-            self._db.transact_write_items(TransactItems=self.duplicate_review_actions(reader_id, at, resembles))
-        except ClientError as error:
-            if not is_transaction_cancelled(error):
-                raise
+        transact_unless_cancelled(self._db, self.duplicate_review_actions(reader_id, at, resembles))

@@ -19,7 +19,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import cancellation_codes, from_item, is_transaction_cancelled, query_all, to_item
+from onecard.infra.dynamo import (
+    cancellation_codes,
+    from_item,
+    is_condition_failed,
+    is_transaction_cancelled,
+    query_all,
+    to_item,
+    transact_unless_cancelled,
+)
 from onecard.infra.readers_repository import barcode_key, guard_hash_update, identity_key, reader_key, reference_put
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 from onecard.security.identity_indexes import Indexes, as_indexes
@@ -47,6 +55,11 @@ def person_key(person_index: str, reader_id: str) -> dict[str, str]:
 
 def review_key(reader_id: str) -> dict[str, str]:
     return {"pk": "REVIEWS", "sk": f"OPEN#{reader_id}"}
+
+
+def review_put(table: str, reader_id: str, review: dict[str, Any]) -> dict[str, Any]:
+    """The application's entry in the reviewers' queue (the profile's ``review`` says the same)."""
+    return {"Put": {"TableName": table, "Item": to_item({**review_key(reader_id), "reader_id": reader_id, **review})}}
 
 
 def expired_key(reader_id: str) -> dict[str, str]:
@@ -309,14 +322,7 @@ class LifecycleRepository:
         ]
         actions += [reference_put(self._table, reader_id, person_key(index, reader_id)) for index in indexes.others]
         if review:
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item({**review_key(reader_id), "reader_id": reader_id, **review}),
-                    }
-                }
-            )
+            actions.append(review_put(self._table, reader_id, review))
         return actions
 
     def open_reviews(self) -> list[dict[str, Any]]:
@@ -330,34 +336,29 @@ class LifecycleRepository:
 
     def decide_review(self, reader_id: str, decision: str, at: str, audit: dict[str, Any]) -> bool:
         """Closes an open review with the staff's decision; False when there is none open."""
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": to_item(review_key(reader_id)),
-                            "ConditionExpression": "attribute_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(reader_key(reader_id)),
-                            "UpdateExpression": "SET review.#status = :d, review.decided_at = :at",
-                            "ConditionExpression": "attribute_exists(review)",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_item({":d": decision, ":at": at}),
-                        }
-                    },
-                    {"Put": {"TableName": self._table, "Item": to_item(audit)}},
-                ]
-            )
-            return True
-        except ClientError as error:
-            if is_transaction_cancelled(error):
-                return False
-            raise
+        return transact_unless_cancelled(
+            self._db,
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item(review_key(reader_id)),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(reader_key(reader_id)),
+                        "UpdateExpression": "SET review.#status = :d, review.decided_at = :at",
+                        "ConditionExpression": "attribute_exists(review)",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": to_item({":d": decision, ":at": at}),
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+            ],
+        )
 
     # --- counter activation ----------------------------------------------------------------------------------
     def activate(
@@ -480,6 +481,6 @@ class LifecycleRepository:
             )
             return True
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_condition_failed(error):
                 return False
             raise

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onecard.infra.dynamo import from_item, to_item
+from onecard.infra.dynamo import from_item, is_condition_failed, to_item
 from onecard.links.retry_policy import PartnerHealth, after_failure
 
 # A breaker item outlives any outage it records; refreshed at each write.
@@ -30,10 +30,6 @@ def _health(item: dict[str, Any] | None) -> PartnerHealth:
         probe_at=float(values.get("probe_at", 0)),
         backlog=max(0, int(values.get("backlog", 0))),
     )
-
-
-def _conditional_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class PartnerBreakers:
@@ -82,7 +78,7 @@ class PartnerBreakers:
             )
             return True
         except ClientError as error:
-            if _conditional_failed(error):
+            if is_condition_failed(error):
                 return False
             raise
 
@@ -111,7 +107,7 @@ class PartnerBreakers:
                 ExpressionAttributeValues=to_item({":since": after.down_since, ":probe": after.probe_at}),
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if is_condition_failed(error):
                 return self.read(partner), False
             raise
         return after, True

@@ -11,6 +11,7 @@ from onecard.infra.dynamo import (
     cancellation_codes,
     delete_keys,
     from_item,
+    is_condition_failed,
     is_transaction_cancelled,
     query_all,
     to_item,
@@ -346,7 +347,7 @@ class ReaderRepository:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_condition_failed(error):
                 raise CaptchaReplayed() from None
             raise
 

@@ -27,23 +27,11 @@ from onecard.ils.records import (
 from onecard.library_cards import LIBRARY_SYSTEM_PARTNER, password_associated_data
 from onecard.library_cards.patron_record import changes_needed, patron_record, wanted_category
 from onecard.links import retry_policy
+from onecard.links.manners import Answered, Cause, Manners, OutOfBudget, OverRate, PoliteCall, Quiet
 from onecard.observability import logger
 
 LIBRARY_SYSTEM = LIBRARY_SYSTEM_PARTNER
 LEASE_SECONDS = 60
-
-
-@dataclass(frozen=True)
-class Manners:
-    """The partners' manners, from the template's parameters (LinkRetry*, PartnerTripAfterFailures,
-    PartnerProbeSeconds, and ``library-system`` in PartnerRateLimits)."""
-
-    rate_per_second: int | None
-    trip_after: int = 5
-    probe_seconds: float = 30
-    retry_base: float = 30
-    retry_cap: float = 900
-    retry_for: float = 259_200
 
 
 @dataclass
@@ -76,12 +64,6 @@ class Outcome:
     wait: int | None = None
     why: str | None = None
     failed_for_good: bool = False
-
-
-class OverRate(Exception):
-    def __init__(self, place: int, second: int):
-        super().__init__(f"ask {place} in second {second}")
-        self.place, self.second = place, second
 
 
 class LeaseBusy(Exception):
@@ -129,80 +111,46 @@ def handle(
     """One message of the library-card queue: the breaker, then the write (each call at the agreed rate). A write's
     first wait counts it in the library system's backlog (which spreads the held writes' looks, as a partner's), and
     its end after waiting takes it out."""
-    outcome = _handle(message, first_sent_at, deps)
-    if outcome.wait is not None and receive_count == 1:
-        deps.breakers.add_to_backlog(LIBRARY_SYSTEM, 1)
-    elif outcome.wait is None and receive_count > 1:
-        deps.breakers.add_to_backlog(LIBRARY_SYSTEM, -1)
+    polite = PoliteCall(
+        LIBRARY_SYSTEM,
+        deps.manners,
+        deps.breakers,
+        deps.clock,
+        deps.draw,
+        unavailable=(LibrarySystemUnavailable,),
+        watcher=_Watcher(),
+        hold_after_tripping=True,
+    )
+    outcome = _handle(message, first_sent_at, deps, polite)
+    polite.count_in_backlog(outcome.wait is not None, receive_count)
     return outcome
 
 
-def _handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies) -> Outcome:
-    m, now = deps.manners, deps.clock()
-    health = deps.breakers.read(LIBRARY_SYSTEM)
-    gate = retry_policy.gate(health, now)
-    if gate is retry_policy.Gate.PROBE and not deps.breakers.elect_prober(LIBRARY_SYSTEM, health, now, m.probe_seconds):
-        gate = retry_policy.Gate.HOLD
-    if gate is retry_policy.Gate.HOLD:
-        if retry_policy.out_of_budget(first_sent_at, now, m.retry_for):
-            return _failed_for_good(message, deps, "the library system was down past the retry budget")
-        return Outcome("held", _hold_delay(health, now, first_sent_at, deps), "down")
+class _Watcher(Quiet):
+    def tripped(self, failures: int) -> None:
+        logger.warning("library system marked down", extra={"failures": failures})
+
+    def back(self, down_seconds: int) -> None:
+        logger.info("library system back", extra={"down_seconds": down_seconds})
+
+
+def _handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDependencies, polite: PoliteCall) -> Outcome:
     try:
-        result = _with_lease(message, deps)
+        decided = polite.deliver(first_sent_at, lambda probe: _with_lease(message, deps))
     except LeaseBusy:
-        return Outcome("busy", max(1, int(m.probe_seconds) // 10), "queued")
-    except OverRate as over:
-        return Outcome(
-            "over rate",
-            retry_policy.rate_wait_delay(
-                over.place,
-                m.rate_per_second or 1,
-                over.second,
-                deps.clock(),
-                backlog=health.backlog,
-                cap=m.retry_cap,
-                draw=deps.draw(),
-            ),
-            "rate",
-        )
-    except LibrarySystemUnavailable as error:
-        now = deps.clock()
-        after, tripped = deps.breakers.record_failure(
-            LIBRARY_SYSTEM, now, trip_after=m.trip_after, probe_seconds=m.probe_seconds
-        )
-        if tripped:
-            logger.warning("library system marked down", extra={"failures": after.failures})
-        if retry_policy.out_of_budget(first_sent_at, now, m.retry_for):
-            return _failed_for_good(message, deps, str(error))
-        with contextlib.suppress(Exception):  # only words for the counter: the retry matters, not this write
-            deps.repository.record_waiting(message["reader_id"], "unreachable")
-        if after.down:  # a probe that failed, or the failure that marked it down: it waits with the held writes
-            return Outcome("unavailable", _hold_delay(after, now, first_sent_at, deps), "down")
-        return Outcome(
-            "unavailable",
-            retry_policy.retry_delay(
-                first_sent_at, now, base=m.retry_base, cap=m.retry_cap, retry_for=m.retry_for, draw=deps.draw()
-            ),
-            "unreachable",
-        )
-    if health.failures or health.down:
-        down_since = deps.breakers.record_answer(LIBRARY_SYSTEM)
-        if down_since is not None:
-            logger.info("library system back", extra={"down_seconds": round(deps.clock() - down_since)})
-    return Outcome(result)
-
-
-def _hold_delay(health: Any, now: float, first_sent_at: float, deps: DeliveryDependencies) -> int:
-    m = deps.manners
-    return retry_policy.hold_delay(
-        now - float(health.down_since or now),
-        backlog=health.backlog,
-        rate=m.rate_per_second,
-        probe_seconds=m.probe_seconds,
-        cap=m.retry_cap,
-        until_deadline=retry_policy.deadline(first_sent_at, m.retry_for) - now,
-        draw=deps.draw(),
-    )
+        return Outcome("busy", max(1, int(deps.manners.probe_seconds) // 10), "queued")
+    if isinstance(decided, Answered):
+        return Outcome(decided.result)
+    if isinstance(decided, OutOfBudget):
+        why = decided.why if decided.cause is Cause.UNAVAILABLE else "the library system was down past the retry budget"
+        return _failed_for_good(message, deps, why)
+    if decided.cause is Cause.OVER_RATE:
+        return Outcome("over rate", decided.seconds, "rate")
+    if decided.cause is Cause.HELD:
+        return Outcome("held", decided.seconds, "down")
+    with contextlib.suppress(Exception):  # only words for the counter: the retry matters, not this write
+        deps.repository.record_waiting(message["reader_id"], "unreachable")
+    return Outcome("unavailable", decided.seconds, "down" if decided.down else "unreachable")
 
 
 def _failed_for_good(message: dict[str, Any], deps: DeliveryDependencies, why: str) -> Outcome:

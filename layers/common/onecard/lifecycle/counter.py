@@ -16,10 +16,10 @@ from typing import Any
 from onecard.domain import people
 from onecard.domain.identity import IdType, id_number_issue, mask_id_number, normalise_id_number
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.lifecycle.records import ActivationRefused
 from onecard.mail import notices
 from onecard.readers.personal_data import audit_item
-from onecard.registration.service import iso_millis
 from onecard.web import problems
 
 PENDING = "pending_verification"

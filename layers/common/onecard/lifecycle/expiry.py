@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from onecard.domain.moments import iso_millis
 from onecard.mail import messages
 from onecard.observability import logger
-from onecard.registration.service import iso_millis
 
 REMINDER_DAYS_BEFORE = 7
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.domain.password import password_issues
 from onecard.lifecycle import email_verification
 from onecard.lifecycle.records import TokenRefused
@@ -26,7 +27,6 @@ from onecard.mail.mailer import Mailer
 from onecard.readers import library_record
 from onecard.readers.library_patrons import holds_password
 from onecard.readers.personal_data import audit_item
-from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
 from onecard.web import problems
 

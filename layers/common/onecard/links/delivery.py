@@ -19,7 +19,6 @@ from onecard.links.delivery_rules import (
     LATE_SLOT_TRIES,
     RATE_SLOT_MARGIN_SECONDS,
     Delivered,
-    OverRate,
     PartnerUnavailable,
     Slot,
     Waiting,
@@ -30,6 +29,7 @@ from onecard.links.delivery_rules import (
     status_after,
     worth_a_quick_retry,
 )
+from onecard.links.manners import Cause, Manners, OutOfBudget, OverRate, PoliteCall, Quiet, Wait
 from onecard.observability import logger, metrics
 from onecard.partners.client import PartnerAnswer, PartnerClient
 from onecard.partners.protocol import PartnerSecretNotSet
@@ -101,79 +101,61 @@ def _metric(name: str, partner: str | None, value: float, unit: str = "Count") -
         metric.add_dimension(name="partner", value=partner)
 
 
+class _PartnerWatcher(Quiet):
+    def __init__(self, partner: str):
+        self.partner = partner
+
+    def held(self, down_for: float) -> None:
+        _metric("PartnerDownSeconds", self.partner, down_for, "Seconds")
+
+    def over_rate(self) -> None:
+        _metric("PartnerRateWaits", self.partner, 1)
+
+    def tripped(self, failures: int) -> None:
+        _metric("PartnerDown", self.partner, 1)
+        logger.warning("partner marked down", extra={"partner": self.partner, "failures": failures})
+
+    def back(self, down_seconds: int) -> None:
+        _metric("PartnerDownSeconds", self.partner, 0, "Seconds")
+        logger.info("partner back", extra={"partner": self.partner, "down_seconds": down_seconds})
+
+
+_WHY_WAITING = {Cause.HELD: "partner down", Cause.OVER_RATE: "over the partner's rate"}
+
+
 class LinkDelivery:
     def __init__(self, deps: DeliveryDependencies):
         self.deps = deps
 
     def deliver(self, delivery: Delivery) -> Delivered | Waiting:
-        deps, s, message = self.deps, self.deps.settings, delivery.message
-        partner, now = message["partner"], deps.clock.time()
-        sent_at = first_sent_at(message, delivery.sent_timestamp_ms, now)
-        health = deps.breakers.read(partner)
-        decision = retry_policy.gate(health, now)
-        if decision is retry_policy.Gate.PROBE and not deps.breakers.elect_prober(
-            partner, health, now, s.partner_probe_seconds
-        ):
-            decision = retry_policy.Gate.HOLD
-        if decision is retry_policy.Gate.HOLD:
-            down_for = now - float(health.down_since or now)
-            _metric("PartnerDownSeconds", partner, down_for, "Seconds")
-            if retry_policy.out_of_budget(sent_at, now, s.link_retry_for_seconds):
-                return self._fail_for_good(delivery, "合作館停止服務超過重試期限")
-            return self._waiting(
-                delivery,
-                retry_policy.hold_delay(
-                    down_for,
-                    backlog=health.backlog,
-                    rate=s.partner_rates().get(partner),
-                    probe_seconds=s.partner_probe_seconds,
-                    cap=s.link_retry_max_delay_seconds,
-                    until_deadline=retry_policy.deadline(sent_at, s.link_retry_for_seconds) - now,
-                    draw=deps.draw(),
-                ),
-                "partner down",
-            )
+        deps, message = self.deps, delivery.message
+        partner = message["partner"]
+        sent_at = first_sent_at(message, delivery.sent_timestamp_ms, deps.clock.time())
+        polite = PoliteCall(
+            partner,
+            Manners.of(deps.settings, partner),
+            deps.breakers,
+            deps.clock.time,
+            deps.draw,
+            unavailable=(PartnerUnavailable,),
+            watcher=_PartnerWatcher(partner),
+        )
         try:
-            result = self._call_within_rate(message, probe=decision is retry_policy.Gate.PROBE)
-        except OverRate as over:
-            _metric("PartnerRateWaits", partner, 1)
-            return self._waiting(
-                delivery,
-                retry_policy.rate_wait_delay(
-                    over.slot.place,
-                    s.partner_rates()[partner],
-                    over.slot.second,
-                    deps.clock.time(),
-                    backlog=health.backlog,
-                    cap=s.link_retry_max_delay_seconds,
-                    draw=deps.draw(),
-                ),
-                "over the partner's rate",
-            )
+            decided = polite.deliver(sent_at, lambda probe: self._call_within_rate(message, probe))
         except PartnerSecretNotSet as error:
             # An operator's task, not a partner outage: the request waits (within its budget) rather than failing.
             logger.error(
                 "link request not sent: partner secret not set",
                 extra={"request_id": message["request_id"], "partner": partner, "reason": str(error)},
             )
-            return self._backing_off(delivery, sent_at, deps.clock.time(), "合作館金鑰未設定")
-        except PartnerUnavailable as error:
-            now = deps.clock.time()
-            after, tripped = deps.breakers.record_failure(
-                partner, now, trip_after=s.partner_trip_after_failures, probe_seconds=s.partner_probe_seconds
-            )
-            if tripped:
-                _metric("PartnerDown", partner, 1)
-                logger.warning("partner marked down", extra={"partner": partner, "failures": after.failures})
-            return self._backing_off(delivery, sent_at, now, str(error))
-        if health.failures or health.down:
-            down_since = deps.breakers.record_answer(partner)
-            if down_since is not None:
-                _metric("PartnerDownSeconds", partner, 0, "Seconds")
-                down_seconds = round(deps.clock.time() - down_since)
-                logger.info("partner back", extra={"partner": partner, "down_seconds": down_seconds})
+            decided = polite.backing_off(sent_at, deps.clock.time(), "合作館金鑰未設定")
+        if isinstance(decided, Wait):
+            return self._waiting(delivery, decided.seconds, _WHY_WAITING.get(decided.cause) or decided.why)
+        if isinstance(decided, OutOfBudget):
+            why = "合作館停止服務超過重試期限" if decided.cause is Cause.HELD else decided.why
+            return self._fail_for_good(delivery, why)
         self._settled(delivery)
-        return Delivered(result["outcome"])
+        return Delivered(decided.result["outcome"])
 
     # --- The call, within the partner's rate ------------------------------------------------------------------
     def _call_within_rate(self, message: dict[str, Any], probe: bool) -> dict[str, Any]:
@@ -183,7 +165,7 @@ class LinkDelivery:
         self.deps.signing_secret(partner)
         slot = self._take_slot(partner)
         if not slot.allowed:
-            raise OverRate(slot)
+            raise OverRate(slot.place, slot.second)
         return self.deps.once(message=message, call=lambda: self._answered(message, payload, slot, probe))
 
     def _answered(self, message: dict[str, Any], payload: dict[str, Any], slot: Slot, probe: bool) -> dict[str, Any]:
@@ -211,7 +193,7 @@ class LinkDelivery:
         if slot_has_passed(slot, clock.time()):
             slot = self._take_slot(partner)
         if not slot.allowed:
-            raise OverRate(slot)
+            raise OverRate(slot.place, slot.second)
         started = clock.monotonic()
         answer = self.deps.partner().send(partner, message["action"], message["request_id"], payload)
         if quick_retry and worth_a_quick_retry(answer.outcome, clock.monotonic() - started):
@@ -239,20 +221,6 @@ class LinkDelivery:
         return slot
 
     # --- Waiting, and giving up -------------------------------------------------------------------------------
-    def _backing_off(self, delivery: Delivery, sent_at: float, now: float, why: str) -> Delivered | Waiting:
-        s = self.deps.settings
-        if retry_policy.out_of_budget(sent_at, now, s.link_retry_for_seconds):
-            return self._fail_for_good(delivery, why)
-        seconds = retry_policy.retry_delay(
-            sent_at,
-            now,
-            base=s.link_retry_base_seconds,
-            cap=s.link_retry_max_delay_seconds,
-            retry_for=s.link_retry_for_seconds,
-            draw=self.deps.draw(),
-        )
-        return self._waiting(delivery, seconds, why)
-
     def _waiting(self, delivery: Delivery, seconds: int, why: str) -> Waiting:
         """Puts the request back for ``seconds``; its first wait counts it in the partner's backlog."""
         if delivery.receive_count == 1:

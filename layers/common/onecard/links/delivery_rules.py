@@ -28,14 +28,6 @@ class Slot(NamedTuple):
     second: int
 
 
-class OverRate(Exception):
-    """The partner has had its agreed calls in this second."""
-
-    def __init__(self, slot: Slot):
-        super().__init__(f"ask {slot.place} in second {slot.second}")
-        self.slot = slot
-
-
 class PartnerUnavailable(Exception):
     """5xx, timeout or connection error: the request is tried again with backoff (raised inside the idempotent
     call, so that no outcome is kept for it)."""

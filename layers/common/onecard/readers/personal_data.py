@@ -12,13 +12,13 @@ from typing import Any
 from onecard.domain import address, contact
 from onecard.domain.email import normalise_email
 from onecard.domain.issues import FieldIssue
+from onecard.domain.moments import iso_millis
 from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
 from onecard.ils import LibrarySystemUnavailable
 from onecard.mail import notices
 from onecard.readers import library_record
 from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
-from onecard.registration.service import iso_millis
 from onecard.security.passwords import hash_password
 from onecard.sessions.password_check import LOCKED, check_password, check_with_library
 from onecard.web import problems
