@@ -78,7 +78,12 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         sessions=wiring.session_store(),
         lockout=wiring.lockout(),
         records=wiring.login_records(),
-        admission=login.Admission(hit=lambda: limiter.hit("login", address, limit=limit, window_seconds=60, now=now)),
+        admission=login.Admission(
+            key=limiter.key("login", address, 60, now),
+            verdict=lambda item: limiter.verdict(item, limit, 60, now),
+            hit_action=lambda: limiter.hit_action("login", address, limit=limit, window_seconds=60, now=now),
+            hit=lambda: limiter.hit("login", address, limit=limit, window_seconds=60, now=now),
+        ),
         identity_index=keys.identity_indexes().identity,
         barcode_index=wiring.card_barcode_account,
         clock=lambda: now,

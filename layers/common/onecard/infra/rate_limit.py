@@ -39,3 +39,29 @@ class RateLimiter:
     @property
     def table(self) -> str:
         return self._table
+
+    @staticmethod
+    def key(bucket: str, client: str, window_seconds: int, now: float) -> dict[str, str]:
+        """The counter of this client's current window (plain values), for reading it with other items."""
+        client_hash = hashlib.sha256(client.encode("utf-8")).hexdigest()[:32]
+        return {"pk": f"RATE#{bucket}#{client_hash}#{int(now // window_seconds)}"}
+
+    @staticmethod
+    def verdict(item: dict[str, Any] | None, limit: int, window_seconds: int, now: float) -> Verdict:
+        """Whether one more hit is allowed, as the counter was read (plain values; None: no hit yet)."""
+        window_end = (int(now // window_seconds) + 1) * window_seconds
+        return Verdict(int((item or {}).get("hits", 0)) < limit, max(1, int(window_end - now)))
+
+    def hit_action(self, bucket: str, client: str, *, limit: int, window_seconds: int, now: float) -> dict[str, Any]:
+        """hit as a transaction action, written with what the request writes anyway: it fails (and with it the
+        transaction) when the window's hits are used up."""
+        window_end = (int(now // window_seconds) + 1) * window_seconds
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(self.key(bucket, client, window_seconds, now)),
+                "UpdateExpression": "ADD hits :one SET expires_at = if_not_exists(expires_at, :expires)",
+                "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
+                "ExpressionAttributeValues": to_item({":one": 1, ":expires": window_end + 60, ":limit": limit}),
+            }
+        }

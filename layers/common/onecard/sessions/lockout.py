@@ -83,44 +83,6 @@ class Lockout:
             # Otherwise another request changed the item between our two tries: try again.
         return LOCK_SECONDS, 0
 
-    def count_attempt(self, account: str, now: int) -> tuple[int, int, dict[str, Any]]:
-        """A login's attempt counted *before* its password is checked, in one request whatever the lockout was (so
-        it needs no read first and goes out with the read of the reader): one more attempt in the open window, or
-        the first of a new window when there is no item. Atomic, so of any number of simultaneous attempts no more
-        than MAX_FAILURES are counted in a window, and only those are checked. Returns 0 or the seconds to wait (as
-        reserve), the attempts the window holds with this one (0 when refused), and the lockout item as the
-        request left it or found it. An item whose window has ended is restarted the reserve-first way."""
-        values = {
-            ":one": 1,
-            ":now": now,
-            ":cutoff": now - WINDOW_SECONDS,
-            ":max": MAX_FAILURES,
-            ":expires": now + WINDOW_SECONDS + 60,
-        }
-        try:
-            answer = self._db.update_item(
-                TableName=self._table,
-                Key=self._key(account),
-                UpdateExpression="ADD attempts :one SET window_start = if_not_exists(window_start, :now), "
-                "expires_at = if_not_exists(expires_at, :expires)",
-                ConditionExpression=f"attribute_not_exists(pk) OR (window_start > :cutoff AND {_NOT_LOCKED} AND "
-                "(attribute_not_exists(attempts) OR attempts < :max))",
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-            found = from_item(error.response.get("Item") or {})
-            wait = self.retry_after(found, now)
-            if wait:  # locked, or the window's attempts are all taken
-                return wait, 0, found
-            wait, attempts = self.reserve_attempt(account, now, found)  # the window has ended: a new one
-            return wait, attempts, found
-        state = from_item(answer.get("Attributes") or {})
-        return 0, int(state.get("attempts", 1)), state
-
     def _count_in_window(self, account: str, now: int) -> int:
         """An open window: one more attempt in it, while there is room. The attempts it now holds, or 0."""
         values = {":one": 1, ":now": now, ":cutoff": now - WINDOW_SECONDS, ":max": MAX_FAILURES}
@@ -183,6 +145,27 @@ class Lockout:
             }
         }
 
+    def claim_action(self, account: str, now: int, known: dict[str, Any]) -> tuple[dict[str, Any], int] | None:
+        """A login's attempt counted *before* its password is checked, as one transaction action applied to the
+        lockout item exactly as it was read (``known``, {} for none), and the attempts the window then holds. It
+        fails when anything changed the item meanwhile, so of simultaneous attempts on one account only one is
+        counted this way; the others count the reserve-first way (reserve_attempt). Either way no more than
+        MAX_FAILURES checks are made in a window, however many attempts arrive at once. None when the item as read
+        allows no check (locked, or the window's attempts all taken)."""
+        if int(known.get("locked_until", 0)) > now:
+            return None
+        attempts = self._attempts_in_window(known, now)
+        if attempts >= MAX_FAILURES:
+            return None
+        if attempts:
+            state = {"attempts": attempts + 1, "window_start": int(known["window_start"]), "locked_until": 0}
+            expires = int(known["window_start"]) + WINDOW_SECONDS + 60
+        else:
+            state = {"attempts": 1, "window_start": now, "locked_until": 0}
+            expires = now + WINDOW_SECONDS + 60
+        item = {**self.key(account), **state, "expires_at": expires}
+        return {"Put": {"TableName": self._table, "Item": to_item(item), **self._unchanged(known)}}, state["attempts"]
+
     def retry_after(self, known: dict[str, Any], now: int) -> int:
         """The seconds until the lockout item as read allows a check again (0: it allows one now)."""
         locked = int(known.get("locked_until", 0)) - now
@@ -204,6 +187,22 @@ class Lockout:
         it is, so that a locked card's guesses never reach the library system."""
         item = {**self.key(account), "locked_until": until, "attempts": 0, "window_start": 0, "expires_at": until + 60}
         return {"Put": {"TableName": self._table, "Item": to_item(item)}}
+
+    @staticmethod
+    def _unchanged(known: dict[str, Any]) -> dict[str, Any]:
+        """A condition that holds while the lockout item is as it was read."""
+        if not known:
+            return {"ConditionExpression": "attribute_not_exists(pk)"}
+        names, values, parts = {}, {}, []
+        for number, name in enumerate(("attempts", "window_start", "locked_until")):
+            names[f"#s{number}"] = name
+            if name in known:
+                parts.append(f"#s{number} = :s{number}")
+                values[f":s{number}"] = known[name]
+            else:
+                parts.append(f"attribute_not_exists(#s{number})")
+        condition = {"ConditionExpression": " AND ".join(parts), "ExpressionAttributeNames": names}
+        return {**condition, "ExpressionAttributeValues": to_item(values)} if values else condition
 
     def fail(self, account: str, now: int, mirror: str | None = None) -> None:
         """A reserved check failed: its attempt stays counted; the one that fills the window locks the account (and

@@ -8,16 +8,14 @@ when they are known here, and, once the library system has said whose card it is
 is set on all of them at once, so that a locked card holder's guesses never reach the library system by either
 field.
 
-Every attempt is counted *before* its password is checked: while the reader's pointer is read (one BatchGetItem),
-the attempt is counted at the address and under each account the typed value could be (one atomic UpdateItem each,
-which also answers with the lockout's state, its lock included), all at once, so the check starts after one round
-trip. The counts are conditional (no count past MAX_FAILURES in a window, none while locked), so however many
-attempts arrive at once, no more than MAX_FAILURES passwords are verified or sent to the library system in a
-window, and a locked account's guesses reach neither. A right password gives its attempt (and the failures before
-it) back in the write of its session; a wrong one leaves it counted, and the one that fills the window locks. A
-successful login of a reader who applied here takes two round trips (the read with the counts, then the session)
-and five requests (the read, the address's hit, two counts: the typed value as an ID number and as a barcode, and
-the session).
+Every attempt is counted *before* its password is checked (the claim): the login reads the reader's pointer with
+the lockout items and the per-address counter (one BatchGetItem), then writes the attempt against the items as
+read, with the address's hit (one transaction). Of simultaneous attempts on one account only one is written that
+way; the others count the reserve-first way (Lockout.reserve_attempt). So however many attempts arrive at once, no
+more than MAX_FAILURES passwords are verified or sent to the library system in a window. A right password gives
+its attempt (and the failures before it) back in the write of its session; a wrong one leaves it counted, and the
+one that fills the window locks. A successful login of a reader who applied here makes three requests: the read,
+the claim, the session.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from onecard.domain.identity import normalise_barcode, normalise_id_number
@@ -55,9 +52,12 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Admission:
-    """The per-address login limit: one hit on its counter (counted with the attempt, before the check), and
-    whether it was allowed (a Verdict)."""
+    """The per-address login limit: its counter's key (read with the reader), the verdict from the counter as
+    read, its hit as a transaction action (written with the attempt's claim), and a hit on its own."""
 
+    key: dict[str, Any]
+    verdict: Callable[[dict[str, Any] | None], Any]
+    hit_action: Callable[[], dict[str, Any]]
     hit: Callable[[], Any]
 
 
@@ -94,11 +94,11 @@ _background: ThreadPoolExecutor | None = None
 
 
 def _in_background(work: Callable[[], Any]) -> Future:
-    """Counts an attempt while the reader is looked up, and reads a card holder's profile while the library system
-    checks the password (the SDK's network calls release the GIL)."""
+    """Reads a card holder's profile while the library system checks the password (the SDK's network calls
+    release the GIL)."""
     global _background
     if _background is None:
-        _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="login")
+        _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="login")
     return _background.submit(work)
 
 
@@ -110,8 +110,9 @@ def _each(index: Any) -> list[str]:
 @dataclass
 class _Attempt:
     at: int
+    rate: dict[str, Any]
     locks: dict[str, dict[str, Any]]
-    """Each account the attempt counts under, and its lockout item as counted or read ({} for none)."""
+    """Each account the attempt counts under, and its lockout item as read ({} for none)."""
     claimed: dict[str, int] = field(default_factory=dict)
     """Each account the attempt was counted under before its check, and the attempts its window then held."""
     also_locked: set[str] = field(default_factory=set)
@@ -133,11 +134,14 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     identity = deps.identity_index(normalise_id_number(typed))
     # Every account the typed value could be: the library system finds a patron by either.
     accounts = list(dict.fromkeys([*_each(identity), deps.barcode_index(normalise_barcode(typed))]))
-    attempt = _Attempt(at, {}, rotating=len(_each(identity)) > 1)
+    keys = [deps.admission.key, *(deps.lockout.key(account) for account in accounts)]
     if by_id:
-        found = _counted_while(lambda: deps.records.by_identity(identity, []), accounts, attempt, deps)
+        found = deps.records.by_identity(identity, keys)
     else:
-        found = _counted_while(lambda: deps.records.by_barcode(normalise_barcode(typed), []), accounts, attempt, deps)
+        found = deps.records.by_barcode(normalise_barcode(typed), keys)
+    attempt = _Attempt(at, found.items[0], dict(zip(accounts, found.items[1:], strict=True)))
+    attempt.rotating = len(_each(identity)) > 1
+    _refuse_when_limited(attempt, deps)
     copied_hash = found.pointer.get("password_hash") if by_id else None
     if copied_hash and found.reader_id:
         return _with_hash_on_guard(found, copied_hash, credentials.password, attempt, deps)
@@ -154,7 +158,6 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
         library = deps.library()
     except BaseException:
         _settle(reading)
-        _give_back(attempt, deps)
         raise
     if library is None:  # no library system: an unknown identifier fails as slowly as a wrong password
         _settle(reading)
@@ -163,81 +166,33 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     return _with_library(library, identifier, credentials, profile, reading, attempt, deps)
 
 
-def _counted_while(read: Callable[[], Any], accounts: list[str], attempt: _Attempt, deps: LoginDependencies) -> Any:
-    """The reader looked up (``read``) while the attempt is counted at the address and under each account, all at
-    once: one round trip before the password can be checked. The 429 problem when the address's logins of this
-    minute are used up or an account allows no check now; an attempt refused so is given back (no check is made),
-    except during a rotation of the blind-index key, when it stays counted under the others (_Attempt.rotating)."""
-    counting = {
-        account: _in_background(partial(deps.lockout.count_attempt, account, attempt.at)) for account in accounts
-    }
-    admitting = _in_background(deps.admission.hit)
-    failure: BaseException | None = None
-    found = None
-    try:
-        found = read()
-    except BaseException as error:
-        failure = error
-    waits = []
-    for account, counted in counting.items():
-        try:
-            wait, attempts, item = counted.result()
-        except BaseException as error:
-            failure = failure or error
-            continue
-        attempt.locks[account] = item
-        waits.append(wait)
-        if not wait:
-            attempt.claimed[account] = attempts
-    try:
-        verdict = admitting.result()
-    except BaseException as error:
-        failure = failure or error
-    if failure is not None:
-        _give_back(attempt, deps)
-        raise failure
+def _refuse_when_limited(attempt: _Attempt, deps: LoginDependencies) -> None:
+    verdict = deps.admission.verdict(attempt.rate or None)
     if not verdict.allowed:
-        _give_back(attempt, deps)
         raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=verdict.retry_after_seconds)
-    if any(waits):
-        if not attempt.rotating:
-            _give_back(attempt, deps)
-        raise problems.TooManyRequests(LOCKED, retry_after_seconds=max(waits))
-    return found
+    if attempt.rotating:  # counted under each index first, then refused while any is locked (_claim)
+        return
+    wait = max((deps.lockout.retry_after(item, attempt.at) for item in attempt.locks.values()), default=0)
+    if wait > 0:
+        raise problems.TooManyRequests(LOCKED, retry_after_seconds=wait)
 
 
 def _profile(found: Any, attempt: _Attempt, deps: LoginDependencies) -> dict[str, Any] | None:
-    """The reader's profile, the attempt counted under their own account (by identity index: while the profile is
-    read when the pointer names it, otherwise after it) and refused while that account allows no check."""
+    """The reader's profile, and their own account's lockout (by identity index: read with the profile when the
+    pointer names it, otherwise after it), counted with the others and refused while locked."""
     index = found.pointer.get("identity_index")
-    counting = None
-    if index and index not in attempt.locks:
-        counting = _in_background(partial(deps.lockout.count_attempt, index, attempt.at))
-    try:
-        profile, _ = deps.records.profile(found.reader_id, [])
-    finally:
-        if counting is not None:
-            _counted(index, counting.result(), attempt, deps)
+    first = [index] if index and index not in attempt.locks else []
+    profile, items = deps.records.profile(found.reader_id, [deps.lockout.key(account) for account in first])
+    attempt.read(first, items)
     if profile is None:
         return None
     own = profile["identity_index"]
     if own not in attempt.locks:
-        _counted(own, deps.lockout.count_attempt(own, attempt.at), attempt, deps)
+        attempt.read([own], deps.records.sessions_items([deps.lockout.key(own)]))
     if holds_password(profile) and profile.get("card_barcode"):
         attempt.also_locked.add(deps.barcode_index(profile["card_barcode"]))
+    _refuse_when_limited(attempt, deps)
     return profile
-
-
-def _counted(account: str, count: tuple[int, int, dict[str, Any]], attempt: _Attempt, deps: LoginDependencies) -> None:
-    """One more account's count of the attempt (Lockout.count_attempt's answer); refused: the 429 problem, and the
-    accounts counted already are given back, as no check is made."""
-    wait, attempts, item = count
-    attempt.locks[account] = item
-    if wait:
-        if not attempt.rotating:
-            _give_back(attempt, deps)
-        raise problems.TooManyRequests(LOCKED, retry_after_seconds=wait)
-    attempt.claimed[account] = attempts
 
 
 def _settle(work: Future | None) -> None:
@@ -245,6 +200,37 @@ def _settle(work: Future | None) -> None:
     if work is not None:
         with contextlib.suppress(Exception):  # the answer is not used
             work.result()
+
+
+def _claim(attempt: _Attempt, deps: LoginDependencies) -> None:
+    """Counts the attempt under each of its accounts before its password is checked (see above); the 429 problem
+    when an account allows no check now, or the address's logins of this minute are used up."""
+    if attempt.claimed:
+        return
+    claims = {account: deps.lockout.claim_action(account, attempt.at, item) for account, item in attempt.locks.items()}
+    if all(claims.values()) and not attempt.rotating:
+        codes = deps.records.commit([deps.admission.hit_action(), *(claim[0] for claim in claims.values() if claim)])
+        if codes is None:
+            attempt.claimed = {account: claim[1] for account, claim in claims.items() if claim}
+            return
+        if codes[0] == "ConditionalCheckFailed":
+            retry = deps.admission.verdict(None).retry_after_seconds
+            raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=retry)
+    # Another attempt on one of these accounts changed its lockout since it was read: reserve first.
+    verdict = deps.admission.hit()
+    if not verdict.allowed:
+        raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=verdict.retry_after_seconds)
+    waits = []
+    for account in attempt.locks:
+        wait, attempts = deps.lockout.reserve_attempt(account, attempt.at)
+        if wait and not attempt.rotating:
+            _give_back(attempt, deps)  # the accounts reserved already: no check is made
+            raise problems.TooManyRequests(LOCKED, retry_after_seconds=wait)
+        waits.append(wait)
+        if not wait:
+            attempt.claimed[account] = attempts
+    if any(waits):  # a rotation's attempt stays counted under the others
+        raise problems.TooManyRequests(LOCKED, retry_after_seconds=max(waits))
 
 
 def _clearing(attempt: _Attempt, deps: LoginDependencies) -> list[dict[str, Any]]:
@@ -280,6 +266,7 @@ def _with_hash_on_guard(
 ) -> tuple[str, Session]:
     """A reader who applied here, found by an identity guard with a copy of their password hash: checked at once,
     and the session written only while the copy is still the profile's hash (otherwise the profile decides)."""
+    _claim(attempt, deps)
     if verify_password(copied_hash, password):
         token, session, put = deps.sessions.new(found.reader_id, attempt.at)
         still_theirs = deps.records.hash_unchanged(found.reader_id, copied_hash)
@@ -303,6 +290,7 @@ def _with_password_hash(
 ) -> tuple[str, Session]:
     """Always exactly one argon2 verification (against a dummy hash when there is no reader). ``guard``: the identity
     guard that found the reader; a right password puts the hash's copy on it where it is missing or out of date."""
+    _claim(attempt, deps)
     stored = profile.get("password_hash") if profile else None
     if profile is None or not (verify_password(stored or dummy_hash(), password) and stored is not None):
         raise _failed(attempt, deps)
@@ -340,6 +328,7 @@ def _with_library(
 ) -> tuple[str, Session]:
     """The library system's check, counted like any password check; an unreachable one is a 503, not counted."""
     try:
+        _claim(attempt, deps)
         check = library.check_password(identifier, credentials.password)
     except LibrarySystemUnavailable:
         _settle(reading)
