@@ -146,24 +146,22 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     if copied_hash and found.reader_id:
         return _with_hash_on_guard(found, copied_hash, credentials.password, attempt, deps)
     card_holder = found.reader_id is not None and found.pointer.get("password_source") == LIBRARY_SYSTEM
-    profile, reading = None, None
+    profile, read_profile = None, None
     if found.reader_id is not None and by_id and card_holder:  # read while the library system checks
         reader_id = found.reader_id
-        reading = _in_background(lambda: deps.records.profile(reader_id, [])[0])
+
+        def read_profile() -> dict[str, Any] | None:
+            return deps.records.profile(reader_id, [])[0]
+
     elif found.reader_id is not None:
         profile = _profile(found, attempt, deps)
     if profile is not None and not holds_password(profile):  # applied here: the hash held here decides
         return _with_password_hash(profile, credentials.password, attempt, deps, found.pointer if by_id else None)
-    try:
-        library = deps.library()
-    except BaseException:
-        _settle(reading)
-        raise
+    library = deps.library()
     if library is None:  # no library system: an unknown identifier fails as slowly as a wrong password
-        _settle(reading)
         return _with_password_hash(None, credentials.password, attempt, deps)
     identifier = normalise_id_number(typed) if by_id else normalise_barcode(typed)
-    return _with_library(library, identifier, credentials, profile, reading, attempt, deps)
+    return _with_library(library, identifier, credentials, profile, read_profile, attempt, deps)
 
 
 def _refuse_when_limited(attempt: _Attempt, deps: LoginDependencies) -> None:
@@ -322,13 +320,16 @@ def _with_library(
     identifier: str,
     credentials: Credentials,
     profile: dict[str, Any] | None,
-    reading: Future | None,
+    read_profile: Callable[[], dict[str, Any] | None] | None,
     attempt: _Attempt,
     deps: LoginDependencies,
 ) -> tuple[str, Session]:
-    """The library system's check, counted like any password check; an unreachable one is a 503, not counted."""
+    """The library system's check, counted like any password check; an unreachable one is a 503, not counted.
+    ``read_profile``: a known card holder's profile, read while the library system checks (started only once the
+    attempt is counted, so that the count, which the check waits for, is not queued behind it)."""
+    _claim(attempt, deps)
+    reading = _in_background(read_profile) if read_profile is not None else None
     try:
-        _claim(attempt, deps)
         check = library.check_password(identifier, credentials.password)
     except LibrarySystemUnavailable:
         _settle(reading)
