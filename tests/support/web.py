@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from onecard.captcha import solve
 from tests.support.applications import personal_application
@@ -66,7 +67,11 @@ def log_in(page, stack, reader: dict) -> None:
     page.get_by_label("證號", exact=True).fill(reader["id_number"])
     page.get_by_label("密碼").fill(reader["password"])
     page.get_by_role("button", name="登入").click()
-    page.wait_for_url(f"{stack.url}/me")
+    try:
+        page.wait_for_url(f"{stack.url}/me")
+    except PlaywrightTimeoutError:
+        shown = page.locator("[role=alert], [role=status]").all_inner_texts()
+        raise AssertionError(f"the login did not reach 個人書房; the page says {shown}") from None
     page.get_by_role("heading", name="我的資料").wait_for()
 
 
