@@ -19,6 +19,7 @@ from onecard.models.lifecycle import (
     PasswordResetRequest,
 )
 from onecard.readers.library_access import patron_records_or_503
+from onecard.readers.library_password import sealed_for_library
 from onecard.web import problems
 
 router = APIGatewayRouter()  # its current_event is typed as the REST API's event
@@ -42,6 +43,7 @@ def reset_dependencies() -> password_reset.ResetDependencies:
         clock=password_reset.now,
         records=patron_records_or_503,
         barcode_index=wiring.card_barcode_account,
+        password_for_library=sealed_for_library,
     )
 
 
@@ -80,6 +82,10 @@ def ask_for_reset(request: Annotated[PasswordResetRequest, Body()]) -> Response[
     summary="Set a new password with the reset link's token",
     tags=["個人書房"],
     responses={
+        409: {
+            "description": "The library system was handed the password during the reset (`password_moved_meanwhile`): "
+            "nothing changed and the link is still good; set it again"
+        },
         422: {"description": "Unknown, used or expired link (the code says which), or the new password breaks a rule"},
         503: {"description": "The library system, which holds a card holder's password, cannot be reached"},
     },

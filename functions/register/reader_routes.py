@@ -26,6 +26,7 @@ from onecard.models.sessions import CorrectionRequest, ErasureAccepted, ErasureR
 from onecard.observability import logger
 from onecard.readers import personal_data
 from onecard.readers.library_access import library_system_or_503, patron_records_or_503
+from onecard.readers.library_password import sealed_for_library
 from onecard.web import problems
 from onecard.web.auth import current_session, current_session_reading, current_session_with_partition
 from register.email_routes import verification_dependencies, verification_mail_budget
@@ -104,6 +105,7 @@ def _deps() -> personal_data.PersonalDataDependencies:
         card_barcode_account=wiring.card_barcode_account,
         decrypt_field=lambda envelope, aad: wiring.cipher().decrypt(envelope, associated_data=aad),
         delete_everything=_delete_everything,
+        password_for_library=sealed_for_library,
         table=settings().readers_table,
     )
 
@@ -139,7 +141,10 @@ _LOCKED: dict[int, OpenAPIResponse] = {
     tags=["個人書房"],
     responses={
         204: {"description": "Changed"},
-        409: {"description": "The library system holds this reader's password and cannot be written to here"},
+        409: {
+            "description": "The library system holds this reader's password and cannot be written to here, or was "
+            "handed it during the change (`password_moved_meanwhile`: nothing changed, change it again)"
+        },
         422: {"description": "Wrong current password, or the new one refused (by the library system's policy too)"},
         503: {"description": "The library system cannot be reached; nothing changed; see Retry-After"},
         **_LOCKED,

@@ -137,3 +137,65 @@ def test_a_provisional_patrons_login_takes_no_card_from_the_library_system_and_n
     assert me["status"] == "pending_verification" and not me.get("card_barcode")
     stored = aws.client("dynamodb").scan(TableName=aws.resources.table_names["ReadersTable"])["Items"]
     assert body["id_number"] not in str(stored)  # never in clear, not even as a card barcode
+
+
+def change_password_here(api, body, new: str) -> None:
+    from tests.support.lifecycle import log_in
+
+    headers = log_in(api, body)
+    changed = api.put(
+        "/v1/readers/me/password",
+        {"current_password": body["password"], "password": new, "password_confirm": new},
+        headers=headers,
+    )
+    assert changed.status == 204, changed.body
+    api.cookies.clear()
+
+
+def only_the_new_password_opens_the_card(library, body, new: str) -> None:
+    door = sip2(library)
+    assert door.check_password(body["id_number"], new).password_valid
+    assert not door.check_password(body["id_number"], body["password"]).password_valid
+
+
+def test_a_password_changed_before_the_email_is_verified_is_the_one_the_library_system_gets(
+    api, aws, library, read_mail
+):
+    body, _ = apply(api, email="change.early@example.com", **unique_person())
+    change_password_here(api, body, "Chgd2026")
+
+    token = token_in(mail_to(read_mail, "change.early@example.com")[0])
+    assert api.post("/v1/email-verifications", {"token": token}).status == 200
+    deliver_library_cards(aws)
+
+    only_the_new_password_opens_the_card(library, body, "Chgd2026")
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Chgd2026"}).status == 201
+    api.cookies.clear()
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).status == 401
+
+
+def test_a_password_changed_while_the_create_waits_is_the_one_the_first_delivery_carries(api, aws, library):
+    body, _ = apply(api, email=None, **unique_person())  # no address to verify: the create is queued at once
+    change_password_here(api, body, "Wait2026")
+
+    deliver_library_cards(aws)
+
+    only_the_new_password_opens_the_card(library, body, "Wait2026")
+    api.cookies.clear()
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).status == 401
+
+
+def test_a_forgotten_password_set_while_the_create_waits_is_the_one_the_first_delivery_carries(
+    api, aws, library, read_mail
+):
+    body, _ = apply(api, email="reset.early@example.com", **unique_person())
+    token = token_in(mail_to(read_mail, "reset.early@example.com")[0])
+    assert api.post("/v1/email-verifications", {"token": token}).status == 200  # the create now waits
+    assert api.post("/v1/password-resets", {"id_number": body["id_number"]}).status == 202
+    [mail] = [m for m in mail_to(read_mail, "reset.early@example.com") if "重設" in m["subject"]]
+    done = api.post(f"/v1/password-resets/{token_in(mail)}", {"password": "Reset2026", "password_confirm": "Reset2026"})
+    assert done.status == 200, done.body
+
+    deliver_library_cards(aws)
+
+    only_the_new_password_opens_the_card(library, body, "Reset2026")

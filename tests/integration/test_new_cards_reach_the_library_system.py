@@ -240,26 +240,69 @@ def test_once_the_library_system_holds_the_password_no_hash_kept_here_lets_the_o
     assert accepted["reader_id"] in stored and "argon2id" not in stored
 
 
-def test_a_password_changed_here_before_the_library_system_took_the_first_is_handed_over_at_the_next_login(
-    api, aws, ils
-):
+def change_password(api, current: str, new: str, headers: dict) -> None:
+    body = {"current_password": current, "password": new, "password_confirm": new}
+    assert api.put("/v1/readers/me/password", body, headers=headers).status == 204
+
+
+def test_a_password_changed_here_while_the_first_is_being_set_there_follows_it_at_once(api, aws, ils):
     from tests.support.lifecycle import log_in
 
     body, accepted = apply(api, email=None, password="First2026", password_confirm="First2026", **unique_person())
     csrf = log_in(api, body)
-    changed = api.put(
-        "/v1/readers/me/password",
-        {"current_password": "First2026", "password": "Second2026", "password_confirm": "Second2026"},
-        headers=csrf,
-    )
-    assert changed.status == 204
-    deliver_library_cards(aws)  # the write sealed at the application carries the first password
-    patron = ils.only(accepted["reader_id"])
-    assert ils.passwords[patron.patron_id] == "First2026"
+    set_there = ils.set_password
 
-    api.cookies.clear()
-    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Second2026"}).status == 201
+    def changed_here_meanwhile(patron_id: str, password: str) -> None:
+        if password == "First2026":  # the worker took the sealed copy a moment before the reader's change
+            change_password(api, "First2026", "Second2026", csrf)
+        set_there(patron_id, password)
+
+    ils.set_password = changed_here_meanwhile
+    deliver_library_cards(aws)  # sets the first password, then queues the second
     deliver_library_cards(aws)
 
+    patron = ils.only(accepted["reader_id"])
     assert ils.passwords[patron.patron_id] == "Second2026"
+    profile = profile_of(aws, accepted["reader_id"])
+    assert "password_hash" not in profile and profile["password_source"] == "library_system"
+
+
+def test_a_password_the_library_system_refused_is_followed_by_the_next_one_changed_here(api, aws, ils):
+    from tests.support.lifecycle import log_in
+
+    body, accepted = apply(api, email=None, password="Short26", password_confirm="Short26", **unique_person())
+    deliver_library_cards(aws)
+    patron = ils.only(accepted["reader_id"])
+    assert patron.patron_id not in ils.passwords  # its policy wants 8 characters: the reader still logs in here
+
+    change_password(api, "Short26", "Longer2026", log_in(api, body))
+    deliver_library_cards(aws)
+
+    assert ils.passwords[patron.patron_id] == "Longer2026"
     assert "password_hash" not in profile_of(aws, accepted["reader_id"])
+
+
+def test_a_password_change_that_finds_the_first_delivered_meanwhile_changes_nothing_and_asks_again(
+    api, aws, ils, monkeypatch
+):
+    from onecard import wiring
+    from tests.support.lifecycle import log_in
+
+    body, accepted = apply(api, email=None, password="First2026", password_confirm="First2026", **unique_person())
+    csrf = log_in(api, body)
+    cards = wiring.library_cards()
+    read = cards.password_and_state
+
+    def delivered_right_after_the_read(reader_id: str):
+        seen = read(reader_id)
+        deliver_library_cards(aws)
+        return seen
+
+    monkeypatch.setattr(cards, "password_and_state", delivered_right_after_the_read)
+    body = {"current_password": "First2026", "password": "Second2026", "password_confirm": "Second2026"}
+    answer = api.put("/v1/readers/me/password", body, headers=csrf)
+
+    assert answer.status == 409 and answer.json()["code"] == "password_moved_meanwhile"
+    assert ils.passwords[ils.only(accepted["reader_id"]).patron_id] == "First2026"
+    profile = profile_of(aws, accepted["reader_id"])
+    assert "password_hash" not in profile and profile["password_source"] == "library_system"

@@ -29,7 +29,7 @@ from onecard.infra.dynamo import (
     transact_unless_cancelled,
 )
 from onecard.infra.readers_repository import barcode_key, identity_key, reader_key
-from onecard.library_cards import LIBRARY_CARD
+from onecard.library_cards import LIBRARY_CARD, PASSWORD_SK
 from onecard.readers.library_patrons import LIBRARY_SYSTEM
 
 OUTBOX_DAYS = 14
@@ -40,7 +40,7 @@ def state_key(reader_id: str) -> dict[str, str]:
 
 
 def password_key(reader_id: str) -> dict[str, str]:
-    return {"pk": f"READER#{reader_id}", "sk": "LIBRARY_PASSWORD"}
+    return {"pk": f"READER#{reader_id}", "sk": PASSWORD_SK}
 
 
 def lease_key(reader_id: str) -> dict[str, str]:
@@ -66,6 +66,20 @@ class LibraryCardRepository:
         here, so that a password changed here meanwhile is never replaced by the older one."""
         item = {**password_key(reader_id), "password_encrypted": encrypted, "for_hash": password_hash, "at": at}
         return [{"Put": {"TableName": self._table, "Item": to_item(item)}}]
+
+    def reseal_actions(
+        self, reader_id: str, encrypted: dict[str, str], password_hash: str, at: str, replacing: str | None
+    ) -> list[dict]:
+        """A password changed here, sealed in place of the one waiting for the library system (``replacing``: the
+        hash that one went with; None: none waits). Refused (the change's transaction fails) when the waiting copy
+        was delivered or replaced meanwhile, so the older password never overwrites the newer one."""
+        [put] = self.password_actions(reader_id, encrypted, password_hash, at)
+        if replacing is None:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["Put"]["ConditionExpression"] = "for_hash = :replacing"
+            put["Put"]["ExpressionAttributeValues"] = to_item({":replacing": replacing})
+        return [put]
 
     def queue_actions(
         self, reader_id: str, what: str, at: str, now_epoch: int, *, confirmed_not_duplicate: bool = False
@@ -140,6 +154,11 @@ class LibraryCardRepository:
     def password(self, reader_id: str) -> dict[str, Any] | None:
         item = self._db.get_item(TableName=self._table, Key=to_item(password_key(reader_id)), ConsistentRead=True)
         return from_item(item["Item"]) if "Item" in item else None
+
+    def password_and_state(self, reader_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The sealed password waiting for the library system and the reader's state there, in one BatchGetItem."""
+        found = batch_get(self._db, {self._table: [password_key(reader_id), state_key(reader_id)]})[self._table]
+        return item_at(found, password_key(reader_id)), item_at(found, state_key(reader_id))
 
     # --- the worker's writes -----------------------------------------------------------------------------------
     def take_lease(self, reader_id: str, holder: str, now: float, seconds: int) -> bool:
@@ -230,10 +249,11 @@ class LibraryCardRepository:
             if not is_condition_failed(error):
                 raise
 
-    def password_delivered(self, profile: dict[str, Any], sealed: dict[str, Any]) -> bool:
+    def password_delivered(self, profile: dict[str, Any], sealed: dict[str, Any], at: str, now_epoch: int) -> bool:
         """The library system has the password: its sealed copy goes, and so does the hash here (the library system
         alone decides from now on), on the profile and on the guards a login reads first. False when the password
-        was changed here meanwhile: the hash stays, and the reader's next login hands the new one over."""
+        was changed here meanwhile: the hash stays, and the new password's sealed copy goes with a write queued now
+        (or, where the change sealed none, the reader's next login hands it over)."""
         reader_id = profile["reader_id"]
         actions: list[dict[str, Any]] = [
             {
@@ -265,9 +285,22 @@ class LibraryCardRepository:
                 raise
             if "ConditionalCheckFailed" not in cancellation_codes(error)[:2]:
                 raise
-        # The password was changed here meanwhile: the library system got the older one, so the next right
-        # password at login is handed over (as for a reader brought in by the operators' command).
-        self._db.delete_item(TableName=self._table, Key=to_item(password_key(reader_id)))
+        # The password was changed here meanwhile. Its change sealed the new one in place of this copy: that one
+        # goes next (a write queued for it), so the older password set a moment ago does not stay.
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key=to_item(password_key(reader_id)),
+                ConditionExpression="attribute_not_exists(pk) OR for_hash = :hash",
+                ExpressionAttributeValues=to_item({":hash": sealed["for_hash"]}),
+            )
+        except ClientError as error:
+            if not is_condition_failed(error):
+                raise
+            self.commit(self.queue_actions(reader_id, "password", at, now_epoch))
+            return False
+        # No newer copy (a change made before changes were sealed): the next right password at login is handed
+        # over (as for a reader brought in by the operators' command).
         wanted = {
             "UpdateExpression": "SET library_password_wanted = :yes",
             "ExpressionAttributeValues": to_item({":yes": True, ":reader": reader_id}),

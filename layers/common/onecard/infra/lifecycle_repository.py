@@ -28,7 +28,14 @@ from onecard.infra.dynamo import (
     to_item,
     transact_unless_cancelled,
 )
-from onecard.infra.readers_repository import barcode_key, guard_hash_update, identity_key, reader_key, reference_put
+from onecard.infra.readers_repository import (
+    barcode_key,
+    guard_hash_update,
+    identity_key,
+    reader_key,
+    reference_put,
+    refuse_if_sealed_password_moved,
+)
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 from onecard.security.identity_indexes import Indexes, as_indexes
 
@@ -240,50 +247,53 @@ class LifecycleRepository:
         profile_changes: dict[str, Any],
         extra_items: list[dict[str, Any]],
         identity_index: str | None = None,
+        extra_actions: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Spends the reset link and sets the new password hash (with the audit entry and the notice, and the hash's
-        copy on the identity guard under ``identity_index``), all or nothing. Raises TokenRefused("token_used") when
-        the link was spent (or ran out) meanwhile."""
+        """Spends the reset link and sets the new password hash (with the audit entry and the notice, the hash's
+        copy on the identity guard under ``identity_index``, and ``extra_actions``: the new password sealed for the
+        library system), all or nothing. Raises TokenRefused("token_used") when the link was spent (or ran out)
+        meanwhile, SealedPasswordMoved when the sealed copy it replaces went meanwhile (the link stays unspent)."""
         names = {f"#f{i}": name for i, name in enumerate(profile_changes)}
         values = {f":v{i}": value for i, value in enumerate(profile_changes.values())}
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(reset_token_key(token_sha256)),
-                            "UpdateExpression": "SET used_at = :at",
-                            "ConditionExpression": "attribute_not_exists(used_at) AND valid_until >= :now "
-                            "AND reader_id = :reader",
-                            "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch, ":reader": reader_id}),
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item(reader_key(reader_id)),
-                            "UpdateExpression": "SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(names)),
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": to_item(values),
-                        }
-                    },
-                    *({"Put": {"TableName": self._table, "Item": to_item(item)}} for item in extra_items),
-                    *(
-                        [
-                            guard_hash_update(
-                                self._table, identity_key(identity_index), reader_id, profile_changes["password_hash"]
-                            )
-                        ]
-                        if identity_index
-                        else []
-                    ),
+        actions = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(reset_token_key(token_sha256)),
+                    "UpdateExpression": "SET used_at = :at",
+                    "ConditionExpression": "attribute_not_exists(used_at) AND valid_until >= :now "
+                    "AND reader_id = :reader",
+                    "ExpressionAttributeValues": to_item({":at": at, ":now": now_epoch, ":reader": reader_id}),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_item(reader_key(reader_id)),
+                    "UpdateExpression": "SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(names)),
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": to_item(values),
+                }
+            },
+            *({"Put": {"TableName": self._table, "Item": to_item(item)}} for item in extra_items),
+            *(
+                [
+                    guard_hash_update(
+                        self._table, identity_key(identity_index), reader_id, profile_changes["password_hash"]
+                    )
                 ]
-            )
+                if identity_index
+                else []
+            ),
+            *(extra_actions or []),
+        ]
+        try:
+            self._db.transact_write_items(TransactItems=actions)
         except ClientError as error:
             if not is_transaction_cancelled(error):
                 raise
+            refuse_if_sealed_password_moved(error, actions)
             codes = cancellation_codes(error)
             raise TokenRefused("token_used" if codes[0] == "ConditionalCheckFailed" else "token_unknown") from None
 

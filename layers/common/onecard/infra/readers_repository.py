@@ -16,6 +16,7 @@ from onecard.infra.dynamo import (
     query_all,
     to_item,
 )
+from onecard.library_cards import PASSWORD_SK, SealedPasswordMoved
 from onecard.registration.records import BarcodeTaken, CaptchaReplayed, HouseholdTaken, IdentityTaken, NewReader
 from onecard.security.identity_indexes import Indexes, as_indexes
 
@@ -55,6 +56,17 @@ def guard_hash_update(table: str, guard: dict[str, Any], reader_id: str, passwor
             "ExpressionAttributeValues": to_item({":hash": password_hash, ":reader": reader_id}),
         }
     }
+
+
+def refuse_if_sealed_password_moved(error: ClientError, actions: list[dict[str, Any]]) -> None:
+    """SealedPasswordMoved when what cancelled a password change's transaction is its sealed copy for the library
+    system (LibraryCardRepository.reseal_actions: the copy it replaces was delivered or replaced meanwhile)."""
+    if not is_transaction_cancelled(error):
+        return
+    for code, action in zip(cancellation_codes(error), actions, strict=False):
+        item = action.get("Put", {}).get("Item", {})
+        if code == "ConditionalCheckFailed" and item.get("sk") == {"S": PASSWORD_SK}:
+            raise SealedPasswordMoved() from None
 
 
 def reference_put(table: str, reader_id: str, key: dict[str, str]) -> dict[str, Any]:
@@ -262,7 +274,11 @@ class ReaderRepository:
             ]
             + list(extra_actions or [])
         )
-        self._db.transact_write_items(TransactItems=actions)
+        try:
+            self._db.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            refuse_if_sealed_password_moved(error, actions)
+            raise
 
     def _profile_update(self, reader_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """The update of a stored profile's attributes (None removes)."""

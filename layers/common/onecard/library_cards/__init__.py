@@ -10,3 +10,12 @@ LIBRARY_SYSTEM_PARTNER = "library-system"
 def password_associated_data(reader_id: str) -> str:
     """The associated data of the sealed password: it opens only as this reader's."""
     return f"{reader_id}:password"
+
+
+PASSWORD_SK = "LIBRARY_PASSWORD"
+"""The sort key of a reader's sealed password (under their READER# partition) while it waits for the library system."""
+
+
+class SealedPasswordMoved(Exception):
+    """A password change here found the sealed copy it replaces delivered or replaced meanwhile: nothing was
+    written, and the change is to be asked again (it then goes where the password is now)."""

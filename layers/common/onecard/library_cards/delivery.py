@@ -271,6 +271,6 @@ def _deliver_password(
         return refused.reason
     finally:
         del password
-    if not deps.repository.password_delivered(profile, sealed):
+    if not deps.repository.password_delivered(profile, sealed, at, int(deps.clock())):
         logger.info("password changed here meanwhile; the next write sets it", extra={"reader_id": reader_id})
     return "held"

@@ -50,3 +50,34 @@ def after_review(cards: Any, reader_id: str, decision: str, at: str, now_epoch: 
         cards.commit(at_deletion(cards, reader_id, state, at, now_epoch))
     elif state and (state.get("refused") or {}).get("code") == "duplicate":
         cards.commit(cards.queue_actions(reader_id, CREATE, at, now_epoch, confirmed_not_duplicate=True))
+
+
+def at_password_change(
+    cards: Any,
+    cipher: Any,
+    reader_id: str,
+    password: str,
+    password_hash: str,
+    waiting: tuple[dict[str, Any] | None, dict[str, Any] | None],
+    at: str,
+    now_epoch: int,
+) -> list[dict[str, Any]]:
+    """A password changed here (個人書房, 忘記密碼) while this service still holds it: what the library system is to
+    get instead of the one it was waiting for. ``waiting``: the sealed copy and the reader's state there, as read
+    (LibraryCardRepository.password_and_state).
+
+    The new password is sealed in place of the waiting copy, in the change's own transaction (refused when that
+    copy went meanwhile), so the first delivery carries it. Where the library system holds the patron already and
+    no write is queued (its password refused earlier, or a reader brought in by the operators' command), a write
+    is queued for it. Nothing goes where nothing waits: an application not yet sent is sealed at registration,
+    and a reader not yet brought in hands their password over at the first login after."""
+    sealed, state = waiting
+    state = state or {}
+    if sealed is None and not (state.get("pending") or state.get("held_since")):
+        return []
+    envelope = cipher.encrypt(password, password_associated_data(reader_id))
+    replacing = sealed["for_hash"] if sealed else None
+    actions = cards.reseal_actions(reader_id, envelope, password_hash, at, replacing)
+    if state.get("held_since") and not state.get("pending"):
+        actions += cards.queue_actions(reader_id, PASSWORD, at, now_epoch)
+    return actions

@@ -20,12 +20,13 @@ from typing import Any
 from onecard.domain.issues import FieldIssue
 from onecard.domain.moments import iso_millis
 from onecard.domain.password import password_issues
+from onecard.library_cards import SealedPasswordMoved
 from onecard.lifecycle import email_verification
 from onecard.lifecycle.records import TokenRefused
 from onecard.mail import messages, notices
 from onecard.mail.mailer import Mailer
 from onecard.readers import library_record
-from onecard.readers.library_patrons import holds_password
+from onecard.readers.library_patrons import PASSWORD_MOVED, holds_password
 from onecard.readers.personal_data import audit_item
 from onecard.security.passwords import hash_password
 from onecard.web import problems
@@ -66,6 +67,11 @@ class ResetDependencies:
     """The library system's write-capable door (PatronRecords), where card holders' passwords are set; None: none."""
     barcode_index: Callable[[str], str] | None = None
     """The lockout's account of a card barcode: a login counts the value typed under it too (onecard.sessions.login)."""
+    password_for_library: Callable[[dict[str, Any], str, str, dt.datetime], list[dict[str, Any]]] = (
+        lambda profile, password, password_hash, now: []
+    )
+    """A password set here, sealed for the library system in place of the one it is still to get
+    (onecard.readers.library_password), as actions of the reset's transaction."""
 
 
 def reset_mail(reader_id: str, address: str, nonce: str) -> dict[str, Any]:
@@ -166,8 +172,10 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
         patron_id = library_record.or_503(lambda: library_record.patron_id_of(profile, records))
         library_record.set_password(records, patron_id, password)
         changes: dict[str, Any] = {"password_changed_at": stamp, "library_patron_id": patron_id}
+        sealed: list[dict[str, Any]] = []
     else:
         changes = {"password_hash": hash_password(password), "password_changed_at": stamp}
+        sealed = deps.password_for_library(profile, password, changes["password_hash"], at)
     try:
         deps.lifecycle.use_reset_token(
             hashed,
@@ -177,9 +185,12 @@ def complete_reset(token: str, password: str, password_confirm: str, deps: Reset
             changes,
             extra,
             identity_index=profile.get("identity_index") if records is None else None,  # no hash to copy
+            extra_actions=sealed,
         )
     except TokenRefused as refused:
         _refuse(f"reset_{refused.code}")
+    except SealedPasswordMoved:  # the link stays unspent: the next try sets the password where it is now
+        raise problems.Conflict(PASSWORD_MOVED, extra={"code": "password_moved_meanwhile"}) from None
     deps.sessions.revoke_all(reader_id)
     for account in _lockout_accounts(profile, id_number, deps):
         deps.lockout.clear(account)

@@ -22,6 +22,12 @@ CHANGE_AT_THE_LIBRARY = (
     "library's website)"
 )
 
+PASSWORD_MOVED = (
+    "您的密碼剛交由本館圖書館系統保管，請再變更一次 "
+    "(Your password has just been handed to the library system: please change it again)"
+)
+"""A password change here that found its sealed copy for the library system delivered meanwhile (nothing changed)."""
+
 
 LIBRARY_CORRECTABLE = ("email", "mobile", "phone_home")
 """The library system's fields a card holder may correct here (PATCH /v1/readers/me): a refresh takes them only

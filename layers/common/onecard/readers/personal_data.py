@@ -16,9 +16,15 @@ from onecard.domain.moments import iso_millis
 from onecard.domain.password import password_issues
 from onecard.domain.registration import registration_issues
 from onecard.ils import LibrarySystemUnavailable
+from onecard.library_cards import SealedPasswordMoved
 from onecard.mail import notices
 from onecard.readers import library_record
-from onecard.readers.library_patrons import CHANGE_AT_THE_LIBRARY, holds_password, library_unavailable
+from onecard.readers.library_patrons import (
+    CHANGE_AT_THE_LIBRARY,
+    PASSWORD_MOVED,
+    holds_password,
+    library_unavailable,
+)
 from onecard.security.passwords import hash_password
 from onecard.sessions.password_check import LOCKED, check_password, check_with_library
 from onecard.web import problems
@@ -51,6 +57,11 @@ class PersonalDataDependencies:
     verification_mail_budget: Callable[[str], Any] = lambda reader_id: None
     """Draws one mail from the reader's budget of verification mails (a rate-limit verdict)."""
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    password_for_library: Callable[[dict[str, Any], str, str, dt.datetime], list[dict[str, Any]]] = (
+        lambda profile, password, password_hash, now: []
+    )
+    """A password changed here, sealed for the library system in place of the one it is still to get
+    (onecard.readers.library_password), as actions of the change's transaction."""
     table: str = ""
     """The readers table, where a notice's outbox item is put in the change's own transaction."""
 
@@ -281,15 +292,19 @@ def change_password(
     now = deps.clock()
     at = iso_millis(now)
     new_hash = hash_password(new)
-    deps.readers.update_profile(
-        reader_id,
-        {"password_hash": new_hash},
-        [audit_item(reader_id, "password", "changed", at)],
-        [
-            *_notice_actions(profile, "password_changed", now, deps.table),
-            deps.readers.guard_hash_action(profile, new_hash),
-        ],
-    )
+    try:
+        deps.readers.update_profile(
+            reader_id,
+            {"password_hash": new_hash},
+            [audit_item(reader_id, "password", "changed", at)],
+            [
+                *_notice_actions(profile, "password_changed", now, deps.table),
+                deps.readers.guard_hash_action(profile, new_hash),
+                *deps.password_for_library(profile, new, new_hash, now),
+            ],
+        )
+    except SealedPasswordMoved:
+        raise problems.Conflict(PASSWORD_MOVED, extra={"code": "password_moved_meanwhile"}) from None
     _log_out_elsewhere(reader_id, keep_session, deps)
 
 
