@@ -1,5 +1,6 @@
 """The library-card worker: SQS batches of writes for the library system (a provisional patron, the counter's
-upgrade, the password, a deletion), each with the partners' manners (onecard.library_cards.delivery)."""
+upgrade, the password, a deletion) and of reads of a card holder's patron record (the phones a login's SIP2 answer
+cannot tell), each with the partners' manners (onecard.library_cards.delivery)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,16 @@ def _deps(holder: str) -> delivery.DeliveryDependencies:
         holder=holder,
         valid_years=s.card_valid_years,
         iso=lambda epoch: iso_millis(dt.datetime.fromtimestamp(epoch, dt.UTC)),
+        from_record=_from_record,
     )
+
+
+def _from_record(profile: dict[str, Any], stored: Any, now: float) -> Any:
+    """onecard.readers.library_refresh.from_record, imported by the first record read (a write never needs it)."""
+    from onecard.readers.library_refresh import from_record
+
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    return from_record(profile, stored, iso_millis(moment), int(now))
 
 
 def record_handler(record: SQSRecord) -> str:

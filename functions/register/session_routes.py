@@ -68,9 +68,16 @@ def _refresh_actions(profile: dict, patron) -> tuple[list[dict], dict]:
         return without_a_provisional_card(profile, library_record.refreshed_fields(profile, fields, now, patron.mobile))
 
     refreshed = library_refresh.refresh_with(patron, now, guard)(profile)
+    # The phones SIP2 cannot tell apart come from the patron record, read off the login's path: the login's own
+    # write only adds the read's outbox item (onecard.library_cards.delivery reads it at the library's rate).
+    read = (
+        wiring.library_cards().record_read_actions(profile["reader_id"], iso_millis(now), int(now.timestamp()))
+        if wiring.library_cards_enabled() and library_record.phones_from_record_wanted(profile, patron.mobile)
+        else []
+    )
     if refreshed is None:
-        return [], profile
-    return wiring.readers().refresh_actions(profile["reader_id"], refreshed), {**profile, **refreshed.changes}
+        return read, profile
+    return [*wiring.readers().refresh_actions(profile["reader_id"], refreshed), *read], {**profile, **refreshed.changes}
 
 
 def _login_dependencies(address: str) -> login.LoginDependencies:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.support.flows import relay_outbox
+from tests.support.library_cards import deliver_library_cards
 
 CHEN = {"id_number": "F131104093", "password": "tpml2024"}
 WANG = {"id_number": "A234567893", "password": "book5678"}
@@ -104,6 +105,52 @@ def test_a_change_made_at_the_library_flows_back_at_the_next_login(api, library)
     login(api, WANG)
 
     assert api.get("/v1/readers/me").json()["email"] == "wang.new@example.com"
+
+
+def test_phones_changed_at_a_counter_after_a_correction_here_show_after_the_next_login(api, aws, library):
+    headers = csrf(login(api, CHEN))
+    corrected = api.patch("/v1/readers/me", {"mobile": "0922333444", "phone_home": "02-27201234"}, headers=headers)
+    assert corrected.status == 200, corrected.body
+    library.change_patron("TP90000001", mobile="0933444555", phone="02-23456789")  # SIP2 shows only the second
+
+    csrf(login(api, CHEN))
+    deliver_library_cards(aws)  # the record read the login queued
+
+    me = api.get("/v1/readers/me").json()
+    assert (me["mobile"], me["phone_home"]) == ("+886933444555", "+886-2-23456789")
+    trail = api.get("/v1/readers/me/export").json()["audit_trail"]
+    taken = {
+        e["field"] for e in trail if e["action"] == "refreshed_from_library_system" and e["by"] == "library_system"
+    }
+    assert {"mobile", "phone_home"} <= taken
+
+
+def test_a_correction_made_here_while_the_record_was_being_read_is_kept(api, aws, library, monkeypatch):
+    from onecard import wiring
+
+    headers = csrf(login(api, CHEN))
+    assert api.patch("/v1/readers/me", {"mobile": "0922333444"}, headers=headers).status == 200
+    library.change_patron("TP90000001", mobile="0933444555")
+    headers = csrf(login(api, CHEN))
+    door = wiring.patron_records()
+    read = door.get_patron
+
+    def corrected_right_after_the_read(patron_id):
+        stored = read(patron_id)  # still the counter's number
+        assert api.patch("/v1/readers/me", {"mobile": "0944555666"}, headers=headers).status == 200
+        return stored
+
+    monkeypatch.setattr(door, "get_patron", corrected_right_after_the_read)
+    deliver_library_cards(aws)
+
+    assert api.get("/v1/readers/me").json()["mobile"] == "+886944555666"
+    assert patron(library, "TP90000001")["mobile"] == "0944555666"
+
+
+def test_a_card_holder_who_never_corrected_anything_costs_the_login_no_record_read(api, aws, library):
+    csrf(login(api, WANG))
+
+    assert deliver_library_cards(aws) == []
 
 
 def test_a_card_holder_may_correct_only_contact_data_and_is_told_so_in_words(api, library):

@@ -29,7 +29,7 @@ from onecard.infra.dynamo import (
     transact_unless_cancelled,
 )
 from onecard.infra.readers_repository import barcode_key, identity_key, reader_key
-from onecard.library_cards import LIBRARY_CARD, PASSWORD_SK
+from onecard.library_cards import LIBRARY_CARD, PASSWORD_SK, READ_RECORD
 from onecard.readers.library_patrons import LIBRARY_SYSTEM
 
 OUTBOX_DAYS = 14
@@ -117,6 +117,18 @@ class LibraryCardRepository:
             "request_id": new_request_id(),
             "queued_at": at,
             **({"patron_id": patron_id} if patron_id else {}),
+        }
+        return [self._outbox(reader_id, message, now_epoch)]
+
+    def record_read_actions(self, reader_id: str, at: str, now_epoch: int) -> list[dict[str, Any]]:
+        """A read of the reader's patron record in the library system, for what a login's SIP2 answer cannot tell
+        (the phones: onecard.readers.library_refresh.from_record). No write there: the reader's state is left."""
+        message = {
+            "kind": LIBRARY_CARD,
+            "action": READ_RECORD,
+            "reader_id": reader_id,
+            "request_id": new_request_id(),
+            "queued_at": at,
         }
         return [self._outbox(reader_id, message, now_epoch)]
 

@@ -221,6 +221,30 @@ class ReaderRepository:
             for item in refreshed.items
         ]
 
+    def refresh_unless_changed(self, profile: dict[str, Any], refreshed: Any, watched: list[str]) -> bool:
+        """A refresh read off a request's path (Refreshed), written only while the ``watched`` attributes are still
+        as in ``profile`` (a correction made meanwhile wins). False when one changed: nothing is written."""
+        actions = self.refresh_actions(profile["reader_id"], refreshed)
+        update = actions[0]["Update"]
+        conditions, values = [update["ConditionExpression"]], {}
+        for i, name in enumerate(watched):
+            update["ExpressionAttributeNames"][f"#w{i}"] = name
+            if profile.get(name) is None:
+                conditions.append(f"attribute_not_exists(#w{i})")
+            else:
+                conditions.append(f"#w{i} = :w{i}")
+                values[f":w{i}"] = profile[name]
+        update["ConditionExpression"] = " AND ".join(conditions)
+        if values:
+            update["ExpressionAttributeValues"] = {**update.get("ExpressionAttributeValues", {}), **to_item(values)}
+        try:
+            self._db.transact_write_items(TransactItems=actions)
+            return True
+        except ClientError as error:
+            if is_transaction_cancelled(error) and cancellation_codes(error)[0] == "ConditionalCheckFailed":
+                return False
+            raise
+
     def guard_hash_action(self, profile: dict[str, Any], password_hash: str) -> dict[str, Any]:
         """guard_hash_update for the guard the profile names (its current identity index)."""
         return guard_hash_update(

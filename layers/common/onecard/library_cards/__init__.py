@@ -3,6 +3,8 @@ makes it a full one, and the library system holds the password from then on."""
 
 LIBRARY_CARD = "library_card"
 """The ``kind`` of an outbox message for the library system (the relay sends it to the library-card queue)."""
+READ_RECORD = "read_record"
+"""The ``action`` of a message that reads a card holder's patron record rather than writing one."""
 LIBRARY_SYSTEM_PARTNER = "library-system"
 """The library system's name among the partners: its circuit breaker item and its rate counters."""
 

@@ -24,7 +24,7 @@ from onecard.ils.records import (
     PatronRefused,
     StoredPatron,
 )
-from onecard.library_cards import LIBRARY_SYSTEM_PARTNER, password_associated_data
+from onecard.library_cards import LIBRARY_SYSTEM_PARTNER, READ_RECORD, password_associated_data
 from onecard.library_cards.patron_record import changes_needed, patron_record, wanted_category
 from onecard.links import retry_policy
 from onecard.links.manners import Answered, Cause, Manners, OutOfBudget, OverRate, PoliteCall, Quiet
@@ -54,6 +54,9 @@ class DeliveryDependencies:
     """Who holds the lease (the invocation's id)."""
     valid_years: int = 2
     iso: Callable[[float], str] = lambda epoch: ""
+    from_record: Callable[[dict[str, Any], StoredPatron, float], Any] = lambda profile, stored, now: None
+    """What a card holder's patron record changes of their profile, read at ``now`` (a Refreshed, or None:
+    onecard.readers.library_refresh.from_record)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,8 @@ def _with_lease(message: dict[str, Any], deps: DeliveryDependencies) -> str:
         records = _Paced(deps.records(), deps)
         if message.get("action") == "delete":
             return _delete(message, records)
+        if message.get("action") == READ_RECORD:
+            return _read_record(message["reader_id"], records, deps)
         return _sync(message, records, deps)
     finally:
         deps.repository.release_lease(reader_id, deps.holder)
@@ -192,6 +197,25 @@ def _delete(message: dict[str, Any], records: Any) -> str:
         logger.warning("library system kept a provisional patron", extra={"code": refused.code})
         return f"kept: {refused.code}"
     return "deleted"
+
+
+def _read_record(reader_id: str, records: Any, deps: DeliveryDependencies) -> str:
+    """A card holder's phones from their patron record, for what a login's SIP2 answer could not tell; written
+    only while this service's copy of what it changes is as read."""
+    profile = deps.readers.get_profile(reader_id)
+    patron_id = (profile or {}).get("library_patron_id")
+    if not patron_id:
+        return "nothing to read"
+    stored = records.get_patron(str(patron_id))
+    if stored is None:
+        return "not in the library system"
+    refreshed = deps.from_record(profile, stored, deps.clock())
+    if refreshed is None:
+        return "unchanged"
+    watched = [name for name in refreshed.changes if name in ("mobile", "phone_home", "library_updated_on")]
+    if not deps.readers.refresh_unless_changed(profile, refreshed, watched):
+        return "corrected here meanwhile"
+    return "refreshed"
 
 
 def _find(records: Any, state: dict[str, Any], reader_id: str, wanted: PatronRecord) -> StoredPatron | None:

@@ -68,17 +68,23 @@ def _contact(value: str | None, normalise: Callable[[str], str | None]) -> str |
         return value.strip()
 
 
-def patron_fields(patron: Patron) -> dict[str, Any]:
-    """What the library system says of the card holder, as this service stores it (refreshed at every login)."""
-    mobile, phone = patron.mobile, patron.phone
+def phones(phone: str | None, mobile: str | None) -> dict[str, str | None]:
+    """The library system's home phone and mobile, as this service stores them (``mobile``, ``phone_home``)."""
     if phone and not mobile and contact.normalise_mobile(phone):  # many give the mobile as the only phone
         mobile, phone = phone, None
+    return {
+        "mobile": _contact(mobile, contact.normalise_mobile),
+        "phone_home": _contact(phone, contact.normalise_landline),
+    }
+
+
+def patron_fields(patron: Patron) -> dict[str, Any]:
+    """What the library system says of the card holder, as this service stores it (refreshed at every login)."""
     return {
         "name": patron.name,
         "birth_date": patron.birth_date.isoformat() if patron.birth_date else None,
         "email": _contact(patron.email, normalise_email),
-        "mobile": _contact(mobile, contact.normalise_mobile),
-        "phone_home": _contact(phone, contact.normalise_landline),
+        **phones(patron.phone, patron.mobile),
         "library_address": patron.address.strip() if patron.address else None,
         "card_barcode": patron.barcode.strip().upper(),
         "card_status": patron.card_status.value,

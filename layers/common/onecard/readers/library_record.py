@@ -172,6 +172,17 @@ def refreshed_fields(
     return fields
 
 
+def phones_from_record_wanted(profile: dict[str, Any], sip2_mobile: str | None) -> bool:
+    """Whether a login's SIP2 answer leaves a card holder's phones to the library system's patron record: once
+    they corrected their record there (refreshed_fields keeps their phones from SIP2's one phone field), unless
+    SIP2 carries a mobile field of its own. The record is read off the login's path (onecard.library_cards)."""
+    return (
+        bool(profile.get("library_updated_on") and profile.get("library_patron_id"))
+        and sip2_mobile is None
+        and not profile.get("password_hash")
+    )
+
+
 def library_copy(profile: dict[str, Any], records: PatronRecords | None) -> dict[str, Any] | None:
     """What the library system holds of the card holder, as it gives it (for the reader's copy of their data)."""
     if records is None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onecard.ils import Patron
+from onecard.ils.records import StoredPatron
 from onecard.mail import notices
 from onecard.readers.library_patrons import (
     LIBRARY_CORRECTABLE,
@@ -25,6 +26,7 @@ from onecard.readers.library_patrons import (
     fingerprint,
     library_seen,
     patron_fields,
+    phones,
 )
 from onecard.readers.personal_data import audit_item
 from onecard.registration.service import iso_millis
@@ -62,12 +64,42 @@ def refreshed(
     bookkeeping: dict[str, Any] = {LIBRARY_SEEN: now_seen} if seen != now_seen else {}
     if not changes:
         return Refreshed(bookkeeping) if bookkeeping else None
+    return _audited(profile, changes, bookkeeping, at, now_epoch)
+
+
+def from_record(profile: dict[str, Any], stored: StoredPatron, at: str, now_epoch: int) -> Refreshed | None:
+    """What the library system's patron record (its REST door) changes of the phones of a card holder who
+    corrected their record here (``library_updated_on``, Koha's ``updated_on`` of that write): SIP2's one phone
+    field cannot tell a mobile from a home phone, the record can. None when nothing changes.
+
+    A correction here is written to the library system first, so its record holds every correction made here and
+    whatever the library changed since: what differs from this service's copy is the library's change (Koha's
+    ``updated_on`` counts whole seconds: a change at a counter in the second of a correction is taken too). A
+    record older than the reader's last correction is one read before it: it changes nothing. The write is made
+    only while the fields it changes are as read (ReaderRepository.refresh_unless_changed)."""
+    ours = profile.get("library_updated_on")
+    if profile.get("password_hash") or not ours or stored.updated_on is None:
+        return None
+    if stored.updated_on < dt.datetime.fromisoformat(ours):
+        return None
+    record = stored.record
+    changes = {name: value for name, value in phones(record.phone, record.mobile).items() if profile.get(name) != value}
+    if not changes:
+        return None
+    return _audited(profile, changes, {"library_updated_on": stored.updated_on.isoformat()}, at, now_epoch)
+
+
+def _audited(
+    profile: dict[str, Any], changes: dict[str, Any], bookkeeping: dict[str, Any], at: str, now_epoch: int
+) -> Refreshed:
+    """The library system's ``changes`` with an audit entry each (by ``library_system``) and, for contact data,
+    the security notice to the address verified before."""
     reader_id = profile["reader_id"]
     items = [
         audit_item(reader_id, name, REFRESHED, at, by="library_system", channel="library_system") for name in changes
     ]
     if "email" in changes:
-        bookkeeping |= {"email_verified": False if changes["email"] else None, "email_token_sha256": None}
+        bookkeeping = {**bookkeeping, "email_verified": False if changes["email"] else None, "email_token_sha256": None}
     if set(changes) & set(LIBRARY_CORRECTABLE):  # contact data changed at the library: told as a correction here
         notice = notices.notice_for(profile, "data_corrected", now_epoch)  # to the address verified before
         items += [notice] if notice else []
