@@ -306,3 +306,28 @@ def test_a_password_change_that_finds_the_first_delivered_meanwhile_changes_noth
     assert ils.passwords[ils.only(accepted["reader_id"]).patron_id] == "First2026"
     profile = profile_of(aws, accepted["reader_id"])
     assert "password_hash" not in profile and profile["password_source"] == "library_system"
+
+
+def test_a_record_read_the_library_system_was_down_for_is_dropped_not_dead_lettered(api, aws, ils):
+    import time
+
+    sessions = aws.resources.table_names["SessionsTable"]
+    breaker = {"pk": {"S": "PARTNER#library-system"}}
+    aws.client("dynamodb").put_item(
+        TableName=sessions,
+        Item={**breaker, "failures": {"N": "5"}, "down_since": {"N": str(time.time())}, "probe_at": {"N": "9e12"}},
+    )
+    read = {"kind": "library_card", "action": "read_record", "reader_id": "R" + "0" * 20, "queued_at": ""}
+    from tests.support.library_cards import library_card_queue
+
+    sqs = aws.client("sqs")
+    sqs.send_message(
+        QueueUrl=library_card_queue(aws),
+        MessageBody=json.dumps({**read, "request_id": "LC" + "2" * 20, "first_sent_at": 1}),
+    )
+
+    [handled] = deliver_library_cards(aws)
+
+    assert not handled["failed"]
+    dead = sqs.receive_message(QueueUrl=aws.resources.queue_urls["LibraryCardDeadLetterQueue"], VisibilityTimeout=0)
+    assert not dead.get("Messages")

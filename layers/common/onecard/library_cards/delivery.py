@@ -2,7 +2,8 @@
 workers, as a partner's), its agreed rate (the same per-second counters), retries with backoff for the link
 requests' time budget; and idempotent: a worker holds the reader's lease, looks the patron up before it creates
 one, and brings it to what the reader's record says now, so a retry or a message delivered twice never makes a
-second patron. No AWS import here: the parts are handed in.
+second patron. A card holder's patron record is read the same way (the phones a login's SIP2 answer cannot
+tell). No AWS import here: the parts are handed in.
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ def _handle(message: dict[str, Any], first_sent_at: float, deps: DeliveryDepende
 
 
 def _failed_for_good(message: dict[str, Any], deps: DeliveryDependencies, why: str) -> Outcome:
+    if message.get("action") == READ_RECORD:  # nothing is lost: the reader's next login asks for another read
+        logger.info("library system record not read", extra={"request_id": message["request_id"], "why": why})
+        return Outcome("not read")
     logger.warning("library system write failed for good", extra={"request_id": message["request_id"], "why": why})
     if message.get("action") == "sync":
         with contextlib.suppress(Exception):

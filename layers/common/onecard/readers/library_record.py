@@ -161,7 +161,8 @@ def refreshed_fields(
     """What a login's answer from the library system (SIP2) may change of a card holder's profile: its contact
     data only when it is newer than the reader's last correction written there; and once the reader has corrected
     their record there, never the phones when SIP2 carried no mobile field (its one phone field cannot tell a
-    mobile from a home phone: the numbers the reader gave stay)."""
+    mobile from a home phone: the numbers the reader gave stay, and a change at the library comes from the patron
+    record instead: phones_from_record_wanted)."""
     fields = dict(fields)
     if not newer_than_ours(profile, answered_at):
         for name in ("email", "mobile", "phone_home", "library_address"):
