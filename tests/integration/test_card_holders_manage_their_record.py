@@ -133,6 +133,7 @@ def test_a_correction_made_here_while_the_record_was_being_read_is_kept(api, aws
     library.change_patron("TP90000001", mobile="0933444555")
     headers = csrf(login(api, CHEN))
     door = wiring.patron_records()
+    assert door is not None
     read = door.get_patron
 
     def corrected_right_after_the_read(patron_id):

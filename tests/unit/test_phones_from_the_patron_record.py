@@ -21,9 +21,16 @@ CORRECTED = {
 }
 
 
-def record(updated_on: dt.datetime, **phones: str | None) -> StoredPatron:
-    given = {"mobile": "0922333444", "phone": "02-27201234", **phones}
-    return StoredPatron("42", PatronRecord(surname="陳大文", **given), updated_on)
+UNSET = "unchanged"
+
+
+def record(updated_on: dt.datetime, mobile: str | None = UNSET, phone: str | None = UNSET) -> StoredPatron:
+    held = PatronRecord(
+        surname="陳大文",
+        mobile="0922333444" if mobile == UNSET else mobile,
+        phone="02-27201234" if phone == UNSET else phone,
+    )
+    return StoredPatron("42", held, updated_on)
 
 
 def refresh(profile: dict, stored: StoredPatron):
