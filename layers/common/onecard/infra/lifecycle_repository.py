@@ -36,6 +36,8 @@ PENDING = "pending_verification"
 PENDING_INDEX = "PendingByVerifyBy"
 RESEMBLING_SHOWN = 10
 TOKEN_KEEP_SECONDS = 30 * 86400  # a spent or stale link still answers "used"/"expired" for a month, then TTL
+# What a barcode pointer may carry for a login besides its reader: a card's new pointer carries the same.
+POINTER_LOGIN_FACTS = ("identity_index", "password_hash", "password_source", "library_password_wanted")
 
 
 def token_key(token_sha256: str) -> dict[str, str]:
@@ -414,6 +416,92 @@ class LifecycleRepository:
             if codes[1] == "ConditionalCheckFailed":
                 raise ActivationRefused("barcode_taken") from None
             raise ActivationRefused("links_changed") from None
+
+    def replace_card(
+        self,
+        reader_id: str,
+        old: str,
+        new: str,
+        at: str,
+        audit: dict[str, Any],
+        extra_actions: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """An active reader's card barcode ``old`` → ``new`` in one transaction: the profile, the old barcode's
+        pointer deleted, the new one put with what the old one carried for a login (its password facts), the audit
+        entry and whatever must leave with it (the library system's write). Raises ActivationRefused: not_active
+        (the profile is no longer active with ``old``), barcode_taken; nothing is written then."""
+        for _ in range(3):
+            pointer = self._db.get_item(TableName=self._table, Key=to_item(barcode_key(old)), ConsistentRead=True)
+            carried = {k: v for k, v in from_item(pointer.get("Item") or {}).items() if k not in ("pk", "sk")}
+            if carried and carried.get("reader_id") != reader_id:
+                carried = {}  # not this reader's pointer (never expected): it stays, and the new one is theirs alone
+            try:
+                self._db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self._table,
+                                "Key": to_item(reader_key(reader_id)),
+                                "UpdateExpression": "SET card_barcode = :new, card_replaced_at = :at",
+                                "ConditionExpression": "#status = :active AND card_barcode = :old",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": to_item(
+                                    {":new": new, ":old": old, ":at": at, ":active": "active"}
+                                ),
+                            }
+                        },
+                        self._pointer_unchanged(old, carried, reader_id),
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": to_item({**barcode_key(new), "reader_id": reader_id, **carried}),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+                        *(extra_actions or []),
+                    ]
+                )
+                return
+            except ClientError as error:
+                if not is_transaction_cancelled(error):
+                    raise
+                codes = cancellation_codes(error)
+                if codes[0] == "ConditionalCheckFailed":
+                    raise ActivationRefused("not_active") from None
+                if codes[2] == "ConditionalCheckFailed":
+                    raise ActivationRefused("barcode_taken") from None
+                if codes[1] != "ConditionalCheckFailed":
+                    raise
+                # The old pointer changed meanwhile (a login moved the password facts): copy it again.
+        raise ActivationRefused("card_changed")
+
+    def _pointer_unchanged(self, old: str, carried: dict[str, Any], reader_id: str) -> dict[str, Any]:
+        """The old barcode's pointer goes, as it was read (so that the new one carries what it said); a missing
+        pointer is only checked still missing."""
+        if not carried:
+            return {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item(barcode_key(old)),
+                    "ConditionExpression": "attribute_not_exists(pk) OR reader_id <> :reader",
+                    "ExpressionAttributeValues": to_item({":reader": reader_id}),
+                }
+            }
+        names = {f"#a{i}": name for i, name in enumerate(sorted(carried))}
+        values = {f":a{i}": carried[name] for i, name in enumerate(sorted(carried))}
+        absent = {f"#b{i}": name for i, name in enumerate(sorted(set(POINTER_LOGIN_FACTS) - set(carried)))}
+        conditions = [f"{n} = {v}" for n, v in zip(names, values, strict=True)]
+        conditions += [f"attribute_not_exists({n})" for n in absent]
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(barcode_key(old)),
+                "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": {**names, **absent},
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
 
     # --- reminders and expiry --------------------------------------------------------------------------------
     def pending_due_by(self, last_day: str) -> list[DueApplication]:
