@@ -162,3 +162,29 @@ def test_a_barcode_refused_by_the_library_system_is_replaced_and_the_new_one_rea
     assert patron["barcode"] == "TP31000202"
     chen = [p for p in library.patrons() if p["barcode"] == "TP90000001"]
     assert [p["id_number"] for p in chen] == ["F131104093"]  # 陳大文 keeps his card
+
+
+def test_a_lost_card_a_login_before_the_library_system_has_the_new_one_keeps_it_and_then_the_old_one_is_gone_there(
+    api, aws, staff, library
+):
+    body, accepted = apply(api, email=None, **unique_person())
+    reader_id = accepted["reader_id"]
+    deliver_library_cards(aws)
+    assert staff.as_staff(OPERATOR_TOKEN).post(
+        f"/v1/staff/readers/{reader_id}/activation",
+        {"card_barcode": "TP31000303", "document_checked": "national_id_card"},
+    ).status == 200
+    deliver_library_cards(aws)
+    assert replace(staff, reader_id, "TP31000304", "lost").status == 200
+
+    # The library system still knows the lost card: a login's answer names it, and the new card stays.
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).status == 201
+    assert api.get("/v1/readers/me").json()["card_barcode"] == "TP31000304"
+    api.cookies.clear()
+
+    deliver_library_cards(aws)
+
+    assert "library_card_waiting" not in item(aws, f"READER#{reader_id}", "PROFILE")
+    door = sip2_door(library, timeout=2, **library.extension_fields)
+    assert door.find_patron("TP31000303") is None  # the lost card finds nobody there either
+    assert door.check_password("TP31000304", body["password"]).password_valid

@@ -37,10 +37,10 @@ class Lifecycle:
     refusal: str | None = None
     written: list[tuple] = field(default_factory=list)
 
-    def replace_card(self, reader_id, old, new, at, audit, extra_actions) -> None:
+    def replace_card(self, reader_id, old, new, at, audit, extra_actions, library_waits=False) -> None:
         if self.refusal:
             raise ActivationRefused(self.refusal)
-        self.written.append((reader_id, old, new, at, audit, extra_actions))
+        self.written.append((reader_id, old, new, at, audit, extra_actions, library_waits))
 
 
 def active(**changes) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def test_an_active_reader_gets_the_new_barcode_with_the_clerk_the_reason_and_bot
         "reason": "refused_by_library_system",
         "replaced_at": "2026-12-02T03:04:05.000Z",
     }
-    [(reader_id, old, new, at, audit, extra)] = lifecycle.written
+    [(reader_id, old, new, at, audit, extra, library_waits)] = lifecycle.written
     assert (reader_id, old, new) == (READER, "TP90000001", "TP55500001")
     assert (audit["by"], audit["principal"], audit["branch"], audit["channel"]) == (
         "wang.counter",
@@ -87,6 +87,7 @@ def test_an_active_reader_gets_the_new_barcode_with_the_clerk_the_reason_and_bot
     assert (audit["previous_card_barcode"], audit["card_barcode"]) == ("TP90000001", "TP55500001")
     assert audit["pk"] == f"READER#{READER}" and audit["at"] == at
     assert extra == [{"library": READER, "at": NOW.isoformat()}]  # the library system's write leaves with it
+    assert library_waits  # and the profile says the new card waits for it
 
 
 @pytest.mark.parametrize("status", ["pending_verification", "suspended"])
@@ -128,3 +129,13 @@ def test_a_barcode_taken_here_or_a_card_changed_meanwhile_is_a_conflict(refusal,
     with pytest.raises(problems.Conflict) as refused:
         replace_card(READER, "TP55500001", "lost", CLERK, deps(active(), Lifecycle(refusal=refusal)))
     assert refused.value.extra["code"] == code
+
+
+def test_a_login_meanwhile_does_not_give_back_the_old_barcode_until_the_library_system_has_the_new_one():
+    from onecard.library_cards.patron_record import CARD_WAITING, without_a_provisional_card
+
+    answer = {"card_barcode": "TP90000001", "card_status": "valid", "name": "林小明"}
+    waiting = active(card_barcode="TP55500001", **{CARD_WAITING: "TP55500001"})
+    assert without_a_provisional_card(waiting, answer) == {"card_status": "valid", "name": "林小明"}
+    delivered = active(card_barcode="TP55500001")
+    assert without_a_provisional_card(delivered, answer) == answer  # the library system's own change is taken

@@ -29,6 +29,7 @@ from onecard.infra.dynamo import (
     transact_unless_cancelled,
 )
 from onecard.infra.readers_repository import barcode_key, guard_hash_update, identity_key, reader_key, reference_put
+from onecard.library_cards.patron_record import CARD_WAITING
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 from onecard.security.identity_indexes import Indexes, as_indexes
 
@@ -425,10 +426,12 @@ class LifecycleRepository:
         at: str,
         audit: dict[str, Any],
         extra_actions: list[dict[str, Any]] | None = None,
+        library_waits: bool = False,
     ) -> None:
         """An active reader's card barcode ``old`` → ``new`` in one transaction: the profile, the old barcode's
         pointer deleted, the new one put with what the old one carried for a login (its password facts), the audit
-        entry and whatever must leave with it (the library system's write). Raises ActivationRefused: not_active
+        entry and whatever must leave with it (the library system's write; ``library_waits``: the profile says so
+        until it is written, so that a login's answer meanwhile does not bring the old barcode back). Raises ActivationRefused: not_active
         (the profile is no longer active with ``old``), barcode_taken; nothing is written then."""
         for _ in range(3):
             pointer = self._db.get_item(TableName=self._table, Key=to_item(barcode_key(old)), ConsistentRead=True)
@@ -442,7 +445,8 @@ class LifecycleRepository:
                             "Update": {
                                 "TableName": self._table,
                                 "Key": to_item(reader_key(reader_id)),
-                                "UpdateExpression": "SET card_barcode = :new, card_replaced_at = :at",
+                                "UpdateExpression": "SET card_barcode = :new, card_replaced_at = :at"
+                                + (f", {CARD_WAITING} = :new" if library_waits else f" REMOVE {CARD_WAITING}"),
                                 "ConditionExpression": "#status = :active AND card_barcode = :old",
                                 "ExpressionAttributeNames": {"#status": "status"},
                                 "ExpressionAttributeValues": to_item(

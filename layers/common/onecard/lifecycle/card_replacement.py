@@ -75,6 +75,7 @@ def replace_card(reader_id: str, barcode: str, reason: str, staff: Staff, deps: 
         with contextlib.suppress(Exception):
             holder.result()
     at, old = iso_millis(now), profile["card_barcode"]
+    library_write = deps.library_card_replacement(reader_id, now)
     try:
         deps.lifecycle.replace_card(
             reader_id,
@@ -82,7 +83,8 @@ def replace_card(reader_id: str, barcode: str, reason: str, staff: Staff, deps: 
             code,
             at,
             replacement_audit(reader_id, old, code, reason, at, staff),
-            deps.library_card_replacement(reader_id, now),
+            library_write,
+            library_waits=bool(library_write),
         )
     except ActivationRefused as refused:
         if refused.code == "barcode_taken":
