@@ -117,18 +117,18 @@ def test_a_barcode_the_library_system_holds_for_someone_else_is_replaced_at_the_
     status = page.locator("#applicant-details dd.library-system")
     expect(status).to_contain_text("此借閱證條碼已屬他人")
     form = page.get_by_role("form", name="換發借閱證")
-    barcode = form.get_by_label("新借閱證條碼（掃描）")
+    barcode = form.get_by_label("新卡條碼（掃描）")
 
     barcode.fill("TP-12")  # a scanner's misread: refused on the field, nothing sent
     barcode.press("Enter")
     expect(page.locator("#replacement-barcode-error")).to_contain_text("6 至 20 個英文字母或數字")
-    expect(page.get_by_role("alert")).to_contain_text("新借閱證條碼：")
+    expect(page.get_by_role("alert")).to_contain_text("新卡條碼：")
     expect(barcode).to_have_attribute("aria-invalid", "true")
     expect(barcode).to_be_focused()
 
     barcode.fill(someone_elses)  # the library system holds it for another card holder
     barcode.press("Enter")
-    expect(page.get_by_role("alert")).to_contain_text("新借閱證條碼：此借閱證條碼在圖書館系統已屬於其他讀者")
+    expect(page.get_by_role("alert")).to_contain_text("新卡條碼：此借閱證條碼在圖書館系統已屬於其他讀者")
 
     new = f"TP{secrets.randbelow(10**8):08d}"
     barcode.fill(new)
