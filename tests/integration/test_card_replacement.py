@@ -170,10 +170,15 @@ def test_a_lost_card_a_login_before_the_library_system_has_the_new_one_keeps_it_
     body, accepted = apply(api, email=None, **unique_person())
     reader_id = accepted["reader_id"]
     deliver_library_cards(aws)
-    assert staff.as_staff(OPERATOR_TOKEN).post(
-        f"/v1/staff/readers/{reader_id}/activation",
-        {"card_barcode": "TP31000303", "document_checked": "national_id_card"},
-    ).status == 200
+    assert (
+        staff.as_staff(OPERATOR_TOKEN)
+        .post(
+            f"/v1/staff/readers/{reader_id}/activation",
+            {"card_barcode": "TP31000303", "document_checked": "national_id_card"},
+        )
+        .status
+        == 200
+    )
     deliver_library_cards(aws)
     assert replace(staff, reader_id, "TP31000304", "lost").status == 200
 

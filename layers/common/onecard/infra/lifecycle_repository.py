@@ -431,41 +431,42 @@ class LifecycleRepository:
         """An active reader's card barcode ``old`` → ``new`` in one transaction: the profile, the old barcode's
         pointer deleted, the new one put with what the old one carried for a login (its password facts), the audit
         entry and whatever must leave with it (the library system's write; ``library_waits``: the profile says so
-        until it is written, so that a login's answer meanwhile does not bring the old barcode back). Raises ActivationRefused: not_active
-        (the profile is no longer active with ``old``), barcode_taken; nothing is written then."""
+        until it is written, so that a login's answer meanwhile does not bring the old barcode back). Raises
+        ActivationRefused: not_active (the profile is no longer active with ``old``), barcode_taken, card_changed;
+        nothing is written then."""
         for _ in range(3):
             pointer = self._db.get_item(TableName=self._table, Key=to_item(barcode_key(old)), ConsistentRead=True)
             carried = {k: v for k, v in from_item(pointer.get("Item") or {}).items() if k not in ("pk", "sk")}
-            if carried and carried.get("reader_id") != reader_id:
-                carried = {}  # not this reader's pointer (never expected): it stays, and the new one is theirs alone
+            if carried.get("reader_id") != reader_id:
+                carried = {}  # none, or not this reader's (never expected): nothing to take from it, nor to delete
+            actions = [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(reader_key(reader_id)),
+                        "UpdateExpression": "SET card_barcode = :new, card_replaced_at = :at"
+                        + (f", {CARD_WAITING} = :new" if library_waits else f" REMOVE {CARD_WAITING}"),
+                        "ConditionExpression": "#status = :active AND card_barcode = :old",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": to_item(
+                            {":new": new, ":old": old, ":at": at, ":active": "active"}
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item({**barcode_key(new), **carried, "reader_id": reader_id}),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+                *(extra_actions or []),
+            ]
+            if carried:
+                actions.append(self._old_pointer_delete(old, carried))
             try:
-                self._db.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": self._table,
-                                "Key": to_item(reader_key(reader_id)),
-                                "UpdateExpression": "SET card_barcode = :new, card_replaced_at = :at"
-                                + (f", {CARD_WAITING} = :new" if library_waits else f" REMOVE {CARD_WAITING}"),
-                                "ConditionExpression": "#status = :active AND card_barcode = :old",
-                                "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": to_item(
-                                    {":new": new, ":old": old, ":at": at, ":active": "active"}
-                                ),
-                            }
-                        },
-                        self._pointer_unchanged(old, carried, reader_id),
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": to_item({**barcode_key(new), "reader_id": reader_id, **carried}),
-                                "ConditionExpression": "attribute_not_exists(pk)",
-                            }
-                        },
-                        {"Put": {"TableName": self._table, "Item": to_item(audit)}},
-                        *(extra_actions or []),
-                    ]
-                )
+                self._db.transact_write_items(TransactItems=actions)
                 return
             except ClientError as error:
                 if not is_transaction_cancelled(error):
@@ -473,25 +474,15 @@ class LifecycleRepository:
                 codes = cancellation_codes(error)
                 if codes[0] == "ConditionalCheckFailed":
                     raise ActivationRefused("not_active") from None
-                if codes[2] == "ConditionalCheckFailed":
+                if codes[1] == "ConditionalCheckFailed":
                     raise ActivationRefused("barcode_taken") from None
-                if codes[1] != "ConditionalCheckFailed":
+                if not carried or codes[-1] != "ConditionalCheckFailed":
                     raise
                 # The old pointer changed meanwhile (a login moved the password facts): copy it again.
         raise ActivationRefused("card_changed")
 
-    def _pointer_unchanged(self, old: str, carried: dict[str, Any], reader_id: str) -> dict[str, Any]:
-        """The old barcode's pointer goes, as it was read (so that the new one carries what it said); a missing
-        pointer is only checked still missing."""
-        if not carried:
-            return {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": to_item(barcode_key(old)),
-                    "ConditionExpression": "attribute_not_exists(pk) OR reader_id <> :reader",
-                    "ExpressionAttributeValues": to_item({":reader": reader_id}),
-                }
-            }
+    def _old_pointer_delete(self, old: str, carried: dict[str, Any]) -> dict[str, Any]:
+        """The old barcode's pointer goes, as it was read: the new one carries what it said for a login."""
         names = {f"#a{i}": name for i, name in enumerate(sorted(carried))}
         values = {f":a{i}": carried[name] for i, name in enumerate(sorted(carried))}
         absent = {f"#b{i}": name for i, name in enumerate(sorted(set(POINTER_LOGIN_FACTS) - set(carried)))}
