@@ -12,6 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.test_new_cards_on_local_stack import activate, counter_view, patron_of, sip2
+from tests.e2e.test_web_accessibility import SHOTS, axe_violations
 from tests.support.applications import apply_on_stack, new_national_id
 from tests.support.running_stack import eventually
 from tests.support.staff import totp
@@ -96,6 +97,7 @@ def test_the_english_counter_shows_the_library_systems_refusal_in_english_and_th
     english = status.inner_text()
     assert not CHINESE.search(english), english
     expect(page.get_by_role("form", name="Give another card")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "staff-card-replacement-en.png"), full_page=True)
 
     page.evaluate("language => window.I18N.setLanguage(language)", "zh")
     expect(status).to_contain_text("此借閱證條碼已屬他人，請換發新卡")
@@ -103,6 +105,8 @@ def test_the_english_counter_shows_the_library_systems_refusal_in_english_and_th
     assert "拒絕" in chinese and "暫時讀者" in chinese
     assert not re.search(r"[A-Za-z]{3,}", chinese.replace("cardnumber", "")), chinese  # only the code and moments
     expect(page.get_by_label("換證原因")).to_have_value("refused_by_library_system")
+    page.screenshot(path=str(SHOTS / "staff-card-replacement.png"), full_page=True)
+    assert axe_violations(page) == []
 
 
 def test_a_barcode_the_library_system_holds_for_someone_else_is_replaced_at_the_counter_and_sip2_finds_the_new_card(
@@ -118,6 +122,8 @@ def test_a_barcode_the_library_system_holds_for_someone_else_is_replaced_at_the_
     expect(status).to_contain_text("此借閱證條碼已屬他人")
     form = page.get_by_role("form", name="換發借閱證")
     barcode = form.get_by_label("新卡條碼（掃描）")
+    expect(page.get_by_role("alert")).to_contain_text("請掃描另一張新卡換發")
+    expect(barcode).to_be_focused()  # the next scan is the new card
 
     barcode.fill("TP-12")  # a scanner's misread: refused on the field, nothing sent
     barcode.press("Enter")

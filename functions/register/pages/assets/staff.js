@@ -71,6 +71,7 @@
     barcode_held_by_library_system: "此借閱證條碼在圖書館系統已屬於其他讀者，請改用另一張新卡。",
     not_active: "此讀者的借閱證尚未啟用，請先啟用借閱證。", card_changed: "讀者的借閱證剛有變更，請重新查詢後再試。",
     reason_unknown: "請選擇換證原因。",
+    card_refused_hint: "圖書館系統已有此讀者借閱證的條碼（屬他人）：請掃描另一張新卡換發。",
   };
   const EN = {
     signed_out: "Signed out.", idle_out: "Signed out after 15 minutes without activity.",
@@ -118,6 +119,7 @@
     barcode_held_by_library_system: "The library system holds this barcode for another card holder; use another new card.",
     not_active: "This reader's card is not active yet; activate it first.",
     card_changed: "The reader's card changed meanwhile; look them up again.", reason_unknown: "Choose a reason.",
+    card_refused_hint: "The library system holds this reader's card barcode for someone else: scan another new card to give them.",
   };
   const say = (key, vars) => {
     let text = (window.I18N.lang === "en" ? EN[key] : ZH[key]) || key;
@@ -438,6 +440,10 @@
     $("guardian-result").textContent = "";
     drawApplicant();
     $("applicant").hidden = false;
+    if (refusedCard && current.status === "active") {
+      error(say("card_refused_hint"));  // the next scan is the reader's new card
+      return $("replacement-barcode").focus();
+    }
     const refusal = current.status === "active" ? "already_active"
       : (current.review || {}).status === "duplicate" ? "rejected_as_duplicate" : null;
     if (refusal) {
