@@ -193,3 +193,30 @@ def test_a_lost_card_a_login_before_the_library_system_has_the_new_one_keeps_it_
     door = sip2_door(library, timeout=2, **library.extension_fields)
     assert door.find_patron("TP31000303") is None  # the lost card finds nobody there either
     assert door.check_password("TP31000304", body["password"]).password_valid
+
+
+def test_a_login_while_the_library_system_refuses_the_counters_barcode_keeps_that_barcode_here(
+    api, aws, staff, library
+):
+    body, accepted = apply(api, email=None, **unique_person())
+    deliver_library_cards(aws)
+    library.set_faults(down=True)
+    assert (
+        staff.as_staff(OPERATOR_TOKEN)
+        .post(
+            f"/v1/staff/readers/{accepted['reader_id']}/activation",
+            {"card_barcode": "TP90000001", "document_checked": "national_id_card"},  # 陳大文's card
+        )
+        .status
+        == 200
+    )
+    library.set_faults()
+    deliver_library_cards(aws, wait_seconds=5)
+    assert card_of(staff, body["id_number"])["library_system"]["reason"] == "cardnumber"
+
+    # Its patron there is still provisional, without a card: SIP2 answers with the ID number it was asked.
+    assert api.post("/v1/sessions", {"id_number": body["id_number"], "password": body["password"]}).status == 201
+    assert api.get("/v1/readers/me").json()["card_barcode"] == "TP90000001"
+    api.cookies.clear()
+    assert replace(staff, accepted["reader_id"], "TP31000405", "refused_by_library_system").status == 200
+    assert item(aws, "BARCODE#TP90000001", "BARCODE") == {}

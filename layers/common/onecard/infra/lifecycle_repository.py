@@ -371,9 +371,12 @@ class LifecycleRepository:
         at: str,
         audit: dict[str, Any],
         extra_actions: list[dict[str, Any]] | None = None,
+        library_waits: bool = False,
     ) -> None:
-        """pending_verification → active with its card barcode, and whatever must leave with it (the waiting links).
-        Raises ActivationRefused(code); nothing is written then."""
+        """pending_verification → active with its card barcode, and whatever must leave with it (the waiting links,
+        the library system's upgrade; ``library_waits``: the profile says the card waits for it, so that a login's
+        answer meanwhile, from a patron there still without a card, does not replace the barcode). Raises
+        ActivationRefused(code); nothing is written then."""
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -381,8 +384,9 @@ class LifecycleRepository:
                         "Update": {
                             "TableName": self._table,
                             "Key": to_item(reader_key(reader_id)),
-                            "UpdateExpression": "SET #status = :active, card_barcode = :code, activated_at = :at "
-                            "REMOVE verify_by, reminder_sent_at",
+                            "UpdateExpression": "SET #status = :active, card_barcode = :code, activated_at = :at"
+                            + (f", {CARD_WAITING} = :code" if library_waits else "")
+                            + " REMOVE verify_by, reminder_sent_at",
                             "ConditionExpression": "#status = :pending AND (attribute_not_exists(review) "
                             "OR review.#status <> :duplicate)",
                             "ExpressionAttributeNames": {"#status": "status"},

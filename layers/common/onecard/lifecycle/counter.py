@@ -226,14 +226,16 @@ def _activate(
     }
     try:
         welcome = notices.notice_for(profile, "card_activated", int(now.timestamp()), card_barcode=code)
+        library_write = deps.library_card_actions(reader_id, now)
         deps.lifecycle.activate(
             reader_id,
             code,
             at,
             audit,
             waiting_links.result()
-            + deps.library_card_actions(reader_id, now)
+            + library_write
             + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
+            library_waits=bool(library_write),
         )
     except ActivationRefused as refused:
         if refused.code == "links_changed":  # the reader ended a waiting link while the counter was busy
