@@ -54,6 +54,7 @@ BODIES = {
         "card_barcode": "TP10000001",
         "document_checked": "national_id_card",
     },
+    ("POST", "/v1/staff/readers/{reader_id}/card-replacement"): {"card_barcode": "TP10000002", "reason": "lost"},
     ("POST", "/v1/staff/reviews/{reader_id}"): {"decision": "distinct"},
 }
 QUERIES = {

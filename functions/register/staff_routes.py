@@ -1,4 +1,5 @@
-"""Counter staff: find an application, activate the card, review possible duplicates."""
+"""Counter staff: find an application, activate the card, give an active reader another card, review possible
+duplicates."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from onecard.domain.moments import iso_millis
 from onecard.library_cards import LIBRARY_SYSTEM_PARTNER as LIBRARY_SYSTEM
 from onecard.library_cards import outbox as library_outbox
 from onecard.library_cards.status import status_of
-from onecard.lifecycle import counter
+from onecard.lifecycle import card_replacement, counter
 from onecard.links.requests import WAITING, release_actions
 from onecard.links.retry_policy import PartnerHealth
 from onecard.links.withdrawal import withdraw_open_links
@@ -26,6 +27,8 @@ from onecard.models.lifecycle import (
     ActivationRequest,
     AuditEntry,
     AuditTrail,
+    CardReplaced,
+    CardReplacementRequest,
     GuardianCheck,
     GuardianCheckResult,
     LibrarySystemStatus,
@@ -96,9 +99,12 @@ def _library_holder(barcode: str):
 
 
 def _library_card_steps() -> dict:
-    """What the activation and a review decision tell the library system (where the stack has its REST door)."""
+    """What the activation, a card's replacement and a review decision tell the library system (where the stack has its REST door)."""
     return {
         "library_card_actions": lambda reader_id, now: library_outbox.at_activation(
+            wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp())
+        ),
+        "library_card_replacement": lambda reader_id, now: library_outbox.at_card_replacement(
             wiring.library_cards(), reader_id, iso_millis(now), int(now.timestamp())
         ),
         "after_review": lambda reader_id, decision, at: library_outbox.after_review(
@@ -170,6 +176,32 @@ def activate(
         return Activated(**done)
     waiting = status_of({"pending": "upgrade", "waiting_since": done["activated_at"]}, PartnerHealth())
     return Activated(**done, library_system=LibrarySystemStatus(**vars(waiting)))
+
+
+@router.post(
+    "/v1/staff/readers/<reader_id>/card-replacement",
+    summary="Counter: an active reader given another card barcode (lost, damaged, or held by the library system for "
+    "someone else); the old barcode stops finding them at once",
+    tags=["館員"],
+    responses={
+        **STAFF_RESPONSES,
+        404: {"description": "No such reader"},
+        409: {
+            "description": "Not active, the barcode belongs to another reader (here or in the library system), or "
+            "the reader's card changed meanwhile"
+        },
+        503: {"description": "The library system cannot say whether it holds the barcode; see Retry-After"},
+    },
+)
+def replace_card(
+    reader_id: Annotated[str, Path(pattern=READER_ID)], request: Annotated[CardReplacementRequest, Body()]
+) -> CardReplaced:
+    staff = _acting(staff_member(router, LOOK_UP_AND_ACTIVATE))
+    done = card_replacement.replace_card(reader_id, request.card_barcode, request.reason, staff, _deps())
+    if not wiring.library_cards_enabled():
+        return CardReplaced(**done)
+    waiting = status_of({"pending": library_outbox.CARD, "waiting_since": done["replaced_at"]}, PartnerHealth())
+    return CardReplaced(**done, library_system=LibrarySystemStatus(**vars(waiting)))
 
 
 @router.post(

@@ -21,6 +21,13 @@ STAFF_ROUTES = [
     ("POST", f"/v1/staff/readers/{READER}/activation", ACTIVATION, None, {"counter", "supervisor"}),
     (
         "POST",
+        f"/v1/staff/readers/{READER}/card-replacement",
+        {"card_barcode": "TP00000002", "reason": "lost"},
+        None,
+        {"counter", "supervisor"},
+    ),
+    (
+        "POST",
         f"/v1/staff/readers/{READER}/guardian-check",
         {"id_number": "A123456789"},
         None,

@@ -247,6 +247,11 @@ def lifecycle_flow(api, staff, aws, read_mail) -> None:
         ).status
         == 200
     )
+    replacement = {"card_barcode": "TP10000002", "reason": "lost"}  # 換證: the old pointer goes, a new one comes
+    assert (
+        staff.post(f"/v1/staff/readers/{accepted['reader_id']}/card-replacement", replacement, headers=STAFF).status
+        == 200
+    )
     assert staff.get("/v1/staff/audit", query={"reader_id": accepted["reader_id"]}, headers=STAFF).status == 200
     assert staff.get("/staff").status == 200  # the counter's page
     today = dt.date.fromisoformat(accepted["verify_by"]) - dt.timedelta(days=30)

@@ -70,6 +70,12 @@ class RunningStack:
                 self._sign_in = PoolSignIn(endpoint, client)
             return self._sign_in.id_token(username, self.first_time_password(username))
 
+    def staff_credentials(self, username: str = "staff-counter") -> tuple[str, str]:
+        """The password and TOTP key of a sample staff user set up by staff_token, for a browser to sign in with the
+        same account (a first sign-in spends the one-time password, so the page cannot do it again)."""
+        self.staff_token(username)
+        return self._sign_in.passwords[username], self._sign_in.secrets[username]
+
     @property
     def operator_token(self) -> str:
         """Kept under its old name: the sample counter user's ID token."""

@@ -109,3 +109,41 @@ def test_the_counter_reads_held_waiting_and_why_refused_or_not_sent():
     assert "升級" in waiting.words and "停止回應" in waiting.words and "暫時讀者" in waiting.words
     refused = status_of({"refused": {"code": "duplicate", "at": "2026-12-02T03:00:00.000Z"}}, up)
     assert (refused.state, refused.reason) == ("refused", "duplicate") and "審核" in refused.words
+
+
+def test_the_status_gives_the_page_what_waits_why_since_when_and_the_held_patron_as_fields():
+    down = PartnerHealth(failures=5, down_since=1_795_000_000.0, probe_at=0)
+    held = {"held_since": "2026-12-02T01:00:00.000Z", "held_category": "provisional", "patron_id": "7"}
+
+    waiting = status_of({**held, "pending": "password", "waiting_since": "2026-12-02T02:00:00.000Z"}, down)
+    assert (waiting.pending, waiting.reason, waiting.down_since) == ("password", "down", "2026-11-18T11:06:40Z")
+    assert (waiting.category, waiting.held_since) == ("provisional", "2026-12-02T01:00:00.000Z")
+    unreachable = status_of({"pending": "create", "last_error": "unreachable", "waiting_since": "t"}, PartnerHealth())
+    assert (unreachable.pending, unreachable.reason, unreachable.down_since) == ("create", "unreachable", None)
+    assert unreachable.category is None and unreachable.held_since is None
+    full = status_of({**held, "held_category": "full"}, PartnerHealth())
+    assert (full.state, full.since, full.category) == ("held", "2026-12-02T01:00:00.000Z", "full")
+
+
+def test_a_refusal_keeps_the_library_systems_code_and_detail_apart_from_the_words():
+    refused = status_of(
+        {"refused": {"code": "data", "detail": "Invalid email", "at": "2026-12-02T03:00:00.000Z"}}, PartnerHealth()
+    )
+    assert (refused.reason, refused.detail, refused.since) == ("data", "Invalid email", "2026-12-02T03:00:00.000Z")
+    assert refused.words.endswith("：Invalid email")
+    card = status_of({"refused": {"code": "cardnumber", "at": "t"}}, PartnerHealth())
+    assert (card.reason, card.detail) == ("cardnumber", None) and "換發新卡" in card.words
+
+
+def test_the_words_are_one_zh_tw_sentence_without_english():
+    down = PartnerHealth(failures=5, down_since=1_795_000_000.0, probe_at=0)
+    items = [
+        None,
+        {"held_since": "2026-12-02T01:00:00.000Z", "held_category": "full"},
+        {"pending": "card", "waiting_since": "2026-12-02T02:00:00.000Z", "held_category": "full", "held_since": "t"},
+        {"refused": {"code": "cardnumber", "at": "2026-12-02T03:00:00.000Z"}},
+    ]
+    for item in items:
+        words = status_of(item, down).words
+        letters = {c for c in words if c.isascii() and c.isalpha()}
+        assert letters <= set("TZt"), (item, words)  # only the ISO moments' letters

@@ -28,6 +28,11 @@
     staff_guardian_check: "The guardian at the counter",
     staff_guardian_hint: "The applicant is under 18: ask the adult who came along for their identity document and type its number, to check that they are the guardian named in the application.",
     staff_guardian_number: "ID number of the adult present", staff_guardian_button: "Check the guardian",
+    staff_replacement: "Give another card",
+    staff_replacement_hint: "A lost or damaged card, or a barcode the library system holds for someone else: scan a new card to give the reader; the old barcode stops working at once.",
+    staff_replacement_reason: "Reason", staff_reason_refused: "The library system holds this barcode (someone else's)",
+    staff_reason_lost: "Lost", staff_reason_damaged: "Damaged", staff_replacement_barcode: "New card barcode (scan)",
+    staff_replace: "Give the new card",
   });
   const ZH = {
     signed_out: "已登出。", idle_out: "閒置超過 15 分鐘，已自動登出。", bad_sign_in: "帳號或密碼錯誤。",
@@ -49,6 +54,24 @@
     guardian_matches: "相符：到場者為申請書所填的法定代理人。", guardian_differs: "不相符：此證號不是申請書所填法定代理人的證號。",
     guardian_first: "申請人未滿 18 歲：請先確認到場的法定代理人，再啟用借閱證。", guardian_id: "法定代理人證號（遮蔽）",
     mfa_qr: "驗證器 App 的 QR code",
+    lib_held: "自 {since} 起已有此讀者：{category}", lib_category_provisional: "暫時讀者（尚不能借閱）",
+    lib_category_full: "正式借閱證", lib_pending_create: "等待建立暫時讀者", lib_pending_upgrade: "等待升級為正式借閱證",
+    lib_pending_password: "等待設定讀者密碼", lib_pending_card: "等待換上新借閱證條碼",
+    lib_why_queued: "排隊送出中", lib_why_unreachable: "圖書館系統暫時無法連線，恢復後自動送出",
+    lib_why_down: "圖書館系統停止回應，恢復後自動送出", lib_why_rate: "依約定速率排隊中",
+    lib_waiting: "{what}，{why}（自 {since} 起）", lib_down_since: "（圖書館系統自 {since} 起中斷）",
+    lib_refused: "於 {at} 拒絕（代碼 {code}）：{words}", lib_detail: "；圖書館系統說明：{detail}",
+    lib_refusal_duplicate: "已有同名同生日之讀者，已送審核", lib_refusal_cardnumber: "此借閱證條碼已屬他人，請換發新卡",
+    lib_refusal_password: "不接受讀者的密碼，請讀者於櫃檯重設", lib_refusal_data: "不接受此筆資料",
+    lib_refusal_failed: "多日無法送達，請洽系統管理員", lib_not_sent: "尚未送出：申請人尚未完成電子信箱驗證",
+    lib_join: "；", colon: "：",
+    replaced: "已換發借閱證 {barcode}，原條碼 {old} 已停用。", replacement_barcode: "新卡條碼",
+    replacement_reason: "換證原因", replacement_barcode_format: "請掃描新借閱證的條碼（6 至 20 個英文字母或數字）。",
+    same_barcode: "新卡條碼與讀者目前的條碼相同，請掃描另一張新卡。",
+    barcode_held_by_library_system: "此借閱證條碼在圖書館系統已屬於其他讀者，請改用另一張新卡。",
+    not_active: "此讀者的借閱證尚未啟用，請先啟用借閱證。", card_changed: "讀者的借閱證剛有變更，請重新查詢後再試。",
+    reason_unknown: "請選擇換證原因。",
+    card_refused_hint: "圖書館系統已有此讀者借閱證的條碼（屬他人）：請掃描另一張新卡換發。",
   };
   const EN = {
     signed_out: "Signed out.", idle_out: "Signed out after 15 minutes without activity.",
@@ -76,6 +99,27 @@
     guardian_differs: "Does not match: this is not the ID number of the guardian named in the application.",
     guardian_first: "The applicant is under 18: check the guardian present before activating the card.",
     guardian_id: "Guardian's ID number (masked)", mfa_qr: "QR code for the authenticator app",
+    lib_held: "holds the reader since {since} as a {category}", lib_category_provisional: "provisional patron (no loans yet)",
+    lib_category_full: "full card", lib_pending_create: "waiting to be created as a provisional patron",
+    lib_pending_upgrade: "waiting to become a full card", lib_pending_password: "waiting to set the reader's password",
+    lib_pending_card: "waiting for the new card barcode", lib_why_queued: "queued",
+    lib_why_unreachable: "the library system cannot be reached; sent when it is back",
+    lib_why_down: "the library system is down; sent when it is back",
+    lib_why_rate: "waiting for its turn at the agreed rate", lib_waiting: "{what}: {why} (since {since})",
+    lib_down_since: " (the library system has been down since {since})",
+    lib_refused: "refused at {at} (code {code}): {words}", lib_detail: "; the library system says: {detail}",
+    lib_refusal_duplicate: "a patron with this name and birth date exists; sent to the reviewers",
+    lib_refusal_cardnumber: "this barcode belongs to someone else there; give the reader another card",
+    lib_refusal_password: "the reader's password was refused; reset it at the counter",
+    lib_refusal_data: "the record was refused", lib_refusal_failed: "could not be reached for days; ask the operators",
+    lib_not_sent: "not sent yet: the e-mail address is not verified", lib_join: "; ", colon: ": ",
+    replaced: "Card {barcode} given; the old barcode {old} no longer works.", replacement_barcode: "New card barcode",
+    replacement_reason: "Reason", replacement_barcode_format: "Scan the new card's barcode (6 to 20 letters or digits).",
+    same_barcode: "This is the reader's current barcode; scan another new card.",
+    barcode_held_by_library_system: "The library system holds this barcode for another card holder; use another new card.",
+    not_active: "This reader's card is not active yet; activate it first.",
+    card_changed: "The reader's card changed meanwhile; look them up again.", reason_unknown: "Choose a reason.",
+    card_refused_hint: "The library system holds this reader's card barcode for someone else: scan another new card to give them.",
   };
   const say = (key, vars) => {
     let text = (window.I18N.lang === "en" ? EN[key] : ZH[key]) || key;
@@ -273,6 +317,7 @@
     $("applicant-details").textContent = "";
     $("lookup-id-number").value = "";
     $("card-barcode").value = "";
+    $("replacement-barcode").value = "";
     $("review-list").textContent = "";
     $("partner-table").querySelector("tbody").textContent = "";
     $("staff-who").textContent = "";
@@ -341,6 +386,30 @@
   };
   const known = (prefix, value) => say(prefix + value) === prefix + value ? value : say(prefix + value);
   const statusText = (s) => known("status_", s);
+  const text = (value) => (typeof value === "string" && value ? value : "—");
+
+  // Whether the library system has the application, drawn from the API's fields in the page's language (its
+  // `words` are one zh-TW sentence for other clients): the patron it holds, then what waits, or its refusal.
+  function libraryText(s) {
+    if (!s || typeof s.state !== "string") return "";
+    const parts = [];
+    if (typeof s.category === "string") {
+      parts.push(say("lib_held", { since: text(s.held_since || (s.state === "held" ? s.since : "")),
+                                   category: known("lib_category_", s.category) }));
+    }
+    if (s.state === "not_sent") parts.push(say("lib_not_sent"));
+    if (s.state === "waiting") {
+      parts.push(say("lib_waiting", { what: known("lib_pending_", text(s.pending)), why: known("lib_why_", text(s.reason)),
+                                      since: text(s.since) })
+        + (typeof s.down_since === "string" ? say("lib_down_since", { since: s.down_since }) : ""));
+    }
+    if (s.state === "refused") {
+      parts.push(say("lib_refused", { at: text(s.since), code: text(s.reason),
+                                      words: known("lib_refusal_", text(s.reason)) })
+        + (typeof s.detail === "string" && s.detail ? say("lib_detail", { detail: s.detail }) : ""));
+    }
+    return parts.join(say("lib_join"));
+  }
 
   // What the views show, kept so that a change of language draws them again.
   let current = null, reviews = [], partners = [], guardianChecked = false;
@@ -363,10 +432,18 @@
     }
     current = answer.body;
     guardianChecked = false;
+    clearReplacement();
+    $("replacement-barcode").value = "";
+    const refusedCard = (current.library_system || {}).state === "refused" && current.library_system.reason === "cardnumber";
+    $("replacement-reason").value = refusedCard ? "refused_by_library_system" : "lost";
     $("guardian-id-number").value = "";
     $("guardian-result").textContent = "";
     drawApplicant();
     $("applicant").hidden = false;
+    if (refusedCard && current.status === "active") {
+      error(say("card_refused_hint"));  // the next scan is the reader's new card
+      return $("replacement-barcode").focus();
+    }
     const refusal = current.status === "active" ? "already_active"
       : (current.review || {}).status === "duplicate" ? "rejected_as_duplicate" : null;
     if (refusal) {
@@ -405,8 +482,11 @@
     row(list, say("status"), statusText(current.status));
     row(list, say("verify_by"), current.verify_by);
     // Whether the library system has this application: since when, waiting (and why), or refused.
-    row(list, say("library_system"), (current.library_system || {}).words, "library-system");
+    row(list, say("library_system"), libraryText(current.library_system), "library-system");
     row(list, say("reader_id"), current.reader_id);
+    const active = current.status === "active";
+    $("activation-form").hidden = active;
+    $("replacement-form").hidden = !active;
   }
 
   async function activate(event) {
@@ -427,9 +507,8 @@
       $("applicant").hidden = true;
       current = null;
       $("lookup-id-number").value = "";
-      const held = jsonMember(answer, "library_system");
-      const library = held && typeof held.words === "string" ? held.words : "";
-      message(say("activated", { barcode: activated }) + (library ? ` ${say("library_system")}：${library}` : ""));
+      const library = libraryText(jsonMember(answer, "library_system"));
+      message(say("activated", { barcode: activated }) + (library ? ` ${say("library_system")}${say("colon")}${library}` : ""));
       return $("lookup-id-number").focus();  // ready for the next applicant's document
     }
     if (!tokens) return;
@@ -449,6 +528,67 @@
     current = null;
     $("lookup-id-number").select();
     $("lookup-id-number").focus();
+  }
+
+  // A field's own error, beside it and named in the error box (the box is what a screen reader hears first).
+  function fieldError(id, labelKey, message_) {
+    const box = $(id + "-error");
+    box.textContent = message_;
+    box.hidden = false;
+    $(id).setAttribute("aria-invalid", "true");
+    $(id).setAttribute("aria-describedby", `${id}-error replacement-hint`);
+    error(say(labelKey) + say("colon") + message_);
+    $(id).focus();
+    if ($(id).select) $(id).select();
+  }
+
+  function clearReplacement() {
+    for (const id of ["replacement-barcode", "replacement-reason"]) {
+      $(id + "-error").hidden = true;
+      $(id + "-error").textContent = "";
+      $(id).removeAttribute("aria-invalid");
+      $(id).setAttribute("aria-describedby", "replacement-hint");
+    }
+  }
+
+  // An active reader given another card: lost, damaged, or a barcode the library system holds for someone else.
+  async function replaceCard(event) {
+    event.preventDefault();
+    clearReplacement();
+    const barcode = $("replacement-barcode").value.trim();
+    if (!current) return $("lookup-id-number").focus();
+    if (!/^[0-9A-Za-z]{6,20}$/.test(barcode)) return fieldError("replacement-barcode", "replacement_barcode", say("replacement_barcode_format"));
+    const reason = $("replacement-reason").value;
+    const answer = await call("POST", `/v1/staff/readers/${current.reader_id}/card-replacement`, { card_barcode: barcode, reason });
+    const given = jsonMember(answer, "card_barcode");
+    if (typeof given === "string") {
+      const old = jsonMember(answer, "previous_card_barcode");
+      current = { ...current, card_barcode: given, library_system: jsonMember(answer, "library_system") || current.library_system };
+      drawApplicant();
+      $("replacement-barcode").value = "";
+      const library = libraryText(jsonMember(answer, "library_system"));
+      message(say("replaced", { barcode: given, old: typeof old === "string" ? old : "—" })
+        + (library ? ` ${say("library_system")}${say("colon")}${library}` : ""));
+      return $("lookup-id-number").focus();  // ready for the next reader's document
+    }
+    if (!tokens || answer.status === 403) return;
+    const code = jsonMember(answer, "code", answer.status) || "";
+    if (answer.status === 409 && ["barcode_taken", "barcode_held_by_library_system"].includes(code)) {
+      return fieldError("replacement-barcode", "replacement_barcode", say(code));
+    }
+    const errors = jsonMember(answer, "errors", 422);
+    if (Array.isArray(errors) && errors.length) {
+      const first = errors.find((e) => e && e.field === "card_barcode") || errors.find((e) => e && e.field === "reason");
+      if (first && first.field === "reason") return fieldError("replacement-reason", "replacement_reason", say("reason_unknown"));
+      if (first) {
+        const words = first.code === "same_barcode" ? say("same_barcode") : say("replacement_barcode_format");
+        return fieldError("replacement-barcode", "replacement_barcode", words);
+      }
+    }
+    if (answer.status === 409 && ["not_active", "card_changed"].includes(code)) error(say(code));
+    else if (answer.status === 404) error(say("no_application"));
+    else error(refusalText(answer));
+    $("replacement-barcode").focus();
   }
 
   // The adult with a minor: the number on their document is checked by the API against the application's.
@@ -592,6 +732,7 @@
     $("lookup-form").addEventListener("submit", lookUp);
     $("activation-form").addEventListener("submit", activate);
     $("guardian-form").addEventListener("submit", checkGuardian);
+    $("replacement-form").addEventListener("submit", replaceCard);
     for (const type of ["keydown", "pointerdown"]) document.addEventListener(type, touch, { passive: true });
     $("staff-username").focus();
   });

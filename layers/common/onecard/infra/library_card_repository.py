@@ -30,6 +30,7 @@ from onecard.infra.dynamo import (
 )
 from onecard.infra.readers_repository import barcode_key, identity_key, reader_key
 from onecard.library_cards import LIBRARY_CARD, PASSWORD_SK, READ_RECORD
+from onecard.library_cards.patron_record import CARD_WAITING
 from onecard.readers.library_patrons import LIBRARY_SYSTEM
 
 OUTBOX_DAYS = 14
@@ -236,6 +237,21 @@ class LibraryCardRepository:
                 UpdateExpression=held,
                 ExpressionAttributeValues=to_item(values),
             )
+
+    def card_delivered(self, reader_id: str, barcode: str) -> None:
+        """The library system holds the card a counter gave in place of another: a login's answer may change the
+        profile's card again (unless a newer card waits meanwhile)."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item(reader_key(reader_id)),
+                UpdateExpression=f"REMOVE {CARD_WAITING}",
+                ConditionExpression=f"{CARD_WAITING} = :barcode",
+                ExpressionAttributeValues=to_item({":barcode": barcode}),
+            )
+        except ClientError as error:
+            if not is_condition_failed(error):
+                raise
 
     def record_refused(self, reader_id: str, code: str, detail: str | None, at: str) -> None:
         refused = {"code": code, "at": at, **({"detail": detail[:300]} if detail else {})}

@@ -36,6 +36,7 @@ from onecard.infra.readers_repository import (
     reference_put,
     refuse_if_sealed_password_moved,
 )
+from onecard.library_cards.patron_record import CARD_WAITING
 from onecard.lifecycle.records import ActivationRefused, DueApplication, TokenRefused
 from onecard.security.identity_indexes import Indexes, as_indexes
 
@@ -43,6 +44,8 @@ PENDING = "pending_verification"
 PENDING_INDEX = "PendingByVerifyBy"
 RESEMBLING_SHOWN = 10
 TOKEN_KEEP_SECONDS = 30 * 86400  # a spent or stale link still answers "used"/"expired" for a month, then TTL
+# What a barcode pointer may carry for a login besides its reader: a card's new pointer carries the same.
+POINTER_LOGIN_FACTS = ("identity_index", "password_hash", "password_source", "library_password_wanted")
 
 
 def token_key(token_sha256: str) -> dict[str, str]:
@@ -378,9 +381,12 @@ class LifecycleRepository:
         at: str,
         audit: dict[str, Any],
         extra_actions: list[dict[str, Any]] | None = None,
+        library_waits: bool = False,
     ) -> None:
-        """pending_verification → active with its card barcode, and whatever must leave with it (the waiting links).
-        Raises ActivationRefused(code); nothing is written then."""
+        """pending_verification → active with its card barcode, and whatever must leave with it (the waiting links,
+        the library system's upgrade; ``library_waits``: the profile says the card waits for it, so that a login's
+        answer meanwhile, from a patron there still without a card, does not replace the barcode). Raises
+        ActivationRefused(code); nothing is written then."""
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -388,8 +394,9 @@ class LifecycleRepository:
                         "Update": {
                             "TableName": self._table,
                             "Key": to_item(reader_key(reader_id)),
-                            "UpdateExpression": "SET #status = :active, card_barcode = :code, activated_at = :at "
-                            "REMOVE verify_by, reminder_sent_at",
+                            "UpdateExpression": "SET #status = :active, card_barcode = :code, activated_at = :at"
+                            + (f", {CARD_WAITING} = :code" if library_waits else "")
+                            + " REMOVE verify_by, reminder_sent_at",
                             "ConditionExpression": "#status = :pending AND (attribute_not_exists(review) "
                             "OR review.#status <> :duplicate)",
                             "ExpressionAttributeNames": {"#status": "status"},
@@ -424,6 +431,86 @@ class LifecycleRepository:
             if codes[1] == "ConditionalCheckFailed":
                 raise ActivationRefused("barcode_taken") from None
             raise ActivationRefused("links_changed") from None
+
+    def replace_card(
+        self,
+        reader_id: str,
+        old: str,
+        new: str,
+        at: str,
+        audit: dict[str, Any],
+        extra_actions: list[dict[str, Any]] | None = None,
+        library_waits: bool = False,
+    ) -> None:
+        """An active reader's card barcode ``old`` → ``new`` in one transaction: the profile, the old barcode's
+        pointer deleted, the new one put with what the old one carried for a login (its password facts), the audit
+        entry and whatever must leave with it (the library system's write; ``library_waits``: the profile says so
+        until it is written, so that a login's answer meanwhile does not bring the old barcode back). Raises
+        ActivationRefused: not_active (the profile is no longer active with ``old``), barcode_taken, card_changed;
+        nothing is written then."""
+        for _ in range(3):
+            pointer = self._db.get_item(TableName=self._table, Key=to_item(barcode_key(old)), ConsistentRead=True)
+            carried = {k: v for k, v in from_item(pointer.get("Item") or {}).items() if k not in ("pk", "sk")}
+            if carried.get("reader_id") != reader_id:
+                carried = {}  # none, or not this reader's (never expected): nothing to take from it, nor to delete
+            actions = [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": to_item(reader_key(reader_id)),
+                        "UpdateExpression": "SET card_barcode = :new, card_replaced_at = :at"
+                        + (f", {CARD_WAITING} = :new" if library_waits else f" REMOVE {CARD_WAITING}"),
+                        "ConditionExpression": "#status = :active AND card_barcode = :old",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": to_item(
+                            {":new": new, ":old": old, ":at": at, ":active": "active"}
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item({**barcode_key(new), **carried, "reader_id": reader_id}),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": to_item(audit)}},
+                *(extra_actions or []),
+            ]
+            if carried:
+                actions.append(self._old_pointer_delete(old, carried))
+            try:
+                self._db.transact_write_items(TransactItems=actions)
+                return
+            except ClientError as error:
+                if not is_transaction_cancelled(error):
+                    raise
+                codes = cancellation_codes(error)
+                if codes[0] == "ConditionalCheckFailed":
+                    raise ActivationRefused("not_active") from None
+                if codes[1] == "ConditionalCheckFailed":
+                    raise ActivationRefused("barcode_taken") from None
+                if not carried or codes[-1] != "ConditionalCheckFailed":
+                    raise
+                # The old pointer changed meanwhile (a login moved the password facts): copy it again.
+        raise ActivationRefused("card_changed")
+
+    def _old_pointer_delete(self, old: str, carried: dict[str, Any]) -> dict[str, Any]:
+        """The old barcode's pointer goes, as it was read: the new one carries what it said for a login."""
+        names = {f"#a{i}": name for i, name in enumerate(sorted(carried))}
+        values = {f":a{i}": carried[name] for i, name in enumerate(sorted(carried))}
+        absent = {f"#b{i}": name for i, name in enumerate(sorted(set(POINTER_LOGIN_FACTS) - set(carried)))}
+        conditions = [f"{n} = {v}" for n, v in zip(names, values, strict=True)]
+        conditions += [f"attribute_not_exists({n})" for n in absent]
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": to_item(barcode_key(old)),
+                "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": {**names, **absent},
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
 
     # --- reminders and expiry --------------------------------------------------------------------------------
     def pending_due_by(self, last_day: str) -> list[DueApplication]:

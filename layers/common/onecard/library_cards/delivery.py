@@ -26,7 +26,7 @@ from onecard.ils.records import (
     StoredPatron,
 )
 from onecard.library_cards import LIBRARY_SYSTEM_PARTNER, READ_RECORD, password_associated_data
-from onecard.library_cards.patron_record import changes_needed, patron_record, wanted_category
+from onecard.library_cards.patron_record import CARD_WAITING, changes_needed, patron_record, wanted_category
 from onecard.links import retry_policy
 from onecard.links.manners import Answered, Cause, Manners, OutOfBudget, OverRate, PoliteCall, Quiet
 from onecard.observability import logger
@@ -271,6 +271,8 @@ def _sync(message: dict[str, Any], records: Any, deps: DeliveryDependencies) -> 
     except PatronRefused as refused:
         repo.record_refused(reader_id, "data", refused.reason, at)
         return "refused: data"
+    if profile.get(CARD_WAITING):  # the card the counter gave in place of another: the library system has it now
+        repo.card_delivered(reader_id, profile[CARD_WAITING])
     result = "held"
     sealed = repo.password(reader_id)
     if sealed is not None:

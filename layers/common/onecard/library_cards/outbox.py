@@ -1,6 +1,6 @@
 """When a card's writes for the library system leave, committed with the step that causes them (transactional
 outbox): the application seals the chosen password; the verified e-mail address (or, without one, the application
-itself) makes the reader a provisional patron; the counter's activation upgrades it; a reviewer's "not a duplicate"
+itself) makes the reader a provisional patron; the counter's activation upgrades it; a card replaced at the counter sends its new barcode; a reviewer's "not a duplicate"
 sends a refused create again; an expiry or a duplicate rejection deletes the provisional patron. No AWS import here:
 ``cards`` is the LibraryCardRepository, ``cipher`` the envelope cipher.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from onecard.library_cards import password_associated_data
 
-CREATE, UPGRADE, PASSWORD = "create", "upgrade", "password"
+CREATE, UPGRADE, PASSWORD, CARD = "create", "upgrade", "password", "card"
 
 
 def at_registration(
@@ -33,6 +33,12 @@ def at_verification(cards: Any, reader_id: str, at: str, now_epoch: int) -> list
 
 def at_activation(cards: Any, reader_id: str, at: str, now_epoch: int) -> list[dict[str, Any]]:
     return cards.queue_actions(reader_id, UPGRADE, at, now_epoch)
+
+
+def at_card_replacement(cards: Any, reader_id: str, at: str, now_epoch: int) -> list[dict[str, Any]]:
+    """The counter gave the reader another card: the library system gets its cardnumber (and any refusal of the
+    old one is cleared with the write queued)."""
+    return cards.queue_actions(reader_id, CARD, at, now_epoch)
 
 
 def at_deletion(cards: Any, reader_id: str, state: dict[str, Any] | None, at: str, now_epoch: int) -> list[dict]:

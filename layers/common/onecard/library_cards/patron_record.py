@@ -110,10 +110,19 @@ def changes_needed(held: PatronRecord, wanted: PatronRecord) -> PatronRecord | N
 CARD_FIELDS = ("card_barcode", "card_status", "card_expires")
 
 
+CARD_WAITING = "library_card_waiting"
+"""On a profile: the barcode a counter gave the reader (at the activation, or in place of another), until the
+library system has it."""
+
+
 def without_a_provisional_card(profile: dict[str, Any], refreshed: dict[str, Any]) -> dict[str, Any]:
     """What a login's answer from the library system may change of an application not yet activated: its patron
     there is provisional and has no card (SIP2 answers with the identifier it was asked, an ID number, as the
-    barcode, and "charge privileges denied"), so the card fields stay as they are until the counter's activation."""
+    barcode, and "charge privileges denied"), so the card fields stay as they are until the counter's activation.
+    Nor does an answer replace the barcode a counter gave before the library system has it (its patron still
+    without a card, or with the old card of one replaced)."""
     if profile.get("status") != PENDING:
+        if profile.get(CARD_WAITING) and profile.get(CARD_WAITING) == profile.get("card_barcode"):
+            return {name: value for name, value in refreshed.items() if name != "card_barcode"}
         return refreshed
     return {name: value for name, value in refreshed.items() if name not in CARD_FIELDS}

@@ -23,6 +23,7 @@ from onecard.readers.personal_data import audit_item
 from onecard.web import problems
 
 PENDING = "pending_verification"
+ACTIVE = "active"
 
 
 @dataclass
@@ -43,6 +44,9 @@ class CounterDependencies:
     """A minor's guardian's ID number, which the counter sees masked and checks by typing the one on their card."""
     library_card_actions: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
     """The upgrade of the reader's patron in the library system, written with the activation."""
+    library_card_replacement: Callable[[str, dt.datetime], list[dict[str, Any]]] = lambda reader_id, now: []
+    """The new card barcode's write to the library system, written with a card's replacement (the old refusal
+    cleared: the status shows it waiting, then held)."""
     after_review: Callable[[str, str, str], None] = lambda reader_id, decision, at: None
     """What a review decision means for the library system (onecard.library_cards.outbox.after_review)."""
     library_holder: Callable[[str], Any] = lambda barcode: None
@@ -166,8 +170,8 @@ def activate(
     counter waits for one round trip and the activation's transaction."""
     code = barcode.upper()
     now = deps.clock()
-    holder = _AHEAD.submit(deps.library_holder, code)
-    waiting_links = _AHEAD.submit(deps.release_waiting_links, reader_id, now)
+    holder = ASKED_AHEAD.submit(deps.library_holder, code)
+    waiting_links = ASKED_AHEAD.submit(deps.release_waiting_links, reader_id, now)
     try:
         return _activate(
             reader_id, code, document_checked, branch, staff, deps, now, holder, waiting_links, guardian_id_number
@@ -179,7 +183,7 @@ def activate(
 
 
 # The questions an activation asks while its profile is read wait on the network.
-_AHEAD = ThreadPoolExecutor(max_workers=4, thread_name_prefix="activation")
+ASKED_AHEAD = ThreadPoolExecutor(max_workers=4, thread_name_prefix="activation")
 
 
 def _activate(
@@ -211,7 +215,7 @@ def _activate(
         raise _not_pending("expired")
     at = iso_millis(now)
     guardian_checked = _refuse_without_the_guardian(profile, guardian_id_number, deps)
-    _refuse_a_card_the_library_system_gave(holder.result(), profile, deps)
+    refuse_a_card_the_library_system_gave(holder.result(), profile, deps)
     audit = {
         **audit_item(reader_id, "status", "activated", at, by=staff.staff_id, channel="counter"),
         "branch": branch,
@@ -222,14 +226,16 @@ def _activate(
     }
     try:
         welcome = notices.notice_for(profile, "card_activated", int(now.timestamp()), card_barcode=code)
+        library_write = deps.library_card_actions(reader_id, now)
         deps.lifecycle.activate(
             reader_id,
             code,
             at,
             audit,
             waiting_links.result()
-            + deps.library_card_actions(reader_id, now)
+            + library_write
             + ([notices.put_action(deps.lifecycle.table, welcome)] if welcome else []),
+            library_waits=bool(library_write),
         )
     except ActivationRefused as refused:
         if refused.code == "links_changed":  # the reader ended a waiting link while the counter was busy
@@ -238,15 +244,19 @@ def _activate(
                 extra={"code": "links_changed"},
             ) from None
         if refused.code == "barcode_taken":
-            raise problems.Conflict(
-                "此借閱證條碼已屬於其他讀者 (This barcode belongs to another reader)", extra={"code": "barcode_taken"}
-            ) from None
+            raise barcode_taken() from None
         current = deps.readers.get_profile(reader_id)
         raise _not_pending(current.get("status", "unknown") if current else "expired") from None
     return {"reader_id": reader_id, "status": "active", "card_barcode": code, "activated_at": at}
 
 
-def _refuse_a_card_the_library_system_gave(holder: Any, profile: dict[str, Any], deps: CounterDependencies) -> None:
+def barcode_taken() -> problems.Conflict:
+    return problems.Conflict(
+        "此借閱證條碼已屬於其他讀者 (This barcode belongs to another reader)", extra={"code": "barcode_taken"}
+    )
+
+
+def refuse_a_card_the_library_system_gave(holder: Any, profile: dict[str, Any], deps: CounterDependencies) -> None:
     """The library system is the one record of every card: a barcode it already holds (``holder``, its card holder)
     is someone's card, whether or not they ever came here, so handing it over would give the applicant that card
     holder's login (and lock them out). Only the applicant's own card there (the same ID number) may be the one

@@ -24,7 +24,8 @@ class TokenRefused(Exception):
 
 
 class ActivationRefused(Exception):
-    """A counter activation was refused: ``code`` is not_pending or barcode_taken."""
+    """A counter activation or card replacement was refused: ``code`` is not_pending, barcode_taken, links_changed,
+    not_active or card_changed."""
 
     def __init__(self, code: str):
         super().__init__(code)

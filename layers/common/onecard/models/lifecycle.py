@@ -46,14 +46,34 @@ class StaffHousehold(ResponseModel):
 
 
 class LibrarySystemStatus(ResponseModel):
-    """Whether the library system has the application: held (since when, in which category), waiting (since when,
-    and why), refused (when, and why), or not sent yet; ``words`` say it for the counter."""
+    """Whether the library system has the application: held (since when, in which category), waiting (what, why,
+    since when), refused (the library system's code and detail, when), or not sent yet. The staff page draws it
+    from these fields in its own language; ``words`` says the same in one zh-TW sentence, for other clients."""
 
     state: Literal["held", "waiting", "refused", "not_sent"]
-    words: str
-    since: str | None = None
-    category: Literal["provisional", "full"] | None = None
-    reason: str | None = None
+    words: Annotated[str, Field(description="The status as one zh-TW sentence (the staff page draws its own)")]
+    since: Annotated[
+        str | None, Field(description="held: since when it holds the patron; waiting: since when; refused: when")
+    ] = None
+    category: Annotated[
+        Literal["provisional", "full"] | None, Field(description="The category the library system holds them in")
+    ] = None
+    reason: Annotated[
+        str | None,
+        Field(
+            description="waiting: why (queued, unreachable, down, rate); refused: the code (duplicate, cardnumber, "
+            "password, data, failed)"
+        ),
+    ] = None
+    pending: Annotated[
+        Literal["create", "upgrade", "password", "card"] | None,
+        Field(description="waiting: what waits to be written (card: a replaced card's new barcode)"),
+    ] = None
+    held_since: Annotated[
+        str | None, Field(description="Since when the library system holds the patron, whatever the state")
+    ] = None
+    down_since: Annotated[str | None, Field(description="waiting while the library system is down: since when")] = None
+    detail: Annotated[str | None, Field(description="refused: the library system's own words")] = None
 
 
 class StaffApplication(ResponseModel):
@@ -113,6 +133,28 @@ class Activated(ResponseModel):
     activated_at: str
     library_system: LibrarySystemStatus | None = None
     """The upgrade in the library system, which leaves with the activation and is waiting at first."""
+
+
+class CardReplacementRequest(RequestModel):
+    """Who gives the card and at which branch come from the signed-in staff member's token, never from the body."""
+
+    card_barcode: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{6,20}$", description="新借閱證條碼（掃描）")]
+    reason: Annotated[
+        Literal["lost", "damaged", "refused_by_library_system"],
+        Field(
+            description="換證原因：lost 遺失，damaged 損壞，refused_by_library_system 圖書館系統已有此條碼（屬他人）"
+        ),
+    ]
+
+
+class CardReplaced(ResponseModel):
+    reader_id: str
+    card_barcode: str
+    previous_card_barcode: str
+    reason: str
+    replaced_at: str
+    library_system: LibrarySystemStatus | None = None
+    """The new barcode's write to the library system, which leaves with the replacement and is waiting at first."""
 
 
 class ResemblingRecord(ResponseModel):

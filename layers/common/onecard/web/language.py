@@ -297,6 +297,7 @@ FIELD_MESSAGES: dict[str, str | list[Rule]] = {
     "number",
     "guardian_not_checked": "The applicant is a minor: type the ID number on the guardian's identity document",
     "guardian_differs": "This is not the ID number of the guardian named in the application",
+    "same_barcode": "This is the reader's current card barcode: scan another new card",
     # one-card links and consent
     "family_card_cannot_link": "A family card cannot be linked with the one-card service; apply for a personal card",
     "partner_repeated": "Each partner library can be agreed to only once",
