@@ -247,3 +247,29 @@ def test_twenty_simultaneous_guesses_have_at_most_five_passwords_checked(api, re
 
     assert len(checked) <= 5, checked
     assert answers.count(401) == len(checked) and answers.count(429) == 20 - len(checked)
+
+
+def test_guesses_counted_while_a_right_password_is_checked_stay_counted_after_it_logs_in(api, reader, monkeypatch):
+    from onecard.security import passwords
+    from onecard.sessions import login
+    from onecard.web import problems
+    from register import session_routes
+
+    verify, meanwhile = passwords.verify_password, list[int]()
+
+    def guessed_at_meanwhile(stored: str, password: str) -> bool:
+        if password == reader["password"] and not meanwhile:
+            for number in range(3):  # from other machines, while this check runs
+                credentials = login.Credentials(f"Guess{number:03d}", id_number=reader["id_number"])
+                with pytest.raises(problems.Problem) as refused:
+                    login.login(credentials, session_routes._login_dependencies(f"203.0.113.{number + 1}"))
+                meanwhile.append(refused.value.status)
+        return verify(stored, password)
+
+    monkeypatch.setattr(login, "verify_password", guessed_at_meanwhile)
+
+    assert log_in(api, reader).status == 201
+    assert meanwhile == [401, 401, 401]
+    # The right password gave back only its own attempt: two more wrong ones fill the window.
+    assert [log_in(api, reader, password="Wrong000").status for _ in range(2)] == [401, 401]
+    assert log_in(api, reader).status == 429
