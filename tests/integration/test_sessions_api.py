@@ -138,6 +138,47 @@ def test_one_address_gets_sixty_login_attempts_a_minute_then_429_and_other_addre
     assert api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status == 401
 
 
+def test_simultaneous_logins_from_one_address_all_count_towards_its_sixty(api, monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from onecard.infra.login_records import LoginRecords
+    from onecard.sessions import login
+    from onecard.web import problems
+    from register import session_routes
+
+    address = "198.51.100.25"
+    _start_of_a_quiet_minute()
+    all_have_read, read = threading.Barrier(10, timeout=30), LoginRecords.by_identity
+
+    def read_then_wait(self, identity, keys):
+        found = read(self, identity, keys)
+        all_have_read.wait()  # each read the address's counter before any counted
+        return found
+
+    monkeypatch.setattr(LoginRecords, "by_identity", read_then_wait)
+
+    def attempt(_: int) -> int:
+        try:
+            login.login(
+                login.Credentials("Wrong2026", id_number=new_national_id()), session_routes._login_dependencies(address)
+            )
+        except problems.Problem as refused:
+            return refused.status
+        return 201
+
+    with ThreadPoolExecutor(max_workers=10) as threads:
+        burst = list(threads.map(attempt, range(10)))
+    monkeypatch.setattr(LoginRecords, "by_identity", read)
+    api.source_ip = address
+    after = [
+        api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status for _ in range(51)
+    ]
+
+    assert burst == [401] * 10
+    assert after == [401] * 50 + [429]
+
+
 def _guard_of(aws, reader_id):
     readers = aws.resources.table_names["ReadersTable"]
     items = aws.client("dynamodb").scan(TableName=readers)["Items"]

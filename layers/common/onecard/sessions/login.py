@@ -55,11 +55,12 @@ class Credentials:
 @dataclass(frozen=True)
 class Admission:
     """The per-address login limit: its counter's key (read with the reader), the verdict from the counter as
-    read, its hit as a transaction action (written with the attempt's claim), and a hit on its own."""
+    read, its hit as a transaction action against the counter as read (written with the attempt's claim), and a
+    hit on its own (when the counter changed since it was read)."""
 
     key: dict[str, Any]
     verdict: Callable[[dict[str, Any] | None], Any]
-    hit_action: Callable[[], dict[str, Any]]
+    hit_action: Callable[[dict[str, Any] | None], dict[str, Any]]
     hit: Callable[[], Any]
 
 
@@ -225,14 +226,14 @@ def _claim(attempt: _Attempt, deps: LoginDependencies) -> None:
         }
         if not all(claims.values()):
             break
-        codes = deps.records.commit([deps.admission.hit_action(), *(claim[0] for claim in claims.values() if claim)])
+        hit = deps.admission.hit_action(attempt.rate or None)
+        codes = deps.records.commit([hit, *(claim[0] for claim in claims.values() if claim)])
         if codes is None:
             attempt.claimed = {account: claim[1] for account, claim in claims.items() if claim}
             attempt.left = {account: claim[2] for account, claim in claims.items() if claim}
             return
-        if codes[0] == "ConditionalCheckFailed":
-            retry = deps.admission.verdict(None).retry_after_seconds
-            raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=retry)
+        if codes[0] != "None":  # the address's counter changed since it was read: its hit decides (below)
+            break
         there = [a for a, code in zip(claims, codes[1:], strict=False) if a in attempt.guessed and code != "None"]
         if not there:
             break
