@@ -89,7 +89,7 @@ def _login_dependencies(address: str) -> login.LoginDependencies:
         admission=login.Admission(
             key=limiter.key("login", address, 60, now),
             verdict=lambda item: limiter.verdict(item, limit, 60, now),
-            hit_action=lambda: limiter.hit_action("login", address, limit=limit, window_seconds=60, now=now),
+            hit_action=lambda item: limiter.hit_action("login", address, known=item, window_seconds=60, now=now),
             hit=lambda: limiter.hit("login", address, limit=limit, window_seconds=60, now=now),
         ),
         identity_index=keys.identity_indexes().identity,

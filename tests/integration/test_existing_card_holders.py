@@ -431,6 +431,45 @@ def test_guesses_spread_over_both_fields_count_towards_one_lockout(api, library)
     assert len(library.password_checks) == 5
 
 
+def test_a_known_card_holders_failures_by_id_number_leave_simultaneous_guesses_by_barcode_one_check(
+    api, library, monkeypatch
+):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from onecard.infra.login_records import LoginRecords
+    from onecard.sessions import login as logins
+    from onecard.web import problems
+    from register import session_routes
+
+    assert login(api, CHEN).status == 201  # known here: the barcode pointer names their own account
+    assert [login(api, CHEN, password="nope0000").status for _ in range(4)] == [401] * 4
+    asked = len(library.password_checks)
+    all_have_read, read = threading.Barrier(5, timeout=30), LoginRecords.by_barcode
+
+    def read_then_wait(self, barcode, keys):
+        found = read(self, barcode, keys)
+        all_have_read.wait()
+        return found
+
+    monkeypatch.setattr(LoginRecords, "by_barcode", read_then_wait)
+
+    def guess(number: int) -> int:
+        credentials = logins.Credentials(f"nope{number:04d}", card_barcode=CHEN["card_barcode"])
+        try:
+            logins.login(credentials, session_routes._login_dependencies(f"198.51.100.{number + 1}"))
+        except problems.Problem as refused:
+            return refused.status
+        return 201
+
+    with ThreadPoolExecutor(max_workers=5) as threads:
+        answers = list(threads.map(guess, range(5)))
+
+    # The card barcode's account had room for all five; the card holder's own account for one.
+    assert len(library.password_checks) - asked == 1
+    assert sorted(answers) == [401, 429, 429, 429, 429]
+
+
 def test_twenty_simultaneous_guesses_at_a_card_holder_reach_the_library_system_at_most_five_times(
     api, library, monkeypatch
 ):

@@ -138,6 +138,47 @@ def test_one_address_gets_sixty_login_attempts_a_minute_then_429_and_other_addre
     assert api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status == 401
 
 
+def test_simultaneous_logins_from_one_address_all_count_towards_its_sixty(api, monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from onecard.infra.login_records import LoginRecords
+    from onecard.sessions import login
+    from onecard.web import problems
+    from register import session_routes
+
+    address = "198.51.100.25"
+    _start_of_a_quiet_minute()
+    all_have_read, read = threading.Barrier(10, timeout=30), LoginRecords.by_identity
+
+    def read_then_wait(self, identity, keys):
+        found = read(self, identity, keys)
+        all_have_read.wait()  # each read the address's counter before any counted
+        return found
+
+    monkeypatch.setattr(LoginRecords, "by_identity", read_then_wait)
+
+    def attempt(_: int) -> int:
+        try:
+            login.login(
+                login.Credentials("Wrong2026", id_number=new_national_id()), session_routes._login_dependencies(address)
+            )
+        except problems.Problem as refused:
+            return refused.status
+        return 201
+
+    with ThreadPoolExecutor(max_workers=10) as threads:
+        burst = list(threads.map(attempt, range(10)))
+    monkeypatch.setattr(LoginRecords, "by_identity", read)
+    api.source_ip = address
+    after = [
+        api.post("/v1/sessions", {"id_number": new_national_id(), "password": "Wrong2026"}).status for _ in range(51)
+    ]
+
+    assert burst == [401] * 10
+    assert after == [401] * 50 + [429]
+
+
 def _guard_of(aws, reader_id):
     readers = aws.resources.table_names["ReadersTable"]
     items = aws.client("dynamodb").scan(TableName=readers)["Items"]
@@ -247,3 +288,29 @@ def test_twenty_simultaneous_guesses_have_at_most_five_passwords_checked(api, re
 
     assert len(checked) <= 5, checked
     assert answers.count(401) == len(checked) and answers.count(429) == 20 - len(checked)
+
+
+def test_guesses_counted_while_a_right_password_is_checked_stay_counted_after_it_logs_in(api, reader, monkeypatch):
+    from onecard.security import passwords
+    from onecard.sessions import login
+    from onecard.web import problems
+    from register import session_routes
+
+    verify, meanwhile = passwords.verify_password, list[int]()
+
+    def guessed_at_meanwhile(stored: str, password: str) -> bool:
+        if password == reader["password"] and not meanwhile:
+            for number in range(3):  # from other machines, while this check runs
+                credentials = login.Credentials(f"Guess{number:03d}", id_number=reader["id_number"])
+                with pytest.raises(problems.Problem) as refused:
+                    login.login(credentials, session_routes._login_dependencies(f"203.0.113.{number + 1}"))
+                meanwhile.append(refused.value.status)
+        return verify(stored, password)
+
+    monkeypatch.setattr(login, "verify_password", guessed_at_meanwhile)
+
+    assert log_in(api, reader).status == 201
+    assert meanwhile == [401, 401, 401]
+    # The right password gave back only its own attempt: two more wrong ones fill the window.
+    assert [log_in(api, reader, password="Wrong000").status for _ in range(2)] == [401, 401]
+    assert log_in(api, reader).status == 429

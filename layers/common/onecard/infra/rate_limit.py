@@ -52,16 +52,20 @@ class RateLimiter:
         window_end = (int(now // window_seconds) + 1) * window_seconds
         return Verdict(int((item or {}).get("hits", 0)) < limit, max(1, int(window_end - now)))
 
-    def hit_action(self, bucket: str, client: str, *, limit: int, window_seconds: int, now: float) -> dict[str, Any]:
-        """hit as a transaction action, written with what the request writes anyway: it fails (and with it the
-        transaction) when the window's hits are used up."""
+    def hit_action(
+        self, bucket: str, client: str, *, known: dict[str, Any] | None, window_seconds: int, now: float
+    ) -> dict[str, Any]:
+        """hit as a transaction action, written with what the request writes anyway, against the counter as read
+        with it (``known``, plain values; None for none) and allowed by its verdict: one hit more. It fails (and
+        with it the transaction) when another request counted meanwhile; hit then counts, and says whether this
+        one is allowed."""
         window_end = (int(now // window_seconds) + 1) * window_seconds
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": to_item(self.key(bucket, client, window_seconds, now)),
-                "UpdateExpression": "ADD hits :one SET expires_at = if_not_exists(expires_at, :expires)",
-                "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
-                "ExpressionAttributeValues": to_item({":one": 1, ":expires": window_end + 60, ":limit": limit}),
-            }
-        }
+        key = self.key(bucket, client, window_seconds, now)
+        hits = int((known or {}).get("hits", 0))
+        item = {**key, "hits": hits + 1, "expires_at": int((known or {}).get("expires_at", window_end + 60))}
+        unchanged: dict[str, Any] = (
+            {"ConditionExpression": "hits = :hits", "ExpressionAttributeValues": to_item({":hits": hits})}
+            if known
+            else {"ConditionExpression": "attribute_not_exists(pk)"}
+        )
+        return {"Put": {"TableName": self._table, "Item": to_item(item), **unchanged}}

@@ -162,11 +162,10 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
     profile = _profile(request, reader_id, id_number, index.current, deps.cipher, now)
     profile["verify_by"] = (people.today_in_taipei(now) + dt.timedelta(days=deps.expiry_days)).isoformat()
     lifecycle_actions = _lifecycle(profile, request, deps, now, person, steps[RESEMBLING])
-    profile["password_hash"] = steps[PASSWORD_HASH]
-    if deps.library_card_actions is not None:
-        lifecycle_actions += deps.library_card_actions(profile, request.password)
+    # Everything the hash is not needed for is built while it runs; after it, only what holds it, and the write.
     minor = people.is_minor(request.birth_date, people.today_in_taipei(now))
     receipts = _agreements(request, reader_id, now, decided_by="guardian" if minor else "reader")
+    agreement_actions = _agreement_actions(deps, receipts, reader_id, now)
     household_index = None
     if request.household is not None:
         register_number = normalise_register_number(request.household.register_number)
@@ -189,13 +188,16 @@ def apply(request: RegistrationRequest, deps: RegistrationDependencies) -> Regis
             "phone": contact.normalise_mobile(request.guardian.phone)
             or contact.normalise_landline(request.guardian.phone),
         }
+    profile["password_hash"] = steps[PASSWORD_HASH]
+    if deps.library_card_actions is not None:
+        lifecycle_actions += deps.library_card_actions(profile, request.password)
     try:
         deps.readers.create(
             NewReader(
                 profile=profile,
                 identity_index=index,
                 household_index=household_index,
-                extra_actions=_agreement_actions(deps, receipts, reader_id, now) + lifecycle_actions,
+                extra_actions=agreement_actions + lifecycle_actions,
             )
         )
     except IdentityTaken:

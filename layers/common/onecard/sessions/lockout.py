@@ -145,13 +145,25 @@ class Lockout:
             }
         }
 
-    def claim_action(self, account: str, now: int, known: dict[str, Any]) -> tuple[dict[str, Any], int] | None:
+    def cleared_action(self, account: str, left: dict[str, Any]) -> dict[str, Any]:
+        """A right password's give-back while the lockout item is still exactly as this attempt left it (``left``:
+        as its claim wrote it, or as read where it claimed nothing): the window then holds only this attempt and
+        the failures before it, all given back, and an item with no attempts and no lock counts as none, so it
+        goes; the next login finds no item, as after the window's expiry. Its condition fails, cancelling the
+        write it is in, when another attempt counted meanwhile or a lock was set: give_back_action then gives
+        back by subtraction, leaving theirs."""
+        return {"Delete": {"TableName": self._table, "Key": self._key(account), **self._unchanged(left)}}
+
+    def claim_action(
+        self, account: str, now: int, known: dict[str, Any]
+    ) -> tuple[dict[str, Any], int, dict[str, Any]] | None:
         """A login's attempt counted *before* its password is checked, as one transaction action applied to the
         lockout item exactly as it was read (``known``, {} for none), and the attempts the window then holds. It
         fails when anything changed the item meanwhile, so of simultaneous attempts on one account only one is
         counted this way; the others count the reserve-first way (reserve_attempt). Either way no more than
-        MAX_FAILURES checks are made in a window, however many attempts arrive at once. None when the item as read
-        allows no check (locked, or the window's attempts all taken)."""
+        MAX_FAILURES checks are made in a window, however many attempts arrive at once. Also the state it writes
+        (for cleared_action). None when the item as read allows no check (locked, or the window's attempts all
+        taken)."""
         if int(known.get("locked_until", 0)) > now:
             return None
         attempts = self._attempts_in_window(known, now)
@@ -164,7 +176,8 @@ class Lockout:
             state = {"attempts": 1, "window_start": now, "locked_until": 0}
             expires = now + WINDOW_SECONDS + 60
         item = {**self.key(account), **state, "expires_at": expires}
-        return {"Put": {"TableName": self._table, "Item": to_item(item), **self._unchanged(known)}}, state["attempts"]
+        action = {"Put": {"TableName": self._table, "Item": to_item(item), **self._unchanged(known)}}
+        return action, state["attempts"], state
 
     def retry_after(self, known: dict[str, Any], now: int) -> int:
         """The seconds until the lockout item as read allows a check again (0: it allows one now)."""

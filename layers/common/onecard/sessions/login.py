@@ -13,9 +13,11 @@ the lockout items and the per-address counter (one BatchGetItem), then writes th
 read, with the address's hit (one transaction). Of simultaneous attempts on one account only one is written that
 way; the others count the reserve-first way (Lockout.reserve_attempt). So however many attempts arrive at once, no
 more than MAX_FAILURES passwords are verified or sent to the library system in a window. A right password gives
-its attempt (and the failures before it) back in the write of its session; a wrong one leaves it counted, and the
-one that fills the window locks. A successful login of a reader who applied here makes three requests: the read,
-the claim, the session.
+its attempt (and the failures before it) back in the write of its session, removing the lockout items it left as
+they are (so the next login finds none, and its claim needs no more than that); a wrong one leaves it counted, and
+the one that fills the window locks. A successful login of a reader who applied here makes three requests: the
+read, the claim, the session. So does a known card holder's, by either field: the barcode pointer names the
+reader's own account, counted in the claim, and the profile is read while the library system checks.
 """
 
 from __future__ import annotations
@@ -53,11 +55,12 @@ class Credentials:
 @dataclass(frozen=True)
 class Admission:
     """The per-address login limit: its counter's key (read with the reader), the verdict from the counter as
-    read, its hit as a transaction action (written with the attempt's claim), and a hit on its own."""
+    read, its hit as a transaction action against the counter as read (written with the attempt's claim), and a
+    hit on its own (when the counter changed since it was read)."""
 
     key: dict[str, Any]
     verdict: Callable[[dict[str, Any] | None], Any]
-    hit_action: Callable[[], dict[str, Any]]
+    hit_action: Callable[[dict[str, Any] | None], dict[str, Any]]
     hit: Callable[[], Any]
 
 
@@ -115,6 +118,12 @@ class _Attempt:
     """Each account the attempt counts under, and its lockout item as read ({} for none)."""
     claimed: dict[str, int] = field(default_factory=dict)
     """Each account the attempt was counted under before its check, and the attempts its window then held."""
+    left: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The lockout item as the attempt's claim wrote it, where the claim wrote a known state (for a right
+    password's give-back: Lockout.cleared_action)."""
+    guessed: set[str] = field(default_factory=set)
+    """Accounts counted without their lockout item read first, taken to have none (the reader's own account,
+    named by the barcode pointer): their claim fails when there is one, which is then read (_claim)."""
     also_locked: set[str] = field(default_factory=set)
     """The card holder's other accounts, locked with these when the attempt sets a lock."""
     rotating: bool = False
@@ -146,9 +155,15 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     if copied_hash and found.reader_id:
         return _with_hash_on_guard(found, copied_hash, credentials.password, attempt, deps)
     card_holder = found.reader_id is not None and found.pointer.get("password_source") == LIBRARY_SYSTEM
+    own = found.pointer.get("identity_index")
     profile, read_profile = None, None
-    if found.reader_id is not None and by_id and card_holder:  # read while the library system checks
+    if found.reader_id is not None and card_holder and (by_id or own):  # read while the library system checks
         reader_id = found.reader_id
+        if own and own not in attempt.locks:
+            # The reader's own account, which the barcode pointer names, is counted with the others; its item
+            # is taken to be absent (a right password removes it) and read only when it is there.
+            attempt.locks[own] = {}
+            attempt.guessed.add(own)
 
         def read_profile() -> dict[str, Any] | None:
             return deps.records.profile(reader_id, [])[0]
@@ -205,15 +220,29 @@ def _claim(attempt: _Attempt, deps: LoginDependencies) -> None:
     when an account allows no check now, or the address's logins of this minute are used up."""
     if attempt.claimed:
         return
-    claims = {account: deps.lockout.claim_action(account, attempt.at, item) for account, item in attempt.locks.items()}
-    if all(claims.values()) and not attempt.rotating:
-        codes = deps.records.commit([deps.admission.hit_action(), *(claim[0] for claim in claims.values() if claim)])
+    while not attempt.rotating:
+        claims = {
+            account: deps.lockout.claim_action(account, attempt.at, item) for account, item in attempt.locks.items()
+        }
+        if not all(claims.values()):
+            break
+        hit = deps.admission.hit_action(attempt.rate or None)
+        codes = deps.records.commit([hit, *(claim[0] for claim in claims.values() if claim)])
         if codes is None:
             attempt.claimed = {account: claim[1] for account, claim in claims.items() if claim}
+            attempt.left = {account: claim[2] for account, claim in claims.items() if claim}
             return
-        if codes[0] == "ConditionalCheckFailed":
-            retry = deps.admission.verdict(None).retry_after_seconds
-            raise problems.TooManyRequests(TOO_MANY, retry_after_seconds=retry)
+        if codes[0] != "None":  # the address's counter changed since it was read: its hit decides (below)
+            break
+        there = [a for a, code in zip(claims, codes[1:], strict=False) if a in attempt.guessed and code != "None"]
+        if not there:
+            break
+        # An account taken to have no lockout item has one: read, refused while it allows no check (nothing was
+        # counted), and counted against it as read.
+        attempt.guessed -= set(there)
+        for account, item in zip(there, deps.records.sessions_items([deps.lockout.key(a) for a in there]), strict=True):
+            attempt.locks[account] = item
+        _refuse_when_limited(attempt, deps)
     # Another attempt on one of these accounts changed its lockout since it was read: reserve first.
     verdict = deps.admission.hit()
     if not verdict.allowed:
@@ -231,9 +260,39 @@ def _claim(attempt: _Attempt, deps: LoginDependencies) -> None:
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=max(waits))
 
 
-def _clearing(attempt: _Attempt, deps: LoginDependencies) -> list[dict[str, Any]]:
-    """A right password's actions: the attempt, and the failures before it, given back under each account."""
-    return [deps.lockout.give_back_action(account, attempt.at, n) for account, n in attempt.claimed.items()]
+def _clearing(
+    attempt: _Attempt, deps: LoginDependencies, exact: bool = False, after: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """A right password's actions: the attempt, and the failures before it, given back under each account (and
+    under the accounts read only after the check, ``after``, the failures as read). ``exact``: the lockout
+    items removed, on condition that they are still as this attempt left them (Lockout.cleared_action);
+    otherwise given back by subtraction, which never fails."""
+    after = after or {}
+    if exact:
+        left = {**{account: attempt.left.get(account) for account in attempt.claimed}, **after}
+        if all(left.values()):
+            return [deps.lockout.cleared_action(account, state) for account, state in left.items()]
+    return [deps.lockout.give_back_action(account, attempt.at, n) for account, n in attempt.claimed.items()] + [
+        deps.lockout.give_back_action(account, attempt.at, int(item.get("attempts", 0)))
+        for account, item in after.items()
+    ]
+
+
+def _written(
+    attempt: _Attempt,
+    deps: LoginDependencies,
+    actions: list[dict[str, Any]],
+    after: dict[str, dict[str, Any]] | None = None,
+) -> bool:
+    """Writes ``actions`` (a session and what goes with it) with the right password's give-back, in one
+    transaction: the exact one first (_clearing), and when another attempt changed a lockout item meanwhile,
+    again by subtraction. False when one of ``actions`` was refused (nothing written)."""
+    codes = deps.records.commit([*actions, *_clearing(attempt, deps, exact=True, after=after)])
+    if codes is None:
+        return True
+    if all(code == "None" for code in codes[len(actions) :]):
+        return False
+    return deps.records.commit([*actions, *_clearing(attempt, deps, after=after)]) is None
 
 
 def _give_back(attempt: _Attempt, deps: LoginDependencies) -> None:
@@ -268,7 +327,7 @@ def _with_hash_on_guard(
     if verify_password(copied_hash, password):
         token, session, put = deps.sessions.new(found.reader_id, attempt.at)
         still_theirs = deps.records.hash_unchanged(found.reader_id, copied_hash)
-        if deps.records.commit([put, still_theirs, *_clearing(attempt, deps)]) is None:
+        if _written(attempt, deps, [put, still_theirs]):
             _hand_over(found.pointer, found.reader_id, password, copied_hash, deps)
             return token, session
     # A wrong password is counted only against the reader's real hash, too: the profile decides when the copy
@@ -298,7 +357,7 @@ def _with_password_hash(
     )
     token, session, put = deps.sessions.new(reader_id, attempt.at)
     _hand_over(profile, reader_id, password, stored, deps)
-    if deps.records.commit([put, *copy, *_clearing(attempt, deps)]) is None:
+    if _written(attempt, deps, [put, *copy]):
         return token, session
     return deps.sessions.create(reader_id, attempt.at, also=_clearing(attempt, deps))  # the guard went meanwhile
 
@@ -356,13 +415,13 @@ def _with_library(
     wait = max((deps.lockout.retry_after(attempt.locks[account], attempt.at) for account in after), default=0)
     if wait > 0:  # that card holder is locked (by the other field): no session
         raise problems.TooManyRequests(LOCKED, retry_after_seconds=wait)
-    clearing = _clearing(attempt, deps) + [
-        deps.lockout.give_back_action(account, attempt.at, int(attempt.locks[account].get("attempts", 0)))
-        for account in after
-        if attempt.locks[account]
-    ]
+    failures_before = {account: attempt.locks[account] for account in after if attempt.locks[account]}
+    clearing = _clearing(attempt, deps, after=failures_before)
     if profile is not None:  # known here: the record is brought up to date in the session's own write
         refresh, profile = deps.refresh_actions(profile, patron)
+        token, session, put = deps.sessions.new(profile["reader_id"], attempt.at)
+        if _written(attempt, deps, [put, *refresh], after=failures_before):
+            return token, session
         return deps.sessions.create(profile["reader_id"], attempt.at, also=[*clearing, *refresh])
     try:
         adopted = _adopted(patron, normalise_id_number(credentials.id_number or "") or None, deps)
