@@ -199,3 +199,23 @@ def test_a_forgotten_password_set_while_the_create_waits_is_the_one_the_first_de
     deliver_library_cards(aws)
 
     only_the_new_password_opens_the_card(library, body, "Reset2026")
+
+
+def test_a_login_while_the_password_is_handed_to_the_library_system_is_let_in_by_the_library_system(
+    api, aws, library, monkeypatch
+):
+    from onecard.sessions import login
+
+    body, _ = apply(api, email=None, password="Handed2026", password_confirm="Handed2026", **unique_person())
+    checked_here = login.verify_password
+
+    def check_while_the_password_is_delivered(stored: str, password: str) -> bool:
+        right = checked_here(stored, password)
+        deliver_library_cards(aws)  # the library system receives the password, and the hash here goes
+        return right
+
+    monkeypatch.setattr(login, "verify_password", check_while_the_password_is_delivered)
+    answer = api.post("/v1/sessions", {"id_number": body["id_number"], "password": "Handed2026"})
+
+    assert answer.status == 201, answer.body
+    assert sip2(library).check_password(body["id_number"], "Handed2026").password_valid

@@ -153,7 +153,7 @@ def login(credentials: Credentials, deps: LoginDependencies) -> tuple[str, Sessi
     _refuse_when_limited(attempt, deps)
     copied_hash = found.pointer.get("password_hash") if by_id else None
     if copied_hash and found.reader_id:
-        return _with_hash_on_guard(found, copied_hash, credentials.password, attempt, deps)
+        return _with_hash_on_guard(found, copied_hash, credentials, attempt, deps)
     card_holder = found.reader_id is not None and found.pointer.get("password_source") == LIBRARY_SYSTEM
     own = found.pointer.get("identity_index")
     profile, read_profile = None, None
@@ -319,10 +319,11 @@ def _failed(attempt: _Attempt, deps: LoginDependencies, after: list[str] | None 
 
 
 def _with_hash_on_guard(
-    found: Any, copied_hash: str, password: str, attempt: _Attempt, deps: LoginDependencies
+    found: Any, copied_hash: str, credentials: Credentials, attempt: _Attempt, deps: LoginDependencies
 ) -> tuple[str, Session]:
     """A reader who applied here, found by an identity guard with a copy of their password hash: checked at once,
     and the session written only while the copy is still the profile's hash (otherwise the profile decides)."""
+    password = credentials.password
     _claim(attempt, deps)
     if verify_password(copied_hash, password):
         token, session, put = deps.sessions.new(found.reader_id, attempt.at)
@@ -335,6 +336,11 @@ def _with_hash_on_guard(
     profile, _ = deps.records.profile(found.reader_id, [])
     if profile is not None and profile.get("password_hash") not in (None, copied_hash):
         return _with_password_hash(profile, password, attempt, deps, found.pointer)
+    if profile is not None and holds_password(profile) and (library := deps.library()) is not None:
+        # The password was handed to the library system while it was checked here (the hash went with it): the
+        # library system decides now, within the same counted attempt.
+        identifier = normalise_id_number(credentials.id_number or "")
+        return _with_library(library, identifier, credentials, profile, None, attempt, deps)
     raise _failed(attempt, deps)
 
 
