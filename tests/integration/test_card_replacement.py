@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.library_cards import deliver_library_cards
 from tests.support.library_system import sip2_door
-from tests.support.lifecycle import OPERATOR_TOKEN, STAFF, active_reader, apply, unique_person
+from tests.support.lifecycle import OPERATOR_TOKEN, STAFF, activate_with, active_reader, apply, unique_person
 
 LOOKUP = "/v1/staff/applications"
 
@@ -108,15 +108,7 @@ def test_a_pending_application_has_no_card_to_replace_and_a_bad_reason_or_barcod
 def test_a_barcode_the_library_system_holds_for_another_card_holder_is_refused(api, aws, staff, library):
     body, accepted = apply(api, email=None, **unique_person())
     deliver_library_cards(aws)
-    assert (
-        staff.as_staff(OPERATOR_TOKEN)
-        .post(
-            f"/v1/staff/readers/{accepted['reader_id']}/activation",
-            {"card_barcode": "TP31000101", "document_checked": "national_id_card"},
-        )
-        .status
-        == 200
-    )
+    assert activate_with(staff, accepted["reader_id"], "TP31000101").status == 200
 
     answer = replace(staff, accepted["reader_id"], "TP90000002")  # 王美玲's card
 
@@ -131,11 +123,7 @@ def test_a_barcode_refused_by_the_library_system_is_replaced_and_the_new_one_rea
     reader_id = accepted["reader_id"]
     deliver_library_cards(aws)
     library.set_faults(down=True)
-    activated = staff.as_staff(OPERATOR_TOKEN).post(
-        f"/v1/staff/readers/{reader_id}/activation",
-        {"card_barcode": "TP90000001", "document_checked": "national_id_card"},  # 陳大文's card
-    )
-    assert activated.status == 200
+    assert activate_with(staff, reader_id, "TP90000001").status == 200  # 陳大文's card
     library.set_faults()
     deliver_library_cards(aws, wait_seconds=5)
     assert card_of(staff, body["id_number"])["library_system"]["reason"] == "cardnumber"
@@ -170,15 +158,7 @@ def test_a_lost_card_a_login_before_the_library_system_has_the_new_one_keeps_it_
     body, accepted = apply(api, email=None, **unique_person())
     reader_id = accepted["reader_id"]
     deliver_library_cards(aws)
-    assert (
-        staff.as_staff(OPERATOR_TOKEN)
-        .post(
-            f"/v1/staff/readers/{reader_id}/activation",
-            {"card_barcode": "TP31000303", "document_checked": "national_id_card"},
-        )
-        .status
-        == 200
-    )
+    assert activate_with(staff, reader_id, "TP31000303").status == 200
     deliver_library_cards(aws)
     assert replace(staff, reader_id, "TP31000304", "lost").status == 200
 
@@ -201,15 +181,7 @@ def test_a_login_while_the_library_system_refuses_the_counters_barcode_keeps_tha
     body, accepted = apply(api, email=None, **unique_person())
     deliver_library_cards(aws)
     library.set_faults(down=True)
-    assert (
-        staff.as_staff(OPERATOR_TOKEN)
-        .post(
-            f"/v1/staff/readers/{accepted['reader_id']}/activation",
-            {"card_barcode": "TP90000001", "document_checked": "national_id_card"},  # 陳大文's card
-        )
-        .status
-        == 200
-    )
+    assert activate_with(staff, accepted["reader_id"], "TP90000001").status == 200  # 陳大文's card
     library.set_faults()
     deliver_library_cards(aws, wait_seconds=5)
     assert card_of(staff, body["id_number"])["library_system"]["reason"] == "cardnumber"

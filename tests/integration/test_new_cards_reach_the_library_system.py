@@ -11,7 +11,7 @@ import pytest
 
 from onecard.ils.records import PatronCategory
 from tests.support.library_cards import deliver_library_cards
-from tests.support.lifecycle import OPERATOR_TOKEN, STAFF, apply, mail_to, token_in, unique_person
+from tests.support.lifecycle import STAFF, activate_with, apply, mail_to, token_in, unique_person
 from tests.support.patron_records import InMemoryPatronRecords
 
 
@@ -37,12 +37,6 @@ def quick_retries(aws, monkeypatch):
 def verify_email(api, read_mail, address: str) -> None:
     token = token_in(mail_to(read_mail, address)[0])
     assert api.post("/v1/email-verifications", {"token": token}).status == 200
-
-
-def activate_with(staff, reader_id: str, barcode: str):
-    return staff.as_staff(OPERATOR_TOKEN).post(
-        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"}
-    )
 
 
 def counter_view(staff, body) -> dict:

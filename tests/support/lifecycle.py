@@ -61,6 +61,13 @@ def activate(api, reader_id: str) -> dict[str, Any]:
     return answer.json()
 
 
+def activate_with(api, reader_id: str, barcode: str) -> Any:
+    """Counter staff activate with a barcode the test chose (the answer as given, refused or not)."""
+    return api.as_staff(OPERATOR_TOKEN).post(
+        f"/v1/staff/readers/{reader_id}/activation", {"card_barcode": barcode, "document_checked": "national_id_card"}
+    )
+
+
 def active_reader(api, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """An application whose card was collected at a counter: a reader partners may hear of."""
     body, accepted = apply(api, **changes)
